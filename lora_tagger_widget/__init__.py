@@ -1,0 +1,46 @@
+"""lora-tagger-widget: tag a LoRA training data set inside a Jupyter notebook.
+
+`Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view.
+"""
+
+from ._captions import split_tags, validate_tag
+from ._dataset import (
+    CaptionConflictError,
+    CaptionLockedError,
+    CaptionWriteError,
+    Change,
+    Conflict,
+    Dataset,
+    Flag,
+    Item,
+    SaveReport,
+)
+from ._files import OutsideRootError
+from ._images import ImageError, ImageInfo, Preview
+from ._sample import make_sample_dataset
+from ._vocabulary import Vocabulary
+from .widget import TaggerWidget
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CaptionConflictError",
+    "CaptionLockedError",
+    "CaptionWriteError",
+    "Change",
+    "Conflict",
+    "Dataset",
+    "Flag",
+    "ImageError",
+    "ImageInfo",
+    "Item",
+    "OutsideRootError",
+    "Preview",
+    "SaveReport",
+    "TaggerWidget",
+    "Vocabulary",
+    "__version__",
+    "make_sample_dataset",
+    "split_tags",
+    "validate_tag",
+]

@@ -1,0 +1,623 @@
+"""The data set: a folder of images and their captions, edited in memory and saved safely."""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from ._captions import edit_caption, parse_tag_input, split_tags, validate_tag, validate_tags
+from ._files import (
+    DecodedText,
+    atomic_write,
+    checked_path,
+    decode_caption,
+    read_bytes_or_none,
+)
+from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from ._scan import scan_images
+from ._session import STATE_DIR_NAME, Session
+from ._vocabulary import Vocabulary
+
+CAPTION_EXTENSION = ".txt"
+ItemRef = int | str
+
+
+class CaptionConflictError(Exception):
+    """Captions changed on disk by someone else since they were read; they were not written."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        names = ", ".join(str(p) for p in paths[:5]) + (" …" if len(paths) > 5 else "")
+        super().__init__(
+            f"Not saved: {len(paths)} caption file(s) changed on disk since they were read: "
+            f"{names}. Resolve each with dataset.resolve_conflict(item, keep='theirs' or 'mine')."
+        )
+
+
+class CaptionWriteError(OSError):
+    """Captions that could not be written (read-only folder, full disk, ...); kept in memory."""
+
+    def __init__(self, failures: list[tuple[Path, OSError]]) -> None:
+        self.failures = failures
+        path, error = failures[0]
+        more = f" and {len(failures) - 1} more" if len(failures) > 1 else ""
+        super().__init__(
+            f"Could not write {path}{more}: {error.strerror or error}. "
+            "Your edits are kept in memory; save again once the cause is fixed."
+        )
+
+
+class CaptionLockedError(ValueError):
+    """An edit refused because the caption file must not be rewritten without consent."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something odd about an item, for a person: a short code and a sentence."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A caption edited here and changed on disk too: both versions."""
+
+    ours: str
+    theirs: str | None  # None: the file was deleted
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a listener is told: the kind of change and the ids of the items it touched."""
+
+    kind: str  # "tags", "saved", "conflict", "status", "palette", "reviewed"
+    ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaveReport:
+    """What `Dataset.save` did."""
+
+    written: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+class Item:
+    """One image of the data set and its caption, as the data set holds them now."""
+
+    def __init__(self, dataset: Dataset, relative: str, caption_exists: bool) -> None:
+        self._dataset = weakref.proxy(dataset)
+        self.id: str = relative
+        self.image_path: Path = dataset.root / relative
+        self.caption_path: Path = self.image_path.with_suffix(CAPTION_EXTENSION)
+        self._base: bytes | None = None
+        self._decoded = DecodedText("", "utf-8")
+        self._text = ""
+        self._tags: list[str] = []
+        self._stamp: tuple[int, int] | None = None
+        self._read_error: str | None = None
+        self._rewrite_allowed = False
+        self.conflict: Conflict | None = None
+        self._image_info: ImageInfo | None = None
+        self._image_error: str | None = None
+        if caption_exists:
+            self._read_caption()
+
+    @property
+    def name(self) -> str:
+        """The image's path relative to the data set folder, with `/` between folders."""
+        return self.id
+
+    @property
+    def tags(self) -> list[str]:
+        """The caption's tags as they are now (a copy)."""
+        return list(self._tags)
+
+    @property
+    def caption(self) -> str:
+        """The caption's text as it is now (what a save writes)."""
+        return self._text
+
+    @property
+    def has_caption_file(self) -> bool:
+        """Whether a caption file exists on disk (as last read or written)."""
+        return self._base is not None
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the caption differs from what is on disk."""
+        return self._text != self._decoded.text
+
+    @property
+    def encoding(self) -> str:
+        """The encoding the caption file was read with."""
+        return self._decoded.encoding
+
+    @property
+    def locked_reason(self) -> str | None:
+        """Why edits are refused now, or None when the caption can be edited."""
+        if self._read_error:
+            return f"The caption file cannot be read ({self._read_error}); it is left untouched."
+        if not self._decoded.is_utf8 and not self._rewrite_allowed:
+            return (
+                f"The caption file is {self._decoded.encoding}, not UTF-8. Editing it saves it "
+                "as UTF-8 with the same text; allow that to edit it."
+            )
+        return None
+
+    @property
+    def image_info(self) -> ImageInfo | None:
+        """Size, format and mode from the image header (read once), or None when unreadable."""
+        self._load_image_info()
+        return self._image_info
+
+    @property
+    def image_error(self) -> str | None:
+        """Why the image cannot be read, or None."""
+        self._load_image_info()
+        return self._image_error
+
+    @property
+    def flags(self) -> list[Flag]:
+        """What is odd about this item."""
+        flags = []
+        if self._read_error:
+            flags.append(Flag("caption_unreadable", f"Caption cannot be read: {self._read_error}"))
+        elif self._base is None:
+            flags.append(Flag("no_caption", "No caption file yet"))
+        elif not self._text.strip():
+            flags.append(Flag("empty_caption", "The caption is empty"))
+        if not self._decoded.is_utf8:
+            flags.append(Flag("not_utf8", f"Caption is {self._decoded.encoding}, not UTF-8"))
+        if self._decoded.has_bom:
+            flags.append(Flag("bom", "Caption file starts with a byte-order mark"))
+        if "\r\n" in self._text:
+            flags.append(Flag("crlf", "Caption uses Windows line endings (CRLF)"))
+        if len([line for line in self._text.splitlines() if line.strip()]) > 1:
+            flags.append(Flag("multiline", "Caption has several lines; kohya reads only the first"))
+        if self.conflict is not None:
+            flags.append(Flag("conflict", "Caption changed on disk while you edited it"))
+        if self.image_error:
+            flags.append(Flag("unreadable_image", self.image_error))
+        return flags
+
+    def _load_image_info(self) -> None:
+        if self._image_info is None and self._image_error is None:
+            try:
+                self._image_info = read_image_info(self._dataset._safe(self.image_path))
+            except (ImageError, OSError) as error:
+                self._image_error = str(error)
+
+    def _read_caption(self) -> None:
+        try:
+            path = self._dataset._safe(self.caption_path)
+            with open(path, "rb") as handle:
+                data = handle.read()
+                status = os.fstat(handle.fileno())
+        except FileNotFoundError:
+            self._set_base(None, None)
+        except OSError as error:
+            self._read_error = getattr(error, "strerror", None) or str(error)
+            self._base = b""
+        else:
+            self._read_error = None
+            self._set_base(data, (status.st_size, status.st_mtime_ns))
+
+    def _set_base(self, data: bytes | None, stamp: tuple[int, int] | None) -> None:
+        self._base = data
+        self._stamp = stamp
+        self._decoded = decode_caption(data) if data is not None else DecodedText("", "utf-8")
+        self._set_text(self._decoded.text)
+
+    def _set_text(self, text: str) -> None:
+        self._text = text
+        self._tags = split_tags(text)
+
+    def _disk_stamp(self) -> tuple[int, int] | None:
+        try:
+            status = os.stat(self.caption_path)
+        except OSError:
+            return None
+        return (status.st_size, status.st_mtime_ns)
+
+    def __repr__(self) -> str:
+        return f"Item({self.id!r}, tags={self._tags!r}{', dirty' if self.dirty else ''})"
+
+
+class Dataset:
+    """A folder of images with a caption `name.txt` beside each `name.ext`.
+
+    Edits change the captions in memory and tell the listeners; `save` writes the changed
+    captions atomically and never over a file someone else changed meanwhile.
+    """
+
+    _open_sets: ClassVar[weakref.WeakValueDictionary[Path, Dataset]] = (
+        weakref.WeakValueDictionary()
+    )
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise NotADirectoryError(f"No folder at {root}.")
+        self.root: Path = root
+        self.state_dir: Path = root / STATE_DIR_NAME
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Change], None]] = []
+        self.session: Session = Session.load(self.state_dir)
+        self._session_dirty = False
+        self.vocabulary = Vocabulary()
+        self._items: list[Item] = []
+        self._by_id: dict[str, int] = {}
+        for found in scan_images(root):
+            item = Item(self, found.relative, found.caption_exists)
+            self._by_id[item.id] = len(self._items)
+            self._items.append(item)
+            self.vocabulary.add(item._tags)
+        self._tagged = sum(1 for item in self._items if item._tags)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Dataset:
+        """The data set of `path`, shared with every other open user of the same folder."""
+        root = Path(path).expanduser().resolve()
+        existing = cls._open_sets.get(root)
+        if existing is not None:
+            return existing
+        dataset = cls(root)
+        cls._open_sets[root] = dataset
+        return dataset
+
+    # Items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, ref: ItemRef) -> Item:
+        return self._items[self.index_of(ref)]
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(list(self._items))
+
+    def index_of(self, ref: ItemRef | Item) -> int:
+        """The position of an item given by position, id or the item itself.
+
+        Raises `IndexError` for a position out of range and `KeyError` for an unknown id.
+        """
+        if isinstance(ref, Item):
+            ref = ref.id
+        if isinstance(ref, bool) or not isinstance(ref, int | str):
+            raise TypeError(f"An item is named by its position or id, not {type(ref).__name__}.")
+        if isinstance(ref, str):
+            try:
+                return self._by_id[ref]
+            except KeyError:
+                raise KeyError(f"No image {ref!r} in this data set.") from None
+        count = len(self._items)
+        if not -count <= ref < count:
+            raise IndexError(f"No image at position {ref}; the data set has {count}.")
+        return ref % count
+
+    @property
+    def tagged_count(self) -> int:
+        """How many images have at least one tag."""
+        return self._tagged
+
+    @property
+    def unsaved(self) -> list[Item]:
+        """Items whose captions differ from disk."""
+        return [item for item in self._items if item.dirty]
+
+    @property
+    def conflicts(self) -> list[Item]:
+        """Items whose caption changed on disk while edited here."""
+        return [item for item in self._items if item.conflict is not None]
+
+    def next_untagged(self, after: int) -> int | None:
+        """The position of the first untagged image after `after`, wrapping around."""
+        count = len(self._items)
+        for step in range(1, count + 1):
+            index = (after + step) % count
+            if not self._items[index]._tags:
+                return index
+        return None
+
+    def preview(self, ref: ItemRef, max_width: int, max_height: int) -> Preview:
+        """A small upright preview of an item's image (raises `ImageError` when unreadable)."""
+        item = self[ref]
+        try:
+            return make_preview(self._safe(item.image_path), max_width, max_height)
+        except (ImageError, OSError) as error:
+            item._image_error = str(error)
+            raise ImageError(str(error)) from error
+
+    # Edits
+
+    def add_tag(self, ref: ItemRef, tag: str) -> list[str]:
+        """Add `tag` (commas separate several) at the end unless the caption has it already."""
+        new = parse_tag_input(tag)
+        item = self[ref]
+        tags = item.tags
+        tags.extend(t for t in dict.fromkeys(new) if t not in tags)
+        return self._set(item, tags)
+
+    def remove_tag(self, ref: ItemRef, tag: str) -> list[str]:
+        """Remove every occurrence of `tag` from an item's caption."""
+        tag = validate_tag(tag)
+        item = self[ref]
+        return self._set(item, [t for t in item._tags if t != tag])
+
+    def toggle_tag(self, ref: ItemRef, tag: str) -> list[str]:
+        """Remove `tag` when the item has it, add it otherwise."""
+        tag = validate_tag(tag)
+        if tag in self[ref]._tags:
+            return self.remove_tag(ref, tag)
+        return self.add_tag(ref, tag)
+
+    def set_tags(self, ref: ItemRef, tags: Iterable[str] | str) -> list[str]:
+        """Make an item's tags exactly `tags` (a list, or one comma-separated string)."""
+        new = split_tags(tags) if isinstance(tags, str) else validate_tags(tags)
+        return self._set(self[ref], new)
+
+    def delete_tag(self, tag: str) -> int:
+        """Remove `tag` from every image and from the palette; returns how many images changed."""
+        tag = validate_tag(tag)
+        changed = 0
+        with self._lock:
+            for item in self._items:
+                if tag in item._tags:
+                    self._set(item, [t for t in item._tags if t != tag], notify=False)
+                    changed += 1
+            if tag in self.session.palette:
+                self.session.palette.remove(tag)
+                self._session_dirty = True
+        self._emit(Change("tags"))
+        self._emit(Change("palette"))
+        return changed
+
+    def allow_rewrite(self, ref: ItemRef) -> None:
+        """Consent to rewriting a caption that is not UTF-8 as UTF-8 when it is edited."""
+        item = self[ref]
+        item._rewrite_allowed = True
+        self._emit(Change("status", (item.id,)))
+
+    def _set(self, item: Item, tags: list[str], *, notify: bool = True) -> list[str]:
+        with self._lock:
+            if item.locked_reason:
+                raise CaptionLockedError(f"{item.caption_path}: {item.locked_reason}")
+            if tags == item._tags:
+                return item.tags
+            before = item._tags
+            item._set_text(edit_caption(item._text, tags))
+            self._retally(before, item._tags)
+        if notify:
+            self._emit(Change("tags", (item.id,)))
+        return item.tags
+
+    def _retally(self, before: list[str], after: list[str]) -> None:
+        self.vocabulary.replace(before, after)
+        self._tagged += bool(after) - bool(before)
+
+    # Palette and review marks
+
+    @property
+    def palette(self) -> list[tuple[str, int, bool]]:
+        """Every tag in use and every pinned tag: `(tag, images, pinned)`, most used first."""
+        pinned = set(self.session.palette)
+        rows = [(tag, n, tag in pinned) for tag, n in self.vocabulary.most_common()]
+        rows += [(tag, 0, True) for tag in self.session.palette if tag not in self.vocabulary]
+        return rows
+
+    def pin_tag(self, tag: str) -> None:
+        """Keep `tag` in the palette even while no image has it."""
+        tags = parse_tag_input(tag)
+        with self._lock:
+            added = [t for t in tags if t not in self.session.palette]
+            self.session.palette.extend(added)
+            self._session_dirty = self._session_dirty or bool(added)
+        self._emit(Change("palette"))
+
+    def import_palette(self, source: str | os.PathLike[str]) -> int:
+        """Pin the tags of a `tags.txt` (one tag per line), given as a path or a `Path`'s text.
+
+        Returns how many tags were new to the palette. Lines that are not valid tags raise
+        `ValueError` naming the line, and nothing is imported.
+        """
+        text = Path(source).read_text(encoding="utf-8-sig")
+        return self.import_palette_text(text)
+
+    def import_palette_text(self, text: str) -> int:
+        """`import_palette` from the text of a `tags.txt`."""
+        tags: list[str] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    tags.append(validate_tag(line))
+                except ValueError as error:
+                    raise ValueError(f"Line {number} of the tag list: {error}") from None
+        known = set(self.session.palette) | set(self.vocabulary)
+        new = [tag for tag in dict.fromkeys(tags) if tag not in known]
+        if new:
+            with self._lock:
+                self.session.palette.extend(new)
+                self._session_dirty = True
+            self._emit(Change("palette"))
+        return len(new)
+
+    def export_palette_text(self) -> str:
+        """The palette as the text of a `tags.txt`: one tag per line, most used first."""
+        return "".join(f"{tag}\n" for tag, _, _ in self.palette)
+
+    def export_palette(self, path: str | os.PathLike[str]) -> Path:
+        """Write the palette to a `tags.txt` at `path`."""
+        target = Path(path)
+        atomic_write(target, self.export_palette_text().encode("utf-8"))
+        return target
+
+    def is_reviewed(self, ref: ItemRef) -> bool:
+        """Whether the person marked the item as reviewed."""
+        return self[ref].id in self.session.reviewed
+
+    def set_reviewed(self, ref: ItemRef, reviewed: bool = True) -> None:
+        """Mark or unmark an item as reviewed."""
+        item = self[ref]
+        with self._lock:
+            if reviewed:
+                self.session.reviewed.add(item.id)
+            else:
+                self.session.reviewed.discard(item.id)
+            self._session_dirty = True
+        self._emit(Change("reviewed", (item.id,)))
+
+    @property
+    def reviewed_count(self) -> int:
+        """How many images are marked as reviewed."""
+        return sum(1 for item_id in self.session.reviewed if item_id in self._by_id)
+
+    def note_session_change(self) -> None:
+        """Say that `session` (position or settings) changed, so the next save writes it."""
+        self._session_dirty = True
+
+    # Disk
+
+    def save(self) -> SaveReport:
+        """Write every changed caption atomically, and the session when it changed.
+
+        A caption changed on disk since it was read is not written (see `resolve_conflict`);
+        `CaptionConflictError` is raised after the others are written. Write failures keep the
+        edits in memory and raise `CaptionWriteError`.
+        """
+        written, conflicts, failures = [], [], []
+        with self._lock:
+            for item in self._items:
+                if not item.dirty or item.conflict is not None or item.locked_reason:
+                    continue
+                try:
+                    if self._write_caption(item):
+                        written.append(item.id)
+                    else:
+                        conflicts.append(item)
+                except OSError as error:
+                    failures.append((item, error))
+            session_error = self._save_session()
+        report = SaveReport(
+            tuple(written),
+            tuple(item.id for item in self.conflicts),
+            tuple(item.id for item, _ in failures),
+        )
+        if written:
+            self._emit(Change("saved", tuple(written)))
+        if conflicts:
+            self._emit(Change("conflict", tuple(item.id for item in conflicts)))
+        if failures or session_error:
+            pairs = [(item.caption_path, error) for item, error in failures]
+            if session_error:
+                pairs.append((self.session.path, session_error))
+            raise CaptionWriteError(pairs)
+        if report.conflicts:
+            raise CaptionConflictError([self[i].caption_path for i in report.conflicts])
+        return report
+
+    def _write_caption(self, item: Item) -> bool:
+        """Write one caption unless the file changed on disk; False when it did (a conflict)."""
+        path = self._safe(item.caption_path)
+        on_disk = read_bytes_or_none(path)
+        if on_disk != item._base:
+            theirs = decode_caption(on_disk).text if on_disk is not None else None
+            item.conflict = Conflict(ours=item._text, theirs=theirs)
+            return False
+        data = item._decoded.utf8_bytes(item._text)
+        atomic_write(path, data)
+        status = os.stat(path)
+        item._set_base(data, (status.st_size, status.st_mtime_ns))
+        item._rewrite_allowed = False
+        return True
+
+    def _save_session(self) -> OSError | None:
+        if not self._session_dirty:
+            return None
+        try:
+            self.session.save()
+        except OSError as error:
+            return error
+        self._session_dirty = False
+        return None
+
+    def refresh(self, ref: ItemRef) -> bool:
+        """Look at an item's caption on disk again; True when it changed there.
+
+        An unedited caption takes the new text; an edited one gets a conflict to resolve.
+        """
+        item = self[ref]
+        with self._lock:
+            if item._disk_stamp() == item._stamp and item._read_error is None:
+                return False
+            try:
+                on_disk = read_bytes_or_none(self._safe(item.caption_path))
+            except OSError as error:
+                item._read_error = error.strerror or str(error)
+                self._emit(Change("status", (item.id,)))
+                return True
+            if on_disk == item._base:
+                item._stamp = item._disk_stamp()
+                return False
+            if item.dirty:
+                theirs = decode_caption(on_disk).text if on_disk is not None else None
+                item.conflict = Conflict(ours=item._text, theirs=theirs)
+                kind = "conflict"
+            else:
+                before = item._tags
+                item._read_caption()
+                self._retally(before, item._tags)
+                kind = "tags"
+        self._emit(Change(kind, (item.id,)))
+        return True
+
+    def resolve_conflict(self, ref: ItemRef, keep: str) -> None:
+        """End a conflict: `keep="theirs"` takes the file on disk, `"mine"` overwrites it on the
+        next save."""
+        if keep not in ("theirs", "mine"):
+            raise ValueError('keep must be "theirs" or "mine".')
+        item = self[ref]
+        with self._lock:
+            before, mine = item._tags, item._text
+            item._read_caption()
+            if keep == "mine":
+                item._set_text(mine)
+            self._retally(before, item._tags)
+            item.conflict = None
+        self._emit(Change("tags", (item.id,)))
+
+    def reload(self, ref: ItemRef) -> None:
+        """Drop an item's unsaved edit and read its caption from disk again."""
+        self.resolve_conflict(ref, "theirs")
+
+    def _safe(self, path: Path) -> Path:
+        return checked_path(self.root, path)
+
+    # Listeners
+
+    def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:
+        """Call `listener(change)` after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _emit(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({str(self.root)!r}: {len(self)} images, {self.tagged_count} tagged, "
+            f"{len(self.vocabulary)} tags)"
+        )

@@ -1,0 +1,169 @@
+"""Images: which files are images, their facts from the header, and small previews made fast."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+BASE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+PLUGIN_EXTENSIONS = frozenset({".avif", ".heic", ".heif"})
+ORIENTATION_TAG = 0x0112
+PREVIEW_JPEG_QUALITY = 85
+MAX_PREVIEW_SIDE = 4096
+
+
+class ImageError(Exception):
+    """An image that cannot be read or shown; the message says why, for a person."""
+
+
+@lru_cache(maxsize=1)
+def image_extensions() -> frozenset[str]:
+    """Lower-case file extensions treated as images: the base ones, plus AVIF/HEIC when a
+    Pillow plugin (or Pillow itself) can open them."""
+    _register_optional_plugins()
+    Image.init()
+    registered = set(Image.registered_extensions())
+    return BASE_EXTENSIONS | (PLUGIN_EXTENSIONS & registered)
+
+
+def is_image_name(name: str) -> bool:
+    """Whether a file name has an image extension (case-insensitive)."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in image_extensions()
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """Facts read from an image file's header, without decoding its pixels."""
+
+    width: int
+    height: int  # width and height as shown, EXIF orientation applied
+    format: str
+    mode: str
+    orientation: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An encoded preview and the size of the original it was made from."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+
+
+def read_image_info(path: Path) -> ImageInfo:
+    """Header facts of the image at `path`; `ImageError` with the reason when it is unreadable."""
+    with _open(path) as image:
+        orientation = _orientation(image)
+        width, height = image.size
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        return ImageInfo(
+            width=width,
+            height=height,
+            format=image.format or "",
+            mode=image.mode,
+            orientation=orientation,
+            frames=getattr(image, "n_frames", 1),
+        )
+
+
+def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
+    """A preview of the image that fits in `max_width` x `max_height`, upright, encoded for the web.
+
+    JPEG files are decoded at a reduced scale (draft mode); other formats use `reduce`. Images
+    with transparency become PNG, the rest JPEG. `ImageError` with the reason when unreadable.
+    """
+    max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
+    max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
+    with _open(path) as image:
+        orientation = _orientation(image)
+        original_w, original_h = image.size
+        stored_box = (max_width, max_height)
+        if orientation in (5, 6, 7, 8):
+            original_w, original_h = original_h, original_w
+            stored_box = (max_height, max_width)
+        if image.format == "JPEG":
+            image.draft("RGB" if image.mode != "L" else "L", stored_box)
+        try:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((max_width, max_height), reducing_gap=2.0)
+            shown = _displayable(upright)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise ImageError(f"The image is damaged or truncated ({error}).") from error
+    buffer = io.BytesIO()
+    if shown.mode == "RGBA":
+        shown.save(buffer, format="PNG", optimize=False, compress_level=3)
+        mime = "image/png"
+    else:
+        shown.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY)
+        mime = "image/jpeg"
+    return Preview(buffer.getvalue(), mime, original_w, original_h)
+
+
+def _open(path: Path) -> Image.Image:
+    try:
+        if path.stat().st_size == 0:
+            raise ImageError("The file is empty (0 bytes).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(path)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageError(f"The image is too large to open safely ({error}).") from error
+    except UnidentifiedImageError as error:
+        raise ImageError("This file is not an image Pillow can read.") from error
+    except PermissionError as error:
+        raise ImageError("The file cannot be read: permission denied.") from error
+    except OSError as error:
+        if error.errno is None:  # raised by a Pillow decoder, not by the file system
+            raise ImageError(f"The image is damaged or truncated ({error}).") from error
+        raise ImageError(f"The file cannot be read ({error.strerror or error}).") from error
+    except (SyntaxError, ValueError) as error:
+        raise ImageError(f"The image is damaged or truncated ({error}).") from error
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block must not make the image unreadable
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _displayable(image: Image.Image) -> Image.Image:
+    """`image` in RGB, or RGBA when it has transparency, with 16-bit data scaled to 8 bits."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        image = image.point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            return rgba
+        return rgba.convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def _register_optional_plugins() -> None:
+    try:
+        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        register_heif_opener()
+    with contextlib.suppress(ImportError):
+        import pillow_avif  # type: ignore[import-not-found]  # noqa: F401

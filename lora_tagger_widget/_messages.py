@@ -1,0 +1,229 @@
+"""Requests from the front end: checked field by field, then turned into calls on the widget.
+
+Every request gets exactly one reply. A request that makes no sense gets `ok: false` with a
+sentence saying why, and changes nothing. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
+from ._images import ImageError
+
+if TYPE_CHECKING:
+    from .widget import TaggerWidget
+
+MAX_TEXT = 200_000
+MAX_RID = 2**53
+
+
+class BadRequest(ValueError):
+    """A request whose type or fields are not what the protocol says."""
+
+
+@dataclass
+class Reply:
+    """A reply's content and its binary buffers."""
+
+    content: dict[str, Any]
+    buffers: list[bytes] = field(default_factory=list)
+
+
+def _field(message: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = message.get(name)
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise BadRequest(f"Field {name!r} must be {wanted}, not {type(value).__name__}.")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise BadRequest(f"Field {name!r} is too long.")
+    return value
+
+
+def _text(message: Mapping[str, Any], name: str) -> str:
+    return _field(message, name, str)
+
+
+def _int(message: Mapping[str, Any], name: str, low: int, high: int) -> int:
+    value = _field(message, name, int)
+    if not low <= value <= high:
+        raise BadRequest(f"Field {name!r} must be between {low} and {high}.")
+    return value
+
+
+def _item_index(widget: TaggerWidget, message: Mapping[str, Any]) -> int:
+    item_id = _text(message, "id")
+    try:
+        return widget.dataset.index_of(item_id)
+    except KeyError:
+        raise BadRequest(f"No image {item_id[:80]!r} in this data set.") from None
+
+
+def _preview(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(widget, message)
+    width = _int(message, "width", 16, 4096)
+    height = _int(message, "height", 16, 4096)
+    item_id = widget.dataset[index].id
+    try:
+        preview = widget.dataset.preview(index, width, height)
+    except ImageError as error:
+        return Reply({"ok": False, "id": item_id, "error": str(error)})
+    content = {"id": item_id, "mime": preview.mime, "width": preview.width,
+               "height": preview.height}
+    return Reply(content, [preview.data])
+
+
+def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    widget.goto(_int(message, "index", 0, max(len(widget.dataset) - 1, 0)))
+    return Reply({"index": widget.index})
+
+
+def _move(step: Callable[[TaggerWidget], object]) -> Callable[[TaggerWidget, Any], Reply]:
+    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+        step(widget)
+        return Reply({"index": widget.index})
+
+    return handle
+
+
+def _tag_edit(edit: str) -> Callable[[TaggerWidget, Any], Reply]:
+    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+        index = _item_index(widget, message)
+        had = _text(message, "tag").strip() in widget.dataset[index].tags
+        tags = getattr(widget.dataset, edit)(index, _text(message, "tag"))
+        return Reply({"tags": tags, "added": not had})
+
+    return handle
+
+
+def _set_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(widget, message)
+    tags = _field(message, "tags", list)
+    if not all(isinstance(tag, str) for tag in tags):
+        raise BadRequest("Field 'tags' must be a list of strings.")
+    return Reply({"tags": widget.dataset.set_tags(index, tags)})
+
+
+def _toggle_reviewed(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(widget, message)
+    reviewed = not widget.dataset.is_reviewed(index)
+    widget.dataset.set_reviewed(index, reviewed)
+    return Reply({"reviewed": reviewed})
+
+
+def _complete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    query = _text(message, "query")
+    limit = _int(message, "limit", 1, 50)
+    items = widget.dataset.vocabulary.complete(query, limit)
+    return Reply({"items": [list(pair) for pair in items]})
+
+
+def _palette_add(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    widget.dataset.pin_tag(_text(message, "tag"))
+    return Reply({})
+
+
+def _palette_usage(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply({"count": widget.dataset.vocabulary[_text(message, "tag").strip()]})
+
+
+def _palette_delete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply({"changed": widget.dataset.delete_tag(_text(message, "tag"))})
+
+
+def _palette_import(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply({"added": widget.dataset.import_palette_text(_text(message, "text"))})
+
+
+def _palette_export(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply({"text": widget.dataset.export_palette_text()})
+
+
+def _save(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply({"saved": len(widget.save().written)})
+
+
+def _resolve_conflict(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(widget, message)
+    keep = _text(message, "keep")
+    if keep not in ("theirs", "mine"):
+        raise BadRequest("Field 'keep' must be 'theirs' or 'mine'.")
+    widget.dataset.resolve_conflict(index, keep)
+    return Reply({})
+
+
+def _allow_rewrite(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    widget.dataset.allow_rewrite(_item_index(widget, message))
+    return Reply({})
+
+
+def _close(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    widget.close_after_saving()
+    return Reply({})
+
+
+HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply]] = {
+    "preview": _preview,
+    "goto": _goto,
+    "next": _move(lambda w: w.next()),
+    "prev": _move(lambda w: w.prev()),
+    "next_untagged": _move(lambda w: w.next_untagged()),
+    "add_tag": _tag_edit("add_tag"),
+    "remove_tag": _tag_edit("remove_tag"),
+    "toggle_tag": _tag_edit("toggle_tag"),
+    "set_tags": _set_tags,
+    "toggle_reviewed": _toggle_reviewed,
+    "complete": _complete,
+    "palette_add": _palette_add,
+    "palette_usage": _palette_usage,
+    "palette_delete": _palette_delete,
+    "palette_import": _palette_import,
+    "palette_export": _palette_export,
+    "save": _save,
+    "resolve_conflict": _resolve_conflict,
+    "allow_rewrite": _allow_rewrite,
+    "close": _close,
+}
+
+EXPECTED_ERRORS = (
+    BadRequest,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OSError,
+    CaptionConflictError,
+    CaptionLockedError,
+    CaptionWriteError,
+)
+
+
+def handle_request(widget: TaggerWidget, message: object) -> Reply:
+    """The reply to one request from the front end; never raises."""
+    rid = message.get("rid") if isinstance(message, dict) else None
+    if isinstance(rid, bool) or not isinstance(rid, int) or not 0 < rid < MAX_RID:
+        rid = None
+    try:
+        if not isinstance(message, dict):
+            raise BadRequest("A request must be a JSON object.")
+        if rid is None:
+            raise BadRequest("A request needs a positive integer 'rid'.")
+        kind = message.get("type")
+        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            raise BadRequest(f"Unknown request type {str(kind)[:40]!r}.")
+        reply = handler(widget, message)
+    except EXPECTED_ERRORS as error:
+        reply = Reply({"ok": False, "error": _sentence(error)})
+    except Exception as error:  # the kernel must survive any request
+        reply = Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
+    reply.content = {"type": "reply", "rid": rid, "ok": True, **reply.content}
+    return reply
+
+
+def _sentence(error: BaseException) -> str:
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return str(error) or type(error).__name__

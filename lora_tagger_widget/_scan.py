@@ -1,0 +1,68 @@
+"""Scanning a data set folder: its images, in natural order, never outside the folder."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._files import is_inside
+from ._images import is_image_name
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort key that puts "img2" before "img10", ignoring case."""
+    return tuple(
+        int(part) if index % 2 else part.casefold()
+        for index, part in enumerate(_DIGITS.split(name))
+    )
+
+
+@dataclass(frozen=True)
+class FoundImage:
+    """An image found by the scan and what the scan learned of its caption for free."""
+
+    relative: str  # POSIX path relative to the root
+    caption_exists: bool
+
+
+def scan_images(root: Path) -> list[FoundImage]:
+    """Every image below `root` (which must be resolved), in natural order.
+
+    Folders and files whose names start with a dot are skipped (so is the tool's own
+    `.lora-tagger/`); links are followed only when they lead to a place inside `root`, and a
+    folder is visited once even when links lead to it again.
+    """
+    found: list[FoundImage] = []
+    visited: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            identity = os.stat(folder)
+            key = (identity.st_dev, identity.st_ino)
+            if key in visited:
+                continue
+            visited.add(key)
+            with os.scandir(folder) as entries:
+                listing = [entry for entry in entries if not entry.name.startswith(".")]
+        except OSError:
+            continue
+        names = {entry.name for entry in listing}
+        for entry in listing:
+            if entry.is_symlink() and not is_inside(root, Path(entry.path)):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+            elif is_image_name(entry.name):
+                stem = entry.name[: entry.name.rfind(".")]
+                found.append(FoundImage(f"{prefix}{entry.name}", f"{stem}.txt" in names))
+    found.sort(key=lambda image: natural_key(image.relative))
+    return found

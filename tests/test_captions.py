@@ -1,0 +1,98 @@
+"""Caption text: tags parsed from it, and edits that change only what the person changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lora_tagger_widget._captions import (
+    MAX_TAG_LENGTH,
+    edit_caption,
+    parse_tag_input,
+    split_tags,
+    validate_tag,
+)
+
+
+def test_tags_are_split_on_commas_and_trimmed() -> None:
+    assert split_tags("  red hair ,smiling,, outdoors  ") == ["red hair", "smiling", "outdoors"]
+
+
+def test_line_breaks_separate_tags_too() -> None:
+    assert split_tags("a, b\r\nc\nd") == ["a", "b", "c", "d"]
+
+
+def test_weights_and_escaped_brackets_are_kept_as_written() -> None:
+    text = r"(masterpiece:1.2), photo_\(medium\), photo_(medium)"
+    assert split_tags(text) == ["(masterpiece:1.2)", r"photo_\(medium\)", "photo_(medium)"]
+
+
+def test_unchanged_tags_leave_the_text_byte_for_byte() -> None:
+    text = "  Red Hair ,smiling,,  outdoors \n"
+    assert edit_caption(text, split_tags(text)) is text
+
+
+def test_adding_a_tag_appends_it_and_keeps_the_rest() -> None:
+    assert edit_caption("Red_Hair,  SMILING\n", ["Red_Hair", "SMILING", "sky"]) == (
+        "Red_Hair,  SMILING, sky\n"
+    )
+
+
+def test_a_file_using_bare_commas_keeps_bare_commas() -> None:
+    assert edit_caption("a,b,c", ["a", "b", "c", "d"]) == "a,b,c,d"
+
+
+def test_removing_a_tag_removes_it_and_one_separator() -> None:
+    assert edit_caption("a, b, c", ["a", "c"]) == "a, c"
+    assert edit_caption("a, b, c", ["b", "c"]) == "b, c"
+    assert edit_caption("a, b, c", ["a", "b"]) == "a, b"
+
+
+def test_removing_a_tag_keeps_the_line_structure() -> None:
+    assert edit_caption("a, b\nc, d\n", ["a", "c", "d"]) == "a\nc, d\n"
+    assert edit_caption("a, b\nc, d\n", ["a", "b", "d"]) == "a, b\nd\n"
+
+
+def test_reordering_keeps_each_tag_spelled_as_it_was() -> None:
+    result = edit_caption("Alpha, beta_Gamma, (x:1.1)", ["(x:1.1)", "Alpha", "beta_Gamma"])
+    assert split_tags(result) == ["(x:1.1)", "Alpha", "beta_Gamma"]
+
+
+def test_crlf_and_trailing_text_survive_an_edit() -> None:
+    assert edit_caption("a, b\r\n", ["a", "b", "c"]) == "a, b, c\r\n"
+
+
+def test_an_empty_caption_gets_tags_joined_by_comma_space() -> None:
+    assert edit_caption("", ["a", "b"]) == "a, b"
+    assert edit_caption("\n", ["a"]) == "a\n"
+
+
+def test_removing_every_tag_leaves_only_what_surrounded_them() -> None:
+    assert edit_caption("a, b\n", []) == "\n"
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a,b", "comma"),
+        ("a\nb", "line break"),
+        ("a\x00b", "control"),
+        ("a\x1bb", "control"),
+        ("x" * (MAX_TAG_LENGTH + 1), "at most"),
+        (3, "text"),
+    ],
+)
+def test_invalid_tags_are_refused_with_a_clear_reason(bad: object, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        validate_tag(bad)
+
+
+def test_a_valid_tag_is_trimmed() -> None:
+    assert validate_tag("  red hair ") == "red hair"
+
+
+def test_typed_input_with_commas_gives_several_tags() -> None:
+    assert parse_tag_input("a, b ,c") == ["a", "b", "c"]
+    with pytest.raises(ValueError):
+        parse_tag_input(" , ")

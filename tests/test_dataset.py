@@ -1,0 +1,393 @@
+"""The data set: scanning, edits in memory, safe saving, conflicts, the vocabulary, listeners."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lora_tagger_widget import (
+    CaptionConflictError,
+    CaptionLockedError,
+    CaptionWriteError,
+    Change,
+    Dataset,
+)
+
+from imagefiles import write_image
+
+
+def test_scan_is_recursive_case_insensitive_and_in_natural_order(tmp_path: Path) -> None:
+    for name in ["img10.jpg", "img2.JPG", "img1.png", "sub/b.WebP", "c.tiff", "d.BMP", "e.gif",
+                 "notes.md", "f.jpeg"]:
+        if name.endswith(".md"):
+            (tmp_path / name).write_text("x")
+        else:
+            write_image(tmp_path / name)
+    ids = [item.id for item in Dataset(tmp_path)]
+    assert ids == ["c.tiff", "d.BMP", "e.gif", "f.jpeg", "img1.png", "img2.JPG", "img10.jpg",
+                   "sub/b.WebP"]
+
+
+def test_dot_folders_and_the_tools_own_folder_are_skipped(tmp_path: Path) -> None:
+    write_image(tmp_path / "a.jpg")
+    write_image(tmp_path / ".lora-tagger" / "cache" / "x.jpg")
+    write_image(tmp_path / ".git" / "y.png")
+    write_image(tmp_path / "._a.jpg")
+    assert [item.id for item in Dataset(tmp_path)] == ["a.jpg"]
+
+
+def test_links_that_lead_outside_the_folder_are_not_followed(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write_image(root / "in.jpg")
+    write_image(outside / "secret.jpg")
+    (root / "escape").symlink_to(outside, target_is_directory=True)
+    (root / "link.jpg").symlink_to(outside / "secret.jpg")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    assert [item.id for item in Dataset(root)] == ["in.jpg"]
+
+
+def test_items_expose_paths_tags_caption_and_flags(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "red hair, smiling", "b.png": None})
+    ds = Dataset(root)
+    a, b = ds[0], ds["b.png"]
+    assert a.image_path == root / "a.jpg" and a.caption_path == root / "a.txt"
+    assert a.tags == ["red hair", "smiling"] and a.caption == "red hair, smiling"
+    assert a.flags == []
+    assert [f.code for f in b.flags] == ["no_caption"]
+    assert len(ds) == 2 and [i.id for i in ds] == ["a.jpg", "b.png"]
+    assert ds[-1].id == "b.png"
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_caption"),
+        ("café".encode("cp1252"), "not_utf8"),
+        (b"\xef\xbb\xbfa, b", "bom"),
+        (b"a, b\r\nc\r\n", "crlf"),
+        (b"a, b\nc", "multiline"),
+    ],
+)
+def test_odd_captions_are_flagged(make_set: Callable[..., Path], data: bytes, code: str) -> None:
+    ds = Dataset(make_set({"a.jpg": data}))
+    assert code in [f.code for f in ds[0].flags]
+
+
+def test_unknown_ids_and_positions_are_refused(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": None}))
+    with pytest.raises(KeyError):
+        ds["../../etc/passwd"]
+    with pytest.raises(IndexError):
+        ds[5]
+    with pytest.raises(TypeError):
+        ds[1.5]  # type: ignore[index]
+
+
+def test_edits_change_memory_until_saved(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "a, b"})
+    ds = Dataset(root)
+    assert ds.add_tag(0, "c") == ["a", "b", "c"]
+    assert ds.remove_tag(0, "a") == ["b", "c"]
+    assert (root / "a.txt").read_text() == "a, b"
+    assert ds[0].dirty
+    ds.save()
+    assert (root / "a.txt").read_text() == "b, c"
+    assert not ds[0].dirty
+
+
+def test_add_tag_splits_on_commas_and_skips_tags_already_there(
+    make_set: Callable[..., Path],
+) -> None:
+    ds = Dataset(make_set({"a.jpg": "a"}))
+    assert ds.add_tag(0, " b ,a, c") == ["a", "b", "c"]
+
+
+def test_set_tags_reorders_without_touching_spelling(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "Red_Hair,  (smile:1.2)\n"})
+    ds = Dataset(root)
+    ds.set_tags(0, ["(smile:1.2)", "Red_Hair"])
+    ds.save()
+    assert (root / "a.txt").read_text() == "(smile:1.2), Red_Hair\n"
+
+
+def test_invalid_tags_raise_value_error_and_change_nothing(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": "a"}))
+    for bad in ["", "x\ny", "bell\x07"]:
+        with pytest.raises(ValueError):
+            ds.add_tag(0, bad)
+    with pytest.raises(ValueError):
+        ds.set_tags(0, ["ok", "not,ok"])
+    assert ds[0].tags == ["a"] and not ds[0].dirty
+
+
+def test_untouched_captions_are_never_rewritten(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "A ,b,,c  \n", "b.jpg": "x", "c.jpg": None})
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.glob("*.txt")}
+    ds = Dataset(root)
+    ds.add_tag("b.jpg", "y")
+    ds.remove_tag("b.jpg", "y")
+    ds.save()
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.glob("*.txt")}
+    assert after == before
+
+
+def test_new_caption_files_are_one_utf8_line_joined_by_comma_space(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": None})
+    ds = Dataset(root)
+    ds.set_tags(0, ["ohwx", "café", "red hair"])
+    ds.save()
+    assert (root / "a.txt").read_bytes() == "ohwx, café, red hair".encode()
+
+
+def test_a_bom_is_kept_when_a_caption_is_edited(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": b"\xef\xbb\xbfa, b"})
+    ds = Dataset(root)
+    ds.add_tag(0, "c")
+    ds.save()
+    assert (root / "a.txt").read_bytes() == b"\xef\xbb\xbfa, b, c"
+
+
+def test_a_caption_that_is_not_utf8_is_edited_only_with_consent(
+    make_set: Callable[..., Path],
+) -> None:
+    original = "café, crème".encode("cp1252")
+    root = make_set({"a.jpg": original})
+    ds = Dataset(root)
+    assert ds[0].tags == ["café", "crème"]
+    with pytest.raises(CaptionLockedError, match="not UTF-8"):
+        ds.add_tag(0, "x")
+    ds.save()
+    assert (root / "a.txt").read_bytes() == original
+    ds.allow_rewrite(0)
+    ds.add_tag(0, "x")
+    ds.save()
+    assert (root / "a.txt").read_text(encoding="utf-8") == "café, crème, x"
+
+
+def test_a_change_made_on_disk_is_a_conflict_not_an_overwrite(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": "a", "b.jpg": "b"})
+    ds = Dataset(root)
+    ds.add_tag(0, "mine")
+    ds.add_tag(1, "also mine")
+    (root / "a.txt").write_text("theirs")
+    with pytest.raises(CaptionConflictError, match=r"a\.txt"):
+        ds.save()
+    assert (root / "a.txt").read_text() == "theirs"
+    assert (root / "b.txt").read_text() == "b, also mine"
+    assert ds[0].conflict is not None
+    assert (ds[0].conflict.ours, ds[0].conflict.theirs) == ("a, mine", "theirs")
+
+
+def test_a_conflict_can_be_resolved_by_taking_the_file_on_disk(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    ds.add_tag(0, "mine")
+    (root / "a.txt").write_text("theirs")
+    with pytest.raises(CaptionConflictError):
+        ds.save()
+    ds.resolve_conflict(0, "theirs")
+    assert ds[0].tags == ["theirs"] and not ds[0].dirty
+    assert ds.vocabulary.as_dict() == {"theirs": 1}
+
+
+def test_a_conflict_can_be_resolved_by_keeping_mine(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    ds.add_tag(0, "mine")
+    (root / "a.txt").write_text("theirs")
+    with pytest.raises(CaptionConflictError):
+        ds.save()
+    ds.resolve_conflict(0, "mine")
+    ds.save()
+    assert (root / "a.txt").read_text() == "a, mine"
+    assert ds.vocabulary.as_dict() == {"a": 1, "mine": 1}
+
+
+def test_a_caption_created_on_disk_meanwhile_is_a_conflict(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": None})
+    ds = Dataset(root)
+    ds.add_tag(0, "mine")
+    (root / "a.txt").write_text("theirs")
+    with pytest.raises(CaptionConflictError):
+        ds.save()
+    assert (root / "a.txt").read_text() == "theirs"
+
+
+def test_refresh_takes_outside_edits_of_unedited_captions(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    (root / "a.txt").write_text("a, from git")
+    assert ds.refresh(0)
+    assert ds[0].tags == ["a", "from git"]
+    assert ds.vocabulary["from git"] == 1
+
+
+def test_refresh_turns_an_outside_edit_of_an_edited_caption_into_a_conflict(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    ds.add_tag(0, "mine")
+    (root / "a.txt").write_text("theirs, longer")
+    assert ds.refresh(0)
+    assert ds[0].conflict is not None and ds[0].tags == ["a", "mine"]
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(make_set: Callable[..., Path]) -> None:
+    root = make_set({f"{n}.jpg": "a" for n in range(5)})
+    ds = Dataset(root)
+    for n in range(5):
+        ds.add_tag(n, "b")
+    ds.save()
+    assert sorted(p.name for p in root.iterdir() if p.suffix != ".jpg") == [
+        "0.txt", "1.txt", "2.txt", "3.txt", "4.txt"]
+
+
+def test_a_read_only_folder_gives_a_clear_error_and_keeps_the_edit(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    ds.add_tag(0, "b")
+    root.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anyway: refuse the way a read-only folder does
+        def read_only(*args: object, **kwargs: object) -> None:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    try:
+        with pytest.raises(CaptionWriteError, match=r"Permission denied.*kept in memory"):
+            ds.save()
+    finally:
+        root.chmod(0o755)
+        monkeypatch.undo()
+    assert ds[0].dirty and ds[0].tags == ["a", "b"]
+    assert (root / "a.txt").read_text() == "a"
+    ds.save()
+    assert (root / "a.txt").read_text() == "a, b"
+
+
+def test_a_failing_write_keeps_the_edit_and_saving_works_once_the_cause_is_gone(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({"a.jpg": "a"})
+    ds = Dataset(root)
+    ds.add_tag(0, "b")
+    real_fsync = os.fsync
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(CaptionWriteError, match="No space left"):
+        ds.save()
+    assert (root / "a.txt").read_text() == "a"
+    assert [p.name for p in root.glob(".ltw-tmp-*")] == []
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert ds[0].dirty
+    ds.save()
+    assert (root / "a.txt").read_text() == "a, b"
+
+
+def test_vocabulary_counts_images_per_tag_and_follows_edits(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": "x, y, x", "b.jpg": "x", "c.jpg": None}))
+    assert ds.vocabulary.as_dict() == {"x": 2, "y": 1}
+    ds.add_tag("c.jpg", "y")
+    ds.remove_tag("a.jpg", "x")
+    assert ds.vocabulary.as_dict() == {"x": 1, "y": 2}
+    assert ds.vocabulary.most_common(1) == [("y", 2)]
+    assert ds.tagged_count == 3
+
+
+def test_autocomplete_matches_substrings_most_used_then_prefix_first(
+    make_set: Callable[..., Path],
+) -> None:
+    ds = Dataset(make_set({"a.jpg": "red hair, hair bow", "b.jpg": "red hair", "c.jpg": "chair"}))
+    assert [tag for tag, _ in ds.vocabulary.complete("HAIR")] == ["red hair", "hair bow", "chair"]
+
+
+def test_listeners_hear_every_edit_and_save(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": "a"}))
+    heard: list[Change] = []
+    unsubscribe = ds.subscribe(heard.append)
+    ds.add_tag(0, "b")
+    ds.save()
+    unsubscribe()
+    ds.add_tag(0, "c")
+    assert [c.kind for c in heard] == ["tags", "saved"]
+    assert heard[0].ids == ("a.jpg",)
+
+
+def test_deleting_a_tag_removes_it_from_every_image(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "x, y", "b.jpg": "y", "c.jpg": "z"})
+    ds = Dataset(root)
+    assert ds.delete_tag("y") == 2
+    ds.save()
+    assert [(root / f"{n}.txt").read_text() for n in "abc"] == ["x", "", "z"]
+    assert "y" not in ds.vocabulary
+
+
+def test_pinned_palette_tags_stay_without_images_and_resume(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": "x"})
+    ds = Dataset(root)
+    ds.pin_tag("later")
+    ds.save()
+    assert Dataset(root).palette == [("x", 1, False), ("later", 0, True)]
+
+
+def test_palette_imports_and_exports_tags_txt(make_set: Callable[..., Path],
+                                             tmp_path: Path) -> None:
+    ds = Dataset(make_set({"a.jpg": "x"}))
+    (tmp_path / "tags.txt").write_text("x\nnew one\n\nother\n", encoding="utf-8")
+    assert ds.import_palette(tmp_path / "tags.txt") == 2
+    ds.export_palette(tmp_path / "out.txt")
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "x\nnew one\nother\n"
+    with pytest.raises(ValueError, match="Line 2"):
+        ds.import_palette_text("ok\nbad\x01tag\n")
+
+
+def test_reviewed_marks_and_position_resume_from_the_session_file(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": None, "b.jpg": None})
+    ds = Dataset(root)
+    ds.set_reviewed("b.jpg")
+    ds.session.position = "b.jpg"
+    ds.note_session_change()
+    ds.save()
+    again = Dataset(root)
+    assert again.is_reviewed("b.jpg") and not again.is_reviewed("a.jpg")
+    assert again.session.position == "b.jpg"
+
+
+def test_a_damaged_session_file_is_kept_aside_and_a_fresh_session_starts(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": None})
+    (root / ".lora-tagger").mkdir()
+    (root / ".lora-tagger" / "session.json").write_text("{not json")
+    ds = Dataset(root)
+    assert ds.session.problem and "damaged" in ds.session.problem
+    assert list((root / ".lora-tagger").glob("session.json.broken-*"))
+
+
+def test_open_shares_one_data_set_per_folder(make_set: Callable[..., Path]) -> None:
+    root = make_set({"a.jpg": None})
+    assert Dataset.open(root) is Dataset.open(str(root) + "/")
+    assert Dataset(root) is not Dataset.open(root)
+
+
+def test_next_untagged_wraps_around(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": None, "b.jpg": "x", "c.jpg": None}))
+    assert ds.next_untagged(0) == 2
+    assert ds.next_untagged(2) == 0
