@@ -19,7 +19,7 @@ from ._files import (
     read_bytes_or_none,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
-from ._scan import scan_images
+from ._scan import FoundImage, scan_images
 from ._session import STATE_DIR_NAME, Session
 from ._vocabulary import Vocabulary
 
@@ -92,7 +92,8 @@ class SaveReport:
 class Item:
     """One image of the data set and its caption, as the data set holds them now."""
 
-    def __init__(self, dataset: Dataset, relative: str, caption_exists: bool) -> None:
+    def __init__(self, dataset: Dataset, found: FoundImage) -> None:
+        relative = found.relative
         self._dataset = weakref.proxy(dataset)
         self.id: str = relative
         self.image_path: Path = dataset.root / relative
@@ -107,8 +108,8 @@ class Item:
         self.conflict: Conflict | None = None
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
-        if caption_exists:
-            self._read_caption()
+        if found.caption_exists:
+            self._read_caption(check_path=found.caption_is_link)
 
     @property
     def name(self) -> str:
@@ -195,9 +196,10 @@ class Item:
             except (ImageError, OSError) as error:
                 self._image_error = str(error)
 
-    def _read_caption(self) -> None:
+    def _read_caption(self, *, check_path: bool = True) -> None:
+        """Read the caption from disk; `check_path=False` when the scan saw a plain file."""
         try:
-            path = self._dataset._safe(self.caption_path)
+            path = self._dataset._safe(self.caption_path) if check_path else self.caption_path
             with open(path, "rb") as handle:
                 data = handle.read()
                 status = os.fstat(handle.fileno())
@@ -256,7 +258,7 @@ class Dataset:
         self._items: list[Item] = []
         self._by_id: dict[str, int] = {}
         for found in scan_images(root):
-            item = Item(self, found.relative, found.caption_exists)
+            item = Item(self, found)
             self._by_id[item.id] = len(self._items)
             self._items.append(item)
             self.vocabulary.add(item._tags)

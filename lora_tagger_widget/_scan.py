@@ -27,6 +27,7 @@ class FoundImage:
 
     relative: str  # POSIX path relative to the root
     caption_exists: bool
+    caption_is_link: bool
 
 
 def scan_images(root: Path) -> list[FoundImage]:
@@ -51,7 +52,7 @@ def scan_images(root: Path) -> list[FoundImage]:
                 listing = [entry for entry in entries if not entry.name.startswith(".")]
         except OSError:
             continue
-        names = {entry.name for entry in listing}
+        names = {entry.name: entry for entry in listing}
         for entry in listing:
             if entry.is_symlink() and not is_inside(root, Path(entry.path)):
                 continue
@@ -62,7 +63,8 @@ def scan_images(root: Path) -> list[FoundImage]:
             if is_dir:
                 stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
             elif is_image_name(entry.name):
-                stem = entry.name[: entry.name.rfind(".")]
-                found.append(FoundImage(f"{prefix}{entry.name}", f"{stem}.txt" in names))
+                caption = names.get(entry.name[: entry.name.rfind(".")] + ".txt")
+                is_link = caption is not None and caption.is_symlink()
+                found.append(FoundImage(f"{prefix}{entry.name}", caption is not None, is_link))
     found.sort(key=lambda image: natural_key(image.relative))
     return found

@@ -391,3 +391,18 @@ def test_next_untagged_wraps_around(make_set: Callable[..., Path]) -> None:
     ds = Dataset(make_set({"a.jpg": None, "b.jpg": "x", "c.jpg": None}))
     assert ds.next_untagged(0) == 2
     assert ds.next_untagged(2) == 0
+
+
+def test_a_caption_linked_outside_the_folder_is_neither_read_nor_written(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    write_image(root / "a.jpg")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    (root / "a.txt").symlink_to(secret)
+    ds = Dataset(root)
+    assert ds[0].tags == []
+    assert "caption_unreadable" in [f.code for f in ds[0].flags]
+    with pytest.raises(CaptionLockedError):
+        ds.add_tag(0, "x")
+    ds.save()
+    assert secret.read_text() == "password"
