@@ -224,3 +224,15 @@ def test_close_saves_and_closes(make_set: Callable[..., Path]) -> None:
 def test_unknown_options_are_an_error(make_set: Callable[..., Path]) -> None:
     with pytest.raises(TypeError):
         TaggerWidget(make_set({"a.jpg": None}), autosav=True)  # type: ignore[call-arg]
+
+
+def test_an_empty_folder_opens_with_nothing_to_show(tmp_path: Path) -> None:
+    w = TaggerWidget(tmp_path, autosave=False)
+    assert (w.index, w.count, w._current, w.current) == (-1, 0, {}, None)
+    assert ask(w, type="next")["ok"]
+    assert not ask(w, type="goto", index=0)["ok"]
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError, match="No folder"):
+        TaggerWidget(tmp_path / "nope")
