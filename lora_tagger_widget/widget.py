@@ -127,17 +127,21 @@ class TaggerWidget(anywidget.AnyWidget):
         return report
 
     def close_after_saving(self) -> None:
-        """Save everything, then close the widget (it stays open when saving fails)."""
+        """Save everything, then stop: the view says so and no longer edits (stays open when
+        saving fails)."""
         self.save()
+        self._detach()
         self.closed = True
-        self.close()
 
     def close(self) -> None:
-        """Stop listening to the data set and close the widget's view."""
+        """Stop listening to the data set and close the widget and its view."""
         if hasattr(self, "_autosaver"):  # ipywidgets also closes widgets whose __init__ failed
-            self._autosaver.cancel()
-            self._unsubscribe()
+            self._detach()
         super().close()
+
+    def _detach(self) -> None:
+        self._autosaver.cancel()
+        self._unsubscribe()
 
     # Traits
 

@@ -1,0 +1,45 @@
+// Suggestion list state for the tag input, as pure functions over plain objects.
+// state: { open, items: [[tag, count], ...], active (-1 = none), query }
+
+export function acClosed() {
+  return { open: false, items: [], active: -1, query: "" };
+}
+
+export function acWithItems(query, items) {
+  const list = Array.isArray(items) ? items.filter((it) => Array.isArray(it) && typeof it[0] === "string") : [];
+  return { open: list.length > 0, items: list, active: -1, query };
+}
+
+/** Move the highlight by delta (wraps); from "none" ArrowDown goes to the first, ArrowUp to the last. */
+export function acMove(state, delta) {
+  const n = state.items.length;
+  if (!state.open || n === 0) return state;
+  let active;
+  if (state.active < 0) active = delta > 0 ? 0 : n - 1;
+  else active = (((state.active + delta) % n) + n) % n;
+  return { ...state, active };
+}
+
+/**
+ * The suggestion that Enter (or Tab) accepts: the highlighted one; with Tab, the first one when
+ * none is highlighted. Enter with nothing highlighted adds what was typed (returns null).
+ */
+export function acPick(state, { tab = false } = {}) {
+  if (!state.open || state.items.length === 0) return null;
+  if (state.active >= 0) return state.items[state.active][0];
+  return tab ? state.items[0][0] : null;
+}
+
+/** The part of the input being completed: text after the last comma, trimmed. */
+export function lastSegment(text) {
+  const i = text.lastIndexOf(",");
+  return (i < 0 ? text : text.slice(i + 1)).trim();
+}
+
+/** Replace the segment being completed with the accepted tag. */
+export function applySuggestion(text, tag) {
+  const i = text.lastIndexOf(",");
+  if (i < 0) return tag;
+  const head = text.slice(0, i).trim();
+  return head ? `${head}, ${tag}` : tag;
+}

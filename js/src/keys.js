@@ -1,0 +1,48 @@
+// The keyboard map: which key (by event.code) does what, as a pure function.
+
+const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
+
+/**
+ * resolveKey(event, ctx) -> { action, ...args, prevent } | null
+ * ctx: { inText, listOpen, dialogOpen, onChip }
+ *   inText: focus is in a text field (typing goes there; only Ctrl/Cmd+S and Escape apply here,
+ *           the field itself handles Enter and the arrow keys).
+ * Actions: save, close-list, close-dialog, release-focus, prev, next,
+ *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip.
+ */
+export function resolveKey(ev, ctx = {}) {
+  const code = ev.code || "";
+  const mod = !!(ev.ctrlKey || ev.metaKey);
+  if (mod && !ev.altKey && code === "KeyS") return { action: "save", prevent: true };
+  if (code === "Escape" && !mod && !ev.altKey) {
+    if (ctx.listOpen) return { action: "close-list", prevent: true };
+    if (ctx.dialogOpen) return { action: "close-dialog", prevent: true };
+    return { action: "release-focus", prevent: true };
+  }
+  if (ctx.inText || mod) return null;
+  if (ev.altKey) {
+    if (ctx.onChip && !ev.shiftKey && (code === "ArrowLeft" || code === "ArrowRight")) {
+      return { action: "move-chip", delta: code === "ArrowLeft" ? -1 : 1, prevent: true };
+    }
+    return null;
+  }
+  if (ev.shiftKey) return null;
+  if (ctx.dialogOpen) return null;
+  if (code === "ArrowLeft") return { action: "prev", prevent: true };
+  if (code === "ArrowRight") return { action: "next", prevent: true };
+  const m = DIGIT.exec(code);
+  if (m) return { action: "toggle-slot", slot: Number(m[1]), prevent: true };
+  if ((code === "Delete" || code === "Backspace") && ctx.onChip) return { action: "remove-chip", prevent: true };
+  return null;
+}
+
+/**
+ * Should a keydown that came from inside the widget be kept from the notebook?
+ * Everything the widget handles, everything typed into its fields, and every plain key
+ * (Delete, Backspace, Enter, letters: JupyterLab's command mode would act on them).
+ * Unhandled Ctrl/Cmd combinations (browser and JupyterLab-wide shortcuts) pass.
+ */
+export function keepFromNotebook(ev, resolved, inText) {
+  if (resolved || inText) return true;
+  return !(ev.ctrlKey || ev.metaKey);
+}

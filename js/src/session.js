@@ -1,0 +1,146 @@
+// Header (name, size, position and progress, save state, Save/Close) and navigation footer.
+
+import { h, attr, setText } from "./dom.js";
+
+const int = (v, d = 0) => (Number.isFinite(v) ? Math.trunc(v) : d);
+
+/** "12 / 40 · 30 tagged" (index is 0-based; -1 when empty). */
+export function positionText(index, count, progress) {
+  const n = Math.max(0, int(count));
+  const pos = n > 0 && int(index, -1) >= 0 ? int(index) + 1 : 0;
+  const tagged = Math.max(0, int(progress && progress.tagged));
+  return `${pos} / ${n} · ${tagged} tagged`;
+}
+
+/** "4000 × 3000", or "" while unknown. */
+export function sizeText(width, height) {
+  return int(width) > 0 && int(height) > 0 ? `${int(width)} × ${int(height)}` : "";
+}
+
+/** "All changes saved" or "N unsaved". */
+export function saveText(status) {
+  const n = Math.max(0, int(status && status.unsaved));
+  return n > 0 ? `${n} unsaved` : "All changes saved";
+}
+
+export function conflictText(status) {
+  const n = Math.max(0, int(status && status.conflicts));
+  if (n === 0) return "";
+  return n === 1 ? "1 conflict" : `${n} conflicts`;
+}
+
+/** createHeader({ onSave, onClose }) -> { el, update(state) } */
+export function createHeader({ onSave, onClose }) {
+  const name = h("span", { class: "ltw-name" });
+  const dims = h("span", { class: "ltw-dims" });
+  const position = h("span", { class: "ltw-position" });
+  const save = h("span", { class: "ltw-save" });
+  const conflicts = h("span", { class: "ltw-badge ltw-badge-warn", hidden: true });
+  const error = h("span", { class: "ltw-badge ltw-badge-error", hidden: true });
+  const bar = h("div", { class: "ltw-bar" });
+  const progress = h("div", {
+    class: "ltw-progress", role: "progressbar", "aria-label": "Tagged images", "aria-valuemin": "0",
+  }, bar);
+  const el = h("header", { class: "ltw-header" },
+    h("div", { class: "ltw-title" }, name, dims),
+    h("div", { class: "ltw-meta" }, position, save, conflicts, error),
+    h("div", { class: "ltw-actions" },
+      h("button", {
+        type: "button", class: "ltw-btn ltw-primary", "aria-label": "Save", title: "Save captions (Ctrl+S)",
+        "aria-keyshortcuts": "Control+S Meta+S", text: "Save", onclick: onSave,
+      }),
+      h("button", {
+        type: "button", class: "ltw-btn", "aria-label": "Close", title: "Save and close the widget", text: "Close",
+        onclick: onClose,
+      })),
+    progress);
+
+  function update({ index, count, current, progress: prog, status }) {
+    const cur = current && current.id ? current : null;
+    setText(name, cur ? (cur.name ?? cur.id) : "No images");
+    name.title = cur ? (cur.name ?? cur.id) : "";
+    const size = cur ? sizeText(cur.width, cur.height) : "";
+    setText(dims, size);
+    dims.hidden = !size;
+    setText(position, positionText(index, count, prog));
+    setText(save, saveText(status));
+    save.classList.toggle("is-dirty", int(status && status.unsaved) > 0);
+    const c = conflictText(status);
+    setText(conflicts, c);
+    conflicts.hidden = !c;
+    const err = status && typeof status.error === "string" && status.error ? status.error : "";
+    setText(error, err ? `Error: ${err}` : "");
+    error.title = err;
+    error.hidden = !err;
+    const total = Math.max(0, int(prog && prog.total, int(count)));
+    const tagged = Math.min(total, Math.max(0, int(prog && prog.tagged)));
+    attr(progress, "aria-valuemax", String(total));
+    attr(progress, "aria-valuenow", String(tagged));
+    const reviewed = Math.max(0, int(prog && prog.reviewed));
+    attr(progress, "aria-valuetext", `${tagged} of ${total} tagged, ${reviewed} reviewed`);
+    progress.title = `${tagged} of ${total} tagged · ${reviewed} reviewed`;
+    bar.style.width = total > 0 ? `${(100 * tagged) / total}%` : "0%";
+  }
+
+  return { el, update };
+}
+
+/** createFooter({ act, status, setAutosave }) -> { el, update(state) } */
+export function createFooter({ act, status, setAutosave, getCurrent }) {
+  const goto = h("input", {
+    class: "ltw-input ltw-goto", type: "number", min: "1", step: "1", inputmode: "numeric",
+    "aria-label": "Go to image number",
+  });
+  const of = h("span", { class: "ltw-of" });
+  const reviewed = h("button", {
+    type: "button", class: "ltw-btn ltw-review", "aria-pressed": "false", text: "Mark reviewed",
+    onclick: () => {
+      const cur = getCurrent();
+      if (cur && cur.id) act("toggle_reviewed", { id: cur.id });
+    },
+  });
+  const autosave = h("input", {
+    type: "checkbox", class: "ltw-check-input",
+    onchange: () => setAutosave(autosave.checked),
+  });
+  const navBtn = (label, text, type, title) => h("button", {
+    type: "button", class: "ltw-btn", "aria-label": label, title, text, onclick: () => act(type, {}),
+  });
+  const el = h("footer", { class: "ltw-footer" },
+    h("div", { class: "ltw-nav" },
+      navBtn("Previous image", "← Prev", "prev", "Previous image (←)"),
+      navBtn("Next image", "Next →", "next", "Next image (→)"),
+      navBtn("Next untagged image", "Next untagged", "next_untagged", "Next image without tags"),
+      h("span", { class: "ltw-goto-wrap" }, h("span", { class: "ltw-muted", "aria-hidden": "true", text: "Go to" }), goto, of)),
+    h("div", { class: "ltw-review-row" },
+      reviewed,
+      h("label", { class: "ltw-check" }, autosave, " ", h("span", { text: "Autosave" }))),
+    h("p", { class: "ltw-hint", "aria-hidden": "true", text: "← → move · 1–9 toggle palette tags · Ctrl+S save · Esc back to notebook" }));
+
+  goto.addEventListener("keydown", (e) => {
+    if (e.code !== "Enter" && e.code !== "NumpadEnter") return;
+    e.preventDefault();
+    const max = Number(goto.max) || 0;
+    const n = Number(goto.value);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      status.show(max > 0 ? `Enter an image number from 1 to ${max}.` : "There are no images.", "error");
+      return;
+    }
+    act("goto", { index: n - 1 });
+  });
+
+  function update({ index, count, current, autosave: auto }) {
+    const n = Math.max(0, int(count));
+    goto.max = String(Math.max(1, n));
+    goto.disabled = n === 0;
+    if (document.activeElement !== goto) goto.value = n > 0 && int(index, -1) >= 0 ? String(int(index) + 1) : "";
+    setText(of, `of ${n}`);
+    const cur = current && current.id ? current : null;
+    reviewed.disabled = !cur;
+    attr(reviewed, "aria-pressed", cur && cur.reviewed ? "true" : "false");
+    autosave.checked = !!auto;
+    for (const b of el.querySelectorAll(".ltw-nav .ltw-btn")) b.disabled = n === 0;
+  }
+
+  return { el, update };
+}

@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { moveIndex, dropIndex, sameList } from "../src/tags.js";
+import { normalizePalette, filterPalette, slotTag, entryText } from "../src/palette.js";
+import { positionText, sizeText, saveText, conflictText } from "../src/session.js";
+
+test("moving a chip left/right swaps it with its neighbour; at the ends nothing moves", () => {
+  assert.deepEqual(moveIndex(["a", "b", "c"], 1, 0), ["b", "a", "c"]);
+  assert.deepEqual(moveIndex(["a", "b", "c"], 1, 2), ["a", "c", "b"]);
+  assert.equal(moveIndex(["a", "b"], 0, -1), null);
+  assert.equal(moveIndex(["a", "b"], 1, 2), null);
+  assert.equal(moveIndex(["a"], 0, 0), null);
+});
+
+test("dropping before/after a chip gives the final index", () => {
+  const tags = ["a", "b", "c", "d"];
+  assert.deepEqual(moveIndex(tags, 0, dropIndex(0, 2, true)), ["b", "c", "a", "d"]);
+  assert.deepEqual(moveIndex(tags, 0, dropIndex(0, 2, false)), ["b", "a", "c", "d"]);
+  assert.deepEqual(moveIndex(tags, 3, dropIndex(3, 0, false)), ["d", "a", "b", "c"]);
+  assert.equal(moveIndex(tags, 1, dropIndex(1, 0, true)), null); // dropped where it was
+});
+
+test("sameList compares in order", () => {
+  assert.equal(sameList(["a", "b"], ["a", "b"]), true);
+  assert.equal(sameList(["a", "b"], ["b", "a"]), false);
+});
+
+const palette = [["red hair", 12, false], ["smiling", 9, true], ["outdoors", 3, false], ["ohwx", 0, true]];
+
+test("palette rows keep their position and flags; malformed rows are skipped", () => {
+  const rows = normalizePalette([...palette, "bad", [1, 2]]);
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows[1], { tag: "smiling", count: 9, pinned: true, index: 1 });
+});
+
+test("the palette filter is a case-insensitive substring match", () => {
+  const rows = normalizePalette(palette);
+  assert.deepEqual(filterPalette(rows, "HA").map((r) => r.tag), ["red hair"]);
+  assert.deepEqual(filterPalette(rows, "o").map((r) => r.index), [2, 3]);
+  assert.equal(filterPalette(rows, "  ").length, 4);
+});
+
+test("digit keys map to the nine most used entries", () => {
+  assert.equal(slotTag(palette, 1), "red hair");
+  assert.equal(slotTag(palette, 4), "ohwx");
+  assert.equal(slotTag(palette, 5), null);
+  assert.equal(slotTag(palette, 0), null);
+});
+
+test("a palette entry reads as tag, count, then its digit", () => {
+  assert.equal(entryText("red hair", 12, 0), "red hair 12 ·1");
+  assert.equal(entryText("rare", 1, 9), "rare 1");
+});
+
+test("header texts", () => {
+  assert.equal(positionText(11, 40, { tagged: 30 }), "12 / 40 · 30 tagged");
+  assert.equal(positionText(-1, 0, {}), "0 / 0 · 0 tagged");
+  assert.equal(sizeText(4000, 3000), "4000 × 3000");
+  assert.equal(sizeText(null, null), "");
+  assert.equal(saveText({ unsaved: 0 }), "All changes saved");
+  assert.equal(saveText({ unsaved: 3 }), "3 unsaved");
+  assert.equal(conflictText({ conflicts: 1 }), "1 conflict");
+  assert.equal(conflictText({ conflicts: 0 }), "");
+});
