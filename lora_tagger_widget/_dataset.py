@@ -367,12 +367,15 @@ class Dataset:
         return self._set(self[ref], new)
 
     def delete_tag(self, tag: str) -> int:
-        """Remove `tag` from every image and from the palette; returns how many images changed."""
+        """Remove `tag` from every image and from the palette; returns how many images changed.
+
+        Captions whose edits are refused (`Item.locked_reason`) are left as they are.
+        """
         tag = validate_tag(tag)
         changed = 0
         with self._lock:
             for item in self._items:
-                if tag in item._tags:
+                if tag in item._tags and not item.locked_reason:
                     self._set(item, [t for t in item._tags if t != tag], notify=False)
                     changed += 1
             if tag in self.session.palette:

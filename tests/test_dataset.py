@@ -406,3 +406,14 @@ def test_a_caption_linked_outside_the_folder_is_neither_read_nor_written(tmp_pat
         ds.add_tag(0, "x")
     ds.save()
     assert secret.read_text() == "password"
+
+
+def test_deleting_a_tag_leaves_captions_that_must_not_be_rewritten(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": "x, y", "b.jpg": "café, y".encode("cp1252")})
+    ds = Dataset(root)
+    assert ds.delete_tag("y") == 1
+    ds.save()
+    assert (root / "a.txt").read_text() == "x"
+    assert (root / "b.txt").read_bytes() == "café, y".encode("cp1252")
