@@ -11,7 +11,7 @@ class Debouncer:
     """Calls `action` once, `delay` seconds after the last `poke`.
 
     Inside a Jupyter kernel the call runs on the kernel's own event loop (the thread that handles
-    the front end's messages); with no running loop it runs on a timer thread.
+    the front end's messages); elsewhere it runs on a timer thread.
     """
 
     def __init__(self, action: Callable[[], None], delay: float) -> None:
@@ -19,7 +19,7 @@ class Debouncer:
         self._delay = delay
         self._lock = threading.Lock()
         self._pending: asyncio.TimerHandle | threading.Timer | None = None
-        self._loop = _running_loop()
+        self._loop = _running_loop() if _in_kernel() else None
 
     def poke(self) -> None:
         """Ask for the action; it runs `delay` seconds after the last request."""
@@ -68,3 +68,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _in_kernel() -> bool:
+    """Whether this runs inside an IPython kernel (another library's loop would never fire)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
