@@ -418,6 +418,10 @@ class Dataset:
         rows += [(tag, 0, True) for tag in self.session.palette if tag not in self.vocabulary]
         return rows
 
+    def complete(self, query: str, limit: int = 10) -> list[tuple[str, int]]:
+        """Palette tags containing `query` for autocomplete: `(tag, images)`, most used first."""
+        return self.vocabulary.complete(query, limit, extra=self.session.palette)
+
     def pin_tag(self, tag: str) -> None:
         """Keep `tag` in the palette even while no image has it."""
         tags = parse_tag_input(tag)

@@ -116,7 +116,7 @@ def _toggle_reviewed(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
 def _complete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     query = _text(message, "query")
     limit = _int(message, "limit", 1, 50)
-    items = widget.dataset.vocabulary.complete(query, limit)
+    items = widget.dataset.complete(query, limit)
     return Reply({"items": [list(pair) for pair in items]})
 
 

@@ -36,12 +36,18 @@ class Vocabulary:
         ranked = sorted(self._counts.items(), key=lambda pair: (-pair[1], pair[0].casefold()))
         return ranked if n is None else ranked[:n]
 
-    def complete(self, query: str, limit: int = 10) -> list[tuple[str, int]]:
-        """Tags containing `query` (case-insensitive), most used first, then by name."""
+    def complete(
+        self, query: str, limit: int = 10, extra: Iterable[str] = ()
+    ) -> list[tuple[str, int]]:
+        """Tags containing `query` (case-insensitive), most used first, then those starting with
+        it, then by name. `extra` tags (pinned ones no image has yet) count as used 0 times."""
         needle = query.strip().casefold()
         if not needle:
             return []
         hits = [(tag, n) for tag, n in self._counts.items() if needle in tag.casefold()]
+        hits += [
+            (tag, 0) for tag in extra if tag not in self._counts and needle in tag.casefold()
+        ]
         hits.sort(key=lambda pair: (-pair[1], not pair[0].casefold().startswith(needle), pair[0]))
         return hits[:limit]
 

@@ -417,3 +417,9 @@ def test_deleting_a_tag_leaves_captions_that_must_not_be_rewritten(
     ds.save()
     assert (root / "a.txt").read_text() == "x"
     assert (root / "b.txt").read_bytes() == "café, y".encode("cp1252")
+
+
+def test_autocomplete_also_offers_pinned_palette_tags(make_set: Callable[..., Path]) -> None:
+    ds = Dataset(make_set({"a.jpg": "red hair"}))
+    ds.pin_tag("hair ribbon")
+    assert ds.complete("hair") == [("red hair", 1), ("hair ribbon", 0)]

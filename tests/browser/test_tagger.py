@@ -101,6 +101,8 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
     assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count() == cells_before
     page.keyboard.press("ArrowLeft")
     shown_image(lab, names[1])
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => !document.activeElement.closest('.ltw-root')")
 
     # Python edits show in the open view at once; view edits are in Python at once.
     lab.run_cell("w.dataset.add_tag(w.index, 'from python')")
