@@ -26,9 +26,7 @@ def split_tags(text: str) -> list[str]:
 
 def validate_tag(tag: object) -> str:
     """Return `tag` trimmed, or raise `ValueError` saying why it cannot be a tag."""
-    if not isinstance(tag, str):
-        raise ValueError(f"A tag must be text, not {type(tag).__name__}.")
-    cleaned = tag.strip()
+    cleaned = existing_tag(tag)
     if not cleaned:
         raise ValueError("A tag cannot be empty.")
     if "," in cleaned:
@@ -42,6 +40,13 @@ def validate_tag(tag: object) -> str:
             f"A tag can be at most {MAX_TAG_LENGTH} characters long; this one has {len(cleaned)}."
         )
     return cleaned
+
+
+def existing_tag(tag: object) -> str:
+    """`tag` trimmed, for finding a tag a caption has (any text: it need not be valid to add)."""
+    if not isinstance(tag, str):
+        raise ValueError(f"A tag must be text, not {type(tag).__name__}.")
+    return tag.strip()
 
 
 def parse_tag_input(text: object) -> list[str]:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from ._captions import edit_caption, parse_tag_input, split_tags, validate_tag, validate_tags
+from ._captions import (
+    edit_caption,
+    existing_tag,
+    parse_tag_input,
+    split_tags,
+    validate_tag,
+    validate_tags,
+)
 from ._files import (
     DecodedText,
     atomic_write,
@@ -106,6 +115,7 @@ class Item:
         self._read_error: str | None = None
         self._rewrite_allowed = False
         self.conflict: Conflict | None = None
+        self.shares_caption = False  # another image in the folder has the same stem
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
         if found.caption_exists:
@@ -183,10 +193,15 @@ class Item:
             flags.append(Flag("crlf", "Caption uses Windows line endings (CRLF)"))
         if len([line for line in self._text.splitlines() if line.strip()]) > 1:
             flags.append(Flag("multiline", "Caption has several lines; kohya reads only the first"))
+        if self.shares_caption:
+            flags.append(Flag("shared_caption", f"Another image shares the caption file "
+                              f"{self.caption_path.name}; trainers give both the same caption"))
         if self.conflict is not None:
             flags.append(Flag("conflict", "Caption changed on disk while you edited it"))
         if self.image_error:
             flags.append(Flag("unreadable_image", self.image_error))
+        elif self._image_info is not None:
+            flags.extend(Flag(code, message) for code, message in self._image_info.notes())
         return flags
 
     def _load_image_info(self) -> None:
@@ -257,12 +272,19 @@ class Dataset:
         self.vocabulary = Vocabulary()
         self._items: list[Item] = []
         self._by_id: dict[str, int] = {}
-        for found in scan_images(root):
+        scan = scan_images(root)
+        for stale in scan.stale_temp_files:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        for found in scan.images:
             item = Item(self, found)
             self._by_id[item.id] = len(self._items)
             self._items.append(item)
             self.vocabulary.add(item._tags)
         self._tagged = sum(1 for item in self._items if item._tags)
+        caption_users = Counter(item.caption_path for item in self._items)
+        for item in self._items:
+            item.shares_caption = caption_users[item.caption_path] > 1
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Dataset:
@@ -336,6 +358,7 @@ class Dataset:
             return make_preview(self._safe(item.image_path), max_width, max_height)
         except (ImageError, OSError) as error:
             item._image_error = str(error)
+            self._emit(Change("status", (item.id,)))
             raise ImageError(str(error)) from error
 
     # Edits
@@ -349,15 +372,15 @@ class Dataset:
         return self._set(item, tags)
 
     def remove_tag(self, ref: ItemRef, tag: str) -> list[str]:
-        """Remove every occurrence of `tag` from an item's caption."""
-        tag = validate_tag(tag)
+        """Remove every occurrence of `tag` from an item's caption (any tag it has, even one
+        that `add_tag` would refuse, such as an over-long tag written by another program)."""
+        tag = existing_tag(tag)
         item = self[ref]
         return self._set(item, [t for t in item._tags if t != tag])
 
     def toggle_tag(self, ref: ItemRef, tag: str) -> list[str]:
         """Remove `tag` when the item has it, add it otherwise."""
-        tag = validate_tag(tag)
-        if tag in self[ref]._tags:
+        if isinstance(tag, str) and tag.strip() in self[ref]._tags:
             return self.remove_tag(ref, tag)
         return self.add_tag(ref, tag)
 
@@ -371,7 +394,7 @@ class Dataset:
 
         Captions whose edits are refused (`Item.locked_reason`) are left as they are.
         """
-        tag = validate_tag(tag)
+        tag = existing_tag(tag)
         changed = 0
         with self._lock:
             for item in self._items:

@@ -6,10 +6,13 @@ import codecs
 import contextlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 TEMP_PREFIX = ".ltw-tmp-"
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_SECONDS = 60.0
 
 
 class OutsideRootError(PermissionError):
@@ -17,12 +20,27 @@ class OutsideRootError(PermissionError):
 
 
 def is_inside(root: Path, path: Path) -> bool:
-    """Whether `path`, with every link resolved, lies inside the resolved `root`."""
+    """Whether `path`, with every link resolved, lies inside the resolved `root`.
+
+    A link loop resolves to where the loop starts, so a loop inside `root` counts as inside (it
+    is listed, and fails to open with a clear reason).
+    """
     try:
-        path.resolve(strict=False).relative_to(root)
-    except (ValueError, OSError, RuntimeError):
+        Path(os.path.realpath(path)).relative_to(root)
+    except (ValueError, OSError):
         return False
     return True
+
+
+def is_stale_temp_file(path: Path, older_than: float = STALE_TEMP_SECONDS) -> bool:
+    """Whether `path` is a temporary file of `atomic_write` left by a crash (an old one: a
+    younger one may belong to a save still under way in another process)."""
+    if not (path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX)):
+        return False
+    try:
+        return time.time() - path.lstat().st_mtime > older_than
+    except OSError:
+        return False
 
 
 def checked_path(root: Path, path: Path) -> Path:
@@ -39,7 +57,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     The file keeps its permission bits when it already existed.
     """
     folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 BASE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 PLUGIN_EXTENSIONS = frozenset({".avif", ".heic", ".heif"})
 ORIENTATION_TAG = 0x0112
+SIDEWAYS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 PREVIEW_JPEG_QUALITY = 85
 MAX_PREVIEW_SIDE = 4096
 
@@ -22,20 +23,29 @@ class ImageError(Exception):
     """An image that cannot be read or shown; the message says why, for a person."""
 
 
-@lru_cache(maxsize=1)
-def image_extensions() -> frozenset[str]:
-    """Lower-case file extensions treated as images: the base ones, plus AVIF/HEIC when a
-    Pillow plugin (or Pillow itself) can open them."""
-    _register_optional_plugins()
-    Image.init()
-    registered = set(Image.registered_extensions())
-    return BASE_EXTENSIONS | (PLUGIN_EXTENSIONS & registered)
+IMAGE_EXTENSIONS = BASE_EXTENSIONS | PLUGIN_EXTENSIONS
+PLUGIN_HINTS = {
+    ".avif": "pillow-avif-plugin (or a Pillow built with AVIF)",
+    ".heic": "pillow-heif",
+    ".heif": "pillow-heif",
+}
 
 
 def is_image_name(name: str) -> bool:
-    """Whether a file name has an image extension (case-insensitive)."""
+    """Whether a file name has an image extension (case-insensitive).
+
+    AVIF and HEIC files count even when no plugin can read them: they are listed with the reason.
+    """
     dot = name.rfind(".")
-    return dot > 0 and name[dot:].lower() in image_extensions()
+    return dot > 0 and name[dot:].lower() in IMAGE_EXTENSIONS
+
+
+@lru_cache(maxsize=1)
+def readable_extensions() -> frozenset[str]:
+    """Image extensions Pillow can open here (AVIF/HEIC only with a plugin or native support)."""
+    _register_optional_plugins()
+    Image.init()
+    return BASE_EXTENSIONS | (PLUGIN_EXTENSIONS & set(Image.registered_extensions()))
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,24 @@ class ImageInfo:
     mode: str
     orientation: int
     frames: int
+    bits: int  # bits per channel
+    transparency: bool  # has an alpha channel or a transparent palette entry
+
+    def notes(self) -> list[tuple[str, str]]:
+        """What a trainer may handle badly about this image: `(code, sentence)` pairs."""
+        notes = []
+        if self.orientation != 1:
+            notes.append(("exif_rotated", f"EXIF orientation {self.orientation}: shown upright, "
+                          "but some trainers ignore it"))
+        if self.mode == "CMYK":
+            notes.append(("cmyk", "CMYK colours; trainers expect RGB"))
+        if self.bits > 8:
+            notes.append(("high_bit_depth", f"{self.bits} bits per channel; most trainers read 8"))
+        if self.transparency:
+            notes.append(("transparency", "Has transparency; trainers may turn it black"))
+        if self.frames > 1:
+            notes.append(("animated", f"Animated ({self.frames} frames); only the first is used"))
+        return notes
 
 
 @dataclass(frozen=True)
@@ -63,9 +91,9 @@ class Preview:
 def read_image_info(path: Path) -> ImageInfo:
     """Header facts of the image at `path`; `ImageError` with the reason when it is unreadable."""
     with _open(path) as image:
-        orientation = _orientation(image)
+        orientation = _orientation(image, may_load=False)
         width, height = image.size
-        if orientation in (5, 6, 7, 8):
+        if orientation in SIDEWAYS:
             width, height = height, width
         return ImageInfo(
             width=width,
@@ -74,6 +102,9 @@ def read_image_info(path: Path) -> ImageInfo:
             mode=image.mode,
             orientation=orientation,
             frames=getattr(image, "n_frames", 1),
+            bits=_bits_per_channel(image),
+            transparency=image.mode in ("RGBA", "LA", "PA", "La", "RGBa")
+            or "transparency" in image.info,
         )
 
 
@@ -86,21 +117,23 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
     max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
     max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
     with _open(path) as image:
-        orientation = _orientation(image)
-        original_w, original_h = image.size
-        stored_box = (max_width, max_height)
-        if orientation in (5, 6, 7, 8):
-            original_w, original_h = original_h, original_w
-            stored_box = (max_height, max_width)
+        stored_w, stored_h = image.size
+        box = (max_width, max_height)
+        if _orientation(image, may_load=False) in SIDEWAYS:
+            box = (max_height, max_width)
         if image.format == "JPEG":
-            image.draft("RGB" if image.mode != "L" else "L", stored_box)
+            image.draft("RGB" if image.mode != "L" else "L", box)
         try:
             image.load()
+            orientation = _orientation(image, may_load=True)
             upright = ImageOps.exif_transpose(image)
             upright.thumbnail((max_width, max_height), reducing_gap=2.0)
             shown = _displayable(upright)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError(f"The image is damaged or truncated ({error}).") from error
+    original_w, original_h = (
+        (stored_h, stored_w) if orientation in SIDEWAYS else (stored_w, stored_h)
+    )
     buffer = io.BytesIO()
     if shown.mode == "RGBA":
         shown.save(buffer, format="PNG", optimize=False, compress_level=3)
@@ -112,15 +145,21 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
 
 
 def _open(path: Path) -> Image.Image:
+    suffix = path.suffix.lower()
+    if suffix in PLUGIN_HINTS and suffix not in readable_extensions():
+        raise ImageError(
+            f"Reading {suffix} images needs a Pillow plugin: pip install {PLUGIN_HINTS[suffix]}."
+        )
     try:
         if path.stat().st_size == 0:
             raise ImageError("The file is empty (0 bytes).")
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Up to twice Pillow's pixel limit is a large photo, not an attack: allow it quietly.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(path)
     except ImageError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise ImageError(f"The image is too large to open safely ({error}).") from error
     except UnidentifiedImageError as error:
         raise ImageError("This file is not an image Pillow can read.") from error
@@ -134,7 +173,17 @@ def _open(path: Path) -> Image.Image:
         raise ImageError(f"The image is damaged or truncated ({error}).") from error
 
 
-def _orientation(image: Image.Image) -> int:
+def _bits_per_channel(image: Image.Image) -> int:
+    if image.mode.startswith("I;16") or any(";16" in str(tile.args) for tile in image.tile):
+        return 16
+    return 32 if image.mode in ("I", "F") else 8
+
+
+def _orientation(image: Image.Image, *, may_load: bool) -> int:
+    """The EXIF orientation (1 to 8). Without `may_load`, a PNG's EXIF is read only when it
+    comes before the pixels: Pillow would decode the whole image to find a later one."""
+    if not may_load and image.format == "PNG" and "exif" not in image.info:
+        return 1
     try:
         value = image.getexif().get(ORIENTATION_TAG, 1)
     except Exception:  # a broken EXIF block must not make the image unreadable

@@ -103,6 +103,8 @@ def _set_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     tags = _field(message, "tags", list)
     if not all(isinstance(tag, str) for tag in tags):
         raise BadRequest("Field 'tags' must be a list of strings.")
+    if sorted(tags) != sorted(widget.dataset[index].tags):
+        raise BadRequest("set_tags only reorders an image's tags; add or remove them one by one.")
     return Reply({"tags": widget.dataset.set_tags(index, tags)})
 
 

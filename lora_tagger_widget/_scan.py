@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import is_inside
+from ._files import TEMP_PREFIX, is_inside, is_stale_temp_file
 from ._images import is_image_name
 
 _DIGITS = re.compile(r"(\d+)")
@@ -30,7 +30,15 @@ class FoundImage:
     caption_is_link: bool
 
 
-def scan_images(root: Path) -> list[FoundImage]:
+@dataclass(frozen=True)
+class ScanResult:
+    """The images of a folder, and temporary files that a crashed save left behind."""
+
+    images: list[FoundImage]
+    stale_temp_files: list[Path]
+
+
+def scan_images(root: Path) -> ScanResult:
     """Every image below `root` (which must be resolved), in natural order.
 
     Folders and files whose names start with a dot are skipped (so is the tool's own
@@ -38,6 +46,7 @@ def scan_images(root: Path) -> list[FoundImage]:
     folder is visited once even when links lead to it again.
     """
     found: list[FoundImage] = []
+    stale: list[Path] = []
     visited: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
@@ -49,17 +58,23 @@ def scan_images(root: Path) -> list[FoundImage]:
                 continue
             visited.add(key)
             with os.scandir(folder) as entries:
-                listing = [entry for entry in entries if not entry.name.startswith(".")]
+                listing = list(entries)
         except OSError:
             continue
+        stale.extend(
+            Path(entry.path)
+            for entry in listing
+            if entry.name.startswith(TEMP_PREFIX) and is_stale_temp_file(Path(entry.path))
+        )
+        listing = [entry for entry in listing if not entry.name.startswith(".")]
         names = {entry.name: entry for entry in listing}
         for entry in listing:
             if entry.is_symlink() and not is_inside(root, Path(entry.path)):
                 continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
-                continue
+            except OSError:  # a link loop: listed when named like an image, and flagged then
+                is_dir = False
             if is_dir:
                 stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
             elif is_image_name(entry.name):
@@ -67,4 +82,4 @@ def scan_images(root: Path) -> list[FoundImage]:
                 is_link = caption is not None and caption.is_symlink()
                 found.append(FoundImage(f"{prefix}{entry.name}", caption is not None, is_link))
     found.sort(key=lambda image: natural_key(image.relative))
-    return found
+    return ScanResult(found, stale)

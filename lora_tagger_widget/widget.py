@@ -23,6 +23,8 @@ from ._debounce import Debouncer
 from ._messages import handle_request
 
 STATIC = Path(__file__).parent / "static"
+MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption
+MAX_VIEW_CAPTION = 20_000
 
 
 class TaggerWidget(anywidget.AnyWidget):
@@ -206,13 +208,19 @@ class TaggerWidget(anywidget.AnyWidget):
             return
         info = item.image_info
         neighbors = [self.index - 1, self.index + 1, self.index + 2, self.index - 2]
+        flags = [{"code": f.code, "message": f.message} for f in item.flags]
+        tags, caption = item.tags, item.caption
+        if len(tags) > MAX_VIEW_TAGS or len(caption) > MAX_VIEW_CAPTION:
+            flags.append({"code": "long_caption", "message": (
+                f"Very long caption ({len(caption):,} characters, {len(tags):,} tags); "
+                f"the view shows the first {MAX_VIEW_TAGS:,} tags")})
         self._current = {
             "id": item.id,
             "name": item.name,
             "index": self.index,
-            "tags": item.tags,
-            "caption": item.caption,
-            "flags": [{"code": f.code, "message": f.message} for f in item.flags],
+            "tags": tags[:MAX_VIEW_TAGS],
+            "caption": caption[:MAX_VIEW_CAPTION],
+            "flags": flags,
             "width": info.width if info else None,
             "height": info.height if info else None,
             "reviewed": self._dataset.is_reviewed(self.index),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,3 +32,23 @@ def make_set(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def run_unprivileged() -> Callable[[str], str]:
+    """Run Python code in a child process that file permissions apply to, and return its output.
+
+    As root the child keeps uid 0 but loses the capabilities that bypass permission checks, so a
+    `chmod 000` file or a read-only folder refuses it as it would refuse any user.
+    """
+
+    def run(code: str) -> str:
+        command = [sys.executable, "-c", code]
+        if os.geteuid() == 0:
+            drop = "-dac_override,-dac_read_search"
+            command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    return run
