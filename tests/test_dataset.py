@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -254,27 +253,28 @@ def test_writes_are_atomic_and_leave_no_temporary_files(make_set: Callable[..., 
 
 
 def test_a_read_only_folder_gives_a_clear_error_and_keeps_the_edit(
-    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    make_set: Callable[..., Path], run_unprivileged: Callable[[str], str],
 ) -> None:
     root = make_set({"a.jpg": "a"})
-    ds = Dataset(root)
-    ds.add_tag(0, "b")
-    root.chmod(0o555)
-    if os.geteuid() == 0:  # root writes anyway: refuse the way a read-only folder does
-        def read_only(*args: object, **kwargs: object) -> None:
-            raise PermissionError(13, "Permission denied")
-
-        monkeypatch.setattr(tempfile, "mkstemp", read_only)
-    try:
-        with pytest.raises(CaptionWriteError, match=r"Permission denied.*kept in memory"):
-            ds.save()
-    finally:
-        root.chmod(0o755)
-        monkeypatch.undo()
-    assert ds[0].dirty and ds[0].tags == ["a", "b"]
-    assert (root / "a.txt").read_text() == "a"
-    ds.save()
-    assert (root / "a.txt").read_text() == "a, b"
+    out = run_unprivileged(
+        "from lora_tagger_widget import CaptionWriteError, Dataset\n"
+        f"root = {str(root)!r}\n"
+        "ds = Dataset(root)\n"
+        "ds.add_tag(0, 'b')\n"
+        "import os; os.chmod(root, 0o555)\n"
+        "try:\n"
+        "    ds.save()\n"
+        "except CaptionWriteError as error:\n"
+        "    print(error)\n"
+        "print(ds[0].dirty, ds[0].tags, open(root + '/a.txt').read())\n"
+        "os.chmod(root, 0o755)\n"
+        "ds.save()\n"
+        "print(open(root + '/a.txt').read())\n"
+    )
+    error, kept, saved = out.splitlines()
+    assert "a.txt" in error and "Permission denied" in error and "kept in memory" in error
+    assert kept == "True ['a', 'b'] a"
+    assert saved == "a, b"
 
 
 def test_a_failing_write_keeps_the_edit_and_saving_works_once_the_cause_is_gone(

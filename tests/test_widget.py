@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -236,3 +237,29 @@ def test_an_empty_folder_opens_with_nothing_to_show(tmp_path: Path) -> None:
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError, match="No folder"):
         TaggerWidget(tmp_path / "nope")
+
+
+def test_a_failing_autosave_shows_the_error_and_clears_it_once_saving_works(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({"a.jpg": None})
+    w = TaggerWidget(Dataset(root), autosave_delay=0.05)
+    recorder = Recorder(w)
+    real_replace = os.replace
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    w.dataset.add_tag(0, "kept")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not recorder.sent:
+        time.sleep(0.02)
+    notice = recorder.sent[0][0]
+    assert notice["type"] == "notice" and "No space left" in notice["message"]
+    assert "No space left" in w.status["error"] and w.status["unsaved"] == 1
+    assert w.dataset[0].tags == ["kept"] and not (root / "a.txt").exists()
+    monkeypatch.setattr(os, "replace", real_replace)
+    w.save()
+    assert w.status["error"] is None and w.status["unsaved"] == 0
+    assert (root / "a.txt").read_text() == "kept"
