@@ -22,6 +22,14 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * User text set inside a sentence of ours: isolated, so right-to-left marks or overrides in it
+ * cannot reorder the words around it.
+ */
+export function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
 /** Append children (nodes, strings, numbers, nested arrays; null/false skipped). */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {

@@ -1,7 +1,7 @@
 // The tag palette: every tag with its count (1..9 on the nine most used), toggling on the
 // current item, a filter, adding, deleting everywhere (after confirmation), import/export.
 
-import { h, attr, setText } from "./dom.js";
+import { h, attr, isolate, setText } from "./dom.js";
 
 export const SHOWN_LIMIT = 200;
 export const SLOTS = 9;
@@ -82,7 +82,7 @@ export function createPalette({ act, confirm, status, getCurrent }) {
     entries.set(row.tag, toggle);
     const del = h("button", {
       type: "button", class: "ltw-pal-del", "aria-label": `Delete tag ${row.tag} from all images`,
-      title: `Delete “${row.tag}” from all images`, "data-fkey": `del:${row.tag}`, text: "×",
+      title: `Delete “${isolate(row.tag)}” from all images`, "data-fkey": `del:${row.tag}`, text: "×",
       onclick: () => deleteTag(row.tag, del),
     });
     return h("span", { class: "ltw-pal-item" }, toggle, del);
@@ -116,12 +116,12 @@ export function createPalette({ act, confirm, status, getCurrent }) {
     const usage = await act("palette_usage", { tag });
     if (!usage) return;
     const n = Number.isFinite(usage.count) ? usage.count : 0;
-    const ok = await confirm(`Remove "${tag}" from ${n} images?`, "Delete", opener);
+    const ok = await confirm(`Remove "${isolate(tag)}" from ${n} images?`, "Delete", opener);
     if (!ok) return;
     const reply = await act("palette_delete", { tag }, { timeoutMs: 600000 });
     if (reply) {
       const changed = Number.isFinite(reply.changed) ? reply.changed : n;
-      status.show(`Deleted "${tag}": ${changed} image${changed === 1 ? "" : "s"} changed.`);
+      status.show(`Deleted "${isolate(tag)}": ${changed} image${changed === 1 ? "" : "s"} changed.`);
     }
   }
 
@@ -150,7 +150,7 @@ export function createPalette({ act, confirm, status, getCurrent }) {
     if (!tag) return;
     addInput.value = "";
     act("palette_add", { tag }).then((reply) => {
-      if (reply) status.show(`Added "${tag}" to the palette.`);
+      if (reply) status.show(`Added "${isolate(tag)}" to the palette.`);
       else if (addInput.value === "") addInput.value = text;
     });
   });
@@ -163,13 +163,13 @@ export function createPalette({ act, confirm, status, getCurrent }) {
     try {
       text = await f.text();
     } catch (err) {
-      status.show(`Could not read ${f.name}: ${err && err.message ? err.message : err}`, "error");
+      status.show(`Could not read ${isolate(f.name)}: ${err && err.message ? err.message : err}`, "error");
       return;
     }
     const reply = await act("palette_import", { text }, { timeoutMs: 120000 });
     if (reply) {
       const n = Number.isFinite(reply.added) ? reply.added : 0;
-      status.show(`Imported ${n} tag${n === 1 ? "" : "s"} from ${f.name}.`);
+      status.show(`Imported ${n} tag${n === 1 ? "" : "s"} from ${isolate(f.name)}.`);
     }
   });
   exportBtn.addEventListener("click", async () => {

@@ -1,7 +1,7 @@
 // The preview pane: asks Python for a preview sized to the pane, shows it, prefetches the
 // neighbours, and keeps a small bounded cache of Blob URLs (revoking the ones it lets go).
 
-import { h, setText } from "./dom.js";
+import { h, isolate, setText } from "./dom.js";
 import { LruCache } from "./lru.js";
 
 export const MIN_SIDE = 16;
@@ -160,7 +160,7 @@ export function createPreview({ request, onError, timeoutMs = 60000 }) {
     hideImage();
     brokenFor = current.id;
     setText(brokenText, reason);
-    broken.setAttribute("aria-label", `Image could not be shown: ${reason}`);
+    broken.setAttribute("aria-label", `Image could not be shown: ${isolate(reason)}`);
     broken.hidden = false;
     showMessage("");
     afterShown();
