@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -21,10 +22,12 @@ from ._captions import (
     validate_tags,
 )
 from ._files import (
-    DecodedText,
+    BOM_ENCODINGS,
+    UTF8_ENCODINGS,
     atomic_write,
     checked_path,
     decode_caption,
+    encode_caption,
     read_bytes_or_none,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
@@ -101,16 +104,29 @@ class SaveReport:
 class Item:
     """One image of the data set and its caption, as the data set holds them now."""
 
-    def __init__(self, dataset: Dataset, found: FoundImage) -> None:
-        relative = found.relative
-        self._dataset = weakref.proxy(dataset)
-        self.id: str = relative
-        self.image_path: Path = dataset.root / relative
-        self.caption_path: Path = self.image_path.with_suffix(CAPTION_EXTENSION)
-        self._base: bytes | None = None
-        self._decoded = DecodedText("", "utf-8")
+    __slots__ = (
+        "_encoding",
+        "_image_error",
+        "_image_info",
+        "_original",
+        "_read_error",
+        "_rewrite_allowed",
+        "_root",
+        "_stamp",
+        "_tags",
+        "_text",
+        "conflict",
+        "id",
+        "shares_caption",
+    )
+
+    def __init__(self, root: str, found: FoundImage) -> None:
+        self._root = root
+        self.id: str = found.relative
+        self._original: str | None = None  # the caption as on disk; None: no caption file
+        self._encoding = "utf-8"
         self._text = ""
-        self._tags: list[str] = []
+        self._tags: tuple[str, ...] = ()
         self._stamp: tuple[int, int] | None = None
         self._read_error: str | None = None
         self._rewrite_allowed = False
@@ -127,6 +143,16 @@ class Item:
         return self.id
 
     @property
+    def image_path(self) -> Path:
+        """Where the image is."""
+        return Path(self._root, self.id)
+
+    @property
+    def caption_path(self) -> Path:
+        """Where its caption is (or will be): `name.txt` beside `name.ext`."""
+        return Path(self._root, self._caption_relative())
+
+    @property
     def tags(self) -> list[str]:
         """The caption's tags as they are now (a copy)."""
         return list(self._tags)
@@ -139,26 +165,26 @@ class Item:
     @property
     def has_caption_file(self) -> bool:
         """Whether a caption file exists on disk (as last read or written)."""
-        return self._base is not None
+        return self._original is not None
 
     @property
     def dirty(self) -> bool:
         """Whether the caption differs from what is on disk."""
-        return self._text != self._decoded.text
+        return self._text != (self._original or "")
 
     @property
     def encoding(self) -> str:
         """The encoding the caption file was read with."""
-        return self._decoded.encoding
+        return self._encoding
 
     @property
     def locked_reason(self) -> str | None:
         """Why edits are refused now, or None when the caption can be edited."""
         if self._read_error:
             return f"The caption file cannot be read ({self._read_error}); it is left untouched."
-        if not self._decoded.is_utf8 and not self._rewrite_allowed:
+        if self._encoding not in UTF8_ENCODINGS and not self._rewrite_allowed:
             return (
-                f"The caption file is {self._decoded.encoding}, not UTF-8. Editing it saves it "
+                f"The caption file is {self._encoding}, not UTF-8. Editing it saves it "
                 "as UTF-8 with the same text; allow that to edit it."
             )
         return None
@@ -181,13 +207,13 @@ class Item:
         flags = []
         if self._read_error:
             flags.append(Flag("caption_unreadable", f"Caption cannot be read: {self._read_error}"))
-        elif self._base is None:
+        elif self._original is None:
             flags.append(Flag("no_caption", "No caption file yet"))
         elif not self._text.strip():
             flags.append(Flag("empty_caption", "The caption is empty"))
-        if not self._decoded.is_utf8:
-            flags.append(Flag("not_utf8", f"Caption is {self._decoded.encoding}, not UTF-8"))
-        if self._decoded.has_bom:
+        if self._encoding not in UTF8_ENCODINGS:
+            flags.append(Flag("not_utf8", f"Caption is {self._encoding}, not UTF-8"))
+        if self._encoding in BOM_ENCODINGS:
             flags.append(Flag("bom", "Caption file starts with a byte-order mark"))
         if "\r\n" in self._text:
             flags.append(Flag("crlf", "Caption uses Windows line endings (CRLF)"))
@@ -204,38 +230,57 @@ class Item:
             flags.extend(Flag(code, message) for code, message in self._image_info.notes())
         return flags
 
+    def _caption_relative(self) -> str:
+        return self.id[: self.id.rfind(".")] + CAPTION_EXTENSION
+
+    def _checked(self, path: Path) -> Path:
+        return checked_path(Path(self._root), path)
+
     def _load_image_info(self) -> None:
         if self._image_info is None and self._image_error is None:
             try:
-                self._image_info = read_image_info(self._dataset._safe(self.image_path))
+                self._image_info = read_image_info(self._checked(self.image_path))
             except (ImageError, OSError) as error:
                 self._image_error = str(error)
 
     def _read_caption(self, *, check_path: bool = True) -> None:
         """Read the caption from disk; `check_path=False` when the scan saw a plain file."""
         try:
-            path = self._dataset._safe(self.caption_path) if check_path else self.caption_path
+            path = (
+                self._checked(self.caption_path)
+                if check_path
+                else os.path.join(self._root, self._caption_relative())
+            )
             with open(path, "rb") as handle:
                 data = handle.read()
                 status = os.fstat(handle.fileno())
         except FileNotFoundError:
-            self._set_base(None, None)
+            self._read_error = None
+            self._set_disk(None, "utf-8", None)
         except OSError as error:
             self._read_error = getattr(error, "strerror", None) or str(error)
-            self._base = b""
+            self._set_disk(None, "utf-8", None)
         else:
             self._read_error = None
-            self._set_base(data, (status.st_size, status.st_mtime_ns))
+            text, encoding = decode_caption(data)
+            self._set_disk(text, encoding, (status.st_size, status.st_mtime_ns))
 
-    def _set_base(self, data: bytes | None, stamp: tuple[int, int] | None) -> None:
-        self._base = data
+    def _set_disk(self, text: str | None, encoding: str, stamp: tuple[int, int] | None) -> None:
+        """Record what the caption file holds now (`text` None: there is none)."""
+        self._original = text
+        self._encoding = encoding
         self._stamp = stamp
-        self._decoded = decode_caption(data) if data is not None else DecodedText("", "utf-8")
-        self._set_text(self._decoded.text)
+        self._set_text(text or "")
+
+    def _disk_bytes(self) -> bytes | None:
+        """The bytes the caption file held when last read or written."""
+        if self._original is None:
+            return None
+        return encode_caption(self._original, self._encoding)
 
     def _set_text(self, text: str) -> None:
         self._text = text
-        self._tags = split_tags(text)
+        self._tags = tuple(map(sys.intern, split_tags(text)))
 
     def _disk_stamp(self) -> tuple[int, int] | None:
         try:
@@ -245,7 +290,7 @@ class Item:
         return (status.st_size, status.st_mtime_ns)
 
     def __repr__(self) -> str:
-        return f"Item({self.id!r}, tags={self._tags!r}{', dirty' if self.dirty else ''})"
+        return f"Item({self.id!r}, tags={list(self._tags)!r}{', dirty' if self.dirty else ''})"
 
 
 class Dataset:
@@ -273,18 +318,19 @@ class Dataset:
         self._items: list[Item] = []
         self._by_id: dict[str, int] = {}
         scan = scan_images(root)
+        root_text = str(root)
         for stale in scan.stale_temp_files:
             with contextlib.suppress(OSError):
                 stale.unlink()
         for found in scan.images:
-            item = Item(self, found)
+            item = Item(root_text, found)
             self._by_id[item.id] = len(self._items)
             self._items.append(item)
             self.vocabulary.add(item._tags)
         self._tagged = sum(1 for item in self._items if item._tags)
-        caption_users = Counter(item.caption_path for item in self._items)
+        caption_users = Counter(item._caption_relative() for item in self._items)
         for item in self._items:
-            item.shares_caption = caption_users[item.caption_path] > 1
+            item.shares_caption = caption_users[item._caption_relative()] > 1
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Dataset:
@@ -418,7 +464,7 @@ class Dataset:
         with self._lock:
             if item.locked_reason:
                 raise CaptionLockedError(f"{item.caption_path}: {item.locked_reason}")
-            if tags == item._tags:
+            if tuple(tags) == item._tags:
                 return item.tags
             before = item._tags
             item._set_text(edit_caption(item._text, tags))
@@ -427,7 +473,7 @@ class Dataset:
             self._emit(Change("tags", (item.id,)))
         return item.tags
 
-    def _retally(self, before: list[str], after: list[str]) -> None:
+    def _retally(self, before: Sequence[str], after: Sequence[str]) -> None:
         self.vocabulary.replace(before, after)
         self._tagged += bool(after) - bool(before)
 
@@ -559,14 +605,13 @@ class Dataset:
         """Write one caption unless the file changed on disk; False when it did (a conflict)."""
         path = self._safe(item.caption_path)
         on_disk = read_bytes_or_none(path)
-        if on_disk != item._base:
-            theirs = decode_caption(on_disk).text if on_disk is not None else None
-            item.conflict = Conflict(ours=item._text, theirs=theirs)
+        if on_disk != item._disk_bytes():
+            item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))
             return False
-        data = item._decoded.utf8_bytes(item._text)
-        atomic_write(path, data)
+        encoding = "utf-8-sig" if item._encoding == "utf-8-sig" else "utf-8"
+        atomic_write(path, encode_caption(item._text, encoding))
         status = os.stat(path)
-        item._set_base(data, (status.st_size, status.st_mtime_ns))
+        item._set_disk(item._text, encoding, (status.st_size, status.st_mtime_ns))
         item._rewrite_allowed = False
         return True
 
@@ -595,12 +640,11 @@ class Dataset:
                 item._read_error = error.strerror or str(error)
                 self._emit(Change("status", (item.id,)))
                 return True
-            if on_disk == item._base:
+            if on_disk == item._disk_bytes():
                 item._stamp = item._disk_stamp()
                 return False
             if item.dirty:
-                theirs = decode_caption(on_disk).text if on_disk is not None else None
-                item.conflict = Conflict(ours=item._text, theirs=theirs)
+                item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))
                 kind = "conflict"
             else:
                 before = item._tags
@@ -653,3 +697,7 @@ class Dataset:
             f"Dataset({str(self.root)!r}: {len(self)} images, {self.tagged_count} tagged, "
             f"{len(self.vocabulary)} tags)"
         )
+
+
+def _text_of(data: bytes | None) -> str | None:
+    return decode_caption(data)[0] if data is not None else None

@@ -7,7 +7,6 @@ import contextlib
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 TEMP_PREFIX = ".ltw-tmp-"
@@ -89,42 +88,31 @@ def read_bytes_or_none(path: Path) -> bytes | None:
         return None
 
 
-@dataclass(frozen=True)
-class DecodedText:
-    """Caption bytes decoded: the text, the encoding it was read with, and what was odd about it."""
-
-    text: str
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16", "cp1252" or "latin-1"
-
-    @property
-    def is_utf8(self) -> bool:
-        return self.encoding in ("utf-8", "utf-8-sig")
-
-    @property
-    def has_bom(self) -> bool:
-        return self.encoding in ("utf-8-sig", "utf-16")
-
-    def utf8_bytes(self, text: str) -> bytes:
-        """`text` as UTF-8, with a BOM when this file had a UTF-8 BOM."""
-        return text.encode("utf-8-sig" if self.encoding == "utf-8-sig" else "utf-8")
+UTF8_ENCODINGS = frozenset({"utf-8", "utf-8-sig"})
+BOM_ENCODINGS = frozenset({"utf-8-sig", "utf-16-le", "utf-16-be"})
+_BOMS = {
+    "utf-8-sig": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+}
 
 
-def decode_caption(data: bytes) -> DecodedText:
-    """Decode caption bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252/latin-1."""
-    if data.startswith(codecs.BOM_UTF8):
+def decode_caption(data: bytes) -> tuple[str, str]:
+    """Caption bytes as `(text, encoding)`: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    else cp1252, else latin-1. `encode_caption(text, encoding)` gives back exactly `data`."""
+    for encoding, bom in _BOMS.items():
+        if data.startswith(bom):
+            with contextlib.suppress(UnicodeDecodeError):
+                return data[len(bom) :].decode(encoding.removesuffix("-sig")), encoding
+    for encoding in ("utf-8", "cp1252"):
         with contextlib.suppress(UnicodeDecodeError):
-            return DecodedText(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        with contextlib.suppress(UnicodeDecodeError):
-            return DecodedText(data.decode("utf-16"), "utf-16")
-    try:
-        return DecodedText(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return DecodedText(data.decode("cp1252"), "cp1252")
-    except UnicodeDecodeError:
-        return DecodedText(data.decode("latin-1"), "latin-1")
+            return data.decode(encoding), encoding
+    return data.decode("latin-1"), "latin-1"
+
+
+def encode_caption(text: str, encoding: str) -> bytes:
+    """`text` in `encoding` as `decode_caption` names it, byte-order mark included."""
+    return _BOMS.get(encoding, b"") + text.encode(encoding.removesuffix("-sig"))
 
 
 def _read_umask() -> int:
