@@ -31,7 +31,8 @@ def make_captioned_set(root: Path, count: int, *, per_folder: int = 5_000, seed:
         if n % per_folder == 0:
             folder.mkdir(exist_ok=True)
         (folder / f"img{n}.jpg").write_bytes(data)
-        tags = rng.sample(WORDS, 6) + [f"tag{rng.randrange(3000)}" for _ in range(rng.randrange(2, 14))]
+        rare = [f"tag{rng.randrange(3000)}" for _ in range(rng.randrange(2, 14))]
+        tags = rng.sample(WORDS, 6) + rare
         (folder / f"img{n}.txt").write_text(", ".join(tags), encoding="utf-8")
     marker.touch()
     return root

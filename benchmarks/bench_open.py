@@ -12,9 +12,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from _datasets import make_captioned_set
-
 from lora_tagger_widget import Dataset
+
+from _datasets import make_captioned_set
 
 
 def floor(root: Path) -> int:

@@ -28,11 +28,12 @@ from ._files import (
     checked_path,
     decode_caption,
     encode_caption,
+    is_inside,
     read_bytes_or_none,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
 from ._scan import FoundImage, scan_images
-from ._session import STATE_DIR_NAME, Session
+from ._session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
 from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
@@ -312,7 +313,13 @@ class Dataset:
         self.state_dir: Path = root / STATE_DIR_NAME
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Change], None]] = []
-        self.session: Session = Session.load(self.state_dir)
+        session_file = self.state_dir / SESSION_FILE_NAME
+        if is_inside(root, session_file):
+            self.session: Session = Session.load(self.state_dir)
+        else:
+            self.session = Session(session_file, problem=(
+                f"{STATE_DIR_NAME}/{SESSION_FILE_NAME} is a link that leads outside the data set "
+                "folder; the session is neither read nor saved there."))
         self._session_dirty = False
         self.vocabulary = Vocabulary()
         self._items: list[Item] = []
@@ -619,8 +626,9 @@ class Dataset:
         if not self._session_dirty:
             return None
         try:
+            self._safe(self.session.path)
             self.session.save()
-        except OSError as error:
+        except OSError as error:  # OutsideRootError included: state never goes outside
             return error
         self._session_dirty = False
         return None
