@@ -5,14 +5,14 @@ and keep the widget inside its cell (wide and narrow) and working."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset
+
+from labharness import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -132,15 +132,6 @@ VIEW_JS = """
   status: root.querySelector('.ltw-status').textContent,
 })
 """
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def make_hostile_dataset(root: Path) -> list[str]:

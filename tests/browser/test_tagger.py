@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from lora_tagger_widget import Dataset, make_sample_dataset, split_tags
+
+from labharness import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +21,6 @@ TAGGER_CELLS = [
     "from lora_tagger_widget import TaggerWidget",
     "w = TaggerWidget('imgs')\nw",
 ]
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15, what: str = "condition") -> None:
-    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def caption(root: Path, image_name: str) -> str | None:
@@ -177,7 +167,9 @@ def test_deleting_a_palette_tag_asks_first_then_removes_it_everywhere(lab) -> No
     widget = lab.output(".ltw-root").first
     widget.get_by_role("button", name="Delete tag smiling from all images").click()
     dialog = widget.get_by_role("alertdialog")
-    dialog.get_by_text(f'Remove "smiling" from {len(users)} images?').wait_for()
+    dialog.get_by_text(
+        re.compile(f'Remove "\u2068?smiling\u2069?" from {len(users)} images\\?')
+    ).wait_for()
     dialog.get_by_role("button", name="Delete").click()
     wait_until(
         lambda: all("smiling" not in split_tags(caption(root_dir, n) or "") for n in users),
