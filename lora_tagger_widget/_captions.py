@@ -11,17 +11,18 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 MAX_TAG_LENGTH = 500
 DEFAULT_SEPARATOR = ", "
 
-_PIECE = re.compile(r"[^,\r\n]+")
+# A tag: from the first to the last character of a piece between commas and line breaks that is
+# not white space (so the match is the piece, trimmed; a blank piece does not match).
+_TAG = re.compile(r"[^,\r\n\s](?:[^,\r\n]*[^,\r\n\s])?")
 
 
 def split_tags(text: str) -> list[str]:
     """The tags in `text`: split on commas and line breaks, trimmed, empty pieces dropped."""
-    return [piece.strip() for piece in _PIECE.findall(text) if piece.strip()]
+    return _TAG.findall(text)
 
 
 def validate_tag(tag: object) -> str:
@@ -68,86 +69,100 @@ def validate_tags(tags: Iterable[object]) -> list[str]:
     return [validate_tag(tag) for tag in tags]
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """A caption text cut into tags and the text around and between them."""
+def edit_caption(text: str, new_tags: Sequence[str]) -> str:
+    """`text` changed so that its tags are `new_tags`, keeping everything else as it was.
 
-    prefix: str
-    tags: tuple[str, ...]
-    separators: tuple[str, ...]  # separators[k] stands between tags[k] and tags[k + 1]
-    suffix: str
+    Tags kept from `text` keep their exact spelling and the separator before them; a removed tag
+    takes the separator after it with it (unless that would join two lines); a replaced tag
+    takes its place; new tags are joined with the file's separator.
+    """
+    spans = [match.span() for match in _TAG.finditer(text)]
+    old = [text[a:b] for a, b in spans]
+    new = list(new_tags)
+    if old == new:
+        return text
+    if not spans:
+        return DEFAULT_SEPARATOR.join(new) + text[len(text.rstrip("\r\n")) :]
+    n, m = len(old), len(new)
+    shorter = min(n, m)
+    i = 0
+    while i < shorter and old[i] == new[i]:
+        i += 1
+    j = 0
+    while j < shorter - i and old[n - 1 - j] == new[m - 1 - j]:
+        j += 1
+    removed, added = n - j - i, new[i : m - j]
+    if removed == 1 and len(added) == 1:
+        start, end = spans[i]
+        return text[:start] + added[0] + text[end:]
+    if not added:
+        return _without(text, spans, i, n - j)
+    separator = _default_separator(text, spans)
+    if not removed:
+        if i > 0:
+            at = spans[i - 1][1]
+            return text[:at] + separator + separator.join(added) + text[at:]
+        at = spans[0][0]
+        return text[:at] + separator.join(added) + separator + text[at:]
+    return _rebuilt(text, spans, new, separator)
 
-    @classmethod
-    def of(cls, text: str) -> _Layout:
-        spans = []
-        for match in _PIECE.finditer(text):
-            piece = match.group()
-            stripped = piece.strip()
-            if stripped:
-                start = match.start() + (len(piece) - len(piece.lstrip()))
-                spans.append((start, start + len(stripped)))
-        if not spans:
-            return cls(text, (), (), "")
-        tags = tuple(text[a:b] for a, b in spans)
-        separators = tuple(text[spans[k][1] : spans[k + 1][0]] for k in range(len(spans) - 1))
-        return cls(text[: spans[0][0]], tags, separators, text[spans[-1][1] :])
 
-    def default_separator(self) -> str:
-        """The separator a new tag gets: the file's own when it uses a bare comma throughout."""
-        if self.separators and all(sep == "," for sep in self.separators):
-            return ","
-        return DEFAULT_SEPARATOR
+def _default_separator(text: str, spans: list[tuple[int, int]]) -> str:
+    """The separator a new tag gets: the file's own when it uses a bare comma throughout."""
+    between = [text[spans[k][1] : spans[k + 1][0]] for k in range(len(spans) - 1)]
+    return "," if between and all(sep == "," for sep in between) else DEFAULT_SEPARATOR
+
+
+def _without(text: str, spans: list[tuple[int, int]], first: int, stop: int) -> str:
+    """`text` without the tags `first` to `stop - 1`."""
+    if first == 0:
+        kept_from = spans[stop][0] if stop < len(spans) else spans[-1][1]
+        return text[: spans[0][0]] + text[kept_from:]
+    if stop == len(spans):
+        return text[: spans[first - 1][1]] + text[spans[-1][1] :]
+    before = text[spans[first - 1][1] : spans[first][0]]
+    after = text[spans[stop - 1][1] : spans[stop][0]]
+    return text[: spans[first - 1][1]] + _keep_line_break(before, after) + text[spans[stop][0] :]
 
 
 _BEFORE_FIRST = object()
 
 
-def edit_caption(text: str, new_tags: Sequence[str]) -> str:
-    """`text` changed so that its tags are `new_tags`, keeping everything else as it was.
-
-    Tags kept from `text` keep their exact spelling and the separator before them; a removed tag
-    takes the separator after it with it; new tags are joined with the file's separator.
-    """
-    layout = _Layout.of(text)
-    if list(layout.tags) == list(new_tags):
-        return text
-    if not layout.tags:
-        return DEFAULT_SEPARATOR.join(new_tags) + text[len(text.rstrip("\r\n")) :]
-
-    default = layout.default_separator()
+def _rebuilt(text: str, spans: list[tuple[int, int]], new_tags: list[str], default: str) -> str:
+    """The general edit (reordering, several changes at once), tag by tag."""
+    tags = [text[a:b] for a, b in spans]
 
     def separator_before(k: int) -> object:
-        return _BEFORE_FIRST if k == 0 else layout.separators[k - 1]
+        return _BEFORE_FIRST if k == 0 else text[spans[k - 1][1] : spans[k][0]]
 
     out: list[tuple[str, object]] = []
     pending: object | None = None
-    matcher = difflib.SequenceMatcher(a=layout.tags, b=list(new_tags), autojunk=False)
+    matcher = difflib.SequenceMatcher(a=tags, b=new_tags, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op in ("delete", "replace") and pending is None:
             pending = separator_before(a1)
         if op == "equal":
             for k in range(a1, a2):
-                out.append((layout.tags[k], _keep_line_break(pending, separator_before(k))))
+                own = separator_before(k)
+                out.append((tags[k], own if pending is None else _keep_line_break(pending, own)))
                 pending = None
         if op in ("insert", "replace"):
             for tag in new_tags[b1:b2]:
                 out.append((tag, default if pending is None else pending))
                 pending = None
 
-    parts = [layout.prefix]
+    parts = [text[: spans[0][0]]]
     for position, (tag, sep) in enumerate(out):
         if position > 0:
             parts.append(default if sep is _BEFORE_FIRST else str(sep))
         parts.append(tag)
-    parts.append(layout.suffix)
+    parts.append(text[spans[-1][1] :])
     return "".join(parts)
 
 
-def _keep_line_break(pending: object | None, own: object) -> object:
-    """The separator for a kept tag after removed ones: the removed run's, unless that would
-    join two lines."""
-    if pending is None:
-        return own
+def _keep_line_break(pending: object, own: object) -> object:
+    """The separator for a kept tag after removed ones: the removed run's (`pending`), unless
+    that would join two lines."""
     if isinstance(own, str) and "\n" in own and not (isinstance(pending, str) and "\n" in pending):
         return own
     return pending

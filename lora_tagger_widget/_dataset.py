@@ -32,11 +32,15 @@ from ._files import (
     read_bytes_or_none,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from ._scan import FoundImage, scan_images
 from ._session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
 from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
+PROGRESS_EVERY = 2_000
+BOX_STEP = 32
+ProgressCallback = Callable[[int, int], None]
 ItemRef = int | str
 
 
@@ -279,9 +283,10 @@ class Item:
             return None
         return encode_caption(self._original, self._encoding)
 
-    def _set_text(self, text: str) -> None:
+    def _set_text(self, text: str, tags: Sequence[str] | None = None) -> None:
+        """Hold `text` as the caption; `tags` when they are known to be `split_tags(text)`."""
         self._text = text
-        self._tags = tuple(map(sys.intern, split_tags(text)))
+        self._tags = tuple(map(sys.intern, split_tags(text) if tags is None else tags))
 
     def _disk_stamp(self) -> tuple[int, int] | None:
         try:
@@ -304,8 +309,13 @@ class Dataset:
     _open_sets: ClassVar[weakref.WeakValueDictionary[Path, Dataset]] = (
         weakref.WeakValueDictionary()
     )
+    _opening: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, progress: ProgressCallback | None = None
+    ) -> None:
+        """Scan `path`; `progress(done, total)` is called as captions are read (total known
+        once the folder is listed)."""
         root = Path(path).expanduser().resolve()
         if not root.is_dir():
             raise NotADirectoryError(f"No folder at {root}.")
@@ -324,30 +334,47 @@ class Dataset:
         self.vocabulary = Vocabulary()
         self._items: list[Item] = []
         self._by_id: dict[str, int] = {}
+        self._unsaved: set[str] = set()
+        self._conflicted: set[str] = set()
         scan = scan_images(root)
         root_text = str(root)
         for stale in scan.stale_temp_files:
             with contextlib.suppress(OSError):
                 stale.unlink()
-        for found in scan.images:
+        total = len(scan.images)
+        for done, found in enumerate(scan.images):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, total)
             item = Item(root_text, found)
-            self._by_id[item.id] = len(self._items)
+            self._by_id[item.id] = done
             self._items.append(item)
             self.vocabulary.add(item._tags)
+        if progress is not None:
+            progress(total, total)
         self._tagged = sum(1 for item in self._items if item._tags)
         caption_users = Counter(item._caption_relative() for item in self._items)
         for item in self._items:
             item.shares_caption = caption_users[item._caption_relative()] > 1
+        cache_dir = self.state_dir / CACHE_DIR_NAME
+        self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Dataset:
+    def is_open(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether `Dataset.open` has the data set of `path` already."""
+        return Path(path).expanduser().resolve() in cls._open_sets
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, progress: ProgressCallback | None = None
+    ) -> Dataset:
         """The data set of `path`, shared with every other open user of the same folder."""
         root = Path(path).expanduser().resolve()
-        existing = cls._open_sets.get(root)
-        if existing is not None:
-            return existing
-        dataset = cls(root)
-        cls._open_sets[root] = dataset
+        with cls._opening:
+            existing = cls._open_sets.get(root)
+            if existing is not None:
+                return existing
+            dataset = cls(root, progress=progress)
+            cls._open_sets[root] = dataset
         return dataset
 
     # Items
@@ -387,13 +414,45 @@ class Dataset:
 
     @property
     def unsaved(self) -> list[Item]:
-        """Items whose captions differ from disk."""
-        return [item for item in self._items if item.dirty]
+        """Items whose captions differ from disk, in data set order."""
+        return self._in_order(self._unsaved)
 
     @property
     def conflicts(self) -> list[Item]:
-        """Items whose caption changed on disk while edited here."""
-        return [item for item in self._items if item.conflict is not None]
+        """Items whose caption changed on disk while edited here, in data set order."""
+        return self._in_order(self._conflicted)
+
+    def _in_order(self, ids: set[str]) -> list[Item]:
+        return [self._items[index] for index in sorted(self._by_id[i] for i in ids)]
+
+    def _track(self, item: Item) -> None:
+        """Keep the unsaved and conflicted sets current after `item` changed."""
+        (self._unsaved.add if item.dirty else self._unsaved.discard)(item.id)
+        (self._conflicted.add if item.conflict else self._conflicted.discard)(item.id)
+
+    def items(self, start: int, count: int) -> list[Item]:
+        """The items at positions `start` to `start + count - 1` (fewer at the end)."""
+        return self._items[max(start, 0) : max(start, 0) + max(count, 0)]
+
+    def state_bits(self, item: Item) -> int:
+        """An item's state for the grid: 1 tagged, 2 reviewed, 4 flagged, 8 unsaved.
+
+        "Flagged" is judged from what is known without reading the image: an odd caption, an
+        image already found unreadable, a conflict."""
+        flagged = (
+            item._encoding not in UTF8_ENCODINGS
+            or item._read_error is not None
+            or item._image_error is not None
+            or item.conflict is not None
+            or item.shares_caption
+            or "\n" in item._text.strip()
+        )
+        return (
+            (1 if item._tags else 0)
+            | (2 if item.id in self.session.reviewed else 0)
+            | (4 if flagged else 0)
+            | (8 if item.id in self._unsaved else 0)
+        )
 
     def next_untagged(self, after: int) -> int | None:
         """The position of the first untagged image after `after`, wrapping around."""
@@ -405,10 +464,25 @@ class Dataset:
         return None
 
     def preview(self, ref: ItemRef, max_width: int, max_height: int) -> Preview:
-        """A small upright preview of an item's image (raises `ImageError` when unreadable)."""
+        """A small upright preview of an item's image that fits the box, from the cache when it
+        was made before for this version of the file (raises `ImageError` when unreadable).
+
+        Thumbnails are previews in a small square box. The box is rounded up to a multiple of
+        32 px so that views of nearly the same size share the cached previews."""
         item = self[ref]
+        max_width, max_height = (-(-int(side) // BOX_STEP) * BOX_STEP
+                                 for side in (max_width, max_height))
         try:
-            return make_preview(self._safe(item.image_path), max_width, max_height)
+            path = self._safe(item.image_path)
+            status = os.stat(path)
+            key = preview_key(item.id, status.st_size, status.st_mtime_ns,
+                              (max_width, max_height))
+            cached = self.previews.get(key)
+            if cached is not None:
+                return cached
+            preview = make_preview(path, max_width, max_height)
+            self.previews.put(key, preview)
+            return preview
         except (ImageError, OSError) as error:
             item._image_error = str(error)
             self._emit(Change("status", (item.id,)))
@@ -461,6 +535,27 @@ class Dataset:
         self._emit(Change("palette"))
         return changed
 
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename `old` to `new` in every caption that has it, in place (merging it into `new`
+        where a caption has both); returns how many images changed. Captions whose edits are
+        refused (`Item.locked_reason`) are left as they are."""
+        old = existing_tag(old)
+        new = validate_tag(new)
+        changed = []
+        with self._lock:
+            for item in self._items:
+                if old in item._tags and not item.locked_reason:
+                    renamed = [new if tag == old else tag for tag in item._tags]
+                    self._set(item, list(dict.fromkeys(renamed)), notify=False)
+                    changed.append(item.id)
+            if old in self.session.palette:
+                self.session.palette[self.session.palette.index(old)] = new
+                self.session.palette = list(dict.fromkeys(self.session.palette))
+                self._session_dirty = True
+        self._emit(Change("tags", tuple(changed)))
+        self._emit(Change("palette"))
+        return len(changed)
+
     def allow_rewrite(self, ref: ItemRef) -> None:
         """Consent to rewriting a caption that is not UTF-8 as UTF-8 when it is edited."""
         item = self[ref]
@@ -474,8 +569,9 @@ class Dataset:
             if tuple(tags) == item._tags:
                 return item.tags
             before = item._tags
-            item._set_text(edit_caption(item._text, tags))
+            item._set_text(edit_caption(item._text, tags), tags)
             self._retally(before, item._tags)
+            self._track(item)
         if notify:
             self._emit(Change("tags", (item.id,)))
         return item.tags
@@ -579,8 +675,8 @@ class Dataset:
         """
         written, conflicts, failures = [], [], []
         with self._lock:
-            for item in self._items:
-                if not item.dirty or item.conflict is not None or item.locked_reason:
+            for item in self.unsaved:
+                if item.conflict is not None or item.locked_reason:
                     continue
                 try:
                     if self._write_caption(item):
@@ -589,6 +685,7 @@ class Dataset:
                         conflicts.append(item)
                 except OSError as error:
                     failures.append((item, error))
+                self._track(item)
             session_error = self._save_session()
         report = SaveReport(
             tuple(written),
@@ -659,6 +756,7 @@ class Dataset:
                 item._read_caption()
                 self._retally(before, item._tags)
                 kind = "tags"
+            self._track(item)
         self._emit(Change(kind, (item.id,)))
         return True
 
@@ -675,6 +773,7 @@ class Dataset:
                 item._set_text(mine)
             self._retally(before, item._tags)
             item.conflict = None
+            self._track(item)
         self._emit(Change("tags", (item.id,)))
 
     def reload(self, ref: ItemRef) -> None:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 200_000
 MAX_RID = 2**53
+MAX_THUMBS = 200
+MAX_ITEMS = 2_000
 
 
 class BadRequest(ValueError):
@@ -61,18 +63,64 @@ def _item_index(widget: TaggerWidget, message: Mapping[str, Any]) -> int:
         raise BadRequest(f"No image {item_id[:80]!r} in this data set.") from None
 
 
-def _preview(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _preview(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
     index = _item_index(widget, message)
     width = _int(message, "width", 16, 4096)
     height = _int(message, "height", 16, 4096)
+    purpose = message.get("purpose", "show")
+    if purpose not in ("show", "prefetch"):
+        raise BadRequest("Field 'purpose' must be 'show' or 'prefetch'.")
+    rid = message["rid"]
     item_id = widget.dataset[index].id
-    try:
-        preview = widget.dataset.preview(index, width, height)
-    except ImageError as error:
-        return Reply({"ok": False, "id": item_id, "error": str(error)})
-    content = {"id": item_id, "mime": preview.mime, "width": preview.width,
-               "height": preview.height}
-    return Reply(content, [preview.data])
+
+    def make() -> Reply:
+        try:
+            preview = widget.dataset.preview(index, width, height)
+        except ImageError as error:
+            return finish(rid, Reply({"ok": False, "id": item_id, "error": str(error)}))
+        content = {"id": item_id, "mime": preview.mime, "width": preview.width,
+                   "height": preview.height}
+        return finish(rid, Reply(content, [preview.data]))
+
+    widget.run_image_job("preview", widget.preview_group(purpose), 0 if purpose == "show" else 1,
+                         make, lambda: _superseded(rid))
+
+
+def _thumbs(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
+    ids = _field(message, "ids", list)
+    if not 1 <= len(ids) <= MAX_THUMBS or not all(isinstance(i, str) for i in ids):
+        raise BadRequest(f"Field 'ids' must be a list of 1 to {MAX_THUMBS} image ids.")
+    indices = [_item_index(widget, {"id": item_id}) for item_id in ids]
+    size = _int(message, "size", 32, 512)
+    group = _int(message, "group", 0, MAX_RID)
+    rid = message["rid"]
+
+    def make() -> Reply:
+        entries, buffers = [], []
+        for item_id, index in zip(ids, indices, strict=True):
+            if widget.thumbs_superseded(group):
+                return _superseded(rid)
+            try:
+                thumb = widget.dataset.preview(index, size, size)
+            except ImageError as error:
+                entries.append({"id": item_id, "ok": False, "error": str(error)})
+                continue
+            entries.append({"id": item_id, "ok": True, "mime": thumb.mime})
+            buffers.append(thumb.data)
+        return finish(rid, Reply({"thumbs": entries}, buffers))
+
+    widget.run_image_job("thumbs", widget.thumbs_group(group), 2, make, lambda: _superseded(rid))
+
+
+def _superseded(rid: int) -> Reply:
+    return finish(rid, Reply({"ok": False, "superseded": True,
+                              "error": "A newer request took this one's place."}))
+
+
+def _items(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    start = _int(message, "start", 0, max(len(widget.dataset) - 1, 0))
+    count = _int(message, "count", 1, MAX_ITEMS)
+    return Reply({"start": start, "items": widget.item_states(start, count)})
 
 
 def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
@@ -166,8 +214,10 @@ def _close(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
-HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply]] = {
+HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] = {
     "preview": _preview,
+    "thumbs": _thumbs,
+    "items": _items,
     "goto": _goto,
     "next": _move(lambda w: w.next()),
     "prev": _move(lambda w: w.prev()),
@@ -202,8 +252,9 @@ EXPECTED_ERRORS = (
 )
 
 
-def handle_request(widget: TaggerWidget, message: object) -> Reply:
-    """The reply to one request from the front end; never raises."""
+def handle_request(widget: TaggerWidget, message: object) -> Reply | None:
+    """The reply to one request from the front end, or None when the reply is made on the
+    worker pool and sent from there (previews, thumbnails); never raises."""
     rid = message.get("rid") if isinstance(message, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, int) or not 0 < rid < MAX_RID:
         rid = None
@@ -216,11 +267,20 @@ def handle_request(widget: TaggerWidget, message: object) -> Reply:
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise BadRequest(f"Unknown request type {str(kind)[:40]!r}.")
+        if not widget.ready:
+            raise BadRequest("The folder is still being read; try again in a moment.")
         reply = handler(widget, message)
+        if reply is None:
+            return None
     except EXPECTED_ERRORS as error:
         reply = Reply({"ok": False, "error": _sentence(error)})
     except Exception as error:  # the kernel must survive any request
         reply = Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
+    return finish(rid, reply)
+
+
+def finish(rid: int | None, reply: Reply) -> Reply:
+    """`reply` as sent: typed, naming its request, `ok` unless it says otherwise."""
     reply.content = {"type": "reply", "rid": rid, "ok": True, **reply.content}
     return reply
 

@@ -4,6 +4,7 @@ the front end's requests into data set calls; it has no tagging logic of its own
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ from ._dataset import (
     Item,
     SaveReport,
 )
-from ._debounce import Debouncer
-from ._messages import handle_request
+from ._messages import Reply, handle_request
+from ._scheduling import Debouncer, call_on_loop, kernel_loop
+from ._workers import WorkPool
 
 STATIC = Path(__file__).parent / "static"
 MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption
@@ -58,6 +60,18 @@ class TaggerWidget(anywidget.AnyWidget):
     """Save each edit within a second (on by default)."""
     closed = traitlets.Bool(False).tag(sync=True)
     """True once the widget was closed with its captions saved."""
+    loading = traitlets.Dict({"phase": "ready", "done": 0, "total": 0}).tag(sync=True)
+    """`{"phase": "scanning" or "ready", "done", "total"}`: progress of reading the folder."""
+
+    # Grid
+    view = traitlets.Enum(("single", "grid"), "single").tag(sync=True)
+    """Which view shows: one image with its tags, or the thumbnail grid."""
+    selection = traitlets.List(traitlets.Int()).tag(sync=True)
+    """Positions of the images selected in the grid (sorted, unique); Python may set it."""
+    items_version = traitlets.Int(0).tag(sync=True)
+    """Grows whenever an image's state changes, so the grid asks for its visible rows again."""
+    prefetch = traitlets.Bool(True).tag(sync=True)
+    """Whether the view asks for the neighbours' previews ahead of time."""
 
     def __init__(
         self,
@@ -65,42 +79,71 @@ class TaggerWidget(anywidget.AnyWidget):
         *,
         autosave: bool | None = None,
         autosave_delay: float = 0.5,
+        prefetch: bool = True,
+        workers: int = 2,
+        background: bool | None = None,
     ) -> None:
-        dataset = source if isinstance(source, Dataset) else Dataset.open(source)
-        self._dataset = dataset
+        """Show `source`, a folder or a `Dataset`.
+
+        `autosave`: save each edit within `autosave_delay` seconds (default: as last time, on
+        at first). `prefetch`: ask for the neighbours' previews ahead. `workers`: threads that
+        make previews and thumbnails (0: at once, in the caller). `background`: read a folder in
+        a thread, the view showing progress meanwhile (default: inside a kernel)."""
+        self._dataset: Dataset | None = None
+        self._ready = threading.Event()
+        self._load_error: BaseException | None = None
+        self._explicit_autosave = autosave
         self._error: str | None = None
         self._message = ""
+        self._loop = kernel_loop()
+        self._pool = WorkPool(workers)
+        self._preview_group = 0
         self._autosaver = Debouncer(self._autosave_now, autosave_delay)
         self._unsubscribe: Callable[[], None] = lambda: None
-        saved_autosave = dataset.session.settings.get("autosave", True)
-        super().__init__(
-            autosave=saved_autosave if autosave is None else bool(autosave),
-            count=len(dataset),
-        )
-        self._unsubscribe = dataset.subscribe(self._on_change)
+        super().__init__(prefetch=prefetch)
         self.on_msg(self._on_request)
-        self.index = self._resume_position()
-        self._sync_all()
+        if isinstance(source, Dataset):
+            self._attach(source)
+            return
+        folder = Path(source).expanduser()
+        if not folder.is_dir():
+            raise NotADirectoryError(f"No folder at {folder.resolve()}.")
+        if Dataset.is_open(folder) or not (self._loop is not None if background is None
+                                           else background):
+            self._attach(Dataset.open(folder))
+            return
+        self.loading = {"phase": "scanning", "done": 0, "total": 0}
+        threading.Thread(target=self._load, args=(folder,), name="ltw-scan", daemon=True).start()
 
     # Python API
 
     @property
     def dataset(self) -> Dataset:
-        """The data set this widget shows; edits through it show in the widget at once."""
+        """The data set this widget shows; edits through it show in the widget at once.
+
+        While the folder is still being read in the background, this waits for it."""
+        self._ready.wait()
+        if self._dataset is None:
+            raise RuntimeError(f"The folder could not be read: {self._load_error}")
         return self._dataset
 
     @property
+    def ready(self) -> bool:
+        """Whether the folder has been read."""
+        return self._dataset is not None
+
+    @property
     def current(self) -> Item | None:
-        """The image shown now, or None when the data set is empty."""
-        return self._dataset[self.index] if self.index >= 0 else None
+        """The image shown now, or None when there is none (yet)."""
+        return self._dataset[self.index] if self._dataset is not None and self.index >= 0 else None
 
     def goto(self, index: int) -> None:
         """Show the image at position `index` (raises `IndexError` when there is none)."""
-        self.index = self._dataset.index_of(index)
+        self.index = self.dataset.index_of(index)
 
     def next(self) -> None:
         """Show the next image (stays on the last one)."""
-        if self.index < len(self._dataset) - 1:
+        if self.index < len(self.dataset) - 1:
             self.index += 1
 
     def prev(self) -> None:
@@ -110,7 +153,7 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def next_untagged(self) -> None:
         """Show the next image with no tags, if there is one."""
-        found = self._dataset.next_untagged(self.index)
+        found = self.dataset.next_untagged(self.index)
         if found is not None:
             self.index = found
 
@@ -118,7 +161,7 @@ class TaggerWidget(anywidget.AnyWidget):
         """Write every changed caption and the session now (see `Dataset.save`)."""
         self._autosaver.cancel()
         try:
-            report = self._dataset.save()
+            report = self.dataset.save()
         except (CaptionWriteError, CaptionConflictError) as error:
             self._error = str(error)
             self._sync_status()
@@ -144,12 +187,49 @@ class TaggerWidget(anywidget.AnyWidget):
     def _detach(self) -> None:
         self._autosaver.cancel()
         self._unsubscribe()
+        self._pool.close()
+
+    def item_states(self, start: int, count: int) -> list[list[object]]:
+        """`[id, name, state]` of the images at `start...`, for the grid (see docs/protocol.md)."""
+        return [[item.id, item.name, self.dataset.state_bits(item)]
+                for item in self.dataset.items(start, count)]
+
+    # Loading
+
+    def _load(self, folder: Path) -> None:
+        def progress(done: int, total: int) -> None:
+            self._on_loop(lambda: setattr(self, "loading",
+                                          {"phase": "scanning", "done": done, "total": total}))
+
+        try:
+            dataset = Dataset.open(folder, progress=progress)
+        except Exception as error:  # shown in the view; `dataset` re-raises it in Python
+            self._load_error = error
+            self._ready.set()
+            message = f"The folder could not be read: {error}"
+            self._on_loop(lambda: self._send_notice(message))
+            return
+        self._on_loop(lambda: self._attach(dataset))
+
+    def _attach(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        saved = dataset.session.settings.get("autosave", True)
+        self.autosave = saved if self._explicit_autosave is None else bool(self._explicit_autosave)
+        self._unsubscribe = dataset.subscribe(self._on_change)
+        self.count = len(dataset)
+        self.index = self._resume_position()
+        self._sync_all()
+        self.loading = {"phase": "ready", "done": len(dataset), "total": len(dataset)}
+        self._ready.set()
+
+    def _on_loop(self, action: Callable[[], None]) -> None:
+        call_on_loop(self._loop, action)
 
     # Traits
 
     @traitlets.observe("index")
     def _index_changed(self, change: dict[str, Any]) -> None:
-        if self.index < 0:
+        if self.index < 0 or self._dataset is None:
             return
         item = self._dataset[self.index]
         self._dataset.refresh(self.index)
@@ -161,15 +241,22 @@ class TaggerWidget(anywidget.AnyWidget):
     @traitlets.validate("index")
     def _valid_index(self, proposal: dict[str, Any]) -> int:
         value = proposal["value"]
-        count = len(self._dataset)
+        count = len(self._dataset) if self._dataset is not None else 0
         if count == 0:
             return -1
         if not 0 <= value < count:
             raise traitlets.TraitError(f"No image at position {value}; there are {count}.")
         return value
 
+    @traitlets.validate("selection")
+    def _valid_selection(self, proposal: dict[str, Any]) -> list[int]:
+        count = len(self._dataset) if self._dataset is not None else 0
+        return sorted({i for i in proposal["value"] if 0 <= i < count})
+
     @traitlets.observe("autosave")
     def _autosave_changed(self, change: dict[str, Any]) -> None:
+        if self._dataset is None:
+            return
         self._dataset.session.settings["autosave"] = bool(change["new"])
         self._dataset.note_session_change()
         if change["new"]:
@@ -185,10 +272,15 @@ class TaggerWidget(anywidget.AnyWidget):
             return 0
 
     def _on_change(self, change: Change) -> None:
+        self._on_loop(lambda: self._show_change(change))
+
+    def _show_change(self, change: Change) -> None:
         if change.kind in ("tags", "palette", "reviewed"):
             self._schedule_autosave()
-        if change.kind == "saved" and self._error and not self._dataset.unsaved:
+        if change.kind == "saved" and self._error and not self.dataset.unsaved:
             self._error = None
+        if change.kind != "palette":
+            self.items_version += 1
         self._sync_all()
 
     def _sync_all(self) -> None:
@@ -253,10 +345,40 @@ class TaggerWidget(anywidget.AnyWidget):
         try:
             self.save()
         except (CaptionWriteError, CaptionConflictError) as error:
-            self.send({"type": "notice", "level": "error", "message": str(error)})
+            self._send_notice(str(error))
 
     # Front end
 
     def _on_request(self, _widget: object, content: object, buffers: list[bytes]) -> None:
         reply = handle_request(self, content)
-        self.send(reply.content, reply.buffers or None)
+        if reply is not None:
+            self.send(reply.content, reply.buffers or None)
+
+    def _send_notice(self, message: str) -> None:
+        self.send({"type": "notice", "level": "error", "message": message})
+
+    def deliver(self, reply: Reply) -> None:
+        """Send a reply made off the kernel's thread (previews, thumbnails)."""
+        self._on_loop(lambda: self.send(reply.content, reply.buffers or None))
+
+    def run_image_job(self, lane: str, group: int, priority: int,
+                      make: Callable[[], Reply], superseded: Callable[[], Reply]) -> None:
+        """Make a reply on the worker pool and send it when done (see `WorkPool`)."""
+        self._pool.submit(lambda: self.deliver(make()), lane=lane, group=group,
+                          priority=priority, superseded=lambda: self.deliver(superseded()))
+
+    def preview_group(self, purpose: str) -> int:
+        """The group of a preview request: a new "show" supersedes all earlier ones."""
+        if purpose == "show":
+            self._preview_group += 1
+            self._pool.advance("preview", self._preview_group)
+        return self._preview_group
+
+    def thumbs_group(self, group: int) -> int:
+        """The group of a thumbnails request: a higher one supersedes queued lower ones."""
+        self._pool.advance("thumbs", group)
+        return group
+
+    def thumbs_superseded(self, group: int) -> bool:
+        """Whether a newer thumbnails request came since `group`'s (stop making these)."""
+        return group < self._pool.latest("thumbs")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from lora_tagger_widget._captions import (
+    _TAG,
     MAX_TAG_LENGTH,
+    _default_separator,
+    _rebuilt,
     edit_caption,
     parse_tag_input,
     split_tags,
@@ -96,3 +101,32 @@ def test_typed_input_with_commas_gives_several_tags() -> None:
     assert parse_tag_input("a, b ,c") == ["a", "b", "c"]
     with pytest.raises(ValueError):
         parse_tag_input(" , ")
+
+
+TAG_TEXT = st.text(
+    alphabet=st.characters(blacklist_characters=",\r\n", blacklist_categories=("Cs",)),
+    min_size=1, max_size=12,
+).map(str.strip).filter(bool)
+CAPTION_TEXT = st.lists(
+    st.tuples(TAG_TEXT, st.sampled_from([", ", ",", " , ", "\n", ",\n", "\r\n", ",, "])),
+    max_size=8,
+).map(lambda pairs: "".join(tag + sep for tag, sep in pairs))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=CAPTION_TEXT, new=st.lists(TAG_TEXT, max_size=8))
+def test_any_edit_gives_exactly_the_new_tags(text: str, new: list[str]) -> None:
+    assert split_tags(edit_caption(text, new)) == new
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=CAPTION_TEXT, data=st.data())
+def test_single_edits_agree_with_the_general_edit(text: str, data: st.DataObject) -> None:
+    old = split_tags(text)
+    spans = [m.span() for m in _TAG.finditer(text)]
+    tag = data.draw(TAG_TEXT)
+    assume(old and len({*old, tag}) == len(old) + 1)  # with repeats, several edits are right
+    k = data.draw(st.integers(0, len(old) - 1))
+    for new in (old[:k] + old[k + 1 :], [*old[:k], tag, *old[k + 1 :]], [*old[:k], tag, *old[k:]]):
+        expected = _rebuilt(text, spans, new, _default_separator(text, spans))
+        assert edit_caption(text, new) == expected

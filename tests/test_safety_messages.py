@@ -382,7 +382,7 @@ def run_random_requests(tmp_path: Path, examples: int) -> Counter[str]:
     def send_batch(batch: list[tuple[str, object]]) -> None:
         root = tmp_path / f"set{next(numbers)}"
         shutil.copytree(template, root)
-        widget = TaggerWidget(Dataset(root), autosave=False)
+        widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
         try:
             sent = Sent(widget)
             before = snapshot(widget)

@@ -193,7 +193,7 @@ def test_opening_a_root_with_links_leading_outside_reads_nothing_outside(tmp_pat
     before = files_of(outside)
     with recording_paths() as record:
         dataset = Dataset(root)
-        widget = TaggerWidget(dataset, autosave=False)
+        widget = TaggerWidget(dataset, autosave=False, workers=0)
         for item in dataset:
             assert item.flags is not None and item.image_error is None
             assert item.image_info is not None and item.image_info.width == 64
@@ -210,7 +210,7 @@ def test_requests_naming_no_item_are_refused_and_read_nothing_outside(tmp_path: 
     root, outside = make_root_with_links(tmp_path)
     before = files_of(outside)
     with recording_paths() as record:
-        widget = TaggerWidget(Dataset(root), autosave=False)
+        widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
         front = Front(widget)
         accepted = [
             message
@@ -234,7 +234,7 @@ def test_a_caption_linked_outside_is_never_read_edited_or_written(tmp_path: Path
     root, outside = make_root_with_links(tmp_path)
     before = files_of(outside)
     with recording_paths() as record:
-        widget = TaggerWidget(Dataset(root), autosave=False)
+        widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
         front = Front(widget)
         assert front.ask(type="goto", index=REAL_IDS.index("victim.jpg"))["ok"]
         assert front.ask(type="preview", id="victim.jpg", width=64, height=64)["ok"]
@@ -300,7 +300,7 @@ def test_a_file_replaced_by_a_link_to_outside_after_opening_is_not_read(
     write_image(root / "a.jpg")
     write_image(root / "sub" / "b.jpg")
     (root / "sub" / "b.txt").write_bytes(b"red hair")
-    widget = TaggerWidget(Dataset(root), autosave=False)
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
     front = Front(widget)
     assert front.ask(type="add_tag", id="sub/b.jpg", tag="mine")["ok"]  # unsaved: save will try
     swap(root, outside)
@@ -342,7 +342,7 @@ def test_session_state_behind_a_link_to_outside_is_neither_read_nor_written(
         (root / ".lora-tagger" / "session.json").symlink_to(state / "session.json")
     before = files_of(outside)
     with recording_paths() as record:
-        widget = TaggerWidget(Dataset(root), autosave=False)
+        widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
         front = Front(widget)
         front.ask(type="toggle_reviewed", id="a.jpg")
         front.ask(type="palette_add", tag="ohwx")
@@ -364,7 +364,7 @@ def test_a_symlink_loop_does_not_break_the_scan(tmp_path: Path) -> None:
     (root / "self.jpg").symlink_to("self.jpg")
     (root / "ping.jpg").symlink_to("pong.jpg")
     (root / "pong.jpg").symlink_to("ping.jpg")
-    widget = TaggerWidget(Dataset(root), autosave=False)
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
     front = Front(widget)
     ids = [item.id for item in widget.dataset]
     assert ids.count("a.jpg") == 1 and ids.count("sub/b.jpg") == 1
@@ -386,7 +386,7 @@ def test_a_dangling_link_named_like_an_image_does_not_break_the_scan(tmp_path: P
     (root / "dangling.jpg").symlink_to("missing.jpg")
     (root / "gone.jpg").symlink_to(outside / "missing.jpg")
     (root / "b.jpg").symlink_to(root / "nowhere" / "b.jpg")
-    widget = TaggerWidget(Dataset(root), autosave=False)
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
     front = Front(widget)
     ids = [item.id for item in widget.dataset]
     assert "a.jpg" in ids and "gone.jpg" not in ids

@@ -35,7 +35,7 @@ def ask(widget: TaggerWidget, **message: Any) -> dict[str, Any]:
 @pytest.fixture
 def widget(make_set: Callable[..., Path]) -> TaggerWidget:
     root = make_set({"img1.jpg": "red hair, smiling", "img2.jpg": None, "img10.jpg": "red hair"})
-    return TaggerWidget(Dataset(root), autosave=False)
+    return TaggerWidget(Dataset(root), autosave=False, workers=0)
 
 
 def test_the_widget_opens_on_the_first_image_with_its_tags_and_palette(
@@ -105,7 +105,7 @@ def test_a_broken_image_gets_a_reason_and_the_session_goes_on(
 ) -> None:
     root = make_set({"a.jpg": None, "b.jpg": None})
     (root / "a.jpg").write_bytes(b"not an image")
-    w = TaggerWidget(root, autosave=False)
+    w = TaggerWidget(root, autosave=False, workers=0)
     reply = ask(w, type="preview", id="a.jpg", width=100, height=100)
     assert not reply["ok"] and "not an image" in reply["error"]
     assert "unreadable_image" in [f["code"] for f in w._current["flags"]]
@@ -203,7 +203,7 @@ def test_autosave_writes_each_edit_within_a_second(make_set: Callable[..., Path]
 
 def test_the_session_resumes_position_and_reviewed_marks(make_set: Callable[..., Path]) -> None:
     root = make_set({"a.jpg": None, "b.jpg": None, "c.jpg": None})
-    first = TaggerWidget(Dataset(root), autosave=False)
+    first = TaggerWidget(Dataset(root), autosave=False, workers=0)
     first.goto(2)
     ask(first, type="toggle_reviewed", id="c.jpg")
     first.save()
@@ -215,7 +215,7 @@ def test_the_session_resumes_position_and_reviewed_marks(make_set: Callable[...,
 
 def test_close_saves_and_closes(make_set: Callable[..., Path]) -> None:
     root = make_set({"a.jpg": None})
-    w = TaggerWidget(Dataset(root), autosave=False)
+    w = TaggerWidget(Dataset(root), autosave=False, workers=0)
     ask(w, type="add_tag", id="a.jpg", tag="kept")
     w._on_request(w, {"type": "close", "rid": 1}, [])
     assert w.closed
@@ -228,7 +228,7 @@ def test_unknown_options_are_an_error(make_set: Callable[..., Path]) -> None:
 
 
 def test_an_empty_folder_opens_with_nothing_to_show(tmp_path: Path) -> None:
-    w = TaggerWidget(tmp_path, autosave=False)
+    w = TaggerWidget(tmp_path, autosave=False, workers=0)
     assert (w.index, w.count, w._current, w.current) == (-1, 0, {}, None)
     assert ask(w, type="next")["ok"]
     assert not ask(w, type="goto", index=0)["ok"]

@@ -1,4 +1,4 @@
-"""Running an action once, shortly after the last of a burst of requests for it."""
+"""When and on which thread things run: debounced actions, and calls moved to the kernel loop."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Debouncer:
         self._delay = delay
         self._lock = threading.Lock()
         self._pending: asyncio.TimerHandle | threading.Timer | None = None
-        self._loop = _running_loop() if _in_kernel() else None
+        self._loop = kernel_loop()
 
     def poke(self) -> None:
         """Ask for the action; it runs `delay` seconds after the last request."""
@@ -78,3 +78,16 @@ def _in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running kernel's event loop (where the widget's messages are handled), if any."""
+    return _running_loop() if _in_kernel() else None
+
+
+def call_on_loop(loop: asyncio.AbstractEventLoop | None, action: Callable[[], None]) -> None:
+    """Run `action` on `loop`'s thread: now when already there (or with no loop), else soon."""
+    if loop is None or loop.is_closed() or _running_loop() is loop:
+        action()
+    else:
+        loop.call_soon_threadsafe(action)

@@ -1,0 +1,163 @@
+"""Previews and thumbnails, made once and kept: a small memory cache in front of a disk cache under
+`.lora-tagger/cache/`, keyed by the image file's identity (path, size, mtime) and the box asked for,
+capped in size with the least recently used evicted first."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from ._files import atomic_write
+from ._images import Preview
+
+CACHE_DIR_NAME = "cache"
+DEFAULT_DISK_BYTES = 512 * 1024 * 1024
+DEFAULT_MEMORY_BYTES = 48 * 1024 * 1024
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+_MIMES = {extension: mime for mime, extension in _EXTENSIONS.items()}
+
+
+def preview_key(relative: str, size: int, mtime_ns: int, box: tuple[int, int]) -> str:
+    """The cache key of a preview of one version of a file at one box size."""
+    text = f"{relative}\0{size}\0{mtime_ns}\0{box[0]}x{box[1]}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class PreviewCache:
+    """Encoded previews on disk (and the most recent ones in memory), least recently used out."""
+
+    def __init__(
+        self,
+        folder: Path | None,
+        *,
+        max_disk_bytes: int = DEFAULT_DISK_BYTES,
+        max_memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    ) -> None:
+        self.folder = folder  # None: memory only (no writable state folder)
+        self.max_disk_bytes = max_disk_bytes
+        self.max_memory_bytes = max_memory_bytes
+        self._lock = threading.Lock()
+        self._memory: OrderedDict[str, Preview] = OrderedDict()
+        self._memory_bytes = 0
+        self._disk: OrderedDict[str, tuple[str, int]] | None = None  # key -> (file name, bytes)
+        self._disk_bytes = 0
+
+    def get(self, key: str) -> Preview | None:
+        """The cached preview for `key`, or None."""
+        with self._lock:
+            index = self._disk_index()
+            if key in index:
+                index.move_to_end(key)
+            preview = self._memory.get(key)
+            if preview is not None:
+                self._memory.move_to_end(key)
+                return preview
+            entry = index.get(key)
+            if entry is None:
+                return None
+        preview = self._read(entry[0])
+        if preview is None:
+            with self._lock:
+                self._forget_disk(key)
+            return None
+        with self._lock:
+            self._remember(key, preview)
+        return preview
+
+    def put(self, key: str, preview: Preview) -> None:
+        """Keep `preview` for `key` in memory and on disk (disk errors only skip the disk)."""
+        with self._lock:
+            self._remember(key, preview)
+        if self.folder is None:
+            return
+        extension = _EXTENSIONS.get(preview.mime)
+        if extension is None:
+            return
+        name = f"{key}-{preview.width}x{preview.height}.{extension}"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.folder / name, preview.data)
+        except OSError:
+            return
+        with self._lock:
+            index = self._disk_index()
+            if key in index:
+                self._disk_bytes -= index.pop(key)[1]
+            index[key] = (name, len(preview.data))
+            self._disk_bytes += len(preview.data)
+            evicted = self._evict_disk()
+        for old in evicted:
+            with contextlib.suppress(OSError):
+                (self.folder / old).unlink()
+
+    @property
+    def disk_bytes(self) -> int:
+        """Bytes of previews kept on disk now."""
+        with self._lock:
+            self._disk_index()
+            return self._disk_bytes
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of previews kept in memory now."""
+        return self._memory_bytes
+
+    def _remember(self, key: str, preview: Preview) -> None:
+        old = self._memory.pop(key, None)
+        if old is not None:
+            self._memory_bytes -= len(old.data)
+        self._memory[key] = preview
+        self._memory_bytes += len(preview.data)
+        while self._memory_bytes > self.max_memory_bytes and len(self._memory) > 1:
+            _, dropped = self._memory.popitem(last=False)
+            self._memory_bytes -= len(dropped.data)
+
+    def _disk_index(self) -> OrderedDict[str, tuple[str, int]]:
+        """Key -> (file, bytes), oldest use first; read from the folder once."""
+        if self._disk is None:
+            self._disk = OrderedDict()
+            entries = []
+            if self.folder is not None:
+                with contextlib.suppress(OSError), os.scandir(self.folder) as scan:
+                    for entry in scan:
+                        key, dash, _ = entry.name.partition("-")
+                        if dash and entry.is_file(follow_symlinks=False):
+                            status = entry.stat(follow_symlinks=False)
+                            entries.append((status.st_mtime_ns, key, entry.name, status.st_size))
+            for _, key, name, size in sorted(entries):
+                self._disk[key] = (name, size)
+                self._disk_bytes += size
+        return self._disk
+
+    def _forget_disk(self, key: str) -> None:
+        entry = self._disk_index().pop(key, None)
+        if entry is not None:
+            self._disk_bytes -= entry[1]
+
+    def _evict_disk(self) -> list[str]:
+        index = self._disk_index()
+        evicted = []
+        while self._disk_bytes > self.max_disk_bytes and len(index) > 1:
+            _, (name, size) = index.popitem(last=False)
+            self._disk_bytes -= size
+            evicted.append(name)
+        return evicted
+
+    def _read(self, name: str) -> Preview | None:
+        assert self.folder is not None
+        try:
+            data = (self.folder / name).read_bytes()
+            os.utime(self.folder / name)  # recency survives a restart
+        except OSError:
+            return None
+        stem, _, extension = name.rpartition(".")
+        size = stem.rpartition("-")[2]
+        width, _, height = size.partition("x")
+        mime = _MIMES.get(extension)
+        if mime is None or not (width.isdigit() and height.isdigit()):
+            return None
+        return Preview(data, mime, int(width), int(height))

@@ -1,0 +1,93 @@
+"""The preview cache: made once per version of a file and box, kept on disk, least recently used
+evicted past its cap, and never trusted over the file it was made from."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lora_tagger_widget import Dataset, Preview
+from lora_tagger_widget import _dataset as dataset_module
+from lora_tagger_widget._previews import PreviewCache, preview_key
+
+from imagefiles import write_image
+
+
+@pytest.fixture
+def counted_decodes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every image decoded into a preview, in order."""
+    calls: list[Path] = []
+    real = dataset_module.make_preview
+
+    def counting(path: Path, width: int, height: int) -> Preview:
+        calls.append(path)
+        return real(path, width, height)
+
+    monkeypatch.setattr(dataset_module, "make_preview", counting)
+    return calls
+
+
+def test_a_preview_is_decoded_once_then_served_from_the_cache(
+    make_set: Callable[..., Path], counted_decodes: list[Path],
+) -> None:
+    ds = Dataset(make_set({"a.jpg": None}))
+    first = ds.preview(0, 200, 200)
+    assert ds.preview(0, 200, 200).data == first.data
+    assert ds.preview(0, 210, 195).data == first.data  # nearby boxes share the entry
+    assert len(counted_decodes) == 1
+
+
+def test_the_disk_cache_survives_a_restart(
+    make_set: Callable[..., Path], counted_decodes: list[Path],
+) -> None:
+    root = make_set({"a.jpg": None})
+    made = Dataset(root).preview(0, 200, 200)
+    assert list((root / ".lora-tagger" / "cache").iterdir())
+    again = Dataset(root).preview(0, 200, 200)
+    assert (again.data, again.width, again.height, again.mime) == (
+        made.data, made.width, made.height, made.mime)
+    assert len(counted_decodes) == 1
+
+
+def test_a_changed_image_is_decoded_again(
+    make_set: Callable[..., Path], counted_decodes: list[Path],
+) -> None:
+    root = make_set({"a.jpg": None})
+    ds = Dataset(root)
+    ds.preview(0, 200, 200)
+    write_image(root / "a.jpg", size=(90, 30), color="red")
+    os.utime(root / "a.jpg", ns=(1, 10**18))
+    assert ds.preview(0, 200, 200).width == 90
+    assert len(counted_decodes) == 2
+
+
+def test_the_least_recently_used_previews_leave_first_past_the_cap(tmp_path: Path) -> None:
+    cache = PreviewCache(tmp_path / "cache", max_disk_bytes=2500, max_memory_bytes=2500)
+    for name in "abc":
+        cache.put(name, Preview(bytes(1000), "image/jpeg", 10, 10))
+        if name == "b":
+            cache.get("a")  # a is used again: b is now the oldest
+    assert cache.disk_bytes <= 2500 and cache.memory_bytes <= 2500
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()) == ["a", "c"]
+    fresh = PreviewCache(tmp_path / "cache")
+    assert fresh.get("b") is None and fresh.get("a") is not None
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "k-10xZ.jpg").write_bytes(b"x")
+    assert PreviewCache(tmp_path / "cache").get("k") is None
+
+
+def test_keys_differ_by_file_version_and_box() -> None:
+    keys = {
+        preview_key("a.jpg", 10, 1, (64, 64)),
+        preview_key("a.jpg", 11, 1, (64, 64)),
+        preview_key("a.jpg", 10, 2, (64, 64)),
+        preview_key("a.jpg", 10, 1, (64, 96)),
+        preview_key("b.jpg", 10, 1, (64, 64)),
+    }
+    assert len(keys) == 5
