@@ -74,10 +74,11 @@ def test_thumbnails_come_in_one_reply_with_a_buffer_per_image(grid_set: Path) ->
 def test_a_newer_show_request_supersedes_queued_previews(
     grid_set: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    gate = threading.Event()
+    gate, entered = threading.Event(), threading.Event()
     real = dataset_module.make_preview
 
     def slow(*args: Any) -> Any:
+        entered.set()
         gate.wait(5)
         return real(*args)
 
@@ -89,6 +90,8 @@ def test_a_newer_show_request_supersedes_queued_previews(
     ):
         w._on_request(w, {"type": "preview", "rid": rid, "id": item_id, "width": 64,
                           "height": 64, "purpose": purpose}, [])
+        if rid == 1:
+            assert entered.wait(5)  # the first is being made when the others come
     gate.set()
     outcome = {rid: replies.wait_for(rid)[0] for rid in (1, 2, 3, 4)}
     assert outcome[1]["ok"]  # already running when the others came
@@ -99,10 +102,11 @@ def test_a_newer_show_request_supersedes_queued_previews(
 def test_a_newer_thumbnail_group_supersedes_queued_batches(
     grid_set: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    gate = threading.Event()
+    gate, entered = threading.Event(), threading.Event()
     real = dataset_module.make_preview
 
     def slow(*args: Any) -> Any:
+        entered.set()
         gate.wait(5)
         return real(*args)
 
@@ -112,6 +116,8 @@ def test_a_newer_thumbnail_group_supersedes_queued_batches(
     for rid, group in [(1, 1), (2, 1), (3, 2)]:
         w._on_request(w, {"type": "thumbs", "rid": rid, "ids": ["a.jpg", "c.jpg"], "size": 64,
                           "group": group}, [])
+        if rid == 1:
+            assert entered.wait(5)
     gate.set()
     first, second, third = (replies.wait_for(rid)[0] for rid in (1, 2, 3))
     assert first.get("superseded") or first["ok"]  # it was running; it may stop half way
