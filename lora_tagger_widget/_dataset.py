@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 import weakref
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from ._files import (
     decode_caption,
     encode_caption,
     is_inside,
+    read_bytes,
     read_bytes_or_none,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
@@ -117,7 +117,6 @@ class Item:
         "_read_error",
         "_rewrite_allowed",
         "_root",
-        "_stamp",
         "_tags",
         "_text",
         "conflict",
@@ -132,11 +131,10 @@ class Item:
         self._encoding = "utf-8"
         self._text = ""
         self._tags: tuple[str, ...] = ()
-        self._stamp: tuple[int, int] | None = None
         self._read_error: str | None = None
         self._rewrite_allowed = False
         self.conflict: Conflict | None = None
-        self.shares_caption = False  # another image in the folder has the same stem
+        self.shares_caption = found.shares_caption
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
         if found.caption_exists:
@@ -256,25 +254,21 @@ class Item:
                 if check_path
                 else os.path.join(self._root, self._caption_relative())
             )
-            with open(path, "rb") as handle:
-                data = handle.read()
-                status = os.fstat(handle.fileno())
+            data = read_bytes(path)
         except FileNotFoundError:
             self._read_error = None
-            self._set_disk(None, "utf-8", None)
+            self._set_disk(None, "utf-8")
         except OSError as error:
             self._read_error = getattr(error, "strerror", None) or str(error)
-            self._set_disk(None, "utf-8", None)
+            self._set_disk(None, "utf-8")
         else:
             self._read_error = None
-            text, encoding = decode_caption(data)
-            self._set_disk(text, encoding, (status.st_size, status.st_mtime_ns))
+            self._set_disk(*decode_caption(data))
 
-    def _set_disk(self, text: str | None, encoding: str, stamp: tuple[int, int] | None) -> None:
+    def _set_disk(self, text: str | None, encoding: str) -> None:
         """Record what the caption file holds now (`text` None: there is none)."""
         self._original = text
         self._encoding = encoding
-        self._stamp = stamp
         self._set_text(text or "")
 
     def _disk_bytes(self) -> bytes | None:
@@ -287,13 +281,6 @@ class Item:
         """Hold `text` as the caption; `tags` when they are known to be `split_tags(text)`."""
         self._text = text
         self._tags = tuple(map(sys.intern, split_tags(text) if tags is None else tags))
-
-    def _disk_stamp(self) -> tuple[int, int] | None:
-        try:
-            status = os.stat(self.caption_path)
-        except OSError:
-            return None
-        return (status.st_size, status.st_mtime_ns)
 
     def __repr__(self) -> str:
         return f"Item({self.id!r}, tags={list(self._tags)!r}{', dirty' if self.dirty else ''})"
@@ -352,9 +339,6 @@ class Dataset:
         if progress is not None:
             progress(total, total)
         self._tagged = sum(1 for item in self._items if item._tags)
-        caption_users = Counter(item._caption_relative() for item in self._items)
-        for item in self._items:
-            item.shares_caption = caption_users[item._caption_relative()] > 1
         cache_dir = self.state_dir / CACHE_DIR_NAME
         self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
 
@@ -714,8 +698,7 @@ class Dataset:
             return False
         encoding = "utf-8-sig" if item._encoding == "utf-8-sig" else "utf-8"
         atomic_write(path, encode_caption(item._text, encoding))
-        status = os.stat(path)
-        item._set_disk(item._text, encoding, (status.st_size, status.st_mtime_ns))
+        item._set_disk(item._text, encoding)
         item._rewrite_allowed = False
         return True
 
@@ -737,16 +720,15 @@ class Dataset:
         """
         item = self[ref]
         with self._lock:
-            if item._disk_stamp() == item._stamp and item._read_error is None:
-                return False
             try:
                 on_disk = read_bytes_or_none(self._safe(item.caption_path))
             except OSError as error:
+                if item._read_error is not None:
+                    return False
                 item._read_error = error.strerror or str(error)
                 self._emit(Change("status", (item.id,)))
                 return True
-            if on_disk == item._disk_bytes():
-                item._stamp = item._disk_stamp()
+            if item._read_error is None and on_disk == item._disk_bytes():
                 return False
             if item.dirty:
                 item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from ._images import is_image_name
 _DIGITS = re.compile(r"(\d+)")
 
 
-def natural_key(name: str) -> tuple[object, ...]:
-    """Sort key that puts "img2" before "img10", ignoring case."""
-    return tuple(
-        int(part) if index % 2 else part.casefold()
-        for index, part in enumerate(_DIGITS.split(name))
-    )
+def natural_key(name: str) -> str:
+    """Sort key that puts "img2" before "img10", ignoring case (digit runs padded to one width)."""
+    return _DIGITS.sub(_pad_digits, name.casefold())
+
+
+def _pad_digits(match: re.Match[str]) -> str:
+    return match.group().rjust(32, "0")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class FoundImage:
     relative: str  # POSIX path relative to the root
     caption_exists: bool
     caption_is_link: bool
+    shares_caption: bool  # another image in the folder has the same stem, so the same caption
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def scan_images(root: Path) -> ScanResult:
         )
         listing = [entry for entry in listing if not entry.name.startswith(".")]
         names = {entry.name: entry for entry in listing}
+        images = []
         for entry in listing:
             if entry.is_symlink() and not is_inside(root, Path(entry.path)):
                 continue
@@ -78,8 +82,17 @@ def scan_images(root: Path) -> ScanResult:
             if is_dir:
                 stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
             elif is_image_name(entry.name):
-                caption = names.get(entry.name[: entry.name.rfind(".")] + ".txt")
-                is_link = caption is not None and caption.is_symlink()
-                found.append(FoundImage(f"{prefix}{entry.name}", caption is not None, is_link))
+                images.append(entry.name)
+        stems = Counter(_stem(name) for name in images)
+        for name in images:
+            stem = _stem(name)
+            caption = names.get(stem + ".txt")
+            is_link = caption is not None and caption.is_symlink()
+            found.append(FoundImage(f"{prefix}{name}", caption is not None, is_link,
+                                    stems[stem] > 1))
     found.sort(key=lambda image: natural_key(image.relative))
     return ScanResult(found, stale)
+
+
+def _stem(name: str) -> str:
+    return name[: name.rfind(".")]
