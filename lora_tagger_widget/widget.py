@@ -90,7 +90,9 @@ class TaggerWidget(anywidget.AnyWidget):
         make previews and thumbnails (0: at once, in the caller). `background`: read a folder in
         a thread, the view showing progress meanwhile (default: inside a kernel)."""
         self._dataset: Dataset | None = None
-        self._ready = threading.Event()
+        self._scanned = threading.Event()  # the background scan ended (`_loaded` or `_load_error`)
+        self._loaded: Dataset | None = None
+        self._attaching = threading.Lock()
         self._load_error: BaseException | None = None
         self._explicit_autosave = autosave
         self._error: str | None = None
@@ -108,8 +110,8 @@ class TaggerWidget(anywidget.AnyWidget):
         folder = Path(source).expanduser()
         if not folder.is_dir():
             raise NotADirectoryError(f"No folder at {folder.resolve()}.")
-        if Dataset.is_open(folder) or not (self._loop is not None if background is None
-                                           else background):
+        in_background = self._loop is not None if background is None else background
+        if Dataset.is_open(folder) or not in_background:
             self._attach(Dataset.open(folder))
             return
         self.loading = {"phase": "scanning", "done": 0, "total": 0}
@@ -122,15 +124,18 @@ class TaggerWidget(anywidget.AnyWidget):
         """The data set this widget shows; edits through it show in the widget at once.
 
         While the folder is still being read in the background, this waits for it."""
-        self._ready.wait()
-        if self._dataset is None:
-            raise RuntimeError(f"The folder could not be read: {self._load_error}")
+        if not self.ready:
+            self._scanned.wait()
+            if self._loaded is None:
+                raise RuntimeError(f"The folder could not be read: {self._load_error}")
+            self._attach_loaded()  # here and now: the kernel's loop may be busy running this
+        assert self._dataset is not None
         return self._dataset
 
     @property
     def ready(self) -> bool:
-        """Whether the folder has been read."""
-        return self._dataset is not None
+        """Whether the folder has been read and is shown."""
+        return self.loading.get("phase") == "ready"
 
     @property
     def current(self) -> Item | None:
@@ -198,18 +203,26 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _load(self, folder: Path) -> None:
         def progress(done: int, total: int) -> None:
-            self._on_loop(lambda: setattr(self, "loading",
-                                          {"phase": "scanning", "done": done, "total": total}))
+            self._on_loop(lambda: self._show_progress(done, total))
 
         try:
-            dataset = Dataset.open(folder, progress=progress)
+            self._loaded = Dataset.open(folder, progress=progress)
         except Exception as error:  # shown in the view; `dataset` re-raises it in Python
             self._load_error = error
-            self._ready.set()
             message = f"The folder could not be read: {error}"
             self._on_loop(lambda: self._send_notice(message))
-            return
-        self._on_loop(lambda: self._attach(dataset))
+        finally:
+            self._scanned.set()
+        self._on_loop(self._attach_loaded)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if self._dataset is None:
+            self.loading = {"phase": "scanning", "done": done, "total": total}
+
+    def _attach_loaded(self) -> None:
+        with self._attaching:  # the scan thread and a caller of `dataset` may both come here
+            if self._dataset is None and self._loaded is not None:
+                self._attach(self._loaded)
 
     def _attach(self, dataset: Dataset) -> None:
         self._dataset = dataset
@@ -220,7 +233,6 @@ class TaggerWidget(anywidget.AnyWidget):
         self.index = self._resume_position()
         self._sync_all()
         self.loading = {"phase": "ready", "done": len(dataset), "total": len(dataset)}
-        self._ready.set()
 
     def _on_loop(self, action: Callable[[], None]) -> None:
         call_on_loop(self._loop, action)
