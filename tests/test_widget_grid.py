@@ -46,6 +46,21 @@ def grid_set(make_set: Callable[..., Path]) -> Path:
     return make_set({"a.jpg": "x", "b.jpg": None, "c.jpg": "y", "d.jpg": "café".encode("cp1252")})
 
 
+@pytest.fixture
+def held_decoder(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Previews wait for `gate` before they are made; `entered` is set when one starts."""
+    gate, entered = threading.Event(), threading.Event()
+    real = dataset_module.make_preview
+
+    def slow(*args: Any) -> Any:
+        entered.set()
+        gate.wait(5)
+        return real(*args)
+
+    monkeypatch.setattr(dataset_module, "make_preview", slow)
+    return gate, entered
+
+
 def test_items_come_in_pages_with_their_state_bits(grid_set: Path) -> None:
     w = TaggerWidget(Dataset(grid_set), autosave=False, workers=0)
     w.dataset.set_reviewed("c.jpg")
@@ -72,17 +87,9 @@ def test_thumbnails_come_in_one_reply_with_a_buffer_per_image(grid_set: Path) ->
 
 
 def test_a_newer_show_request_supersedes_queued_previews(
-    grid_set: Path, monkeypatch: pytest.MonkeyPatch,
+    grid_set: Path, held_decoder: tuple[threading.Event, threading.Event],
 ) -> None:
-    gate, entered = threading.Event(), threading.Event()
-    real = dataset_module.make_preview
-
-    def slow(*args: Any) -> Any:
-        entered.set()
-        gate.wait(5)
-        return real(*args)
-
-    monkeypatch.setattr(dataset_module, "make_preview", slow)
+    gate, entered = held_decoder
     w = TaggerWidget(Dataset(grid_set), autosave=False, workers=1)
     replies = Replies(w)
     for rid, (item_id, purpose) in enumerate(
@@ -100,17 +107,9 @@ def test_a_newer_show_request_supersedes_queued_previews(
 
 
 def test_a_newer_thumbnail_group_supersedes_queued_batches(
-    grid_set: Path, monkeypatch: pytest.MonkeyPatch,
+    grid_set: Path, held_decoder: tuple[threading.Event, threading.Event],
 ) -> None:
-    gate, entered = threading.Event(), threading.Event()
-    real = dataset_module.make_preview
-
-    def slow(*args: Any) -> Any:
-        entered.set()
-        gate.wait(5)
-        return real(*args)
-
-    monkeypatch.setattr(dataset_module, "make_preview", slow)
+    gate, entered = held_decoder
     w = TaggerWidget(Dataset(grid_set), autosave=False, workers=1)
     replies = Replies(w)
     for rid, group in [(1, 1), (2, 1), (3, 2)]:
