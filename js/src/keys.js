@@ -4,10 +4,12 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
 
 /**
  * resolveKey(event, ctx) -> { action, ...args, prevent } | null
- * ctx: { inText, listOpen, dialogOpen, onChip }
+ * ctx: { inText, listOpen, dialogOpen, onChip, grid }
  *   inText: focus is in a text field (typing goes there; only Ctrl/Cmd+S and Escape apply here,
  *           the field itself handles Enter and the arrow keys).
- * Actions: save, close-list, close-dialog, release-focus, prev, next,
+ *   grid: the thumbnail grid is showing (its own keys come from resolveGridKey first; the
+ *         single view's arrows, digits and chip keys do nothing there).
+ * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view,
  *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip.
  */
 export function resolveKey(ev, ctx = {}) {
@@ -28,11 +30,39 @@ export function resolveKey(ev, ctx = {}) {
   }
   if (ev.shiftKey) return null;
   if (ctx.dialogOpen) return null;
+  if (code === "KeyG") return { action: "toggle-view", prevent: true };
+  if (ctx.grid) return null;
   if (code === "ArrowLeft") return { action: "prev", prevent: true };
   if (code === "ArrowRight") return { action: "next", prevent: true };
   const m = DIGIT.exec(code);
   if (m) return { action: "toggle-slot", slot: Number(m[1]), prevent: true };
   if ((code === "Delete" || code === "Backspace") && ctx.onChip) return { action: "remove-chip", prevent: true };
+  return null;
+}
+
+const GRID_MOVES = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
+/**
+ * resolveGridKey(event, ctx) -> { action, ...args } | null: the thumbnail grid's keys.
+ * ctx: { hasSelection, onTile }  (onTile: focus is on a tile or the widget itself, not a button)
+ *   arrows, Home, End, PageUp, PageDown -> move {key, extend: Shift}
+ *   Space -> toggle (the focused tile's selection) · Enter -> open · Ctrl/Cmd+A -> select-all
+ *   Escape -> clear, only while something is selected (else the widget's Escape applies)
+ * Space and Enter only act on a tile (on a button they press the button).
+ */
+export function resolveGridKey(ev, ctx = {}) {
+  const code = ev.code || "";
+  const mod = !!(ev.ctrlKey || ev.metaKey);
+  if (ev.altKey) return null;
+  if (mod) {
+    if (code === "KeyA" && !ev.shiftKey) return { action: "select-all" };
+    return null;
+  }
+  if (GRID_MOVES.has(code)) return { action: "move", key: code, extend: !!ev.shiftKey };
+  if (code === "Escape") return !ev.shiftKey && ctx.hasSelection ? { action: "clear" } : null;
+  if (!ctx.onTile || ev.shiftKey) return null;
+  if (code === "Space") return { action: "toggle" };
+  if (code === "Enter" || code === "NumpadEnter") return { action: "open" };
   return null;
 }
 

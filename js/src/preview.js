@@ -102,14 +102,54 @@ export class PreviewStore {
 }
 
 /**
- * createPreview({ request, onError })
+ * Preview requests on their way, by cache key and purpose. A "show" is sent even while a
+ * "prefetch" of the same key is on its way: a newer "show" supersedes queued prefetches, so
+ * waiting for that prefetch could leave the view without its image.
+ */
+export class PreviewInflight {
+  constructor() {
+    this.map = new Map(); // key -> Set of purposes
+  }
+
+  shouldSend(key, purpose) {
+    const on = this.map.get(key);
+    return !on || (purpose === "show" && !on.has("show"));
+  }
+
+  start(key, purpose) {
+    const on = this.map.get(key) || new Set();
+    on.add(purpose);
+    this.map.set(key, on);
+  }
+
+  done(key, purpose) {
+    const on = this.map.get(key);
+    if (!on) return;
+    on.delete(purpose);
+    if (on.size === 0) this.map.delete(key);
+  }
+
+  has(key, purpose = null) {
+    const on = this.map.get(key);
+    return !!on && (purpose === null || on.has(purpose));
+  }
+}
+
+/** Was this rpc failure a `superseded: true` reply (a newer "show" took its place)? */
+export function isSupersededReply(err) {
+  return !!(err && err.reply && err.reply.superseded === true);
+}
+
+/**
+ * createPreview({ request, onError, prefetchEnabled })
  *   request(type, fields, opts) -> Promise<{ reply, buffers }>  (the rpc)
  *   onError(message)            -> status line
- * Returns { el, update(current), dispose() }.
+ *   prefetchEnabled()           -> whether to ask for the neighbours ahead (the `prefetch` trait)
+ * Returns { el, update(current), refresh(), dispose() }.
  */
-export function createPreview({ request, onError, timeoutMs = 60000 }) {
+export function createPreview({ request, onError, prefetchEnabled = () => true, timeoutMs = 60000 }) {
   const store = new PreviewStore({ max: 8 });
-  const inflight = new Set();
+  const inflight = new PreviewInflight();
   const img = h("img", { class: "ltw-img", alt: "", hidden: true, draggable: false, decoding: "async" });
   const brokenText = h("span", { class: "ltw-broken-text" });
   const broken = h("div", { class: "ltw-broken", role: "img", hidden: true },
@@ -167,7 +207,7 @@ export function createPreview({ request, onError, timeoutMs = 60000 }) {
   }
 
   function afterShown() {
-    if (!current || prefetchedFor === current.id) return;
+    if (!current || prefetchedFor === current.id || !prefetchEnabled()) return;
     prefetchedFor = current.id;
     const b = box();
     if (!b) return;
@@ -183,28 +223,40 @@ export function createPreview({ request, onError, timeoutMs = 60000 }) {
 
   function fetchPreview(id, b, forCurrent) {
     const key = cacheKey(id, b);
-    if (inflight.has(key)) return;
-    inflight.add(key);
-    request("preview", { id, width: b.width, height: b.height }, { timeoutMs })
+    const purpose = forCurrent ? "show" : "prefetch";
+    if (!inflight.shouldSend(key, purpose)) return;
+    inflight.start(key, purpose);
+    request("preview", { id, width: b.width, height: b.height, purpose }, { timeoutMs })
       .then(({ reply, buffers }) => {
-        inflight.delete(key);
+        inflight.done(key, purpose);
         if (disposed) return;
-        const data = buffers && buffers[0];
-        if (!data) throw Object.assign(new Error("Python sent no image data."), { noData: true });
-        const mime = typeof reply.mime === "string" && reply.mime ? reply.mime : "image/jpeg";
-        const url = URL.createObjectURL(new Blob([data], { type: mime }));
-        const entry = store.add({
-          id, box: b, url, mime,
-          origWidth: Number.isFinite(reply.width) ? reply.width : null,
-          origHeight: Number.isFinite(reply.height) ? reply.height : null,
-        });
+        let entry = store.lru.peek(key); // the other purpose's answer came first
+        if (!entry) {
+          const data = buffers && buffers[0];
+          if (!data) throw Object.assign(new Error("Python sent no image data."), { noData: true });
+          const mime = typeof reply.mime === "string" && reply.mime ? reply.mime : "image/jpeg";
+          const url = URL.createObjectURL(new Blob([data], { type: mime }));
+          entry = store.add({
+            id, box: b, url, mime,
+            origWidth: Number.isFinite(reply.width) ? reply.width : null,
+            origHeight: Number.isFinite(reply.height) ? reply.height : null,
+          });
+        }
         if (!current || current.id !== id) return; // no longer current: cached only
         const best = store.find(id, box() || b, null, null);
         if (!shown || shown.id !== id || (best && best.entry === entry && shown !== entry)) display(entry);
       })
       .catch((err) => {
-        inflight.delete(key);
+        inflight.done(key, purpose);
         if (disposed || (err && err.disposed)) return;
+        if (isSupersededReply(err)) {
+          // Quietly: newer work took its place. Should it still be the image to show, ask again.
+          if (current && current.id === id && (!shown || shown.id !== id) && brokenFor !== id) {
+            const nb = box();
+            if (nb) fetchPreview(id, nb, true);
+          }
+          return;
+        }
         if (!current || current.id !== id) return; // a neighbour failed: it is reported when shown
         if (err && err.timeout) {
           if (!shown) showMessage("No preview yet");
@@ -283,6 +335,11 @@ export function createPreview({ request, onError, timeoutMs = 60000 }) {
   }) : null;
   if (ro) ro.observe(el);
 
+  /** The pane was hidden and shows again (the single view after the grid): show the current image now. */
+  function refresh() {
+    if (!disposed && current && brokenFor !== current.id) showCurrent();
+  }
+
   function dispose() {
     disposed = true;
     clearTimeout(resizeTimer);
@@ -291,5 +348,5 @@ export function createPreview({ request, onError, timeoutMs = 60000 }) {
     store.clear();
   }
 
-  return { el, update, dispose, store };
+  return { el, update, refresh, dispose, store };
 }

@@ -29,8 +29,18 @@ export function conflictText(status) {
   return n === 1 ? "1 conflict" : `${n} conflicts`;
 }
 
-/** createHeader({ onSave, onClose }) -> { el, update(state) } */
-export function createHeader({ onSave, onClose }) {
+/** The view shown: "grid" or "single" (anything else). */
+export function viewOf(view) {
+  return view === "grid" ? "grid" : "single";
+}
+
+export const HINTS = {
+  single: "← → move · 1–9 toggle palette tags · G grid · Ctrl+S save · Esc back to notebook",
+  grid: "Arrows move · Shift+arrows extend · Space select · Enter open · Ctrl+A all · Esc clear · G single view",
+};
+
+/** createHeader({ onSave, onClose, onView }) -> { el, update(state) } */
+export function createHeader({ onSave, onClose, onView = () => {} }) {
   const name = h("span", { class: "ltw-name" });
   const dims = h("span", { class: "ltw-dims" });
   const position = h("span", { class: "ltw-position" });
@@ -41,10 +51,17 @@ export function createHeader({ onSave, onClose }) {
   const progress = h("div", {
     class: "ltw-progress", role: "progressbar", "aria-label": "Tagged images", "aria-valuemin": "0",
   }, bar);
+  const viewBtn = (view, label, text) => h("button", {
+    type: "button", class: "ltw-btn ltw-view-btn", "aria-label": label, "aria-pressed": "false", text,
+    title: `${label} (G)`, "aria-keyshortcuts": "G", "data-view": view, onclick: () => onView(view),
+  });
+  const singleBtn = viewBtn("single", "Single view", "▣ Single");
+  const gridBtn = viewBtn("grid", "Grid view", "▦ Grid");
   const el = h("header", { class: "ltw-header" },
     h("div", { class: "ltw-title" }, name, dims),
     h("div", { class: "ltw-meta" }, position, save, conflicts, error),
     h("div", { class: "ltw-actions" },
+      h("div", { class: "ltw-view-switch", role: "group", "aria-label": "View" }, singleBtn, gridBtn),
       h("button", {
         type: "button", class: "ltw-btn ltw-primary", "aria-label": "Save", title: "Save captions (Ctrl+S)",
         "aria-keyshortcuts": "Control+S Meta+S", text: "Save", onclick: onSave,
@@ -55,7 +72,10 @@ export function createHeader({ onSave, onClose }) {
       })),
     progress);
 
-  function update({ index, count, current, progress: prog, status }) {
+  function update({ index, count, current, progress: prog, status, view }) {
+    const v = viewOf(view);
+    attr(singleBtn, "aria-pressed", v === "single" ? "true" : "false");
+    attr(gridBtn, "aria-pressed", v === "grid" ? "true" : "false");
     const cur = current && current.id ? current : null;
     setText(name, cur ? (cur.name ?? cur.id) : "No images");
     name.title = cur ? (cur.name ?? cur.id) : "";
@@ -115,7 +135,8 @@ export function createFooter({ act, status, setAutosave, getCurrent }) {
     h("div", { class: "ltw-review-row" },
       reviewed,
       h("label", { class: "ltw-check" }, autosave, " ", h("span", { text: "Autosave" }))),
-    h("p", { class: "ltw-hint", "aria-hidden": "true", text: "← → move · 1–9 toggle palette tags · Ctrl+S save · Esc back to notebook" }));
+    h("p", { class: "ltw-hint", "aria-hidden": "true", text: HINTS.single }));
+  const hint = el.lastChild;
 
   goto.addEventListener("keydown", (e) => {
     if (e.code !== "Enter" && e.code !== "NumpadEnter") return;
@@ -129,7 +150,9 @@ export function createFooter({ act, status, setAutosave, getCurrent }) {
     act("goto", { index: n - 1 });
   });
 
-  function update({ index, count, current, autosave: auto }) {
+  function update({ index, count, current, autosave: auto, view }) {
+    const grid = viewOf(view) === "grid";
+    setText(hint, HINTS[grid ? "grid" : "single"]);
     const n = Math.max(0, int(count));
     goto.max = String(Math.max(1, n));
     goto.disabled = n === 0;

@@ -3,16 +3,19 @@ import "./widget.css";
 import { h, isTextEntry, keepFocus } from "./dom.js";
 import { createRpc } from "./rpc.js";
 import { resolveKey, keepFromNotebook } from "./keys.js";
+import { createGrid } from "./grid.js";
+import { createLoading } from "./loading.js";
 import { createPreview } from "./preview.js";
 import { createTags } from "./tags.js";
 import { createPalette, slotTag } from "./palette.js";
-import { createHeader, createFooter } from "./session.js";
+import { createHeader, createFooter, viewOf } from "./session.js";
 import { createBanners } from "./banners.js";
 import { createDialog } from "./dialog.js";
 import { createStatus } from "./status.js";
 
 // Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
-const TRAITS = ["index", "count", "_current", "palette", "progress", "status", "autosave", "closed"];
+const TRAITS = ["index", "count", "_current", "palette", "progress", "status", "autosave", "closed",
+  "view", "selection", "items_version", "loading"];
 
 function asObject(value) {
   return value && typeof value === "object" ? value : {};
@@ -24,6 +27,9 @@ function readState(model) {
   state.current = asObject(state._current);
   state.status = asObject(state.status);
   state.progress = asObject(state.progress);
+  state.view = viewOf(state.view);
+  state.selection = Array.isArray(state.selection) ? state.selection : [];
+  state.loading = asObject(state.loading);
   return state;
 }
 
@@ -60,14 +66,29 @@ function render({ model, el }) {
   const header = createHeader({
     onSave: () => save(),
     onClose: () => act("close", {}, { timeoutMs: 120000 }),
+    onView: (view) => setView(view),
   });
   const banners = createBanners({ act });
-  const preview = createPreview({ request: rpc.request, onError: (m) => status.show(m, "error") });
+  const preview = createPreview({
+    request: rpc.request,
+    onError: (m) => status.show(m, "error"),
+    prefetchEnabled: () => model.get("prefetch") !== false,
+  });
   const tags = createTags({ act, request: rpc.request, getCurrent });
   const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
     h("div", { class: "ltw-side-panel" }, tags.el));
+  const grid = createGrid({
+    request: rpc.request,
+    status,
+    setSelection: (list) => {
+      model.set("selection", list);
+      model.save_changes();
+    },
+    onOpen: (index) => openImage(index),
+  });
+  const loading = createLoading();
   const footer = createFooter({
     act, status, getCurrent,
     setAutosave: (on) => {
@@ -75,11 +96,24 @@ function render({ model, el }) {
       model.save_changes();
     },
   });
-  const body = h("div", { class: "ltw-body" }, header.el, banners.el, main, footer.el);
+  const body = h("div", { class: "ltw-body" }, header.el, loading.el, banners.el, main, grid.el, footer.el);
   const dialog = createDialog({ host: dialogHost, background: [body], root });
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm });
   main.lastChild.append(palette.el);
   root.append(body, status.el, dialogHost);
+
+  function setView(view) {
+    if (disposed || viewOf(view) === state.view) return;
+    model.set("view", viewOf(view));
+    model.save_changes();
+  }
+
+  /** From the grid: make `index` the current image, then show it in the single view. */
+  async function openImage(index) {
+    const reply = await act("goto", { index });
+    if (!reply || disposed) return;
+    setView("single");
+  }
 
   async function save() {
     const reply = await act("save", {}, { timeoutMs: 120000 });
@@ -102,9 +136,18 @@ function render({ model, el }) {
   listen(root, "keydown", (e) => {
     const target = e.target;
     const inText = isTextEntry(target);
+    if (state.view === "grid" && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
+      const onTile = target === root || !!(target.closest && target.closest(".ltw-tile"));
+      if (grid.handleKey(e, { onTile })) {
+        e.stopPropagation();
+        e.preventDefault();
+        return;
+      }
+    }
     const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
     const r = e.isComposing ? null : resolveKey(e, {
       inText, onChip: !!chip, listOpen: tags.isListOpen(), dialogOpen: dialog.isOpen(),
+      grid: state.view === "grid",
     });
     if (keepFromNotebook(e, r, inText)) e.stopPropagation();
     if (!r) return;
@@ -114,6 +157,7 @@ function render({ model, el }) {
       case "close-list": tags.closeList(); break;
       case "close-dialog": dialog.cancel(); break;
       case "release-focus": releaseFocus(); break;
+      case "toggle-view": setView(state.view === "grid" ? "single" : "grid"); break;
       case "prev": act("prev"); break;
       case "next": act("next"); break;
       case "toggle-slot": {
@@ -156,15 +200,39 @@ function render({ model, el }) {
       renderClosed();
       return;
     }
+    const active = document.activeElement;
+    const focusInWidget = !!active && root.contains(active);
+    const wasGrid = !grid.el.hidden;
     keepFocus(root, () => {
+      const isGrid = state.view === "grid";
+      const scanning = loading.update(state.loading);
       header.update(state);
-      banners.update(state.current);
+      banners.update(isGrid ? null : state.current);
+      banners.el.hidden = isGrid || banners.el.childElementCount === 0;
+      main.hidden = isGrid || (scanning && !state.current.id);
       preview.update(state.current);
+      if (!isGrid && wasGrid) preview.refresh();
       tags.update(state.current);
       palette.update(state.palette, state.current);
+      grid.update(state);
+      grid.setOpen(isGrid);
       footer.update(state);
       showStatusTrait(state.status);
     });
+    // Keep the keyboard in the widget across a view switch.
+    const nowGrid = state.view === "grid";
+    if (focusInWidget && nowGrid !== wasGrid) {
+      const lost = !document.activeElement || document.activeElement === document.body ||
+        !root.contains(document.activeElement) || document.activeElement === root ||
+        !document.activeElement.checkVisibility?.();
+      if (nowGrid && lost) grid.focusCurrent();
+      else if (!nowGrid && (lost || grid.el.contains(document.activeElement))) root.focus({ preventScroll: true });
+    }
+  }
+
+  /** Controls that use arrows and Space themselves (the size slider, inputs). */
+  function inControl(target) {
+    return !!(target && target.closest && target.closest("input, select, textarea, [contenteditable]"));
   }
 
   let scheduled = false;
@@ -199,6 +267,7 @@ function render({ model, el }) {
     dialog.dispose();
     rpc.dispose();
     preview.dispose();
+    grid.dispose();
     tags.dispose();
     palette.dispose();
   }

@@ -1,0 +1,472 @@
+// The thumbnail grid: a virtualised listbox of every image. Only the rows on screen (plus a few)
+// exist in the DOM; item states come in `items` pages, thumbnails in `thumbs` batches for the
+// visible tiles only, each batch tagged with a `group` that grows when the visible range changes.
+
+import { h, attr, setText } from "./dom.js";
+import {
+  TILE_MIN, TILE_MAX, TILE_DEFAULT, clampTile, gridLayout, tilePosition, visibleRange, sameRange,
+  revealScrollTop, rowsPerPage, thumbBox,
+} from "./virtual.js";
+import { ItemPages, stateWords, TAGGED, REVIEWED, FLAGGED, UNSAVED } from "./items.js";
+import { ThumbStore, ThumbRequests, batches, isSuperseded } from "./thumbs.js";
+import {
+  normalizeSelection, isSelected, clickSelect, keySelect, sameSelection, selectionText,
+} from "./selection.js";
+import { resolveGridKey } from "./keys.js";
+import { isScanning } from "./loading.js";
+
+const THUMB_THROTTLE_MS = 90; // at most one round of `thumbs` requests per this while scrolling
+const TIMEOUT_MS = 60000;
+const MAX_ITEM_REQUESTS = 2;
+
+/** The accessible name of a tile: "img12.jpg, tagged, reviewed" (+ ", current image"). */
+export function tileLabel(item, position, current) {
+  if (!item) return `Image ${position + 1}, loading`;
+  const words = [item.name, ...stateWords(item.state)];
+  if (current) words.push("current image");
+  return words.join(", ");
+}
+
+/**
+ * createGrid({ request, status, setSelection, onOpen })
+ *   request(type, fields, opts) -> Promise<{ reply, buffers }>   (the rpc; errors are handled here)
+ *   status.show(message, level)                                  (the status line)
+ *   setSelection(list)   the person changed the selection (sorted unique positions)
+ *   onOpen(index)        open this image in the single view
+ * Returns { el, update(state), setOpen(on), focusCurrent(), handleKey(event, { onTile }), dispose() }.
+ */
+export function createGrid({ request, status, setSelection, onOpen }) {
+  const pages = new ItemPages();
+  const store = new ThumbStore();
+  const reqs = new ThumbRequests();
+
+  // ---- elements ------------------------------------------------------------------------------
+  const size = h("input", {
+    type: "range", class: "ltw-grid-size", min: String(TILE_MIN), max: String(TILE_MAX), step: "16",
+    value: String(TILE_DEFAULT), "aria-label": "Thumbnail size",
+  });
+  const summary = h("span", { class: "ltw-grid-summary", role: "status", "aria-live": "polite" });
+  const clear = h("button", {
+    type: "button", class: "ltw-btn", text: "Clear selection", hidden: true, "data-fkey": "grid-clear",
+  });
+  const bar = h("div", { class: "ltw-grid-bar" },
+    h("label", { class: "ltw-grid-size-label" }, h("span", { class: "ltw-muted", text: "Size" }), size),
+    summary, clear);
+  const canvas = h("div", {
+    class: "ltw-grid", role: "listbox", "aria-multiselectable": "true", "aria-label": "Images",
+  });
+  const empty = h("p", { class: "ltw-grid-empty", text: "No images to show", hidden: true });
+  const scroller = h("div", { class: "ltw-grid-scroll" }, canvas, empty);
+  const el = h("section", { class: "ltw-grid-view", "aria-label": "Thumbnail grid", hidden: true }, bar, scroller);
+
+  // ---- state ---------------------------------------------------------------------------------
+  let open = false;
+  let disposed = false;
+  let scanning = false; // the folder's first scan is running: its progress line says so
+  let tile = TILE_DEFAULT;
+  let count = 0;
+  let index = -1;
+  let selection = [];
+  let selectionSource = null; // the trait value `selection` was read from
+  let focusIndex = -1;
+  let anchor = -1;
+  let layout = gridLayout({ width: 0, tile, count: 0 });
+  let range = null;
+  let raf = 0;
+  let thumbTimer = null;
+  let lastThumbs = 0;
+  let pendingReveal = null; // { index, center } to apply at the next layout with a size
+  const tiles = new Map(); // position -> element
+  const pool = [];
+
+  // ---- tiles ---------------------------------------------------------------------------------
+  function makeTile() {
+    const img = h("img", { class: "ltw-thumb-img", alt: "", draggable: false, decoding: "async", hidden: true });
+    const ph = h("span", { class: "ltw-thumb-ph" });
+    const name = h("span", { class: "ltw-tile-name" });
+    const dot = h("span", { class: "ltw-tile-dot", "aria-hidden": "true" });
+    const marks = h("span", { class: "ltw-tile-marks", "aria-hidden": "true" });
+    const check = h("span", { class: "ltw-tile-check", "aria-hidden": "true", text: "✓" });
+    const t = h("div", { class: "ltw-tile", role: "option", tabindex: "-1", "aria-selected": "false" },
+      h("div", { class: "ltw-thumb" }, img, ph, marks, check),
+      h("div", { class: "ltw-tile-label" }, dot, name));
+    t.ltw = { img, ph, name, marks, id: null, url: null, label: null, state: null };
+    return t;
+  }
+
+  function setMarks(marks, state) {
+    const want = [];
+    if (state & REVIEWED) want.push(["is-reviewed", "✓", "Reviewed"]);
+    if (state & FLAGGED) want.push(["is-flagged", "!", "Flagged"]);
+    if (state & UNSAVED) want.push(["is-unsaved", "●", "Unsaved"]);
+    marks.replaceChildren(...want.map(([cls, text, title]) => h("span", { class: `ltw-mark ${cls}`, text, title })));
+  }
+
+  function fill(t, i, tabStop, box) {
+    const p = t.ltw;
+    const item = pages.get(i);
+    const { x, y } = tilePosition(layout, i);
+    const transform = `translate(${x}px, ${y}px)`;
+    if (t.style.transform !== transform) t.style.transform = transform;
+    if (t.dataset.index !== String(i)) {
+      t.dataset.index = String(i);
+      t.setAttribute("aria-posinset", String(i + 1));
+    }
+    attr(t, "aria-setsize", String(count));
+    const selected = isSelected(selection, i);
+    attr(t, "aria-selected", selected ? "true" : "false");
+    t.classList.toggle("is-selected", selected);
+    const current = i === index;
+    t.classList.toggle("is-current", current);
+    attr(t, "aria-current", current ? "true" : null);
+    const tabindex = i === tabStop ? "0" : "-1";
+    if (t.getAttribute("tabindex") !== tabindex) t.setAttribute("tabindex", tabindex);
+    const label = tileLabel(item, i, current);
+    if (p.label !== label) {
+      p.label = label;
+      t.setAttribute("aria-label", label);
+      t.title = item ? `${item.name}\n${stateWords(item.state).join(", ")}` : "";
+    }
+    const state = item ? item.state : -1;
+    if (p.state !== state) {
+      p.state = state;
+      t.classList.toggle("is-tagged", !!item && (state & TAGGED) !== 0);
+      t.classList.toggle("is-untagged", !!item && (state & TAGGED) === 0);
+      setMarks(p.marks, Math.max(0, state));
+    }
+    setText(p.name, item ? item.name : "");
+    const id = item ? item.id : null;
+    const thumb = id ? store.get(id, box) : undefined;
+    const url = thumb && thumb.url ? thumb.url : null;
+    if (id !== p.id || url !== p.url) {
+      p.id = id;
+      p.url = url;
+      p.img.alt = item ? item.name : "";
+      if (url) {
+        p.img.src = url;
+        p.img.hidden = false;
+      } else {
+        p.img.removeAttribute("src");
+        p.img.hidden = true;
+      }
+    } else if (item && p.img.alt !== item.name) {
+      p.img.alt = item.name;
+    }
+    const error = thumb && thumb.error ? thumb.error : "";
+    p.ph.hidden = !!url;
+    p.ph.classList.toggle("is-broken", !!error);
+    setText(p.ph, error);
+    if (error) p.ph.title = error;
+    else p.ph.removeAttribute("title");
+  }
+
+  function tabStopFor(r) {
+    if (focusIndex >= 0 && focusIndex < count && tiles.has(focusIndex)) return focusIndex;
+    if (focusIndex >= 0 && focusIndex < count && focusIndex >= r.start && focusIndex < r.end) return focusIndex;
+    return r.visibleStart < r.visibleEnd ? r.visibleStart : -1;
+  }
+
+  function render() {
+    if (raf) {
+      cancelAnimationFrame(raf);
+      raf = 0;
+    }
+    if (!open || disposed) return;
+    const width = scroller.clientWidth;
+    const viewport = scroller.clientHeight;
+    if (!(width > 0 && viewport > 0) && count > 0) return; // not laid out (hidden for a moment)
+    layout = gridLayout({ width, tile, count });
+    canvas.style.height = `${layout.totalHeight}px`;
+    canvas.style.setProperty("--ltw-tile", `${layout.tileWidth}px`);
+    empty.hidden = count > 0 || scanning;
+    if (pendingReveal && width > 0 && viewport > 0) {
+      const top = revealScrollTop(layout, pendingReveal.index, scroller.scrollTop, viewport,
+        { center: pendingReveal.center });
+      pendingReveal = null;
+      if (top !== null) scroller.scrollTop = top;
+    }
+    const r = visibleRange(layout, scroller.scrollTop, viewport);
+    const moved = !sameRange(r, range);
+    range = r;
+    const active = document.activeElement;
+    for (const [i, t] of tiles) {
+      const keep = i < count && active && t.contains(active); // never pull the focus out from under it
+      if ((i < r.start || i >= r.end) && !keep) {
+        t.remove();
+        tiles.delete(i);
+        pool.push(t);
+      }
+    }
+    const box = thumbBox(tile, globalThis.devicePixelRatio || 1);
+    const tabStop = tabStopFor(r);
+    for (let i = r.start; i < r.end; i += 1) {
+      let t = tiles.get(i);
+      if (!t) {
+        t = pool.pop() || makeTile();
+        tiles.set(i, t);
+        canvas.append(t);
+      }
+      fill(t, i, tabStop, box);
+    }
+    for (const [i, t] of tiles) if (i < r.start || i >= r.end) fill(t, i, tabStop, box);
+    if (pool.length > 200) pool.length = 200;
+    askPages(r.start, r.end);
+    if (moved) {
+      reqs.nextGroup();
+      scheduleThumbs();
+    }
+  }
+
+  function scheduleRender() {
+    if (raf || !open || disposed) return;
+    raf = requestAnimationFrame(() => {
+      raf = 0;
+      render();
+    });
+  }
+
+  // ---- items ---------------------------------------------------------------------------------
+  // At most MAX_ITEM_REQUESTS pages on their way: during a fast scroll the pages that flew by are
+  // not asked at all; when an answer comes, the pages of the range shown *then* are asked.
+  let itemRequests = 0;
+  function askPages(start, end) {
+    for (const p of pages.wanted(start, end)) {
+      if (itemRequests >= MAX_ITEM_REQUESTS) return;
+      const fields = pages.request(p);
+      if (!fields) continue;
+      const version = pages.begin(p);
+      itemRequests += 1;
+      request("items", fields, { timeoutMs: TIMEOUT_MS })
+        .then(({ reply }) => {
+          itemRequests -= 1;
+          if (disposed) return;
+          const at = Number.isInteger(reply.start) ? reply.start : fields.start;
+          if (pages.receive(p, version, at, reply.items)) scheduleThumbs();
+          scheduleRender(); // shows the page, and asks for the pages still missing
+        })
+        .catch((err) => {
+          itemRequests -= 1;
+          pages.fail(p, version);
+          if (disposed || (err && err.disposed)) return;
+          status.show(err && err.message ? err.message : String(err), "error");
+        });
+    }
+  }
+
+  // ---- thumbnails ----------------------------------------------------------------------------
+  function scheduleThumbs() {
+    if (thumbTimer || disposed) return;
+    const wait = Math.max(0, THUMB_THROTTLE_MS - (Date.now() - lastThumbs));
+    thumbTimer = setTimeout(() => {
+      thumbTimer = null;
+      lastThumbs = Date.now();
+      askThumbs();
+    }, wait);
+  }
+
+  function askThumbs() {
+    if (!open || disposed || !range) return;
+    const box = thumbBox(tile, globalThis.devicePixelRatio || 1);
+    const ids = [];
+    const seen = new Set();
+    const push = (i) => {
+      const item = pages.get(i);
+      if (item && !seen.has(item.id)) {
+        seen.add(item.id);
+        ids.push(item.id);
+      }
+    };
+    for (let i = range.visibleStart; i < range.visibleEnd; i += 1) push(i); // on screen first
+    for (let i = range.start; i < range.end; i += 1) push(i);
+    const want = reqs.wanted(ids, box, store);
+    if (!want.length) return;
+    const group = reqs.begin(want, box);
+    for (const batch of batches(want)) askBatch(batch, box, group);
+  }
+
+  function askBatch(ids, box, group) {
+    request("thumbs", { ids, size: box, group }, { timeoutMs: TIMEOUT_MS })
+      .then(({ reply, buffers }) => {
+        reqs.settle(ids, box, group);
+        if (disposed) return;
+        const list = Array.isArray(reply.thumbs) ? reply.thumbs : [];
+        let b = 0;
+        let got = false;
+        for (const t of list) {
+          if (!t || typeof t !== "object") continue;
+          if (t.ok === true) {
+            const data = buffers[b];
+            b += 1;
+            if (!data || typeof t.id !== "string") continue;
+            const mime = typeof t.mime === "string" && t.mime ? t.mime : "image/jpeg";
+            store.add(t.id, box, { url: URL.createObjectURL(new Blob([data], { type: mime })) });
+            got = true;
+          } else if (t.superseded !== true && typeof t.id === "string") {
+            store.add(t.id, box, { error: typeof t.error === "string" && t.error ? t.error : "No thumbnail" });
+            got = true;
+          }
+        }
+        if (got) scheduleRender();
+        if (list.some((t) => t && t.superseded === true)) scheduleThumbs();
+      })
+      .catch((err) => {
+        reqs.settle(ids, box, group);
+        if (disposed || (err && err.disposed) || isSuperseded(err)) return; // newer work took its place
+        status.show(err && err.message ? err.message : String(err), "error");
+      });
+  }
+
+  // ---- selection, focus, opening ---------------------------------------------------------------
+  function commitSelection(next) {
+    if (sameSelection(next, selection)) return;
+    selection = next;
+    selectionSource = next;
+    setSelection(next);
+    showSummary();
+    render();
+  }
+
+  function showSummary() {
+    const text = selectionText(selection.length);
+    setText(summary, text || `${count.toLocaleString("en-US")} image${count === 1 ? "" : "s"}`);
+    clear.hidden = selection.length === 0;
+  }
+
+  function focusTile(i, { center = false } = {}) {
+    if (!(i >= 0 && i < count)) return;
+    focusIndex = i;
+    const viewport = scroller.clientHeight;
+    const top = revealScrollTop(layout, i, scroller.scrollTop, viewport, { center });
+    if (top !== null) scroller.scrollTop = top;
+    render();
+    const t = tiles.get(i);
+    if (t) t.focus({ preventScroll: true });
+  }
+
+  function tileOf(target) {
+    const t = target && target.closest ? target.closest(".ltw-tile") : null;
+    if (!t || !canvas.contains(t)) return null;
+    const i = Number(t.dataset.index);
+    return Number.isInteger(i) && i >= 0 && i < count ? i : null;
+  }
+
+  function handleKey(e, { onTile = false } = {}) {
+    if (!open) return false;
+    const a = resolveGridKey(e, { hasSelection: selection.length > 0, onTile });
+    if (!a) return false;
+    if (count === 0) return a.action !== "clear";
+    const tileFocused = tileOf(document.activeElement) !== null;
+    if (a.action === "move" && !tileFocused) {
+      // Into the grid: the first arrow puts the focus on the remembered tile (or the current image's).
+      focusTile(focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, index));
+      return true;
+    }
+    const page = rowsPerPage(layout, scroller.clientHeight) * layout.columns;
+    const r = keySelect({ selection, anchor, focus: focusIndex }, a, { columns: layout.columns, count, page });
+    anchor = r.anchor;
+    const moved = r.focus !== focusIndex;
+    focusIndex = r.focus;
+    commitSelection(r.selection);
+    if (r.open) openImage(r.focus);
+    else if (moved || a.action === "move") focusTile(focusIndex);
+    else render();
+    return true;
+  }
+
+  function openImage(i) {
+    focusIndex = i;
+    onOpen(i);
+  }
+
+  canvas.addEventListener("click", (e) => {
+    const i = tileOf(e.target);
+    if (i === null) return;
+    const r = clickSelect({ selection, anchor, index: i, shift: e.shiftKey, mod: e.ctrlKey || e.metaKey });
+    focusIndex = i;
+    anchor = r.anchor;
+    if (r.open) openImage(i);
+    else commitSelection(r.selection);
+  });
+  canvas.addEventListener("mousedown", (e) => {
+    if (e.shiftKey) e.preventDefault(); // no text selection on Shift-click; focus is set below
+    const i = tileOf(e.target);
+    if (i !== null && e.shiftKey) tiles.get(i)?.focus({ preventScroll: true });
+  });
+  canvas.addEventListener("focusin", (e) => {
+    const i = tileOf(e.target);
+    if (i === null || i === focusIndex) return;
+    focusIndex = i;
+    scheduleRender();
+  });
+  scroller.addEventListener("scroll", scheduleRender, { passive: true });
+  clear.addEventListener("click", () => commitSelection([]));
+  size.addEventListener("input", () => {
+    const keep = range ? range.visibleStart : 0;
+    tile = clampTile(Number(size.value));
+    layout = gridLayout({ width: scroller.clientWidth, tile, count });
+    const { y } = tilePosition(layout, keep);
+    render();
+    scroller.scrollTop = Math.max(0, y - layout.gap);
+    render();
+  });
+  const ro = typeof ResizeObserver === "function" ? new ResizeObserver(() => scheduleRender()) : null;
+  if (ro) ro.observe(scroller);
+
+  // ---- model -> view -------------------------------------------------------------------------
+  function update(state) {
+    const n = Number.isInteger(state.count) && state.count > 0 ? state.count : 0;
+    if (n !== count) {
+      count = n;
+      pages.reset(count);
+      selectionSource = null;
+      if (focusIndex >= count) focusIndex = count - 1;
+      if (anchor >= count) anchor = -1;
+    }
+    pages.setVersion(state.items_version);
+    scanning = isScanning(state.loading);
+    index = Number.isInteger(state.index) ? state.index : -1;
+    if (state.selection !== selectionSource) {
+      selectionSource = state.selection;
+      selection = normalizeSelection(state.selection, count);
+    }
+    showSummary();
+    render();
+  }
+
+  /** Show or hide the grid; on opening, the current image's tile is scrolled into view. */
+  function setOpen(on) {
+    if (on === open) return;
+    open = on;
+    el.hidden = !on;
+    if (!on) {
+      if (raf) cancelAnimationFrame(raf);
+      raf = 0;
+      return;
+    }
+    range = null;
+    if (index >= 0 && index < count) {
+      focusIndex = index;
+      anchor = anchor >= 0 ? anchor : index;
+      pendingReveal = { index, center: true };
+    }
+    render();
+  }
+
+  /** Put the keyboard focus on the current image's tile (or the remembered one). */
+  function focusCurrent() {
+    const i = focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, index);
+    if (count > 0) focusTile(i);
+  }
+
+  function dispose() {
+    disposed = true;
+    if (raf) cancelAnimationFrame(raf);
+    clearTimeout(thumbTimer);
+    if (ro) ro.disconnect();
+    for (const t of tiles.values()) t.ltw.img.removeAttribute("src");
+    store.clear();
+    reqs.clear();
+  }
+
+  return { el, update, setOpen, focusCurrent, handleKey, dispose, store };
+}
