@@ -423,3 +423,22 @@ def test_autocomplete_also_offers_pinned_palette_tags(make_set: Callable[..., Pa
     ds = Dataset(make_set({"a.jpg": "red hair"}))
     ds.pin_tag("hair ribbon")
     assert ds.complete("hair") == [("red hair", 1), ("hair ribbon", 0)]
+
+
+def test_renaming_a_tag_changes_only_the_captions_that_have_it(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": "x, red_hair, y", "b.jpg": "red hair, red_hair", "c.jpg": "z",
+                     "d.jpg": "café, red_hair".encode("cp1252")})
+    before = {n: (root / f"{n}.txt").stat().st_mtime_ns for n in "cd"}
+    ds = Dataset(root)
+    ds.pin_tag("red_hair")
+    assert ds.rename_tag("red_hair", "red hair") == 2
+    ds.save()
+    assert (root / "a.txt").read_text() == "x, red hair, y"
+    assert (root / "b.txt").read_text() == "red hair"  # merged into the tag it already had
+    assert {n: (root / f"{n}.txt").stat().st_mtime_ns for n in "cd"} == before
+    assert ds.vocabulary["red hair"] == 2 and ds.vocabulary["red_hair"] == 1
+    assert ("red hair", 2, True) in ds.palette
+    with pytest.raises(ValueError):
+        ds.rename_tag("x", "not, one tag")
