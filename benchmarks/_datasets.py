@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image, ImageFilter
@@ -53,3 +55,36 @@ def make_photo(path: Path, megapixels: float, *, noisy: bool, seed: int = 0) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     base.save(path, "JPEG", quality=92)
     return path
+
+
+def add_photo_copies(root: Path, source: Path, count: int, *, folder: str = "photos") -> Path:
+    """`count` images with `source`'s bytes (hard links when the file system allows, else
+    copies) and a short caption each, in `root/folder`: large images inside a captioned set."""
+    target = root / folder
+    marker = target / f".made-{count}"
+    if marker.exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        image = target / f"photo{n}{source.suffix}"
+        if not image.exists():
+            try:
+                image.hardlink_to(source)
+            except OSError:
+                image.write_bytes(source.read_bytes())
+        (target / f"photo{n}.txt").write_text("photo, outdoors", encoding="utf-8")
+    marker.touch()
+    return target
+
+
+def caption_files(root: Path) -> Iterator[os.DirEntry[str]]:
+    """Every caption file below `root`, skipping dot-folders (the tool's state among them)."""
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.name.startswith("."):
+                        stack.append(Path(entry.path))
+                elif entry.name.endswith(".txt"):
+                    yield entry

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
 import tempfile
 import time
@@ -14,22 +13,15 @@ from pathlib import Path
 
 from lora_tagger_widget import Dataset
 
-from _datasets import make_captioned_set
+from _datasets import caption_files, make_captioned_set
 
 
 def floor(root: Path) -> int:
     """Walk the folder and read every caption: what any tool must do at least."""
     total = 0
-    stack = [root]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    if not entry.name.startswith("."):
-                        stack.append(Path(entry.path))
-                elif entry.name.endswith(".txt"):
-                    with open(entry.path, "rb") as handle:
-                        total += len(handle.read())
+    for entry in caption_files(root):
+        with open(entry.path, "rb") as handle:
+            total += len(handle.read())
     return total
 
 
