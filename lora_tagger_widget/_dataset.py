@@ -30,6 +30,7 @@ from ._files import (
     is_inside,
     read_bytes,
     read_bytes_or_none,
+    sync_folders,
 )
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
 from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
@@ -461,12 +462,8 @@ class Dataset:
             status = os.stat(path)
             key = preview_key(item.id, status.st_size, status.st_mtime_ns,
                               (max_width, max_height))
-            cached = self.previews.get(key)
-            if cached is not None:
-                return cached
-            preview = make_preview(path, max_width, max_height)
-            self.previews.put(key, preview)
-            return preview
+            return self.previews.get_or_make(
+                key, lambda: make_preview(path, max_width, max_height))
         except (ImageError, OSError) as error:
             item._image_error = str(error)
             self._emit(Change("status", (item.id,)))
@@ -670,6 +667,7 @@ class Dataset:
                 except OSError as error:
                     failures.append((item, error))
                 self._track(item)
+            sync_folders(self[item_id].caption_path.parent for item_id in written)
             session_error = self._save_session()
         report = SaveReport(
             tuple(written),
@@ -697,7 +695,7 @@ class Dataset:
             item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))
             return False
         encoding = "utf-8-sig" if item._encoding == "utf-8-sig" else "utf-8"
-        atomic_write(path, encode_caption(item._text, encoding))
+        atomic_write(path, encode_caption(item._text, encoding), sync_folder=False)
         item._set_disk(item._text, encoding)
         item._rewrite_allowed = False
         return True

@@ -7,6 +7,7 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_PREFIX = ".ltw-tmp-"
@@ -49,11 +50,13 @@ def checked_path(root: Path, path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     """Write `data` to `path` so that readers see either the old file or the new one, whole.
 
     A temporary file in the same folder is written, flushed and fsynced, then renamed over `path`.
-    The file keeps its permission bits when it already existed.
+    The file keeps its permission bits when it already existed. `sync_folder=False` leaves the
+    folder's fsync (which makes the rename itself durable) to the caller: `sync_folders` once
+    after many writes.
     """
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
@@ -71,7 +74,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _fsync_folder(folder)
+    if sync_folder:
+        _fsync_folder(folder)
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """fsync each folder once, making the renames of earlier `atomic_write`s durable."""
+    for folder in set(folders):
+        _fsync_folder(folder)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from ._files import atomic_write
@@ -45,6 +46,7 @@ class PreviewCache:
         self._memory_bytes = 0
         self._disk: OrderedDict[str, tuple[str, int]] | None = None  # key -> (file name, bytes)
         self._disk_bytes = 0
+        self._making: dict[str, threading.Event] = {}  # keys some thread is making now
 
     def get(self, key: str) -> Preview | None:
         """The cached preview for `key`, or None."""
@@ -67,6 +69,27 @@ class PreviewCache:
         with self._lock:
             self._remember(key, preview)
         return preview
+
+    def get_or_make(self, key: str, make: Callable[[], Preview]) -> Preview:
+        """The cached preview for `key`, or `make()`'s, cached. Callers asking for a key that
+        is being made meanwhile wait for that one instead of making it again."""
+        while True:
+            cached = self.get(key)
+            if cached is not None:
+                return cached
+            with self._lock:
+                busy = self._making.get(key)
+                if busy is None:
+                    self._making[key] = threading.Event()
+                    break
+            busy.wait()  # then the cache has it, or making it failed and we try ourselves
+        try:
+            preview = make()
+            self.put(key, preview)
+            return preview
+        finally:
+            with self._lock:
+                self._making.pop(key).set()
 
     def put(self, key: str, preview: Preview) -> None:
         """Keep `preview` for `key` in memory and on disk (disk errors only skip the disk)."""

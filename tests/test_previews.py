@@ -4,6 +4,7 @@ evicted past its cap, and never trusted over the file it was made from."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,3 +92,30 @@ def test_keys_differ_by_file_version_and_box() -> None:
         preview_key("b.jpg", 10, 1, (64, 64)),
     }
     assert len(keys) == 5
+
+
+def test_a_preview_asked_twice_at_once_is_made_once(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ds = Dataset(make_set({"a.jpg": None}))
+    entered, gate = threading.Event(), threading.Event()
+    made: list[Path] = []
+    real = dataset_module.make_preview
+
+    def slow(path: Path, width: int, height: int) -> Preview:
+        made.append(path)
+        entered.set()
+        gate.wait(5)
+        return real(path, width, height)
+
+    monkeypatch.setattr(dataset_module, "make_preview", slow)
+    results: list[Preview] = []
+    first = threading.Thread(target=lambda: results.append(ds.preview(0, 100, 100)))
+    first.start()
+    assert entered.wait(5)
+    second = threading.Thread(target=lambda: results.append(ds.preview(0, 100, 100)))
+    second.start()
+    gate.set()
+    first.join(5)
+    second.join(5)
+    assert len(made) == 1 and len(results) == 2 and results[0].data == results[1].data
