@@ -124,6 +124,10 @@ class PreviewCache:
             self._disk_index()
             return self._disk_bytes
 
+    def __len__(self) -> int:
+        """How many previews are kept in memory now."""
+        return len(self._memory)
+
     @property
     def memory_bytes(self) -> int:
         """Bytes of previews kept in memory now."""

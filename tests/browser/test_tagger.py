@@ -176,3 +176,22 @@ def test_deleting_a_palette_tag_asks_first_then_removes_it_everywhere(lab) -> No
         what="the tag removed from every caption",
     )
     assert widget.get_by_role("button", name=re.compile(r"^smiling")).count() == 0
+
+
+def test_neighbours_are_prefetched_only_when_prefetch_is_on(lab) -> None:
+    for folder in ("on", "off"):
+        make_sample_dataset(lab.workdir / folder)
+    lab.open_and_run("prefetch", [
+        "from lora_tagger_widget import TaggerWidget",
+        "on = TaggerWidget('on')\non",
+        "off = TaggerWidget('off', prefetch=False)\noff",
+    ])
+    names = [item.name for item in Dataset(lab.workdir / "on")]
+    lab.page.wait_for_function(
+        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
+        ".filter(i => i.alt === n && i.complete && i.naturalWidth > 0).length === 2",
+        arg=names[0], timeout=30_000,
+    )
+    wait_until(lambda: lab.run_cell("print(len(on.dataset.previews))").strip() == "3",
+               what="the shown image and its two neighbours made on the prefetching widget")
+    assert lab.run_cell("print(len(off.dataset.previews))").strip() == "1"
