@@ -10,8 +10,8 @@ of each press; an image counts as painted when the view's <img> has the new imag
 alt and is complete with naturalWidth > 0, one requestAnimationFrame later. p50 and p95 (nearest
 rank) over the presses. Held down: a press's latency is until an image at least as far as that
 press is painted (skipping is fine, going back is stale). Run: python benchmarks/bench_browser.py
-[--quick]. Needs Debian's chromium (/usr/lib/chromium/chromium) and Playwright (never
-`playwright install`); reuses tests/browser/labharness.py."""
+[--quick]. Needs Debian's chromium (/usr/lib/chromium/chromium) and the Playwright package (it
+never downloads a browser of its own); reuses tests/browser/labharness.py."""
 
 from __future__ import annotations
 
