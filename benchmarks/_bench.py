@@ -85,15 +85,21 @@ def rss_bytes() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def print_table(title: str, rows: Sequence[Row], notes: Sequence[str] = ()) -> None:
-    headers = ("what", "figure", "baseline", "ratio", "target", "")
-    cells = [(r.what, r.figure, r.baseline, r.ratio, r.target, r.verdict) for r in rows]
+def print_header(title: str, headers: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
+    """Print a title and column headers sized to `cells`; returns the row format."""
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
               for i, h in enumerate(headers)]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
-    print(f"\n== {title}")
+    print(title)
     print(line.format(*headers).rstrip())
     print("  ".join("-" * w for w in widths))
+    return line
+
+
+def print_table(title: str, rows: Sequence[Row], notes: Sequence[str] = ()) -> None:
+    headers = ("what", "figure", "baseline", "ratio", "target", "")
+    cells = [(r.what, r.figure, r.baseline, r.ratio, r.target, r.verdict) for r in rows]
+    line = print_header(f"\n== {title}", headers, cells)
     for c in cells:
         print(line.format(*c).rstrip())
     for note in notes:

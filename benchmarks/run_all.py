@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _bench import print_header
+
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_open", "bench_preview", "bench_thumbs", "bench_rename", "bench_memory",
            "bench_browser"]
@@ -66,12 +68,7 @@ def main() -> int:
     headers = ("script", "what", "figure", "baseline", "ratio", "target", "")
     cells = [(r["script"].removeprefix("bench_"), r["what"], r["figure"], r["baseline"],
               r["ratio"], r["target"], r["verdict"]) for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
-              for i, h in enumerate(headers)]
-    line = "  ".join(f"{{:<{w}}}" for w in widths)
-    print(f"\n===== summary{' (--quick)' if args.quick else ''}")
-    print(line.format(*headers).rstrip())
-    print("  ".join("-" * w for w in widths))
+    line = print_header(f"\n===== summary{' (--quick)' if args.quick else ''}", headers, cells)
     previous = None
     for cell in cells:
         shown = cell if cell[0] != previous else ("", *cell[1:])

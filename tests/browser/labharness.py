@@ -595,6 +595,18 @@ class Lab:
         return self.page.evaluate(_js(body), [self.path, arg])
 
 
+
+def wait_shown(lab: Lab, name: str, timeout: float = 30) -> None:
+    """Wait until the tagger's preview shows image `name` (its alt text, compared exactly),
+    loaded."""
+    lab.page.wait_for_function(
+        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
+        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)",
+        arg=name,
+        timeout=timeout * 1000,
+    )
+
+
 def _js_sync(body: str) -> str:
     return (
         "([path, arg]) => { try {"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from labharness import wait_until
+from labharness import wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -86,16 +86,6 @@ def selected_tiles(lab) -> list[int]:
 
 def focused_position(lab) -> int:
     return lab.page.evaluate("() => +document.activeElement.getAttribute('aria-posinset') - 1")
-
-
-def wait_shown(lab, image: str) -> None:
-    """Wait until the single view's preview shows `image` (its alt text) and it has loaded."""
-    lab.page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
-        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)",
-        arg=image,
-        timeout=30_000,
-    )
 
 
 def tile(widget, i: int):

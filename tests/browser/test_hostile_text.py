@@ -12,7 +12,7 @@ from PIL import Image
 
 from lora_tagger_widget import Dataset
 
-from labharness import wait_until
+from labharness import wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -146,16 +146,6 @@ def make_hostile_dataset(root: Path) -> list[str]:
     assert sorted(names) == sorted(f"{stem}.png" for stem in FILE_STEMS)
     assert all(item.tags == FILE_TAGS for item in Dataset(root))
     return names
-
-
-def wait_shown(lab, name: str) -> None:
-    """Wait until the preview shows image `name` (its alt text, compared exactly) loaded."""
-    lab.page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
-        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)",
-        arg=name,
-        timeout=30_000,
-    )
 
 
 def wait_chips(lab, tags: list[str], present: bool = True) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from lora_tagger_widget import Dataset, make_sample_dataset, split_tags
 
-from labharness import wait_until
+from labharness import wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -28,18 +28,6 @@ def caption(root: Path, image_name: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def shown_image(lab, name: str):
-    """Wait until the preview shows the image `name` (its alt text) and it has loaded."""
-    img = lab.output(f'.ltw-root img.ltw-img[alt="{name}"]')
-    lab.page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
-        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)",
-        arg=name,
-        timeout=30_000,
-    )
-    return img
-
-
 def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -> None:
     shutil.copy(REPO / "notebooks" / "quickstart.ipynb", lab.workdir / "quickstart.ipynb")
     lab.open("quickstart")
@@ -50,7 +38,7 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
     page = lab.page
 
     # The quickstart tagged image 1 and moved on to image 2.
-    shown_image(lab, names[1])
+    wait_shown(lab, names[1])
     assert "outdoors" in (caption(root_dir, names[0]) or "")
     expected_position = re.compile(r"2 / 30 · \d+ tagged")
     assert expected_position.search(widget.locator(".ltw-position").inner_text())
@@ -70,16 +58,16 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
 
     # Buttons move.
     widget.get_by_role("button", name="Next image").click()
-    shown_image(lab, names[2])
+    wait_shown(lab, names[2])
     widget.get_by_role("button", name="Previous image").click()
-    shown_image(lab, names[1])
+    wait_shown(lab, names[1])
 
     # Keys move and tag; the notebook does not act on them.
     cells_before = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count()
     widget.locator(".ltw-img").click()
     widget.focus()
     page.keyboard.press("ArrowRight")
-    shown_image(lab, names[2])
+    wait_shown(lab, names[2])
     top_tag = Dataset(root_dir).vocabulary.most_common(1)[0][0]
     page.keyboard.press("Digit1")
     widget.get_by_role("button", name=f"Remove tag {top_tag}").wait_for()
@@ -90,7 +78,7 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
     wait_until(lambda: top_tag in (caption(root_dir, names[2]) or ""), what="Ctrl+S save")
     assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count() == cells_before
     page.keyboard.press("ArrowLeft")
-    shown_image(lab, names[1])
+    wait_shown(lab, names[1])
     page.keyboard.press("Escape")
     assert page.evaluate("() => !document.activeElement.closest('.ltw-root')")
 
@@ -99,7 +87,7 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
     widget.get_by_role("button", name="Remove tag from python").wait_for()
     assert lab.run_cell("print(w.current.tags)").strip() == "['my new tag', 'from python']"
     lab.run_cell("w.goto(5)")
-    shown_image(lab, names[5])
+    wait_shown(lab, names[5])
 
     lab.set_theme("dark")
     lab.screenshot(widget, tmp_path, "tagger-dark")
@@ -111,10 +99,10 @@ def test_the_session_resumes_after_the_notebook_is_opened_again(lab, tmp_path: P
     names = [item.name for item in Dataset(root_dir)]
     lab.open_and_run("resume", TAGGER_CELLS)
     widget = lab.output(".ltw-root").first
-    shown_image(lab, names[0])
+    wait_shown(lab, names[0])
     for position in (1, 2, 3):
         widget.get_by_role("button", name="Next image").click()
-        shown_image(lab, names[position])
+        wait_shown(lab, names[position])
     widget.get_by_role("button", name="Mark reviewed").click()
     session_file = root_dir / ".lora-tagger" / "session.json"
 
@@ -129,7 +117,7 @@ def test_the_session_resumes_after_the_notebook_is_opened_again(lab, tmp_path: P
 
     lab.reopen(save=False)
     widget = lab.output(".ltw-root").first
-    shown_image(lab, names[3])
+    wait_shown(lab, names[3])
     assert widget.get_by_role("button", name="Mark reviewed").get_attribute("aria-pressed") == (
         "true"
     )
@@ -143,7 +131,7 @@ def test_a_conflict_shows_both_versions_and_keeps_the_file_on_disk(lab) -> None:
     lab.open_and_run("conflict", ["from lora_tagger_widget import TaggerWidget",
                                   "w = TaggerWidget('imgs', autosave=False)\nw"])
     widget = lab.output(".ltw-root").first
-    shown_image(lab, names[0])
+    wait_shown(lab, names[0])
     add = widget.get_by_role("textbox", name="Add tag")
     add.fill("mine")
     add.press("Enter")
