@@ -17,6 +17,9 @@ ORIENTATION_TAG = 0x0112
 SIDEWAYS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 PREVIEW_JPEG_QUALITY = 85
 MAX_PREVIEW_SIDE = 4096
+# A decoded image up to this much larger than the box is sent as it is: the browser scales it
+# down for free, and a resize would cost more than the draft decode of a smooth photo.
+PREVIEW_SLACK = 1.25
 
 
 class ImageError(Exception):
@@ -109,10 +112,11 @@ def read_image_info(path: Path) -> ImageInfo:
 
 
 def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
-    """A preview of the image that fits in `max_width` x `max_height`, upright, encoded for the web.
+    """A preview of the image for a `max_width` x `max_height` box, upright, encoded for the web.
 
-    JPEG files are decoded at a reduced scale (draft mode); other formats use `reduce`. Images
-    with transparency become PNG, the rest JPEG. `ImageError` with the reason when unreadable.
+    JPEG files are decoded at a reduced scale (draft mode); other formats use `reduce`. A
+    decoded image at most `PREVIEW_SLACK` times the box is not resized. Images with
+    transparency become PNG, the rest JPEG. `ImageError` with the reason when unreadable.
     """
     max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
     max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
@@ -128,9 +132,10 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
             orientation = _orientation(image, may_load=True)
             upright = ImageOps.exif_transpose(image)
             left = max(upright.width / max_width, upright.height / max_height)
-            # After draft mode little reduction is left; bicubic looks the same there, faster.
-            resample = Image.Resampling.BICUBIC if left < 2 else Image.Resampling.LANCZOS
-            upright.thumbnail((max_width, max_height), resample=resample, reducing_gap=2.0)
+            if left > PREVIEW_SLACK:
+                # After draft mode little reduction is left; bilinear looks the same there.
+                resample = Image.Resampling.BILINEAR if left < 2 else Image.Resampling.LANCZOS
+                upright.thumbnail((max_width, max_height), resample=resample, reducing_gap=2.0)
             shown = _displayable(upright)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError(f"The image is damaged or truncated ({error}).") from error

@@ -48,6 +48,13 @@ def test_preview_fits_the_requested_box_and_reports_the_original_size(tmp_path: 
     assert len(preview.data) < path.stat().st_size
 
 
+def test_an_image_a_little_larger_than_the_box_is_sent_without_resizing(tmp_path: Path) -> None:
+    near = write_image(tmp_path / "near.png", size=(720, 480))
+    far = write_image(tmp_path / "far.png", size=(800, 480))
+    assert _decoded(make_preview(near, 600, 600).data).size == (720, 480)
+    assert _decoded(make_preview(far, 600, 600).data).size == (600, 360)
+
+
 def test_exif_orientation_is_applied_so_previews_are_upright(tmp_path: Path) -> None:
     path = _sideways_jpeg(tmp_path / "sideways.jpg")
     info = read_image_info(path)
