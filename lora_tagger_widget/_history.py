@@ -1,0 +1,652 @@
+"""Undo history: a bounded, linear journal of caption edits with a cursor, kept across kernel
+restarts in `.lora-tagger/history/journal.jsonl` inside the data set.
+
+The journal is JSON lines, one record per line, each `{"crc":"<crc32 hex>","rec":{...}}` with the
+checksum taken over the bytes of `rec` as stored. The first record is a header; then come `entry`
+records (one user action: label, time and the changed captions) and `cursor` records (undo and
+redo moves). Each change keeps the caption before it in full and the caption after it as a patch
+on that text (`[prefix length, suffix length, new middle]`); the changes of a big entry are stored
+zlib-compressed (base64 in the JSON). Each action appends one record and fsyncs; the file is
+rewritten whole (atomically) when it has grown to twice what it holds, and after a damaged record
+was found. A damaged or torn record and everything after it is ignored on loading, with a note.
+
+This module only keeps the journal: the data set applies `peek_undo().inverse()` (or
+`peek_redo()`) through its own safe write path and then confirms with `undone()` / `redone()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+import zlib
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._files import (
+    atomic_write,
+    checked_path,
+    is_inside,
+    is_stale_temp_file,
+    read_bytes,
+    sync_folders,
+)
+from ._session import STATE_DIR_NAME
+
+HISTORY_DIR_NAME = "history"
+JOURNAL_FILE_NAME = "journal.jsonl"
+JOURNAL_VERSION = 1
+DEFAULT_MAX_ENTRIES = 200
+DEFAULT_MAX_BYTES = 50_000_000
+PACK_OVER_BYTES = 16 * 1024  # the changes of an entry bigger than this are stored compressed
+COMPACT_SLACK_BYTES = 256 * 1024  # rewrite when the file exceeds twice its live records + this
+_DECODED_KEPT = 4  # decoded entries kept in memory (the rest stay as their stored bytes)
+
+_HEAD = b'{"crc":"'
+_MID = b'","rec":'
+_BODY_START = len(_HEAD) + 8 + len(_MID)
+_PACKED = "zlib+base64"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptionEdit:
+    """One caption changed by an action: the item id (the image's path relative to the data set
+    root, as a string) and the caption text before and after (None: no caption file)."""
+
+    id: str
+    before: str | None
+    after: str | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str):
+            raise TypeError(f"CaptionEdit.id must be a string, not {type(self.id).__name__}")
+        for name in ("before", "after"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"CaptionEdit.{name} must be a string or None, not "
+                                f"{type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One user action: its label (e.g. 'Rename "cat" to "feline"'), when it was recorded (Unix
+    time) and the captions it changed."""
+
+    label: str
+    time: float
+    edits: tuple[CaptionEdit, ...]
+
+    def inverse(self) -> Entry:
+        """The same action with before and after swapped: what an undo applies."""
+        return Entry(self.label, self.time,
+                     tuple(CaptionEdit(edit.id, edit.after, edit.before) for edit in self.edits))
+
+
+class _Damaged(ValueError):
+    """A journal record that cannot be used."""
+
+
+@dataclass(slots=True, eq=False)
+class _Slot:
+    """An entry as kept in memory: its stored record, decoded only when asked for."""
+
+    n: int  # position in the history since it was started (or cleared)
+    label: str
+    time: float
+    line: bytes  # the record as stored, newline included
+    decoded: Entry | None = None
+
+
+class History:
+    """The undo/redo history of one data set: a linear list of entries and a cursor.
+
+    Entries before the cursor can be undone (the newest first), those after it redone (the
+    nearest first). Recording drops the entries after the cursor. At most `max_entries` entries
+    and `max_bytes` of stored records are kept, the oldest dropped first (the newest entry is
+    always kept, however big). Every change is saved to `.lora-tagger/history/` at once; when
+    that is not possible the history goes on in memory and `warning` says why. Only errors in the
+    arguments raise. Safe to use from several threads; one `History` per data set folder.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        """The history of the data set folder `root`, loaded from its `.lora-tagger/history`."""
+        if max_entries < 1 or max_bytes < 1:
+            raise ValueError("max_entries and max_bytes must be at least 1")
+        self.root = Path(root).expanduser().resolve()
+        self.folder = self.root / STATE_DIR_NAME / HISTORY_DIR_NAME
+        self.path = self.folder / JOURNAL_FILE_NAME
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._lock = threading.RLock()
+        self._slots: list[_Slot] = []
+        self._base = 0  # n of the oldest kept entry (or where the next one goes when none is)
+        self._cursor = 0  # n of the next entry to redo: entries with n < cursor are applied
+        self._live_bytes = 0  # stored bytes of the kept entries
+        self._decoded: deque[_Slot] = deque()
+        self._file_size: int | None = None  # the journal's size as written; None: rewrite it
+        self._frozen: str | None = None  # why the journal on disk must be left alone
+        self._damage_note: str | None = None
+        self._save_note: str | None = None
+        with self._lock:
+            self._load()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def warning(self) -> str | None:
+        """What went wrong with the history on disk, if anything: it could not be saved (then it
+        is kept in memory only), or a damaged record was skipped when loading. None when fine."""
+        with self._lock:
+            notes = [n for n in (self._frozen, self._save_note, self._damage_note) if n]
+            return " ".join(notes) if notes else None
+
+    def can_undo(self) -> bool:
+        """Whether there is an entry to undo."""
+        with self._lock:
+            return self._cursor > self._base
+
+    def can_redo(self) -> bool:
+        """Whether there is an entry to redo."""
+        with self._lock:
+            return self._cursor < self._base + len(self._slots)
+
+    def peek_undo(self) -> Entry | None:
+        """The entry an undo would revert (apply its `inverse()`), or None. The cursor does not
+        move: call `undone()` once the data set applied it."""
+        with self._lock:
+            while self._cursor > self._base:
+                slot = self._slots[self._cursor - self._base - 1]
+                try:
+                    return self._entry(slot)
+                except _Damaged as error:  # cannot happen unless the file was tampered with
+                    self._damage_note = (f"The undo history entry {slot.label!r} was damaged "
+                                         f"({error}); it and the older ones were dropped.")
+                    self._drop_below(slot.n + 1)
+                    self._file_size = None
+                    self._save(None)
+            return None
+
+    def peek_redo(self) -> Entry | None:
+        """The entry a redo would apply again, or None. The cursor does not move: call `redone()`
+        once the data set applied it."""
+        with self._lock:
+            while self._cursor < self._base + len(self._slots):
+                slot = self._slots[self._cursor - self._base]
+                try:
+                    return self._entry(slot)
+                except _Damaged as error:
+                    self._damage_note = (f"The redo entry {slot.label!r} was damaged ({error}); "
+                                         "it and the later ones were dropped.")
+                    self._drop_from(slot.n)
+                    self._file_size = None
+                    self._save(None)
+            return None
+
+    def labels(self) -> tuple[list[str], list[str]]:
+        """The labels of the entries to undo (newest first) and to redo (nearest first)."""
+        with self._lock:
+            split = self._cursor - self._base
+            return ([slot.label for slot in reversed(self._slots[:split])],
+                    [slot.label for slot in self._slots[split:]])
+
+    def __len__(self) -> int:
+        """The number of entries kept (to undo and to redo)."""
+        with self._lock:
+            return len(self._slots)
+
+    @property
+    def stored_bytes(self) -> int:
+        """The stored size of the entries kept (what `max_bytes` bounds)."""
+        with self._lock:
+            return self._live_bytes
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def record(self, label: str, edits: Sequence[CaptionEdit]) -> Entry | None:
+        """Add an action after the cursor, dropping the entries that could be redone, and save it.
+
+        Edits that change nothing are left out, and several edits of one caption become one (the
+        first `before`, the last `after`). Returns the entry as kept, or None (nothing recorded)
+        when no caption changes.
+        """
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a string, not {type(label).__name__}")
+        changes = _normalize(edits)
+        if not changes:
+            return None
+        entry = Entry(label, time.time(), changes)
+        edits_part, packed = _encode_edits(changes)
+        with self._lock:
+            n = self._cursor
+            self._drop_from(n)
+            line = _entry_line(n, self._base, entry, edits_part, packed)
+            slot = _Slot(n, label, entry.time, line)
+            self._append_slot(slot)
+            if self._trim():  # the stored record says which older entries it drops
+                self._live_bytes -= len(slot.line)
+                slot.line = _entry_line(n, self._base, entry, edits_part, packed)
+                self._live_bytes += len(slot.line)
+            self._remember(slot, entry)
+            self._save(slot.line)
+            return entry
+
+    def undone(self) -> None:
+        """Move the cursor back one entry: call once `peek_undo().inverse()` has been applied.
+        Raises `IndexError` when there is nothing to undo."""
+        with self._lock:
+            if self._cursor <= self._base:
+                raise IndexError("There is nothing to undo.")
+            self._cursor -= 1
+            self._save(_cursor_line(self._cursor))
+
+    def redone(self) -> None:
+        """Move the cursor forward one entry: call once `peek_redo()` has been applied.
+        Raises `IndexError` when there is nothing to redo."""
+        with self._lock:
+            if self._cursor >= self._base + len(self._slots):
+                raise IndexError("There is nothing to redo.")
+            self._cursor += 1
+            self._save(_cursor_line(self._cursor))
+
+    def clear(self) -> None:
+        """Forget every entry, in memory and on disk."""
+        with self._lock:
+            self._slots.clear()
+            self._base = self._cursor = self._live_bytes = 0
+            self._damage_note = None
+            self._file_size = None
+            self._save(None)
+
+    # -- in-memory state ----------------------------------------------------------------------
+
+    def _entry(self, slot: _Slot) -> Entry:
+        if slot.decoded is None:
+            self._remember(slot, _decode_entry(slot))
+        assert slot.decoded is not None
+        return slot.decoded
+
+    def _remember(self, slot: _Slot, entry: Entry) -> None:
+        if slot.decoded is None:
+            if len(self._decoded) >= _DECODED_KEPT:
+                self._decoded.popleft().decoded = None
+            self._decoded.append(slot)
+        slot.decoded = entry
+
+    def _append_slot(self, slot: _Slot) -> None:
+        if slot.n != self._cursor:
+            raise _Damaged(f"entry {slot.n} does not follow the cursor at {self._cursor}")
+        self._slots.append(slot)
+        self._cursor += 1
+        self._live_bytes += len(slot.line)
+
+    def _drop_from(self, n: int) -> None:
+        """Drop the entries from `n` on (the redo branch)."""
+        keep = max(0, n - self._base)
+        for slot in self._slots[keep:]:
+            self._live_bytes -= len(slot.line)
+        del self._slots[keep:]
+        self._cursor = min(self._cursor, self._base + len(self._slots))
+
+    def _drop_below(self, n: int) -> None:
+        """Drop the entries before `n` (the oldest); redo entries left without the entries
+        before them go too."""
+        count = n - self._base
+        if count <= 0:
+            return
+        for slot in self._slots[:count]:
+            self._live_bytes -= len(slot.line)
+        del self._slots[:count]
+        self._base = n
+        if self._cursor < n:
+            self._drop_from(n)
+            self._cursor = n
+
+    def _trim(self) -> bool:
+        """Drop the oldest entries beyond the bounds; whether any was dropped."""
+        count = 0
+        live = self._live_bytes
+        while len(self._slots) - count > 1 and (
+            len(self._slots) - count > self.max_entries or live > self.max_bytes
+        ):
+            live -= len(self._slots[count].line)
+            count += 1
+        self._drop_below(self._base + count)
+        return count > 0
+
+    def _set_cursor(self, at: int) -> None:
+        if not self._base <= at <= self._base + len(self._slots):
+            raise _Damaged(f"cursor {at} is outside the entries {self._base}..")
+        self._cursor = at
+
+    # -- disk ---------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        if not is_inside(self.root, self.path):
+            self._save_note = self._outside_note()
+            return
+        if self.folder.is_dir():
+            with contextlib.suppress(OSError):
+                for stale in self.folder.iterdir():
+                    if is_stale_temp_file(stale):
+                        stale.unlink()
+        try:
+            data = read_bytes(self.path)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            self._frozen = (f"The undo history {self.path} could not be read ({error}); it is "
+                            "left as it is and this session's history is kept in memory only.")
+            log.warning("%s", self._frozen)
+            return
+        good_size, records, error = self._replay(data)
+        if self._frozen:
+            return
+        self._file_size = good_size if records else None  # no header yet: write one first
+        if error is not None:
+            rest = data[good_size:]
+            trailing = b"\n" not in rest.rstrip(b"\n")
+            kept = f"the {len(self._slots)} entries before it are kept"
+            if trailing:
+                self._damage_note = (f"A damaged record at the end of the undo history was "
+                                     f"ignored ({len(rest)} bytes, {error}); {kept}.")
+            else:
+                aside = self.path.with_name(f"{JOURNAL_FILE_NAME}.broken-{int(time.time())}")
+                try:
+                    self.path.replace(aside)
+                    where = f"the damaged file was kept as {aside.name}"
+                except OSError:
+                    where = "the damaged file was left as it is"
+                self._damage_note = (f"The undo history was damaged at record {records + 1} "
+                                     f"({error}); {kept} and {where}.")
+            log.warning("%s", self._damage_note)
+            self._file_size = None
+        if self._trim():
+            self._file_size = None
+        if self._file_size is None:
+            self._save(None)
+
+    def _replay(self, data: bytes) -> tuple[int, int, str | None]:
+        """Apply the records of `data`: (bytes of the good records, their number, why the next
+        one is damaged or None)."""
+        position = records = 0
+        while position < len(data):
+            end = data.find(b"\n", position)
+            if end < 0:
+                return position, records, "an unfinished record"
+            line = data[position : end + 1]
+            try:
+                record = _unframe(line)
+                self._apply(record, line, first=records == 0)
+            except _Damaged as error:
+                # The damaged record may be half applied: start again from the good ones alone.
+                self._slots.clear()
+                self._base = self._cursor = self._live_bytes = 0
+                return (*self._replay_prefix(data, position), str(error))
+            if self._frozen:
+                return position, records, None
+            position = end + 1
+            records += 1
+        return position, records, None
+
+    def _replay_prefix(self, data: bytes, size: int) -> tuple[int, int]:
+        good, records, error = self._replay(data[:size])
+        assert error is None
+        return good, records
+
+    def _apply(self, record: dict[str, Any], line: bytes, *, first: bool) -> None:
+        op = record.get("op")
+        if first != (op == "journal"):
+            raise _Damaged("the header is missing" if first else "a second header")
+        if op == "journal":
+            version = record.get("version")
+            if not isinstance(version, int) or version < 1:
+                raise _Damaged(f"unknown version {version!r}")
+            if version > JOURNAL_VERSION:
+                self._frozen = (f"The undo history {self.path} was written by a newer version "
+                                "of lora-tagger-widget; it is left as it is and this session's "
+                                "history is kept in memory only.")
+                return
+            self._base = self._cursor = _number(record, "base")
+        elif op == "entry":
+            n, base = _number(record, "n"), _number(record, "base")
+            label, when = record.get("label"), record.get("time")
+            if not isinstance(label, str) or not isinstance(when, (int, float)):
+                raise _Damaged("an entry without a label or time")
+            if not self._base <= n <= self._base + len(self._slots):
+                raise _Damaged(f"entry {n} is outside the entries {self._base}..")
+            self._drop_from(n)
+            self._append_slot(_Slot(n, label, float(when), line))
+            self._drop_below(base)
+        elif op == "cursor":
+            self._set_cursor(_number(record, "at"))
+        else:
+            raise _Damaged(f"an unknown record {op!r}")
+
+    def _save(self, line: bytes | None) -> None:
+        """Append `line` to the journal, or rewrite the journal whole when that is needed (no
+        line, or the file is not as this history last left it). Never raises: a failure is kept
+        in `warning` and the next save rewrites the file."""
+        if self._frozen:
+            return
+        try:
+            checked_path(self.root, self.path)
+            appended = line is not None and self._file_size is not None and self._append(line)
+            if not appended or self._grown():
+                self._rewrite()
+        except OSError as error:
+            self._file_size = None
+            note = (self._outside_note() if not is_inside(self.root, self.path) else
+                    f"The undo history could not be saved in {self.folder} ({error}); it is "
+                    "kept in memory only until saving works again.")
+            if note != self._save_note:
+                log.warning("%s", note)
+            self._save_note = note
+        else:
+            self._save_note = None
+
+    def _grown(self) -> bool:
+        """Whether the journal holds more than twice its live records (time to compact)."""
+        return (self._file_size or 0) > 2 * self._live_bytes + COMPACT_SLACK_BYTES
+
+    def _append(self, line: bytes) -> bool:
+        """Append and fsync `line`; False when the file is not the one this history wrote."""
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return False
+        try:
+            if os.fstat(fd).st_size != self._file_size:
+                return False
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self._file_size)  # no torn record left behind
+                raise
+        finally:
+            os.close(fd)
+        self._file_size += len(line)
+        return True
+
+    def _rewrite(self) -> None:
+        """Write the whole journal anew, atomically."""
+        made = [folder for folder in (self.folder.parent, self.folder) if not folder.is_dir()]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if made:
+            sync_folders(folder.parent for folder in made)
+        checked_path(self.root, self.path)
+        header = {"op": "journal", "version": JOURNAL_VERSION, "base": self._base,
+                  "about": "lora-tagger-widget undo history: one JSON record a line"}
+        parts = [_frame(_dumps(header)), *(slot.line for slot in self._slots)]
+        if self._cursor != self._base + len(self._slots):
+            parts.append(_cursor_line(self._cursor))
+        data = b"".join(parts)
+        atomic_write(self.path, data)
+        self._file_size = len(data)
+
+    def _outside_note(self) -> str:
+        return (f"{STATE_DIR_NAME}/{HISTORY_DIR_NAME} leads outside the data set folder; the "
+                "undo history is neither read nor saved there, only kept in memory.")
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+def _normalize(edits: Sequence[CaptionEdit]) -> tuple[CaptionEdit, ...]:
+    """One edit per caption (first before, last after), without the ones that change nothing."""
+    merged: dict[str, list[str | None]] = {}
+    for edit in edits:
+        if not isinstance(edit, CaptionEdit):
+            raise TypeError(f"edits must be CaptionEdit objects, not {type(edit).__name__}")
+        seen = merged.get(edit.id)
+        if seen is None:
+            merged[edit.id] = [edit.before, edit.after]
+        else:
+            seen[1] = edit.after
+    return tuple(CaptionEdit(id_, before, after)
+                 for id_, (before, after) in merged.items() if before != after)
+
+
+def _dumps(value: Any) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _frame(body: bytes) -> bytes:
+    return b"%s%08x%s%s}\n" % (_HEAD, zlib.crc32(body), _MID, body)
+
+
+def _unframe(line: bytes) -> dict[str, Any]:
+    """The record of one stored line (newline included), its checksum checked."""
+    if not (line.startswith(_HEAD) and line[_BODY_START - len(_MID) : _BODY_START] == _MID
+            and line.endswith(b"}\n")):
+        raise _Damaged("not a journal record")
+    body = line[_BODY_START:-2]
+    checksum = line[len(_HEAD) : len(_HEAD) + 8]
+    if checksum != b"%08x" % zlib.crc32(body):
+        raise _Damaged("wrong checksum")
+    try:
+        record = json.loads(body.decode("utf-8", "surrogatepass"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise _Damaged(f"not JSON: {error}") from None
+    if not isinstance(record, dict):
+        raise _Damaged("not a JSON object")
+    return record
+
+
+def _number(record: dict[str, Any], key: str) -> int:
+    value = record.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Damaged(f"{key} is not a count")
+    return value
+
+
+def _cursor_line(at: int) -> bytes:
+    return _frame(_dumps({"op": "cursor", "at": at}))
+
+
+def _encode_edits(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
+    """The JSON of the changes as stored (compressed when big), and whether it is compressed."""
+    data = _dumps([_encode_edit(edit) for edit in edits])
+    if len(data) <= PACK_OVER_BYTES:
+        return data, False
+    return b'"%s"' % base64.b64encode(zlib.compress(data, 6)), True
+
+
+def _encode_edit(edit: CaptionEdit) -> dict[str, Any]:
+    """`{"id", "before", "after"}` with `after` as `[prefix, suffix, middle]` on `before` when
+    that is shorter than the text."""
+    before, after = edit.before, edit.after
+    stored: Any = after
+    if before is not None and after is not None:
+        prefix = _common_prefix(before, after)
+        suffix = _common_suffix(before, after, min(len(before), len(after)) - prefix)
+        middle = after[prefix : len(after) - suffix]
+        if len(middle) + 16 < len(after):
+            stored = [prefix, suffix, middle]
+    return {"id": edit.id, "before": before, "after": stored}
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # binary search: slice compares run at C speed
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle :] == b[len(b) - middle :]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _entry_line(n: int, base: int, entry: Entry, edits_part: bytes, packed: bool) -> bytes:
+    head: dict[str, Any] = {"op": "entry", "n": n, "base": base, "label": entry.label,
+                            "time": entry.time, "count": len(entry.edits)}
+    if packed:
+        head["packed"] = _PACKED
+    return _frame(_dumps(head)[:-1] + b',"edits":' + edits_part + b"}")
+
+
+def _decode_entry(slot: _Slot) -> Entry:
+    record = _unframe(slot.line)
+    edits = record.get("edits")
+    if record.get("packed") == _PACKED:
+        if not isinstance(edits, str):
+            raise _Damaged("packed changes are not a string")
+        try:
+            data = zlib.decompress(base64.b64decode(edits, validate=True))
+            edits = json.loads(data.decode("utf-8", "surrogatepass"))
+        except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as error:
+            raise _Damaged(f"packed changes cannot be read: {error}") from None
+    elif "packed" in record:
+        raise _Damaged(f"unknown packing {record.get('packed')!r}")
+    if not isinstance(edits, list):
+        raise _Damaged("the changes are not a list")
+    return Entry(slot.label, slot.time, tuple(_decode_edit(edit) for edit in edits))
+
+
+def _decode_edit(stored: Any) -> CaptionEdit:
+    if not isinstance(stored, dict):
+        raise _Damaged("a change is not an object")
+    id_, before, after = stored.get("id"), stored.get("before"), stored.get("after")
+    if isinstance(after, list):
+        if not (isinstance(before, str) and len(after) == 3
+                and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
+                        for x in after[:2])
+                and isinstance(after[2], str) and after[0] + after[1] <= len(before)):
+            raise _Damaged("a patch does not fit its caption")
+        prefix, suffix, middle = after
+        after = before[:prefix] + middle + before[len(before) - suffix :]
+    try:
+        return CaptionEdit(id_, before, after)
+    except TypeError as error:
+        raise _Damaged(str(error)) from None
