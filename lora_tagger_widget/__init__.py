@@ -3,6 +3,7 @@
 `Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view.
 """
 
+from ._batch import BatchPreview, CaptionChange, Operation
 from ._captions import split_tags, validate_tag
 from ._dataset import (
     CaptionConflictError,
@@ -15,7 +16,9 @@ from ._dataset import (
     Item,
     SaveReport,
 )
+from ._edits import BatchReport, UndoConflictError
 from ._files import OutsideRootError
+from ._history import CaptionEdit, Entry
 from ._images import ImageError, ImageInfo, Preview
 from ._sample import make_sample_dataset
 from ._vocabulary import Vocabulary
@@ -24,20 +27,27 @@ from .widget import TaggerWidget
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchPreview",
+    "BatchReport",
+    "CaptionChange",
     "CaptionConflictError",
+    "CaptionEdit",
     "CaptionLockedError",
     "CaptionWriteError",
     "Change",
     "Conflict",
     "Dataset",
+    "Entry",
     "Flag",
     "ImageError",
     "ImageInfo",
     "Item",
+    "Operation",
     "OutsideRootError",
     "Preview",
     "SaveReport",
     "TaggerWidget",
+    "UndoConflictError",
     "Vocabulary",
     "__version__",
     "make_sample_dataset",

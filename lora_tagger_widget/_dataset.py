@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import threading
 import weakref
+from bisect import bisect_right
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from ._batch import Operation, _quoted
 from ._captions import (
     edit_caption,
     existing_tag,
@@ -20,6 +24,7 @@ from ._captions import (
     validate_tag,
     validate_tags,
 )
+from ._edits import BatchEditing, check_caption_text
 from ._files import (
     BOM_ENCODINGS,
     UTF8_ENCODINGS,
@@ -32,10 +37,14 @@ from ._files import (
     read_bytes_or_none,
     sync_folders,
 )
+from ._history import CaptionEdit, History
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
 from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
+from ._query import Query, parse_query
 from ._scan import FoundImage, scan_images
 from ._session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
+from ._taglist import Suggestion, TagList, complete_tags
+from ._tokens import clip_tokens
 from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
@@ -94,7 +103,7 @@ class Conflict:
 class Change:
     """What a listener is told: the kind of change and the ids of the items it touched."""
 
-    kind: str  # "tags", "saved", "conflict", "status", "palette", "reviewed"
+    kind: str  # "tags", "saved", "conflict", "status", "palette", "reviewed", "settings"
     ids: tuple[str, ...] = ()
 
 
@@ -111,6 +120,7 @@ class Item:
     """One image of the data set and its caption, as the data set holds them now."""
 
     __slots__ = (
+        "_absent",
         "_encoding",
         "_image_error",
         "_image_info",
@@ -132,6 +142,7 @@ class Item:
         self._encoding = "utf-8"
         self._text = ""
         self._tags: tuple[str, ...] = ()
+        self._absent = True  # the caption is "no caption file" (then `_text` is "")
         self._read_error: str | None = None
         self._rewrite_allowed = False
         self.conflict: Conflict | None = None
@@ -173,8 +184,11 @@ class Item:
 
     @property
     def dirty(self) -> bool:
-        """Whether the caption differs from what is on disk."""
-        return self._text != (self._original or "")
+        """Whether the caption differs from what is on disk (a caption file to remove
+        included)."""
+        return self._text != (self._original or "") or (
+            self._absent and self._original is not None
+        )
 
     @property
     def encoding(self) -> str:
@@ -271,6 +285,7 @@ class Item:
         self._original = text
         self._encoding = encoding
         self._set_text(text or "")
+        self._absent = text is None
 
     def _disk_bytes(self) -> bytes | None:
         """The bytes the caption file held when last read or written."""
@@ -283,15 +298,37 @@ class Item:
         self._text = text
         self._tags = tuple(map(sys.intern, split_tags(text) if tags is None else tags))
 
+    def _set_caption(self, text: str | None, tags: Sequence[str] | None = None) -> None:
+        """Hold `text` as the caption, None for "no caption file". An empty caption of an image
+        that has no caption file on disk stays "no caption file" (nothing to write)."""
+        self._set_text(text or "", tags)
+        self._absent = text is None or (not text and self._original is None)
+
+    def _caption_or_none(self) -> str | None:
+        """The caption as the history keeps it: its text, or None for "no caption file"."""
+        return None if self._absent else self._text
+
     def __repr__(self) -> str:
         return f"Item({self.id!r}, tags={list(self._tags)!r}{', dirty' if self.dirty else ''})"
 
 
-class Dataset:
+@dataclass
+class _Action:
+    """The caption changes of one user action, collected by `Dataset._editing`."""
+
+    label: str
+    record: bool
+    edits: list[CaptionEdit] = field(default_factory=list)
+    ids: dict[str, None] = field(default_factory=dict)  # changed ids, in order, each once
+
+
+class Dataset(BatchEditing):
     """A folder of images with a caption `name.txt` beside each `name.ext`.
 
     Edits change the captions in memory and tell the listeners; `save` writes the changed
-    captions atomically and never over a file someone else changed meanwhile.
+    captions atomically and never over a file someone else changed meanwhile. Every edit is
+    recorded in the undo history (`undo`, `redo`, kept in `.lora-tagger/history/`). Batch
+    edits, paste and undo are in `BatchEditing`.
     """
 
     _open_sets: ClassVar[weakref.WeakValueDictionary[Path, Dataset]] = (
@@ -319,7 +356,9 @@ class Dataset:
                 f"{STATE_DIR_NAME}/{SESSION_FILE_NAME} is a link that leads outside the data set "
                 "folder; the session is neither read nor saved there."))
         self._session_dirty = False
+        self.history: History = History(root)
         self.vocabulary = Vocabulary()
+        self.tag_list: TagList | None = None
         self._items: list[Item] = []
         self._by_id: dict[str, int] = {}
         self._unsaved: set[str] = set()
@@ -336,9 +375,9 @@ class Dataset:
             item = Item(root_text, found)
             self._by_id[item.id] = done
             self._items.append(item)
-            self.vocabulary.add(item._tags)
         if progress is not None:
             progress(total, total)
+        self.vocabulary.add_all(item._tags for item in self._items)
         self._tagged = sum(1 for item in self._items if item._tags)
         cache_dir = self.state_dir / CACHE_DIR_NAME
         self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
@@ -424,26 +463,40 @@ class Dataset:
 
         "Flagged" is judged from what is known without reading the image: an odd caption, an
         image already found unreadable, a conflict."""
-        flagged = (
-            item._encoding not in UTF8_ENCODINGS
-            or item._read_error is not None
-            or item._image_error is not None
-            or item.conflict is not None
-            or item.shares_caption
-            or "\n" in item._text.strip()
-        )
         return (
             (1 if item._tags else 0)
             | (2 if item.id in self.session.reviewed else 0)
-            | (4 if flagged else 0)
+            | (4 if _flagged(item) else 0)
             | (8 if item.id in self._unsaved else 0)
         )
 
-    def next_untagged(self, after: int) -> int | None:
-        """The position of the first untagged image after `after`, wrapping around."""
-        count = len(self._items)
-        for step in range(1, count + 1):
-            index = (after + step) % count
+    def filter(self, query: str | Query) -> list[Item]:
+        """The items `query` matches, in order. The filter language (`tag:`, `caption:`,
+        `name:`, `path:`, `tags:>5`, `width:>=1024`, `untagged`, `reviewed`, `flagged`,
+        `NOT`/`AND`/`OR`, ...) is described in `lora_tagger_widget._query`; an invalid query
+        raises `QueryError` saying where it is wrong."""
+        return [self._items[i] for i in self.matching(query)]
+
+    def matching(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:
+        """The positions of the items `query` matches, among `positions` (default: all)."""
+        compiled = query if isinstance(query, Query) else parse_query(query)
+        every = range(len(self._items)) if positions is None else positions
+        if not compiled.text.strip():
+            return list(every)
+        subject = _Subject(self)
+        found = []
+        for index in every:
+            subject.item = self._items[index]
+            if compiled.matches(subject):
+                found.append(index)
+        return found
+
+    def next_untagged(self, after: int, among: Sequence[int] | None = None) -> int | None:
+        """The position of the first untagged image after `after`, wrapping around; only
+        positions in `among` (sorted) when given."""
+        order = range(len(self._items)) if among is None else among
+        start = bisect_right(order, after)
+        for index in itertools.chain(order[start:], order[:start]):
             if not self._items[index]._tags:
                 return index
         return None
@@ -476,15 +529,17 @@ class Dataset:
         new = parse_tag_input(tag)
         item = self[ref]
         tags = item.tags
-        tags.extend(t for t in dict.fromkeys(new) if t not in tags)
-        return self._set(item, tags)
+        extra = [t for t in dict.fromkeys(new) if t not in tags]
+        label = f"Add {_quoted(extra)} to {item.id}" if extra else ""
+        return self._set(item, tags + extra, label)
 
     def remove_tag(self, ref: ItemRef, tag: str) -> list[str]:
         """Remove every occurrence of `tag` from an item's caption (any tag it has, even one
         that `add_tag` would refuse, such as an over-long tag written by another program)."""
         tag = existing_tag(tag)
         item = self[ref]
-        return self._set(item, [t for t in item._tags if t != tag])
+        return self._set(item, [t for t in item._tags if t != tag],
+                         f"Remove {_quoted([tag])} from {item.id}")
 
     def toggle_tag(self, ref: ItemRef, tag: str) -> list[str]:
         """Remove `tag` when the item has it, add it otherwise."""
@@ -495,47 +550,59 @@ class Dataset:
     def set_tags(self, ref: ItemRef, tags: Iterable[str] | str) -> list[str]:
         """Make an item's tags exactly `tags` (a list, or one comma-separated string)."""
         new = split_tags(tags) if isinstance(tags, str) else validate_tags(tags)
-        return self._set(self[ref], new)
+        item = self[ref]
+        return self._set(item, new, f"Set the tags of {item.id}")
+
+    def set_caption(self, ref: ItemRef, text: str) -> str:
+        """Make an item's caption exactly `text` (for natural-language captions); its tags are
+        split from it again. Returns the caption. `ValueError` for control characters other
+        than tabs and line breaks; `CaptionLockedError` when its edits are refused."""
+        text = check_caption_text(text)
+        item = self[ref]
+        with self._editing(f"Edit the caption of {item.id}") as action:
+            self._refuse_locked(item)
+            if text != item._text:
+                self._hold(action, item, text)
+            return item.caption
 
     def delete_tag(self, tag: str) -> int:
         """Remove `tag` from every image and from the palette; returns how many images changed.
 
-        Captions whose edits are refused (`Item.locked_reason`) are left as they are.
+        Captions whose edits are refused (`Item.locked_reason`) are left as they are. One
+        undoable action (the palette is not part of the undo history).
         """
         tag = existing_tag(tag)
-        changed = 0
+        changed = self._rename_or_remove(lambda: Operation("remove", tags=(tag,)))
         with self._lock:
-            for item in self._items:
-                if tag in item._tags and not item.locked_reason:
-                    self._set(item, [t for t in item._tags if t != tag], notify=False)
-                    changed += 1
             if tag in self.session.palette:
                 self.session.palette.remove(tag)
                 self._session_dirty = True
-        self._emit(Change("tags"))
         self._emit(Change("palette"))
         return changed
 
     def rename_tag(self, old: str, new: str) -> int:
         """Rename `old` to `new` in every caption that has it, in place (merging it into `new`
         where a caption has both); returns how many images changed. Captions whose edits are
-        refused (`Item.locked_reason`) are left as they are."""
+        refused (`Item.locked_reason`) are left as they are. One undoable action; the palette's
+        `old` becomes `new` too."""
         old = existing_tag(old)
         new = validate_tag(new)
-        changed = []
+        changed = self._rename_or_remove(lambda: Operation("rename", mapping=((old, new),)))
         with self._lock:
-            for item in self._items:
-                if old in item._tags and not item.locked_reason:
-                    renamed = [new if tag == old else tag for tag in item._tags]
-                    self._set(item, list(dict.fromkeys(renamed)), notify=False)
-                    changed.append(item.id)
             if old in self.session.palette:
                 self.session.palette[self.session.palette.index(old)] = new
                 self.session.palette = list(dict.fromkeys(self.session.palette))
                 self._session_dirty = True
-        self._emit(Change("tags", tuple(changed)))
         self._emit(Change("palette"))
-        return len(changed)
+        return changed
+
+    def _rename_or_remove(self, operation: Callable[[], Operation]) -> int:
+        """How many captions `apply_batch` changed; 0 when the tag cannot be in any caption."""
+        try:
+            op = operation()
+        except ValueError:  # empty, or several tags: no caption has it as one tag
+            return 0
+        return len(self.apply_batch(op).changes)
 
     def allow_rewrite(self, ref: ItemRef) -> None:
         """Consent to rewriting a caption that is not UTF-8 as UTF-8 when it is edited."""
@@ -543,19 +610,68 @@ class Dataset:
         item._rewrite_allowed = True
         self._emit(Change("status", (item.id,)))
 
-    def _set(self, item: Item, tags: list[str], *, notify: bool = True) -> list[str]:
+    @property
+    def trigger(self) -> str | None:
+        """The data set's trigger word (kept in the session), or None. Batch operations given
+        as dicts keep it first. Set it to a tag, or to None or "" to clear it."""
+        value = self.session.settings.get("trigger")
+        return value if isinstance(value, str) and value else None
+
+    @trigger.setter
+    def trigger(self, value: str | None) -> None:
+        word = None if value is None or value == "" else validate_tag(value)
         with self._lock:
-            if item.locked_reason:
-                raise CaptionLockedError(f"{item.caption_path}: {item.locked_reason}")
-            if tuple(tags) == item._tags:
-                return item.tags
-            before = item._tags
-            item._set_text(edit_caption(item._text, tags), tags)
-            self._retally(before, item._tags)
-            self._track(item)
-        if notify:
-            self._emit(Change("tags", (item.id,)))
-        return item.tags
+            if word == self.trigger:
+                return
+            if word is None:
+                self.session.settings.pop("trigger", None)
+            else:
+                self.session.settings["trigger"] = word
+            self._session_dirty = True
+        self._emit(Change("settings"))
+
+    def _set(self, item: Item, tags: list[str], label: str) -> list[str]:
+        """Make an item's tags `tags` (its other text kept), as one action named `label`."""
+        with self._editing(label) as action:
+            self._refuse_locked(item)
+            if tuple(tags) != item._tags:
+                self._hold(action, item, edit_caption(item._text, tags), tags)
+            return item.tags
+
+    @staticmethod
+    def _refuse_locked(item: Item) -> None:
+        if item.locked_reason:
+            raise CaptionLockedError(f"{item.caption_path}: {item.locked_reason}")
+
+    @contextlib.contextmanager
+    def _editing(self, label: str = "", *, record: bool = True) -> Iterator[_Action]:
+        """The one path of every caption edit: hold the lock while the action changes captions
+        with `_hold`; then record them as one history entry named `action.label` (unless
+        `record` is false: undo and redo move the history's cursor instead) and, once the lock
+        is released, tell the listeners with one `Change("tags", ids)`."""
+        action = _Action(label, record)
+        try:
+            with self._lock:
+                try:
+                    yield action
+                finally:
+                    if action.record and action.edits:
+                        self.history.record(action.label, action.edits)
+        finally:
+            if action.ids:
+                self._emit(Change("tags", tuple(action.ids)))
+
+    def _hold(self, action: _Action, item: Item, text: str | None,
+              tags: Sequence[str] | None = None) -> None:
+        """Make `text` the caption of `item` in memory (None: no caption file; `tags` when
+        known to be its tags), keeping tags, vocabulary and unsaved tracking current, and note
+        the change in `action`. Call inside `_editing`."""
+        before, before_tags = item._caption_or_none(), item._tags
+        item._set_caption(text, tags)
+        self._retally(before_tags, item._tags)
+        self._track(item)
+        action.edits.append(CaptionEdit(item.id, before, item._caption_or_none()))
+        action.ids[item.id] = None
 
     def _retally(self, before: Sequence[str], after: Sequence[str]) -> None:
         self.vocabulary.replace(before, after)
@@ -571,9 +687,20 @@ class Dataset:
         rows += [(tag, 0, True) for tag in self.session.palette if tag not in self.vocabulary]
         return rows
 
-    def complete(self, query: str, limit: int = 10) -> list[tuple[str, int]]:
-        """Palette tags containing `query` for autocomplete: `(tag, images)`, most used first."""
-        return self.vocabulary.complete(query, limit, extra=self.session.palette)
+    def complete(self, query: str, limit: int = 10) -> list[Suggestion]:
+        """Tags containing `query` for autocomplete: the data set's (pinned palette tags count
+        as used 0 times) and, when one is loaded, the tag list's (`load_tag_list`); ranked by
+        images in the data set, then by the list's count (see `complete_tags`)."""
+        counts = self.vocabulary.counts
+        pinned = {tag: 0 for tag in self.session.palette if tag not in counts}
+        return complete_tags(query, ChainMap(counts, pinned) if pinned else counts,
+                             self.tag_list, limit)
+
+    def load_tag_list(self, path: str | os.PathLike[str]) -> TagList:
+        """Load a tag list CSV (a1111-sd-webui-tagcomplete / Danbooru format) for `complete`
+        (`ValueError` when the file is not one)."""
+        self.tag_list = TagList.load(path)
+        return self.tag_list
 
     def pin_tag(self, tag: str) -> None:
         """Keep `tag` in the palette even while no image has it."""
@@ -648,7 +775,8 @@ class Dataset:
     # Disk
 
     def save(self) -> SaveReport:
-        """Write every changed caption atomically, and the session when it changed.
+        """Write every changed caption atomically, and the session when it changed. A caption
+        that an undo took back to "no caption file" has its file removed (counted as written).
 
         A caption changed on disk since it was read is not written (see `resolve_conflict`);
         `CaptionConflictError` is raised after the others are written. Write failures keep the
@@ -688,9 +816,18 @@ class Dataset:
         return report
 
     def _write_caption(self, item: Item) -> bool:
-        """Write one caption unless the file changed on disk; False when it did (a conflict)."""
+        """Write one caption unless the file changed on disk; False when it did (a conflict).
+
+        A caption that must be "no caption file" (an undo of the edit that made it) has its
+        file removed instead, on the same check."""
         path = self._safe(item.caption_path)
         on_disk = read_bytes_or_none(path)
+        if item._absent and on_disk in (None, item._disk_bytes()):
+            if on_disk is not None:  # else someone removed it already: as wanted
+                os.unlink(path)
+            item._set_disk(None, "utf-8")
+            item._rewrite_allowed = False
+            return True
         if on_disk != item._disk_bytes():
             item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))
             return False
@@ -747,10 +884,10 @@ class Dataset:
             raise ValueError('keep must be "theirs" or "mine".')
         item = self[ref]
         with self._lock:
-            before, mine = item._tags, item._text
+            before, mine = item._tags, item._caption_or_none()
             item._read_caption()
             if keep == "mine":
-                item._set_text(mine)
+                item._set_caption(mine)
             self._retally(before, item._tags)
             item.conflict = None
             self._track(item)
@@ -784,6 +921,58 @@ class Dataset:
             f"Dataset({str(self.root)!r}: {len(self)} images, {self.tagged_count} tagged, "
             f"{len(self.vocabulary)} tags)"
         )
+
+
+def _flagged(item: Item) -> bool:
+    return (
+        item._encoding not in UTF8_ENCODINGS
+        or item._read_error is not None
+        or item._image_error is not None
+        or item.conflict is not None
+        or item.shares_caption
+        or "\n" in item._text.strip()
+    )
+
+
+class _Subject:
+    """An item as the filter language sees it (one object, pointed at each item in turn)."""
+
+    __slots__ = ("_dataset", "item")
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        self.item: Item
+
+    @property
+    def tags(self) -> Sequence[str]:
+        return self.item._tags
+
+    @property
+    def caption(self) -> str:
+        return self.item._text
+
+    @property
+    def name(self) -> str:
+        return self.item.id.rpartition("/")[2]
+
+    @property
+    def path(self) -> str:
+        return self.item.id
+
+    @property
+    def reviewed(self) -> bool:
+        return self.item.id in self._dataset.session.reviewed
+
+    @property
+    def flagged(self) -> bool:
+        return _flagged(self.item)
+
+    def size(self) -> tuple[int, int] | None:
+        info = self.item.image_info
+        return (info.width, info.height) if info is not None else None
+
+    def token_count(self) -> int:
+        return clip_tokens(self.item._text).count
 
 
 def _text_of(data: bytes | None) -> str | None:

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ._files import TEMP_PREFIX, is_inside, is_stale_temp_file
 from ._images import is_image_name
@@ -23,8 +24,7 @@ def _pad_digits(match: re.Match[str]) -> str:
     return match.group().rjust(32, "0")
 
 
-@dataclass(frozen=True)
-class FoundImage:
+class FoundImage(NamedTuple):
     """An image found by the scan and what the scan learned of its caption for free."""
 
     relative: str  # POSIX path relative to the root

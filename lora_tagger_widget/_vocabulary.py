@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
+from types import MappingProxyType
 
 
 class Vocabulary:
@@ -15,6 +17,10 @@ class Vocabulary:
     def add(self, tags: Iterable[str]) -> None:
         """Count one more image with `tags`."""
         self._counts.update(set(tags))
+
+    def add_all(self, tag_lists: Iterable[Iterable[str]]) -> None:
+        """Count each of many images with its tags."""
+        self._counts.update(chain.from_iterable(map(set, tag_lists)))
 
     def remove(self, tags: Iterable[str]) -> None:
         """Count one image with `tags` less."""
@@ -36,20 +42,10 @@ class Vocabulary:
         ranked = sorted(self._counts.items(), key=lambda pair: (-pair[1], pair[0].casefold()))
         return ranked if n is None else ranked[:n]
 
-    def complete(
-        self, query: str, limit: int = 10, extra: Iterable[str] = ()
-    ) -> list[tuple[str, int]]:
-        """Tags containing `query` (case-insensitive), most used first, then those starting with
-        it, then by name. `extra` tags (pinned ones no image has yet) count as used 0 times."""
-        needle = query.strip().casefold()
-        if not needle:
-            return []
-        hits = [(tag, n) for tag, n in self._counts.items() if needle in tag.casefold()]
-        hits += [
-            (tag, 0) for tag in extra if tag not in self._counts and needle in tag.casefold()
-        ]
-        hits.sort(key=lambda pair: (-pair[1], not pair[0].casefold().startswith(needle), pair[0]))
-        return hits[:limit]
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """The counts, read-only and live (no copy)."""
+        return MappingProxyType(self._counts)
 
     def __getitem__(self, tag: str) -> int:
         return self._counts.get(tag, 0)

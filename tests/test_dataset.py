@@ -249,7 +249,8 @@ def test_writes_are_atomic_and_leave_no_temporary_files(make_set: Callable[..., 
         ds.add_tag(n, "b")
     ds.save()
     assert sorted(p.name for p in root.iterdir() if p.suffix != ".jpg") == [
-        "0.txt", "1.txt", "2.txt", "3.txt", "4.txt"]
+        ".lora-tagger", "0.txt", "1.txt", "2.txt", "3.txt", "4.txt"]
+    assert not [p for p in (root / ".lora-tagger").rglob("*") if ".ltw-tmp-" in p.name]
 
 
 def test_a_read_only_folder_gives_a_clear_error_and_keeps_the_edit(
@@ -313,7 +314,7 @@ def test_autocomplete_matches_substrings_most_used_then_prefix_first(
     make_set: Callable[..., Path],
 ) -> None:
     ds = Dataset(make_set({"a.jpg": "red hair, hair bow", "b.jpg": "red hair", "c.jpg": "chair"}))
-    assert [tag for tag, _ in ds.vocabulary.complete("HAIR")] == ["red hair", "hair bow", "chair"]
+    assert [s.tag for s in ds.complete("HAIR")] == ["red hair", "hair bow", "chair"]
 
 
 def test_listeners_hear_every_edit_and_save(make_set: Callable[..., Path]) -> None:
@@ -422,7 +423,8 @@ def test_deleting_a_tag_leaves_captions_that_must_not_be_rewritten(
 def test_autocomplete_also_offers_pinned_palette_tags(make_set: Callable[..., Path]) -> None:
     ds = Dataset(make_set({"a.jpg": "red hair"}))
     ds.pin_tag("hair ribbon")
-    assert ds.complete("hair") == [("red hair", 1), ("hair ribbon", 0)]
+    assert [(s.tag, s.in_dataset) for s in ds.complete("hair")] == [
+        ("red hair", 1), ("hair ribbon", 0)]
 
 
 def test_renaming_a_tag_changes_only_the_captions_that_have_it(
