@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
+from ._edits import UndoConflictError
 from ._images import ImageError
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ MAX_TEXT = 200_000
 MAX_RID = 2**53
 MAX_THUMBS = 200
 MAX_ITEMS = 2_000
+MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 
 
 class BadRequest(ValueError):
@@ -118,13 +120,13 @@ def _superseded(rid: int) -> Reply:
 
 
 def _items(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
-    start = _int(message, "start", 0, max(len(widget.dataset) - 1, 0))
+    start = _int(message, "start", 0, max(widget._shown_count - 1, 0))
     count = _int(message, "count", 1, MAX_ITEMS)
     return Reply({"start": start, "items": widget.item_states(start, count)})
 
 
 def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
-    widget.goto(_int(message, "index", 0, max(len(widget.dataset) - 1, 0)))
+    widget.goto_place(_int(message, "index", 0, max(widget._shown_count - 1, 0)))
     return Reply({"index": widget.index})
 
 
@@ -167,7 +169,67 @@ def _complete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     query = _text(message, "query")
     limit = _int(message, "limit", 1, 50)
     items = widget.dataset.complete(query, limit)
-    return Reply({"items": [list(pair) for pair in items]})
+    return Reply({"items": [[s.tag, s.in_dataset, s.in_list] for s in items]})
+
+
+def _tag_counts(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    dataset = widget.dataset
+    every = dataset.tag_counts()
+    filtered_scope = widget.scope("filtered")
+    filtered = dataset.tag_counts(filtered_scope)
+    selected = dataset.tag_counts(widget.selection) if widget.selection else {}
+    rows = [[tag, n, filtered.get(tag, 0), selected.get(tag, 0)] for tag, n in every.items()]
+    return Reply({"rows": rows, "filtered": len(filtered_scope), "selected": len(widget.selection)})
+
+
+def _operation(widget: TaggerWidget, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:
+    operation = _field(message, "operation", dict)
+    return operation, widget.scope(_text(message, "scope"))
+
+
+def _batch(apply: bool) -> Callable[[TaggerWidget, Any], Reply]:
+    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+        operation, scope = _operation(widget, message)
+        dataset = widget.dataset
+        report = (dataset.apply_batch if apply else dataset.preview_batch)(operation, scope)
+        return Reply(_report(report))
+
+    return handle
+
+
+def _report(report: Any) -> dict[str, Any]:
+    return {
+        "summary": report.summary(),
+        "scope_size": report.scope_size,
+        "changes": len(report.changes),
+        "skipped": len(report.skipped_locked),
+        "tags_added": [[tag, n] for tag, n in report.tags_added.items()],
+        "tags_removed": [[tag, n] for tag, n in report.tags_removed.items()],
+        "examples": [{"id": c.id, "before": c.before[:MAX_EXAMPLE], "after": c.after[:MAX_EXAMPLE]}
+                     for c in report.examples(3)],
+    }
+
+
+def _paste_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    tags = _field(message, "tags", list)
+    scope = _text(message, "scope")
+    if scope not in ("current", "selected"):
+        raise BadRequest('Field \'scope\' must be "current" or "selected".')
+    report = widget.dataset.paste_tags(widget.scope(scope), tags, _text(message, "mode"))
+    return Reply({"changes": len(report.changes)})
+
+
+def _set_caption(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(widget, message)
+    widget.dataset.set_caption(index, _text(message, "text"))
+    return Reply({"tags": widget.dataset[index].tags})
+
+
+def _history_step(name: str) -> Callable[[TaggerWidget, Any], Reply]:
+    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+        return Reply({"label": getattr(widget, name)()})
+
+    return handle
 
 
 def _palette_add(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
@@ -228,6 +290,13 @@ HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] =
     "set_tags": _set_tags,
     "toggle_reviewed": _toggle_reviewed,
     "complete": _complete,
+    "tag_counts": _tag_counts,
+    "batch_preview": _batch(apply=False),
+    "batch_apply": _batch(apply=True),
+    "paste_tags": _paste_tags,
+    "set_caption": _set_caption,
+    "undo": _history_step("undo"),
+    "redo": _history_step("redo"),
     "palette_add": _palette_add,
     "palette_usage": _palette_usage,
     "palette_delete": _palette_delete,
@@ -249,6 +318,7 @@ EXPECTED_ERRORS = (
     CaptionConflictError,
     CaptionLockedError,
     CaptionWriteError,
+    UndoConflictError,
 )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ._batch import has_trigger_placeholder, starts_with_trigger
 from ._dataset import (
     CaptionConflictError,
     CaptionWriteError,
@@ -21,7 +22,10 @@ from ._dataset import (
     SaveReport,
 )
 from ._messages import Reply, handle_request
+from ._query import QueryError
 from ._scheduling import Debouncer, call_on_loop, kernel_loop
+from ._tokens import TokenCount, token_counts
+from ._view import FilteredView
 from ._workers import WorkPool
 
 STATIC = Path(__file__).parent / "static"
@@ -41,11 +45,24 @@ class TaggerWidget(anywidget.AnyWidget):
 
     # Position
     index = traitlets.Int(-1).tag(sync=True)
-    """Position of the current image, 0-based; -1 when the data set is empty."""
+    """Position of the current image in the data set, 0-based; -1 when the data set is empty."""
     count = traitlets.Int(0).tag(sync=True)
     """Number of images in the data set."""
     _current = traitlets.Dict().tag(sync=True)
     """What the view shows of the current image (see docs/protocol.md)."""
+
+    # Filter
+    filter = traitlets.Unicode("").tag(sync=True)
+    """The filter query (see `Dataset.filter`): the view, its position, progress and grid show
+    only the images it matches. "" shows every image."""
+    filter_error = traitlets.Dict().tag(sync=True)
+    """`{"message", "position"}` while `filter` is invalid (then it filters nothing), else {}."""
+    _place = traitlets.Int(-1).tag(sync=True)
+    """Where the current image is among the images shown, 0-based; -1 when none shows."""
+    _shown_count = traitlets.Int(0).tag(sync=True)
+    """How many images the filter lets through."""
+    _shown_selection = traitlets.List(traitlets.Int()).tag(sync=True)
+    """`selection` as places among the images shown (what the grid works with)."""
 
     # Tags
     palette = traitlets.List().tag(sync=True)
@@ -73,6 +90,18 @@ class TaggerWidget(anywidget.AnyWidget):
     prefetch = traitlets.Bool(True).tag(sync=True)
     """Whether the view asks for the neighbours' previews ahead of time."""
 
+    # Editing
+    trigger = traitlets.Unicode("").tag(sync=True)
+    """The trigger word ("" none), kept in the session: batch edits keep it first, and the
+    trigger operation prepends it by Civitai's rule."""
+    caption_mode = traitlets.Enum(("tags", "text"), "tags").tag(sync=True)
+    """How captions are edited: as tag chips, or as raw text (natural-language captions);
+    kept in the session."""
+    tag_click = traitlets.Enum(("filter", "add"), "filter").tag(sync=True)
+    """What a click on a tag in the all-tags panel does; kept in the session."""
+    _history = traitlets.Dict().tag(sync=True)
+    """`{"undo": [label, ...], "redo": [label, ...], "warning"}`, nearest first (10 at most)."""
+
     def __init__(
         self,
         source: str | os.PathLike[str] | Dataset,
@@ -82,19 +111,26 @@ class TaggerWidget(anywidget.AnyWidget):
         prefetch: bool = True,
         workers: int = 2,
         background: bool | None = None,
+        trigger: str | None = None,
+        tag_list: str | os.PathLike[str] | None = None,
     ) -> None:
         """Show `source`, a folder or a `Dataset`.
 
         `autosave`: save each edit within `autosave_delay` seconds (default: as last time, on
         at first). `prefetch`: ask for the neighbours' previews ahead. `workers`: threads that
         make previews and thumbnails (0: at once, in the caller). `background`: read a folder in
-        a thread, the view showing progress meanwhile (default: inside a kernel)."""
+        a thread, the view showing progress meanwhile (default: inside a kernel). `trigger`:
+        set the data set's trigger word. `tag_list`: a tag list CSV (a1111-sd-webui-tagcomplete
+        / Danbooru format) whose tags autocomplete suggests too."""
         self._dataset: Dataset | None = None
+        self._view: FilteredView | None = None
         self._scanned = threading.Event()  # the background scan ended (`_loaded` or `_load_error`)
         self._loaded: Dataset | None = None
         self._attaching = threading.Lock()
         self._load_error: BaseException | None = None
         self._explicit_autosave = autosave
+        self._explicit_trigger = trigger
+        self._tag_list_path = tag_list
         self._error: str | None = None
         self._message = ""
         self._loop = kernel_loop()
@@ -146,19 +182,25 @@ class TaggerWidget(anywidget.AnyWidget):
         """Show the image at position `index` (raises `IndexError` when there is none)."""
         self.index = self.dataset.index_of(index)
 
+    def goto_place(self, place: int) -> None:
+        """Show the `place`-th of the images the filter lets through (raises `IndexError`)."""
+        self.index = self._shown().position_at(place)
+
     def next(self) -> None:
-        """Show the next image (stays on the last one)."""
-        if self.index < len(self.dataset) - 1:
-            self.index += 1
+        """Show the next image the filter lets through (stays on the last one)."""
+        found = self._shown().after(self.index)
+        if found is not None:
+            self.index = found
 
     def prev(self) -> None:
-        """Show the previous image (stays on the first one)."""
-        if self.index > 0:
-            self.index -= 1
+        """Show the previous image the filter lets through (stays on the first one)."""
+        found = self._shown().before(self.index)
+        if found is not None:
+            self.index = found
 
     def next_untagged(self) -> None:
-        """Show the next image with no tags, if there is one."""
-        found = self.dataset.next_untagged(self.index)
+        """Show the next image with no tags that the filter lets through, if there is one."""
+        found = self.dataset.next_untagged(self.index, self._shown().positions())
         if found is not None:
             self.index = found
 
@@ -195,9 +237,18 @@ class TaggerWidget(anywidget.AnyWidget):
         self._pool.close()
 
     def item_states(self, start: int, count: int) -> list[list[object]]:
-        """`[id, name, state]` of the images at `start...`, for the grid (see docs/protocol.md)."""
-        return [[item.id, item.name, self.dataset.state_bits(item)]
-                for item in self.dataset.items(start, count)]
+        """`[id, name, state]` of the images shown at places `start...`, for the grid (see
+        docs/protocol.md)."""
+        dataset = self.dataset
+        return [[item.id, item.name, dataset.state_bits(item)]
+                for item in map(dataset.__getitem__, self._shown().positions(start, count))]
+
+    def _shown(self) -> FilteredView:
+        """The filtered view, once the folder is read (waits for a background scan)."""
+        if self._view is None:
+            self.dataset  # noqa: B018
+        assert self._view is not None
+        return self._view
 
     # Loading
 
@@ -229,8 +280,15 @@ class TaggerWidget(anywidget.AnyWidget):
         saved = dataset.session.settings.get("autosave", True)
         self.autosave = saved if self._explicit_autosave is None else bool(self._explicit_autosave)
         self._unsubscribe = dataset.subscribe(self._on_change)
+        if self._explicit_trigger is not None:
+            dataset.trigger = self._explicit_trigger
+        if self._tag_list_path is not None:
+            dataset.load_tag_list(self._tag_list_path)
+        self._sync_settings()
+        self._view = FilteredView(dataset)
         self.count = len(dataset)
         self.index = self._resume_position()
+        self._apply_filter()
         self._sync_all()
         self.loading = {"phase": "ready", "done": len(dataset), "total": len(dataset)}
 
@@ -248,7 +306,55 @@ class TaggerWidget(anywidget.AnyWidget):
         self._dataset.session.position = item.id
         self._dataset.note_session_change()
         self._schedule_autosave()
+        if self._view is not None:
+            self._view.keep(self.index)
+            self._sync_place()
         self._sync_current()
+
+    @traitlets.observe("filter")
+    def _filter_changed(self, change: dict[str, Any]) -> None:
+        if self._view is not None:
+            self._apply_filter()
+            self.items_version += 1
+            self._sync_all()
+
+    def _apply_filter(self) -> None:
+        """Show the images `filter` matches; move to the first when the current one is not."""
+        assert self._view is not None
+        try:
+            self._view.set_query(self.filter)
+            self.filter_error = {}
+        except QueryError as error:
+            self._view.set_query("")
+            self.filter_error = {"message": str(error), "position": error.position}
+        if self.index >= 0 and self.index in self._view:
+            self._view.keep(self.index)
+        elif self.index >= 0 and len(self._view):
+            self.index = self._view.position_at(0)
+        self.selection = [i for i in self.selection if i in self._view]
+        self._sync_place()
+
+    def _sync_place(self) -> None:
+        assert self._view is not None
+        place = self._view.place_of(self.index) if self.index >= 0 else None
+        self._place = -1 if place is None else place
+        self._shown_count = len(self._view)
+        self._shown_selection = [
+            p for p in map(self._view.place_of, self.selection) if p is not None]
+
+    @traitlets.observe("selection")
+    def _selection_changed(self, change: dict[str, Any]) -> None:
+        if self._view is not None:
+            self._sync_place()
+
+    @traitlets.observe("_shown_selection")
+    def _shown_selection_changed(self, change: dict[str, Any]) -> None:
+        if self._view is None:
+            return
+        count = len(self._view)
+        wanted = [self._view.position_at(p) for p in change["new"] if 0 <= p < count]
+        if sorted(set(wanted)) != self.selection:
+            self.selection = wanted
 
     @traitlets.validate("index")
     def _valid_index(self, proposal: dict[str, Any]) -> int:
@@ -263,7 +369,67 @@ class TaggerWidget(anywidget.AnyWidget):
     @traitlets.validate("selection")
     def _valid_selection(self, proposal: dict[str, Any]) -> list[int]:
         count = len(self._dataset) if self._dataset is not None else 0
-        return sorted({i for i in proposal["value"] if 0 <= i < count})
+        view = self._view
+        return sorted({i for i in proposal["value"]
+                       if 0 <= i < count and (view is None or i in view)})
+
+    @traitlets.observe("trigger", "caption_mode", "tag_click")
+    def _setting_changed(self, change: dict[str, Any]) -> None:
+        dataset = self._dataset
+        if dataset is None:
+            return
+        if change["name"] == "trigger":
+            try:
+                dataset.trigger = change["new"]
+            except ValueError as error:
+                self._send_notice(f"Trigger word not set: {error}")
+                self.trigger = dataset.trigger or ""
+            return
+        if dataset.session.settings.get(change["name"]) != change["new"]:
+            dataset.session.settings[change["name"]] = change["new"]
+            dataset.note_session_change()
+            self._schedule_autosave()
+
+    def _sync_settings(self) -> None:
+        settings = self._dataset.session.settings
+        self.trigger = self._dataset.trigger or ""
+        for name, choices in (("caption_mode", ("tags", "text")), ("tag_click", ("filter", "add"))):
+            value = settings.get(name)
+            if value in choices:
+                setattr(self, name, value)
+
+    def _sync_history(self) -> None:
+        undo, redo = self._dataset.history_labels()
+        self._history = {"undo": undo[:10], "redo": redo[:10],
+                         "warning": self._dataset.history.warning}
+
+    def undo(self) -> str | None:
+        """Undo the last edit (one image's or a batch's); returns what was undone, or None.
+        Raises `UndoConflictError` (changing nothing) when a caption changed since."""
+        entry = self.dataset.undo()
+        return entry.label if entry is not None else None
+
+    def redo(self) -> str | None:
+        """Redo the last undone edit; returns what was redone, or None."""
+        entry = self.dataset.redo()
+        return entry.label if entry is not None else None
+
+    def scope(self, name: str) -> list[int] | None:
+        """The data set positions a batch edit's scope names: "all" (None: every image),
+        "filtered" (the images the filter lets through), "selected", or "current"."""
+        if name == "all":
+            return None
+        if name == "filtered":
+            return self._shown().positions()
+        if name == "selected":
+            if not self.selection:
+                raise ValueError("No images are selected.")
+            return list(self.selection)
+        if name == "current":
+            if self.current is None or self._place < 0:
+                raise ValueError("No image is shown.")
+            return [self.index]
+        raise ValueError(f'Scope must be "all", "filtered", "selected" or "current", not {name!r}.')
 
     @traitlets.observe("autosave")
     def _autosave_changed(self, change: dict[str, Any]) -> None:
@@ -287,31 +453,49 @@ class TaggerWidget(anywidget.AnyWidget):
         self._on_loop(lambda: self._show_change(change))
 
     def _show_change(self, change: Change) -> None:
-        if change.kind in ("tags", "palette", "reviewed"):
+        if change.kind == "settings":
+            self._sync_settings()
+        if change.kind in ("tags", "palette", "reviewed", "settings"):
             self._schedule_autosave()
         if change.kind == "saved" and self._error and not self.dataset.unsaved:
             self._error = None
         if change.kind != "palette":
             self.items_version += 1
+            if self._view is not None and self._view.filtered:
+                self._view.update(map(self.dataset.index_of, change.ids))
+                self._sync_place()
         self._sync_all()
 
     def _sync_all(self) -> None:
         self._sync_current()
         self.palette = [list(row) for row in self._dataset.palette]
-        self.progress = {
-            "total": len(self._dataset),
-            "tagged": self._dataset.tagged_count,
-            "reviewed": self._dataset.reviewed_count,
-        }
+        self._sync_progress()
         self._sync_status()
+        self._sync_history()
+
+    def _sync_progress(self) -> None:
+        dataset, view = self._dataset, self._view
+        if view is None or not view.filtered:
+            total, tagged, reviewed = len(dataset), dataset.tagged_count, dataset.reviewed_count
+        else:
+            shown = [dataset[p] for p in view.positions()]
+            total = len(shown)
+            tagged = sum(1 for item in shown if item.tags)
+            reviewed = sum(1 for item in shown if dataset.is_reviewed(item.id))
+        self.progress = {"total": total, "tagged": tagged, "reviewed": reviewed,
+                         "all": len(dataset), "filtered": bool(view and view.filtered)}
 
     def _sync_current(self) -> None:
         item = self.current
-        if item is None:
+        if item is None or self._place < 0:
             self._current = {}
             return
         info = item.image_info
-        neighbors = [self.index - 1, self.index + 1, self.index + 2, self.index - 2]
+        view = self._shown()
+        after, before = view.after(self.index), view.before(self.index)
+        neighbors = [before, after,
+                     view.after(after) if after is not None else None,
+                     view.before(before) if before is not None else None]
         flags = [{"code": f.code, "message": f.message} for f in item.flags]
         tags, caption = item.tags, item.caption
         if len(tags) > MAX_VIEW_TAGS or len(caption) > MAX_VIEW_CAPTION:
@@ -336,7 +520,15 @@ class TaggerWidget(anywidget.AnyWidget):
                 if item.conflict
                 else None
             ),
-            "neighbors": [self._dataset[i].id for i in neighbors if 0 <= i < len(self._dataset)],
+            "neighbors": [self._dataset[i].id for i in neighbors if i is not None],
+            "prev": self._dataset[before].id if before is not None else None,
+            "next": self._dataset[after].id if after is not None else None,
+            "tokens": {token.model.split("-")[0].lower(): _token_view(token)
+                       for token in token_counts(caption)},
+            "trigger": {
+                "first": bool(self.trigger) and starts_with_trigger(caption, self.trigger),
+                "placeholder": has_trigger_placeholder(caption),
+            },
         }
 
     def _sync_status(self) -> None:
@@ -394,3 +586,8 @@ class TaggerWidget(anywidget.AnyWidget):
     def thumbs_superseded(self, group: int) -> bool:
         """Whether a newer thumbnails request came since `group`'s (stop making these)."""
         return group < self._pool.latest("thumbs")
+
+
+def _token_view(token: TokenCount) -> dict[str, object]:
+    return {"count": token.count, "limit": token.limit, "exact": token.exact,
+            "over": token.over, "label": token.label()}

@@ -46,7 +46,7 @@ def test_the_widget_opens_on_the_first_image_with_its_tags_and_palette(
     assert widget._current["tags"] == ["red hair", "smiling"]
     assert (widget._current["width"], widget._current["height"]) == (64, 48)
     assert widget.palette == [["red hair", 2, False], ["smiling", 1, False]]
-    assert widget.progress == {"total": 3, "tagged": 2, "reviewed": 0}
+    assert widget.progress == {"total": 3, "tagged": 2, "reviewed": 0, "all": 3, "filtered": False}
     assert widget.current is not None and widget.current.id == "img1.jpg"
 
 
@@ -165,8 +165,8 @@ def test_palette_tags_can_be_created_imported_and_exported(widget: TaggerWidget)
 
 
 def test_complete_suggests_palette_tags_most_used_first(widget: TaggerWidget) -> None:
-    assert ask(widget, type="complete", query="i", limit=5)["items"] == [["red hair", 2],
-                                                                        ["smiling", 1]]
+    assert ask(widget, type="complete", query="i", limit=5)["items"] == [["red hair", 2, 0],
+                                                                        ["smiling", 1, 0]]
 
 
 def test_save_writes_and_the_status_says_all_saved(widget: TaggerWidget) -> None:
