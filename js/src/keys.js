@@ -9,7 +9,9 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
  *           the field itself handles Enter and the arrow keys).
  *   grid: the thumbnail grid is showing (its own keys come from resolveGridKey first; the
  *         single view's arrows, digits and chip keys do nothing there).
- * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view,
+ * ctx.textSelected: the page has a text selection (Ctrl+C then copies it, not the tags).
+ * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view, focus-filter,
+ *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
  *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip.
  */
 export function resolveKey(ev, ctx = {}) {
@@ -21,6 +23,12 @@ export function resolveKey(ev, ctx = {}) {
     if (ctx.dialogOpen) return { action: "close-dialog", prevent: true };
     return { action: "release-focus", prevent: true };
   }
+  if (mod && !ev.altKey && !ctx.inText && !ctx.dialogOpen) {
+    if (code === "KeyZ") return { action: ev.shiftKey ? "redo" : "undo", prevent: true };
+    if (code === "KeyY" && !ev.shiftKey) return { action: "redo", prevent: true };
+    if (code === "KeyC" && !ev.shiftKey && !ctx.textSelected) return { action: "copy-tags", prevent: true };
+    if (code === "KeyV") return { action: "paste-tags", mode: ev.shiftKey ? "replace" : "add", prevent: true };
+  }
   if (ctx.inText || mod) return null;
   if (ev.altKey) {
     if (ctx.onChip && !ev.shiftKey && (code === "ArrowLeft" || code === "ArrowRight")) {
@@ -31,6 +39,8 @@ export function resolveKey(ev, ctx = {}) {
   if (ev.shiftKey) return null;
   if (ctx.dialogOpen) return null;
   if (code === "KeyG") return { action: "toggle-view", prevent: true };
+  if (code === "Slash") return { action: "focus-filter", prevent: true };
+  if (code === "KeyB") return { action: "batch", prevent: true };
   if (ctx.grid) return null;
   if (code === "ArrowLeft") return { action: "prev", prevent: true };
   if (code === "ArrowRight") return { action: "next", prevent: true };

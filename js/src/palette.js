@@ -37,10 +37,11 @@ export function entryText(tag, count, index) {
 }
 
 /**
- * createPalette({ act, confirm, status, getCurrent })
+ * createPalette({ act, confirm, status, getCurrent, pick })
+ *   pick(tag) -> what a click on a palette tag does (default: toggle it on the current image)
  *   confirm(message, confirmLabel) -> Promise<boolean> (in-widget dialog)
  */
-export function createPalette({ act, confirm, status, getCurrent }) {
+export function createPalette({ act, confirm, status, getCurrent, pick = null }) {
   const filter = h("input", {
     class: "ltw-input ltw-filter", type: "text", "aria-label": "Filter palette", placeholder: "Filter…",
     autocomplete: "off", spellcheck: "false",
@@ -107,6 +108,10 @@ export function createPalette({ act, confirm, status, getCurrent }) {
   }
 
   function toggleTag(tag) {
+    if (pick) {
+      pick(tag);
+      return;
+    }
     const cur = getCurrent();
     if (!cur || !cur.id) return;
     act("toggle_tag", { id: cur.id, tag });

@@ -37,7 +37,10 @@ export class PreviewStore {
     this.revoke = revoke;
     this.shownUrl = null;
     this.deferred = new Set();
-    this.lru = new LruCache(max, (entry) => this.release(entry.url));
+    this.lru = new LruCache(max, (entry) => {
+      entry.decoded = null;
+      this.release(entry.url);
+    });
   }
 
   release(url) {
@@ -52,7 +55,7 @@ export class PreviewStore {
     if (prev && prev !== url && this.deferred.delete(prev)) this.revoke(prev);
   }
 
-  /** entry: { id, box: {width, height}, url, mime, origWidth, origHeight } */
+  /** entry: { id, box: {width, height}, url, mime, origWidth, origHeight, decoded? } */
   add(entry) {
     this.lru.set(cacheKey(entry.id, entry.box), entry);
     return entry;
@@ -145,7 +148,7 @@ export function isSupersededReply(err) {
  *   request(type, fields, opts) -> Promise<{ reply, buffers }>  (the rpc)
  *   onError(message)            -> status line
  *   prefetchEnabled()           -> whether to ask for the neighbours ahead (the `prefetch` trait)
- * Returns { el, update(current), refresh(), dispose() }.
+ * Returns { el, update(current), anticipate(id), settle(), refresh(), dispose() }.
  */
 export function createPreview({ request, onError, prefetchEnabled = () => true, timeoutMs = 60000 }) {
   const store = new PreviewStore({ max: 8 });
@@ -163,6 +166,8 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
   let prefetchedFor = null;
   let disposed = false;
   let resizeTimer = null;
+  let ahead = 0; // moves shown before Python confirmed them, whose answers are still due
+  let deferred = null; // the latest item Python sent meanwhile, shown when they are all in
 
   function box() {
     const r = el.getBoundingClientRect();
@@ -207,12 +212,13 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
   }
 
   function afterShown() {
-    if (!current || prefetchedFor === current.id || !prefetchEnabled()) return;
+    if (!current || !Array.isArray(current.neighbors)) return; // anticipated: neighbours unknown yet
+    if (prefetchedFor === current.id || !prefetchEnabled()) return;
     prefetchedFor = current.id;
     const b = box();
     if (!b) return;
     const seen = new Set([current.id]);
-    const ids = (Array.isArray(current.neighbors) ? current.neighbors : [])
+    const ids = current.neighbors
       .filter((id) => typeof id === "string" && id && !seen.has(id) && seen.add(id))
       .slice(0, MAX_NEIGHBORS);
     for (const id of ids) {
@@ -241,6 +247,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
             origWidth: Number.isFinite(reply.width) ? reply.width : null,
             origHeight: Number.isFinite(reply.height) ? reply.height : null,
           });
+          if (!forCurrent) predecode(entry);
         }
         if (!current || current.id !== id) return; // no longer current: cached only
         const best = store.find(id, box() || b, null, null);
@@ -268,6 +275,15 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     if (forCurrent && !shown) showMessage("Loading…");
   }
 
+  /** Decode a prefetched preview now, so showing it later paints without waiting for a decode. */
+  function predecode(entry) {
+    if (typeof Image !== "function") return;
+    const pre = new Image();
+    pre.src = entry.url;
+    entry.decoded = pre;
+    if (typeof pre.decode === "function") pre.decode().catch(() => {});
+  }
+
   function showCurrent() {
     if (!current) return;
     const b = box();
@@ -283,6 +299,11 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
 
   function update(cur) {
     const next = cur && typeof cur.id === "string" && cur.id ? cur : null;
+    if (ahead > 0 && current && (!next || next.id !== current.id)) {
+      deferred = { cur }; // an answer to an earlier move, or a re-send of the item before it
+      return;
+    }
+    deferred = null;
     if (!next) {
       current = null;
       hideImage();
@@ -302,6 +323,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     };
     if (!changed) {
       if (!img.hidden) img.alt = current.name;
+      if (shown && shown.id === current.id) afterShown();
       return;
     }
     if (prevId !== current.id) {
@@ -310,6 +332,33 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     }
     if (current.width != null && current.height != null) store.dropStale(current.id, current.width, current.height);
     showCurrent();
+  }
+
+  /**
+   * Show `id` at once, before Python confirms it as the current item ("Next" pressed), when
+   * its preview is already here. Returns whether it did; then call `settle()` once Python
+   * answered the move. Until every such move is answered, items Python sends are held back
+   * (they may be older), and the latest one is shown at the end if it is not this one.
+   */
+  function anticipate(id) {
+    if (disposed || !current || typeof id !== "string" || !id || id === current.id) return false;
+    const hit = store.find(id, box());
+    if (!hit || !hit.good) return false;
+    ahead += 1;
+    current = { id, name: id, width: null, height: null, neighbors: null };
+    prefetchedFor = null;
+    brokenFor = null;
+    display(hit.entry);
+    return true;
+  }
+
+  function settle() {
+    ahead = Math.max(0, ahead - 1);
+    if (ahead === 0 && deferred && !disposed) {
+      const { cur } = deferred;
+      deferred = null;
+      update(cur);
+    }
   }
 
   img.addEventListener("load", () => afterShown());
@@ -348,5 +397,5 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     store.clear();
   }
 
-  return { el, update, refresh, dispose, store };
+  return { el, update, anticipate, settle, refresh, dispose, store };
 }

@@ -4,12 +4,13 @@ import { h, attr, setText } from "./dom.js";
 
 const int = (v, d = 0) => (Number.isFinite(v) ? Math.trunc(v) : d);
 
-/** "12 / 40 · 30 tagged" (index is 0-based; -1 when empty). */
+/** "12 / 40 · 30 tagged", with " (filtered)" while a filter is set (index is 0-based; -1 when empty). */
 export function positionText(index, count, progress) {
   const n = Math.max(0, int(count));
   const pos = n > 0 && int(index, -1) >= 0 ? int(index) + 1 : 0;
   const tagged = Math.max(0, int(progress && progress.tagged));
-  return `${pos} / ${n} · ${tagged} tagged`;
+  const filtered = progress && progress.filtered ? " (filtered)" : "";
+  return `${pos} / ${n} · ${tagged} tagged${filtered}`;
 }
 
 /** "4000 × 3000", or "" while unknown. */
@@ -105,8 +106,9 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
   return { el, update };
 }
 
-/** createFooter({ act, status, setAutosave }) -> { el, update(state) } */
-export function createFooter({ act, status, setAutosave, getCurrent }) {
+/** createFooter({ act, step, status, setAutosave, getCurrent }) -> { el, update(state) }
+ *  step("prev" | "next") moves one image. */
+export function createFooter({ act, step, status, setAutosave, getCurrent }) {
   const goto = h("input", {
     class: "ltw-input ltw-goto", type: "number", min: "1", step: "1", inputmode: "numeric",
     "aria-label": "Go to image number",
@@ -123,14 +125,15 @@ export function createFooter({ act, status, setAutosave, getCurrent }) {
     type: "checkbox", class: "ltw-check-input",
     onchange: () => setAutosave(autosave.checked),
   });
-  const navBtn = (label, text, type, title) => h("button", {
-    type: "button", class: "ltw-btn", "aria-label": label, title, text, onclick: () => act(type, {}),
+  const navBtn = (label, text, onclick, title) => h("button", {
+    type: "button", class: "ltw-btn", "aria-label": label, title, text, onclick,
   });
   const el = h("footer", { class: "ltw-footer" },
     h("div", { class: "ltw-nav" },
-      navBtn("Previous image", "← Prev", "prev", "Previous image (←)"),
-      navBtn("Next image", "Next →", "next", "Next image (→)"),
-      navBtn("Next untagged image", "Next untagged", "next_untagged", "Next image without tags"),
+      navBtn("Previous image", "← Prev", () => step("prev"), "Previous image (←)"),
+      navBtn("Next image", "Next →", () => step("next"), "Next image (→)"),
+      navBtn("Next untagged image", "Next untagged", () => act("next_untagged", {}),
+        "Next image without tags"),
       h("span", { class: "ltw-goto-wrap" }, h("span", { class: "ltw-muted", "aria-hidden": "true", text: "Go to" }), goto, of)),
     h("div", { class: "ltw-review-row" },
       reviewed,

@@ -23,6 +23,15 @@ export function dropIndex(from, target, after) {
   return slot > from ? slot - 1 : slot;
 }
 
+/** The counts beside a suggestion: images in the data set, and posts in the tag list if listed
+ *  ("12", "12 · list 5.2k", "list 6.0M"). */
+export function suggestionCount(count, listed) {
+  const n = Number.isFinite(count) ? count : 0;
+  if (!(Number.isFinite(listed) && listed > 0)) return String(n);
+  const short = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 }).format(listed);
+  return n > 0 ? `${n} · list ${short}` : `list ${short}`;
+}
+
 export function sameList(a, b) {
   if (a === b) return true;
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -180,10 +189,10 @@ export function createTags({ act, request, getCurrent }) {
 
   // ---- input and suggestions ------------------------------------------------------------------
   function renderList() {
-    listbox.replaceChildren(...ac.items.map(([tag, count], i) => h("li", {
+    listbox.replaceChildren(...ac.items.map(([tag, count, listed], i) => h("li", {
       id: `${listId}-${i}`, role: "option", class: "ltw-option", "aria-selected": i === ac.active ? "true" : "false",
       "data-index": String(i),
-    }, h("span", { class: "ltw-option-tag", text: tag }), " ", h("span", { class: "ltw-count", text: String(count ?? "") }))));
+    }, h("span", { class: "ltw-option-tag", text: tag }), " ", h("span", { class: "ltw-count", text: suggestionCount(count, listed) }))));
     listbox.hidden = !ac.open;
     attr(input, "aria-activedescendant", ac.open && ac.active >= 0 ? `${listId}-${ac.active}` : null);
     if (ac.open && ac.active >= 0) {

@@ -12,10 +12,20 @@ import { createHeader, createFooter, viewOf } from "./session.js";
 import { createBanners } from "./banners.js";
 import { createDialog } from "./dialog.js";
 import { createStatus } from "./status.js";
+import { createFilterBar } from "./filter.js";
+import { createEditBar, tagsClipboard } from "./editbar.js";
+import { createAllTags } from "./alltags.js";
+import { createCaptionText } from "./captiontext.js";
+import { createTokenCounts } from "./tokens.js";
+import { createMultiSelect } from "./multiselect.js";
+import { createBatch } from "./batch.js";
 
 // Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
-const TRAITS = ["index", "count", "_current", "palette", "progress", "status", "autosave", "closed",
-  "view", "selection", "items_version", "loading"];
+// The view works in places among the images the filter lets through: `_place`, `_shown_count` and
+// `_shown_selection` (Python's `index`, `count` and `selection` are positions in the whole set).
+const TRAITS = ["_place", "_shown_count", "_current", "palette", "progress", "status", "autosave",
+  "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
+  "trigger", "caption_mode", "tag_click", "_history"];
 
 function asObject(value) {
   return value && typeof value === "object" ? value : {};
@@ -24,6 +34,10 @@ function asObject(value) {
 function readState(model) {
   const state = {};
   for (const name of TRAITS) state[name] = model.get(name);
+  state.index = state._place;
+  state.count = state._shown_count;
+  state.selection = state._shown_selection;
+  state.filter_error = asObject(state.filter_error);
   state.current = asObject(state._current);
   state.status = asObject(state.status);
   state.progress = asObject(state.progress);
@@ -53,6 +67,7 @@ function render({ model, el }) {
 
   /** Send a request; on failure show the reason and resolve null. */
   async function act(type, fields = {}, opts = {}) {
+    if (captionText.hasPending()) captionText.flush(); // sent first: replies come in order
     try {
       const { reply } = await rpc.request(type, fields, opts);
       return reply;
@@ -62,6 +77,23 @@ function render({ model, el }) {
     }
   }
   const getCurrent = () => (state.current && state.current.id ? state.current : null);
+  /** "prev" or "next": the neighbour's preview shows at once when it is here; Python confirms. */
+  let moved = Promise.resolve(); // the last move's answer: once in, `state.current` is what shows
+  function step(type) {
+    const cur = getCurrent();
+    const shownAhead = !!cur && preview.anticipate(cur[type]);
+    const done = act(type);
+    if (shownAhead) done.finally(() => preview.settle());
+    moved = done;
+    return done;
+  }
+
+  /** Run an edit of "the image on screen" once every move is answered, so that a key pressed
+   *  right after "Next" edits the image it shows, never the one before. */
+  function afterMoves(edit) {
+    const waitFor = moved;
+    return waitFor.then(() => (disposed ? null : edit()));
+  }
 
   const header = createHeader({
     onSave: () => save(),
@@ -75,35 +107,74 @@ function render({ model, el }) {
     prefetchEnabled: () => model.get("prefetch") !== false,
   });
   const tags = createTags({ act, request: rpc.request, getCurrent });
+  const captionText = createCaptionText({ request: rpc.request, status, getCurrent });
+  const tokens = createTokenCounts();
+  /** A palette tag picked (click or digit key): toggled on the image, or typed into the text. */
+  function pickTag(tag) {
+    return afterMoves(() => {
+      const cur = getCurrent();
+      if (!cur) return null;
+      if (state.caption_mode === "text") return captionText.insert(tag);
+      return act("toggle_tag", { id: cur.id, tag });
+    });
+  }
   const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
-    h("div", { class: "ltw-side-panel" }, tags.el));
+    h("div", { class: "ltw-side-panel" }, tags.el, captionText.el, tokens.el));
   const grid = createGrid({
     request: rpc.request,
     status,
     setSelection: (list) => {
-      model.set("selection", list);
+      model.set("_shown_selection", list);
       model.save_changes();
     },
     onOpen: (index) => openImage(index),
   });
   const loading = createLoading();
   const footer = createFooter({
-    act, status, getCurrent,
+    act, step, status, getCurrent,
     setAutosave: (on) => {
       model.set("autosave", !!on);
       model.save_changes();
     },
   });
-  const body = h("div", { class: "ltw-body" }, header.el, loading.el, banners.el, main, grid.el, footer.el);
+  const filterBar = createFilterBar({
+    setQuery: (text) => {
+      model.set("filter", text);
+      model.save_changes();
+    },
+  });
+  const editBar = createEditBar({
+    onUndo: () => history("undo"),
+    onRedo: () => history("redo"),
+    onCopy: () => copyTags(),
+    onPaste: (mode) => pasteTags(mode),
+    onMode: (mode) => setTrait("caption_mode", mode),
+    onTrigger: (word) => setTrait("trigger", word),
+    onBatch: () => batch.open(),
+  });
+  const batch = createBatch({ request: rpc.request, status, onApplied: () => allTags.refresh() });
+  editBar.setPasteEnabled(false);
+  const multi = createMultiSelect({ request: rpc.request, status });
+  const body = h("div", { class: "ltw-body" }, header.el, filterBar.el, editBar.el, batch.el, loading.el, banners.el, main,
+    grid.el, multi.el, footer.el);
   const dialog = createDialog({ host: dialogHost, background: [body], root });
-  const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm });
+  const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: pickTag });
+  const allTags = createAllTags({
+    request: rpc.request,
+    status,
+    setFilter: (query) => setTrait("filter", query),
+    setTagClick: (mode) => setTrait("tag_click", mode),
+    addTag: (tag) => addTagHere(tag),
+  });
   main.lastChild.append(palette.el);
+  body.insertBefore(allTags.el, footer.el);
   root.append(body, status.el, dialogHost);
 
   function setView(view) {
     if (disposed || viewOf(view) === state.view) return;
+    if (captionText.hasPending()) captionText.flush();
     model.set("view", viewOf(view));
     model.save_changes();
   }
@@ -113,6 +184,52 @@ function render({ model, el }) {
     const reply = await act("goto", { index });
     if (!reply || disposed) return;
     setView("single");
+  }
+
+  /** Set a trait the front end may set, and send it. */
+  function setTrait(name, value) {
+    if (captionText.hasPending()) captionText.flush();
+    model.set(name, value);
+    model.save_changes();
+  }
+
+  async function history(kind) {
+    const reply = await act(kind);
+    if (!reply || disposed) return;
+    status.show(reply.label ? `${kind === "undo" ? "Undone" : "Redone"}: ${reply.label}` : `Nothing to ${kind}.`);
+  }
+
+  const clipboard = tagsClipboard();
+  function copyTags() {
+    const cur = getCurrent();
+    if (!cur) return;
+    const n = clipboard.set(cur.tags);
+    editBar.setPasteEnabled(n > 0);
+    const text = clipboard.get().join(", ");
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(() => {});
+    status.show(n ? `Copied ${n} tag${n === 1 ? "" : "s"}.` : "This image has no tags to copy.");
+  }
+
+  /** Add `tag` to the selected images in the grid, else to the current image. */
+  async function addTagHere(tag) {
+    if (state.view === "grid" && state.selection.length) {
+      const reply = await act("paste_tags", { tags: [tag], scope: "selected", mode: "add" });
+      if (reply && !disposed) status.show(`Added to ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
+      return;
+    }
+    const cur = getCurrent();
+    if (cur) await act("add_tag", { id: cur.id, tag });
+  }
+
+  async function pasteTags(mode) {
+    const tagsToPaste = clipboard.get();
+    if (!tagsToPaste.length) {
+      status.show("Copy an image's tags first (Ctrl+C).");
+      return;
+    }
+    const scope = state.view === "grid" && state.selection.length ? "selected" : "current";
+    const reply = await act("paste_tags", { tags: tagsToPaste, scope, mode });
+    if (reply && !disposed) status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
   }
 
   async function save() {
@@ -145,9 +262,10 @@ function render({ model, el }) {
       }
     }
     const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
+    const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
     const r = e.isComposing ? null : resolveKey(e, {
       inText, onChip: !!chip, listOpen: tags.isListOpen(), dialogOpen: dialog.isOpen(),
-      grid: state.view === "grid",
+      grid: state.view === "grid", textSelected: selected.length > 0,
     });
     if (keepFromNotebook(e, r, inText)) e.stopPropagation();
     if (!r) return;
@@ -158,12 +276,17 @@ function render({ model, el }) {
       case "close-dialog": dialog.cancel(); break;
       case "release-focus": releaseFocus(); break;
       case "toggle-view": setView(state.view === "grid" ? "single" : "grid"); break;
-      case "prev": act("prev"); break;
-      case "next": act("next"); break;
+      case "focus-filter": filterBar.focus(); break;
+      case "batch": batch.open(); break;
+      case "undo": history("undo"); break;
+      case "redo": history("redo"); break;
+      case "copy-tags": afterMoves(copyTags); break;
+      case "paste-tags": afterMoves(() => pasteTags(r.mode)); break;
+      case "prev": step("prev"); break;
+      case "next": step("next"); break;
       case "toggle-slot": {
         const tag = slotTag(state.palette, r.slot);
-        const cur = getCurrent();
-        if (tag !== null && cur) act("toggle_tag", { id: cur.id, tag });
+        if (tag !== null) pickTag(tag);
         break;
       }
       case "move-chip": tags.moveChip(chip, r.delta); break;
@@ -207,15 +330,25 @@ function render({ model, el }) {
       const isGrid = state.view === "grid";
       const scanning = loading.update(state.loading);
       header.update(state);
+      filterBar.update(state);
+      editBar.update(state);
+      batch.update(state);
+      allTags.update(state);
       banners.update(isGrid ? null : state.current);
       banners.el.hidden = isGrid || banners.el.childElementCount === 0;
       main.hidden = isGrid || (scanning && !state.current.id);
       preview.update(state.current);
       if (!isGrid && wasGrid) preview.refresh();
+      const textMode = state.caption_mode === "text";
+      tags.el.hidden = textMode;
+      captionText.el.hidden = !textMode;
       tags.update(state.current);
+      captionText.update(state);
+      tokens.update(state.current);
       palette.update(state.palette, state.current);
       grid.update(state);
       grid.setOpen(isGrid);
+      multi.update(state);
       footer.update(state);
       showStatusTrait(state.status);
     });
@@ -265,9 +398,14 @@ function render({ model, el }) {
       try { fn(); } catch { /* keep cleaning */ }
     }
     dialog.dispose();
+    captionText.dispose(); // sends unsent text, so before the rpc goes
     rpc.dispose();
     preview.dispose();
+    filterBar.dispose();
+    allTags.dispose();
     grid.dispose();
+    multi.dispose();
+    batch.dispose();
     tags.dispose();
     palette.dispose();
   }

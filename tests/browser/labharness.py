@@ -501,6 +501,19 @@ class Lab:
             raise CellError(f"cell did not run: {res}")
         return outputs_text(res["outs"])
 
+    def start_cell(self, source: str) -> None:
+        """Append a code cell with `source` and start running it without waiting (e.g. to keep
+        the kernel busy while the test acts in the page)."""
+        self._eval(
+            "nb.activeCellIndex = nb.widgets.length - 1; nb.deselectAll();"
+            " await app.commands.execute('notebook:insert-cell-below');"
+            " if (nb.activeCell.model.type !== 'code')"
+            "   await app.commands.execute('notebook:change-cell-to-code');"
+            " nb.activeCell.model.sharedModel.setSource(arg.src);"
+            " app.commands.execute('notebook:run-cell'); return true;",
+            {"src": source},
+        )
+
     @_timed
     def save(self, timeout: float | None = None) -> None:
         """`docmanager:save` and wait until the document is clean."""
@@ -596,13 +609,16 @@ class Lab:
 
 
 
-def wait_shown(lab: Lab, name: str, timeout: float = 30) -> None:
+def wait_shown(lab: Lab, name: str, timeout: float = 30, confirmed: bool = True) -> None:
     """Wait until the tagger's preview shows image `name` (its alt text, compared exactly),
-    loaded."""
+    loaded, and (`confirmed`) Python has made it the current image: the header names it. The
+    preview may show a prefetched image before Python answers "Next"."""
     lab.page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.ltw-root img.ltw-img')]"
-        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)",
-        arg=name,
+        "([n, confirmed]) => [...document.querySelectorAll('.ltw-root')].some(root =>"
+        " [...root.querySelectorAll('img.ltw-img')]"
+        ".some(i => i.alt === n && !i.hidden && i.complete && i.naturalWidth > 0)"
+        " && (!confirmed || root.querySelector('.ltw-name')?.textContent === n))",
+        arg=[name, confirmed],
         timeout=timeout * 1000,
     )
 

@@ -183,3 +183,23 @@ def test_neighbours_are_prefetched_only_when_prefetch_is_on(lab) -> None:
     wait_until(lambda: lab.run_cell("print(len(on.dataset.previews))").strip() == "3",
                what="the shown image and its two neighbours made on the prefetching widget")
     assert lab.run_cell("print(len(off.dataset.previews))").strip() == "1"
+
+
+def test_next_shows_a_prefetched_image_while_the_kernel_is_busy(lab) -> None:
+    make_sample_dataset(lab.workdir / "imgs")
+    lab.open_and_run("anticipate", TAGGER_CELLS)
+    names = [item.name for item in Dataset(lab.workdir / "imgs")]
+    wait_shown(lab, names[0])
+    wait_until(lambda: lab.run_cell("print(len(w.dataset.previews))").strip() == "3",
+               what="the two neighbours prefetched")
+    # Python takes 4 s to answer "Next" (a busy kernel).
+    lab.run_cell("import time\nw.next = lambda: (time.sleep(4), TaggerWidget.next(w))")
+    lab.output(".ltw-root").first.focus()
+    lab.page.keyboard.press("ArrowRight")
+    wait_shown(lab, names[1], timeout=3, confirmed=False)
+    # Python has not answered yet: its position is still the first image.
+    assert lab.output(".ltw-goto").first.input_value() == "1"
+    assert lab.run_cell("print(w.index)", timeout=30).strip() == "1"
+    wait_until(lambda: lab.output(".ltw-goto").first.input_value() == "2",
+               what="Python's answer confirming the second image")
+    wait_shown(lab, names[1])

@@ -1,0 +1,691 @@
+// The batch edit panel: one operation on the captions of all, the filtered, the selected images
+// or this image, previewed (how many images change, which tags come and go, a few examples)
+// before it is applied. Python validates the operation (lora_tagger_widget/_batch.py) and says
+// what is wrong with it; this module only checks for obviously missing input.
+
+import "./batch.css";
+import { h, append, attr, isolate, setText, uniqueId } from "./dom.js";
+
+/** The operations, in the order the menu lists them. */
+export const KINDS = [
+  { value: "add", label: "Add tags" },
+  { value: "remove", label: "Remove tags" },
+  { value: "rename", label: "Rename or merge tags" },
+  { value: "replace", label: "Find & replace (regex)" },
+  { value: "sort", label: "Sort tags" },
+  { value: "dedupe", label: "Remove duplicate tags" },
+  { value: "front", label: "Move tags to the front" },
+  { value: "trigger", label: "Add trigger word" },
+];
+
+// The parameters each kind takes besides `kind` (`_PARAMETERS` in _batch.py).
+const PARAMETERS = {
+  add: ["tags", "where", "ignore_case", "trigger"],
+  remove: ["tags", "ignore_case", "trigger"],
+  rename: ["mapping", "ignore_case", "trigger"],
+  replace: ["pattern", "replacement", "target", "ignore_case", "trigger"],
+  sort: ["order", "trigger"],
+  dedupe: ["ignore_case", "trigger"],
+  front: ["tags", "ignore_case", "trigger"],
+  trigger: ["trigger", "ignore_case"],
+};
+
+export const SCOPES = ["all", "filtered", "selected", "current"];
+export const TAG_LIST_LIMIT = 30; // tags shown per "added" / "removed" list
+const nf = new Intl.NumberFormat();
+const fmt = (n) => nf.format(n);
+const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
+const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
+const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const count = (v) => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+
+/** Comma- (or line-) separated tags, trimmed, empty pieces dropped. */
+export function splitTags(text) {
+  return String(text ?? "").split(/[,\r\n\u2028\u2029\u0085]/).map((s) => s.trim()).filter(Boolean);
+}
+
+const ARROW = /->|\u2192/g;
+
+/**
+ * Rename lines, one "old -> new" (or "old → new") a line; "a, b -> c" merges a and b into c.
+ * -> [[old, new], ...] in order (a pair repeated as is is kept once), or { error } saying which
+ * line is wrong. Blank lines are skipped.
+ */
+export function parseRenames(text) {
+  const pairs = [];
+  const seen = new Map(); // old -> [new, line]
+  const lines = String(text ?? "").split(/\r\n|\r|\n/);
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i];
+    if (!line.trim()) continue;
+    const n = i + 1;
+    const arrows = line.match(ARROW) || [];
+    if (arrows.length === 0) return { error: `Line ${n}: write the old tag, an arrow and the new tag, like "old -> new".` };
+    if (arrows.length > 1) return { error: `Line ${n}: write one arrow a line ("old -> new").` };
+    const at = line.search(ARROW);
+    const olds = splitTags(line.slice(0, at));
+    const neu = line.slice(at + arrows[0].length).trim();
+    if (!olds.length) return { error: `Line ${n}: the old tag is missing before the arrow.` };
+    if (!neu) return { error: `Line ${n}: the new tag is missing after the arrow (to delete tags, use "Remove tags").` };
+    if (neu.includes(",")) return { error: `Line ${n}: the new tag ${quote(neu)} cannot contain a comma.` };
+    for (const old of olds) {
+      const before = seen.get(old);
+      if (before) {
+        if (before[0] === neu) continue;
+        return { error: `Line ${n}: ${quote(old)} is already renamed to ${quote(before[0])} on line ${before[1]}.` };
+      }
+      seen.set(old, [neu, n]);
+      pairs.push([old, neu]);
+    }
+  }
+  return pairs;
+}
+
+function quote(text) {
+  return `"${isolate(text)}"`;
+}
+
+/**
+ * The operation the form describes, as `Operation.to_dict()` writes it, or { error } for input
+ * that is obviously missing. fields: { tags, where, renames, pattern, replacement, target,
+ * order, ignoreCase, trigger } (text as typed; `trigger` is the data set's trigger word, "" none).
+ */
+export function buildOperation(kind, fields = {}) {
+  const takes = has(PARAMETERS, kind) ? PARAMETERS[kind] : null;
+  if (!takes) return { error: "Choose an operation." };
+  const f = obj(fields);
+  const trigger = typeof f.trigger === "string" ? f.trigger.trim() : "";
+  const op = { kind };
+  if (takes.includes("tags")) {
+    const tags = splitTags(f.tags);
+    if (!tags.length) return { error: "Enter at least one tag (separate several with commas)." };
+    op.tags = tags;
+  }
+  if (takes.includes("where")) op.where = f.where === "start" ? "start" : "end";
+  if (takes.includes("mapping")) {
+    const pairs = parseRenames(f.renames);
+    if (!Array.isArray(pairs)) return pairs;
+    if (!pairs.length) return { error: 'Enter at least one "old -> new" pair, one a line.' };
+    op.mapping = Object.fromEntries(pairs);
+  }
+  if (kind === "replace") {
+    const pattern = typeof f.pattern === "string" ? f.pattern : "";
+    if (!pattern) return { error: "Enter the regular expression to find." };
+    op.pattern = pattern;
+    op.replacement = typeof f.replacement === "string" ? f.replacement : "";
+    op.target = f.target === "caption" ? "caption" : "tag";
+  }
+  if (takes.includes("order")) op.order = f.order === "frequency" ? "frequency" : "alpha";
+  if (takes.includes("ignore_case")) op.ignore_case = !!f.ignoreCase;
+  if (kind === "trigger" && !trigger) return { error: "Set a trigger word first: this operation puts it first in each caption." };
+  if (trigger) op.trigger = trigger;
+  return { operation: op };
+}
+
+/** The form's fields for a preset operation (the inverse of buildOperation, trigger aside). */
+export function fieldsFromOperation(operation) {
+  const op = obj(operation);
+  const kind = has(PARAMETERS, op.kind) ? op.kind : "add";
+  const fields = {};
+  if (Array.isArray(op.tags)) fields.tags = op.tags.filter((t) => typeof t === "string").join(", ");
+  if (op.where === "start" || op.where === "end") fields.where = op.where;
+  const mapping = Array.isArray(op.mapping) ? op.mapping : Object.entries(obj(op.mapping));
+  const lines = mapping.filter((p) => Array.isArray(p) && p.length === 2).map(([a, b]) => `${a ?? ""} -> ${b ?? ""}`);
+  if (lines.length) fields.renames = lines.join("\n");
+  if (typeof op.pattern === "string") fields.pattern = op.pattern;
+  if (typeof op.replacement === "string") fields.replacement = op.replacement;
+  if (op.target === "tag" || op.target === "caption") fields.target = op.target;
+  if (op.order === "alpha" || op.order === "frequency") fields.order = op.order;
+  if (typeof op.ignore_case === "boolean") fields.ignoreCase = op.ignore_case;
+  return { kind, fields };
+}
+
+/** The scope choices: [{ value, label, count, disabled }] for all / filtered / selected / current. */
+export function scopeChoices(state = {}) {
+  const s = obj(state);
+  const progress = obj(s.progress);
+  const selection = Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
+  const current = obj(s._current && s._current.id !== undefined ? s._current : s.current);
+  const hasCurrent = typeof current.id === "string" && current.id !== "";
+  const all = count(Number.isFinite(progress.all) ? progress.all : progress.total);
+  const filtered = count(progress.total);
+  return [
+    { value: "all", label: "All images", count: all, disabled: all === 0 },
+    { value: "filtered", label: "Filtered images", count: filtered, disabled: !progress.filtered || filtered === 0 },
+    { value: "selected", label: "Selected images", count: selection.length, disabled: selection.length === 0 },
+    { value: "current", label: "This image", count: hasCurrent ? 1 : 0, disabled: !hasCurrent },
+  ];
+}
+
+/** The scope to use: `wanted` when it can be, else the selection, the filtered images or all. */
+export function pickScope(choices, wanted) {
+  const ok = (value) => choices.some((c) => c.value === value && !c.disabled);
+  if (ok(wanted)) return wanted;
+  for (const value of ["selected", "filtered", "all", "current"]) if (ok(value)) return value;
+  return SCOPES.includes(wanted) ? wanted : "all";
+}
+
+/** What the images of `scope` depend on: a preview of other images is not the same preview. */
+export function scopeBasis(state, scope) {
+  const s = obj(state);
+  const filter = typeof s.filter === "string" ? s.filter : "";
+  const selection = Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
+  const current = obj(s._current && s._current.id !== undefined ? s._current : s.current);
+  if (scope === "filtered") return `filtered:${filter}`;
+  if (scope === "selected") return `selected:${filter}:${selection.join(",")}`;
+  if (scope === "current") return `current:${current.id ?? ""}`;
+  return scope === "all" ? "all" : `?${scope}`;
+}
+
+/** Deep equality of two requests (plain JSON data; object key order does not matter). */
+export function sameRequest(a, b) {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === b.length && a.every((v, i) => sameRequest(v, b[i]));
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => has(b, k) && sameRequest(a[k], b[k]));
+}
+
+/** "3 images left out: their captions may not be rewritten." or "" for none. */
+export function skippedText(skipped) {
+  const n = count(skipped);
+  if (!n) return "";
+  return n === 1 ? "1 image left out: its caption may not be rewritten."
+    : `${fmt(n)} images left out: their captions may not be rewritten.`;
+}
+
+/** "Done: <summary>. Ctrl+Z undoes it." */
+export function doneText(reply) {
+  const r = obj(reply);
+  let summary = typeof r.summary === "string" && r.summary.trim() ? r.summary.trim()
+    : `${plural(count(r.changes), "image", "images")} changed`;
+  summary = summary.replace(/[.\s]+$/, "");
+  return `Done: ${summary}. Ctrl+Z undoes it.`;
+}
+
+/** [[tag, n], ...] rows of a reply, malformed ones dropped. */
+export function tagRows(rows) {
+  if (!Array.isArray(rows)) return [];
+  return rows.filter((r) => Array.isArray(r) && typeof r[0] === "string").map((r) => [r[0], count(r[1])]);
+}
+
+const TAG_LABELS = { add: "Tags to add", remove: "Tags to remove", front: "Tags to move to the front, in this order" };
+const KIND_HINTS = {
+  add: "A caption that already has a tag keeps it where it is.",
+  remove: "",
+  rename: "Several old tags to one new tag merge them; a caption keeps one copy, where the first was.",
+  replace: "",
+  sort: "",
+  dedupe: "Removes repeated tags from each caption, keeping the first.",
+  front: "Tags a caption lacks are not added.",
+  trigger: "Captions that do not start with the trigger word get it first; one that has it further on gets it moved.",
+};
+// Which fields each kind shows (the keys of `fields` in createBatch).
+const FIELDS = {
+  add: ["tags", "where", "ignoreCase"],
+  remove: ["tags", "ignoreCase"],
+  rename: ["renames", "ignoreCase"],
+  replace: ["pattern", "replacement", "target", "ignoreCase"],
+  sort: ["order"],
+  dedupe: ["ignoreCase"],
+  front: ["tags", "ignoreCase"],
+  trigger: ["ignoreCase"],
+};
+
+/**
+ * createBatch({ request, status, onApplied })
+ *   request(type, fields) -> Promise<{ reply }> (rejects with Python's sentence)
+ *   status: { show(message, level) } for outcomes that arrive after the panel was closed
+ *   onApplied(reply): after a batch_apply succeeded
+ * -> { el, open({ scope, operation }), close(), isOpen(), update(state), dispose() }
+ * state: progress {all, total, filtered}, _shown_selection, _current {id}, trigger, filter.
+ */
+export function createBatch({ request, status = null, onApplied = null }) {
+  const ids = Object.fromEntries(["kindHint", "tags", "where", "renames", "renamesHint", "pattern", "patternHint",
+    "replacement", "target", "order", "ignoreCase", ...SCOPES.map((s) => `scope-${s}`)]
+    .map((key) => [key, uniqueId(`ltw-batch-${key}`)]));
+
+  const option = (value, text) => h("option", { value, text });
+  const kindSelect = h("select", { class: "ltw-input ltw-batch-kind", "aria-label": "Operation" },
+    KINDS.map((k) => option(k.value, k.label)));
+  const kindHint = h("p", { class: "ltw-batch-hint ltw-muted", id: ids.kindHint });
+  attr(kindSelect, "aria-describedby", ids.kindHint);
+
+  const controls = {
+    tags: h("input", { class: "ltw-input", type: "text", id: ids.tags, autocomplete: "off", spellcheck: "false",
+      placeholder: "red hair, smiling" }),
+    where: h("select", { class: "ltw-input", id: ids.where },
+      option("end", "At the end"), option("start", "At the start")),
+    renames: h("textarea", { class: "ltw-input ltw-batch-renames", id: ids.renames, rows: "3", spellcheck: "false",
+      placeholder: "red_hair -> red hair\nblonde, blond hair -> blonde hair", "aria-describedby": ids.renamesHint }),
+    pattern: h("input", { class: "ltw-input ltw-batch-code", type: "text", id: ids.pattern, autocomplete: "off",
+      spellcheck: "false", placeholder: "_", "aria-describedby": ids.patternHint }),
+    replacement: h("input", { class: "ltw-input ltw-batch-code", type: "text", id: ids.replacement, autocomplete: "off",
+      spellcheck: "false", placeholder: "(empty: remove the match)" }),
+    target: h("select", { class: "ltw-input", id: ids.target },
+      option("tag", "Each tag"), option("caption", "The whole caption text")),
+    order: h("select", { class: "ltw-input", id: ids.order },
+      option("alpha", "Alphabetically"), option("frequency", "By frequency, most common first")),
+    ignoreCase: h("input", { type: "checkbox", id: ids.ignoreCase }),
+  };
+  const tagsLabel = h("label", { for: ids.tags, text: TAG_LABELS.add });
+  const field = (key, label, ...extra) => h("div", { class: "ltw-batch-field", "data-field": key },
+    typeof label === "string" ? h("label", { for: ids[key], text: label }) : label, controls[key], ...extra);
+  const fieldEls = {
+    tags: field("tags", tagsLabel),
+    where: field("where", "Where"),
+    renames: field("renames", "Renames, one a line",
+      h("p", { class: "ltw-batch-hint ltw-muted", id: ids.renamesHint,
+        text: "old -> new (or old → new). Several old tags to one new tag merge them. Ctrl+Enter previews." })),
+    pattern: field("pattern", "Find (Python regular expression)",
+      h("p", { class: "ltw-batch-hint ltw-muted", id: ids.patternHint,
+        text: "The replacement may use \\1 or \\g<name>; an empty result removes a tag." })),
+    replacement: field("replacement", "Replace with"),
+    target: field("target", "In"),
+    order: field("order", "Order"),
+    ignoreCase: h("div", { class: "ltw-batch-field ltw-batch-check", "data-field": "ignoreCase" },
+      controls.ignoreCase, h("label", { for: ids.ignoreCase, text: "Ignore case" })),
+  };
+  const triggerNote = h("p", { class: "ltw-batch-trigger" });
+
+  const scopeName = uniqueId("ltw-batch-scope");
+  const scopeRadios = {};
+  const scopeCounts = {};
+  const scopeGroup = h("div", { class: "ltw-batch-scope", role: "radiogroup", "aria-label": "Apply to" },
+    h("span", { class: "ltw-batch-scope-title", "aria-hidden": "true", text: "Apply to" }),
+    SCOPES.map((value) => {
+      scopeRadios[value] = h("input", { type: "radio", name: scopeName, value, id: ids[`scope-${value}`] });
+      scopeCounts[value] = h("span", { class: "ltw-batch-scope-count" });
+      return h("label", { class: "ltw-batch-scope-item", for: ids[`scope-${value}`] },
+        scopeRadios[value], h("span", { class: "ltw-batch-scope-label" }), " ", scopeCounts[value]);
+    }));
+
+  const previewBtn = h("button", { type: "submit", class: "ltw-btn ltw-primary", text: "Preview" });
+  const applyBtn = h("button", { type: "button", class: "ltw-btn ltw-batch-apply", text: "Apply", disabled: true,
+    onclick: () => apply() });
+  const closeBtn = h("button", { type: "button", class: "ltw-btn ltw-batch-close", text: "Close",
+    "aria-label": "Close batch edit", title: "Close (Escape)", onclick: () => close() });
+  const error = h("p", { class: "ltw-batch-error", role: "alert", hidden: true });
+
+  const form = h("form", { class: "ltw-batch-form", novalidate: true },
+    h("div", { class: "ltw-batch-field ltw-batch-kind-field" }, kindSelect, kindHint),
+    h("div", { class: "ltw-batch-fields" }, Object.values(fieldEls)),
+    triggerNote, scopeGroup,
+    h("div", { class: "ltw-batch-actions" }, previewBtn, applyBtn),
+    error);
+
+  const headline = h("p", { class: "ltw-batch-headline", role: "status", "aria-live": "polite" });
+  const stale = h("p", { class: "ltw-batch-stale", hidden: true,
+    text: "The form or the images changed since this preview: press Preview again to apply." });
+  const details = h("div", { class: "ltw-batch-details" });
+  const results = h("div", { class: "ltw-batch-results" }, headline, stale, details);
+
+  const el = h("section", { class: "ltw-batch", "aria-label": "Batch edit", tabindex: "-1", hidden: true },
+    h("div", { class: "ltw-batch-head" }, h("h3", { class: "ltw-h", text: "Batch edit" }), closeBtn),
+    form, results);
+
+  let state = {};
+  let kind = "add";
+  let scope = "all";
+  let preview = null; // { request, basis, reply } the results show
+  let busy = false;
+  let opener = null;
+  let disposed = false;
+  let refocus = null; // a button that had focus when it was disabled
+
+  // ---- form ---------------------------------------------------------------------------------
+  function trigger() {
+    return typeof state.trigger === "string" ? state.trigger.trim() : "";
+  }
+
+  function formFields() {
+    return {
+      tags: controls.tags.value, where: controls.where.value, renames: controls.renames.value,
+      pattern: controls.pattern.value, replacement: controls.replacement.value, target: controls.target.value,
+      order: controls.order.value, ignoreCase: controls.ignoreCase.checked, trigger: trigger(),
+    };
+  }
+
+  /** { request: { operation, scope } } or { error } for the form as it is. */
+  function currentRequest() {
+    const built = buildOperation(kind, formFields());
+    if (built.error) return built;
+    return { request: { operation: built.operation, scope } };
+  }
+
+  function showKind() {
+    const shown = new Set(FIELDS[kind]);
+    for (const [key, node] of Object.entries(fieldEls)) node.hidden = !shown.has(key);
+    setText(tagsLabel, TAG_LABELS[kind] || "Tags");
+    setText(kindHint, KIND_HINTS[kind] || "");
+    kindHint.hidden = !KIND_HINTS[kind];
+    controls.ignoreCase.title = kind === "trigger"
+      ? "CLIP lowercases text, so for SD 1.5 and SDXL OHWX and ohwx are the same token" : "";
+  }
+
+  function showTrigger() {
+    const word = trigger();
+    triggerNote.classList.toggle("is-missing", kind === "trigger" && !word);
+    if (kind === "trigger") {
+      setText(triggerNote, word ? `Trigger word: ${isolate(word)} — put first in each caption`
+        : "No trigger word is set. Set the trigger word first; this operation puts it first in each caption.");
+      triggerNote.hidden = false;
+    } else {
+      setText(triggerNote, word ? `Trigger word: ${isolate(word)} — kept first` : "");
+      triggerNote.hidden = !word;
+    }
+  }
+
+  function showScopes() {
+    const choices = scopeChoices(state);
+    scope = pickScope(choices, scope);
+    for (const c of choices) {
+      const radio = scopeRadios[c.value];
+      radio.disabled = c.disabled;
+      radio.checked = c.value === scope;
+      setText(radio.nextSibling, c.label);
+      setText(scopeCounts[c.value], c.value === "current" ? "" : `(${fmt(c.count)})`);
+      radio.parentNode.classList.toggle("is-disabled", c.disabled);
+    }
+  }
+
+  function matches() {
+    if (!preview) return false;
+    const now = currentRequest();
+    return !!now.request && sameRequest(now.request, preview.request) && preview.basis === scopeBasis(state, scope);
+  }
+
+  /** Disable a button without losing the keyboard focus that was on it. */
+  function setDisabled(button, off) {
+    if (off && !button.disabled && document.activeElement === button) {
+      refocus = button;
+      el.focus({ preventScroll: true });
+    }
+    button.disabled = off;
+  }
+
+  function refreshButtons() {
+    const scopeOk = !scopeRadios[scope].disabled;
+    const needsTrigger = kind === "trigger" && !trigger();
+    const fresh = matches();
+    const changes = preview ? count(preview.reply.changes) : 0;
+    setDisabled(previewBtn, busy || !scopeOk || needsTrigger);
+    setDisabled(applyBtn, busy || !scopeOk || !fresh || changes === 0);
+    setText(applyBtn, fresh && changes > 0 ? `Apply to ${plural(changes, "image", "images")}` : "Apply");
+    stale.hidden = !preview || fresh;
+    results.classList.toggle("is-stale", !!preview && !fresh);
+    el.setAttribute("aria-busy", busy ? "true" : "false");
+    if (refocus && document.activeElement === el) {
+      const back = !refocus.disabled ? refocus : !previewBtn.disabled ? previewBtn : null;
+      if (back) {
+        back.focus({ preventScroll: true });
+        refocus = null;
+      }
+    } else if (refocus && document.activeElement !== el) refocus = null;
+  }
+
+  function refresh() {
+    showScopes();
+    showTrigger();
+    refreshButtons();
+  }
+
+  function showError(message) {
+    setText(error, message || "");
+    error.hidden = !message;
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+  function tagList(title, rows, sign) {
+    if (!rows.length) return null;
+    const shown = rows.slice(0, TAG_LIST_LIMIT);
+    const more = rows.length - shown.length;
+    return h("div", { class: "ltw-batch-taglist" },
+      h("h4", { class: "ltw-batch-subh", text: `${title} (${fmt(rows.length)})` }),
+      h("ul", { class: `ltw-batch-tags is-${sign}` },
+        shown.map(([tag, n]) => h("li", { class: "ltw-batch-tag" },
+          h("span", { class: "ltw-batch-tag-text", text: tag }), " ",
+          h("span", { class: "ltw-batch-tag-count", text: plural(n, "image", "images") }))),
+        more > 0 ? h("li", { class: "ltw-batch-more ltw-muted", text: `and ${fmt(more)} more` }) : null));
+  }
+
+  function example(ex) {
+    const e = obj(ex);
+    const name = typeof e.id === "string" ? e.id : "";
+    const block = (label, text) => h("div", { class: "ltw-batch-side" },
+      h("span", { class: "ltw-batch-side-label", text: label }),
+      h("pre", { class: "ltw-batch-pre", text: typeof text === "string" ? text : "" }));
+    return h("li", { class: "ltw-batch-example" },
+      h("p", { class: "ltw-batch-example-name", text: name, title: name }),
+      h("div", { class: "ltw-batch-pair" }, block("Before", e.before), block("After", e.after)));
+  }
+
+  function renderPreview() {
+    if (!preview) {
+      details.replaceChildren();
+      return;
+    }
+    const r = obj(preview.reply);
+    const changes = count(r.changes);
+    const size = count(r.scope_size);
+    const summary = typeof r.summary === "string" && r.summary ? r.summary
+      : `${fmt(changes)} of ${plural(size, "image", "images")} would change`;
+    setText(headline, changes === 0 ? `${summary}. Nothing to apply.` : summary);
+    const skipped = skippedText(r.skipped);
+    const examples = Array.isArray(r.examples) ? r.examples.slice(0, 3) : [];
+    details.replaceChildren();
+    append(details, [
+      skipped ? h("p", { class: "ltw-batch-skipped", text: skipped }) : null,
+      h("div", { class: "ltw-batch-lists" },
+        tagList("Tags added", tagRows(r.tags_added), "added"),
+        tagList("Tags removed", tagRows(r.tags_removed), "removed")),
+      examples.length ? h("h4", { class: "ltw-batch-subh", text: examples.length === 1 ? "Example" : "Examples" }) : null,
+      examples.length ? h("ul", { class: "ltw-batch-examples" }, examples.map(example)) : null]);
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+  async function runPreview() {
+    if (busy || disposed) return;
+    showError("");
+    const built = currentRequest();
+    if (built.error) {
+      showError(built.error);
+      return;
+    }
+    const basis = scopeBasis(state, scope);
+    busy = true;
+    refreshButtons();
+    try {
+      const { reply } = await request("batch_preview", built.request);
+      if (disposed) return;
+      preview = { request: built.request, basis, reply: obj(reply) };
+      renderPreview();
+    } catch (err) {
+      if (disposed || (err && err.disposed)) return;
+      preview = null;
+      setText(headline, "");
+      renderPreview();
+      report(err && err.message ? err.message : String(err), true);
+    } finally {
+      if (!disposed) {
+        busy = false;
+        refreshButtons();
+      }
+    }
+  }
+
+  async function apply() {
+    if (busy || disposed || applyBtn.disabled || !matches()) return;
+    const sent = preview.request;
+    showError("");
+    busy = true;
+    refreshButtons();
+    try {
+      const { reply } = await request("batch_apply", sent);
+      if (disposed) return;
+      preview = null;
+      renderPreview();
+      const r = obj(reply);
+      const done = doneText(r);
+      const skipped = skippedText(r.skipped);
+      setText(headline, done);
+      if (skipped) details.replaceChildren(h("p", { class: "ltw-batch-skipped", text: skipped }));
+      if (el.hidden && status) status.show(done);
+      if (onApplied) onApplied(r);
+    } catch (err) {
+      if (disposed || (err && err.disposed)) return;
+      report(err && err.message ? err.message : String(err), true);
+    } finally {
+      if (!disposed) {
+        busy = false;
+        refreshButtons();
+      }
+    }
+  }
+
+  function report(message, isError) {
+    showError(isError ? message : "");
+    if (el.hidden && status) status.show(message, isError ? "error" : "info");
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+  function changed() {
+    showError("");
+    refreshButtons();
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    runPreview();
+  });
+  kindSelect.addEventListener("change", () => {
+    kind = has(PARAMETERS, kindSelect.value) ? kindSelect.value : "add";
+    showKind();
+    showTrigger();
+    changed();
+  });
+  for (const radio of Object.values(scopeRadios)) {
+    radio.addEventListener("change", () => {
+      if (radio.checked) scope = radio.value;
+      changed();
+    });
+  }
+  form.addEventListener("input", (e) => {
+    if (e.target !== kindSelect && !scopeGroup.contains(e.target)) changed();
+  });
+  controls.renames.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+      e.preventDefault();
+      e.stopPropagation();
+      runPreview();
+    }
+  });
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !e.isComposing && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
+      e.preventDefault();
+      e.stopPropagation();
+      close();
+      return;
+    }
+    // Typing and plain keys here are the panel's: not the widget's shortcuts, not the notebook's.
+    // Ctrl/Cmd combinations (Ctrl+S, Ctrl+Z) go on to the widget.
+    if (!e.ctrlKey && !e.metaKey) e.stopPropagation();
+  });
+
+  // ---- API ----------------------------------------------------------------------------------
+  function setKind(value) {
+    kind = has(PARAMETERS, value) ? value : "add";
+    kindSelect.value = kind;
+    showKind();
+  }
+
+  function preset(operation) {
+    const { kind: k, fields } = fieldsFromOperation(operation);
+    setKind(k);
+    controls.tags.value = fields.tags ?? "";
+    controls.renames.value = fields.renames ?? "";
+    controls.pattern.value = fields.pattern ?? "";
+    controls.replacement.value = fields.replacement ?? "";
+    if (fields.where) controls.where.value = fields.where;
+    if (fields.target) controls.target.value = fields.target;
+    if (fields.order) controls.order.value = fields.order;
+    controls.ignoreCase.checked = !!fields.ignoreCase;
+    return k;
+  }
+
+  function focusFirst(presetKind) {
+    let target = kindSelect;
+    if (presetKind) {
+      const key = FIELDS[presetKind].find((k) => k !== "ignoreCase" && k !== "where");
+      if (key) target = controls[key];
+    }
+    target.focus({ preventScroll: false });
+    if (target === controls.renames) {
+      // One preset line "old -> new": select the new tag, ready to be typed over.
+      const text = target.value;
+      const lines = text.split("\n");
+      const m = lines.length === 1 ? /(->|\u2192)\s*/.exec(text) : null;
+      if (m) target.setSelectionRange(m.index + m[0].length, text.length);
+      else target.setSelectionRange(text.length, text.length);
+    } else if (target !== kindSelect && typeof target.setSelectionRange === "function") {
+      target.setSelectionRange(target.value.length, target.value.length);
+    }
+  }
+
+  /** open({ scope, operation }): show the panel (preset when given) and focus its first control. */
+  function open(opts = {}) {
+    if (disposed) return;
+    const o = obj(opts);
+    const active = document.activeElement;
+    if (active && !el.contains(active)) opener = active; // else: opened again from inside
+    let presetKind = null;
+    if (o.operation && typeof o.operation === "object") {
+      presetKind = preset(o.operation);
+      preview = null;
+      setText(headline, "");
+      renderPreview();
+    }
+    scope = pickScope(scopeChoices(state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : scope);
+    showError("");
+    el.hidden = false;
+    refresh();
+    focusFirst(presetKind);
+  }
+
+  /** Hide the panel; focus goes back to what had it before open() when the focus was inside. */
+  function close() {
+    if (el.hidden) return;
+    const hadFocus = el.contains(document.activeElement);
+    el.hidden = true;
+    refocus = null;
+    const back = opener;
+    opener = null;
+    if (!hadFocus) return;
+    if (back && back.isConnected && typeof back.focus === "function" && back.getClientRects().length) {
+      back.focus({ preventScroll: true });
+    } else {
+      const root = el.closest(".ltw-root");
+      if (root) root.focus({ preventScroll: true });
+    }
+  }
+
+  function update(next) {
+    if (disposed) return;
+    state = obj(next);
+    refresh();
+  }
+
+  function dispose() {
+    disposed = true;
+    opener = null;
+    refocus = null;
+    el.remove();
+  }
+
+  setKind("add");
+  refresh();
+
+  return { el, open, close, isOpen: () => !el.hidden, update, dispose };
+}

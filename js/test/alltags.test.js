@@ -1,0 +1,157 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { register } from "node:module";
+
+// alltags.js imports its stylesheet (esbuild bundles it); node cannot load CSS, so stub it.
+const hooks = `export async function load(url, context, next) {
+  if (url.endsWith(".css")) return { format: "module", source: "", shortCircuit: true };
+  return next(url, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+const {
+  normalizeRows, searchRows, sortRows, queryFor, addToQuery, countsLabel, createFetcher, ROW_LIMIT,
+} = await import("../src/alltags.js");
+
+const I = (s) => `\u2068${s}\u2069`;
+const tags = (rows) => rows.map((r) => r.tag);
+const row = (tag, all, filtered = 0, selected = 0) => ({ tag, all, filtered, selected });
+
+test("rows are read from the reply, junk tolerated", () => {
+  assert.deepEqual(normalizeRows([["red hair", 120, 12, 3], ["a", 1, 0, 0]]), [row("red hair", 120, 12, 3), row("a", 1)]);
+  assert.deepEqual(normalizeRows(null), []);
+  assert.deepEqual(normalizeRows("x"), []);
+  assert.deepEqual(normalizeRows([null, 5, [], [7, 1], ["", 1], ["ok"], ["x", "3", NaN, -2], ["ok", 9]]),
+    [row("ok", 0), row("x", 0)]);
+  assert.deepEqual(normalizeRows([["y", 2.6, Infinity, 1]]), [row("y", 3, 0, 1)]);
+});
+
+test("search is a case-insensitive substring match, _ and space alike", () => {
+  const rows = normalizeRows([["Red_Hair", 5], ["red hair bow", 2], ["blue eyes", 9], ["hairband", 1]]);
+  assert.deepEqual(tags(searchRows(rows, "red hair")), ["Red_Hair", "red hair bow"]);
+  assert.deepEqual(tags(searchRows(rows, "D_H")), ["Red_Hair", "red hair bow"]);
+  assert.deepEqual(tags(searchRows(rows, "  HAIR ")), ["Red_Hair", "red hair bow", "hairband"]);
+  assert.equal(searchRows(rows, "").length, 4);
+  assert.equal(searchRows(rows, "   ").length, 4);
+  assert.deepEqual(searchRows(rows, "zzz"), []);
+  assert.deepEqual(searchRows(null, "a"), []);
+});
+
+test("sorting by count, name and length", () => {
+  const rows = normalizeRows([["b", 5], ["Apple", 5], ["cc", 9], ["a long tag", 1], ["zz", 1]]);
+  assert.deepEqual(tags(sortRows(rows, "count")), ["cc", "Apple", "b", "a long tag", "zz"]);
+  assert.deepEqual(tags(sortRows(rows, "name")), ["a long tag", "Apple", "b", "cc", "zz"]);
+  assert.deepEqual(tags(sortRows(rows, "length")), ["b", "cc", "zz", "Apple", "a long tag"]);
+  assert.deepEqual(tags(sortRows(rows, "nonsense")), tags(sortRows(rows, "count")));
+  assert.deepEqual(tags(rows), ["b", "Apple", "cc", "a long tag", "zz"], "the input is left as it was");
+  // case-insensitive name order, ties broken the same way every time
+  assert.deepEqual(tags(sortRows(normalizeRows([["b", 1], ["B", 1], ["a", 1]]), "name")), ["a", "B", "b"]);
+});
+
+test("a tag's query quotes it and escapes quotes, backslashes and wildcards", () => {
+  assert.equal(queryFor("red hair"), 'tag:"red hair"');
+  assert.equal(queryFor('say "hi"'), 'tag:"say \\"hi\\""');
+  assert.equal(queryFor("a\\b"), 'tag:"a\\\\b"');
+  assert.equal(queryFor("what?*"), 'tag:"what\\?\\*"');
+  assert.equal(queryFor("(1)"), 'tag:"(1)"');
+});
+
+test("Shift+click narrows the query with AND", () => {
+  assert.equal(addToQuery("", "red hair"), 'tag:"red hair"');
+  assert.equal(addToQuery("   ", "x"), 'tag:"x"');
+  assert.equal(addToQuery(null, "x"), 'tag:"x"');
+  assert.equal(addToQuery("reviewed", "x"), 'reviewed AND tag:"x"');
+  assert.equal(addToQuery('tag:"a" OR tag:"b"', "x"), '(tag:"a" OR tag:"b") AND tag:"x"');
+  assert.equal(addToQuery('(a OR b) c', "x"), '(a OR b) c AND tag:"x"');
+  assert.equal(addToQuery('"or" c', "x"), '"or" c AND tag:"x"');
+  // already there: unchanged; negated or inside parentheses: added
+  assert.equal(addToQuery('tag:"x" AND reviewed', "x"), 'tag:"x" AND reviewed');
+  assert.equal(addToQuery('NOT tag:"x"', "x"), 'NOT tag:"x" AND tag:"x"');
+  assert.equal(addToQuery('(tag:"x" OR a)', "x"), '(tag:"x" OR a) AND tag:"x"');
+  assert.equal(addToQuery('tag:"a \\" or b"', "x"), 'tag:"a \\" or b" AND tag:"x"');
+});
+
+test("a row's accessible name says the tag and its counts", () => {
+  const r = row("red hair", 120, 12, 3);
+  assert.equal(countsLabel(r, { filtered: true, selected: true }), `${I("red hair")}: 120 images, 12 filtered, 3 selected`);
+  assert.equal(countsLabel(r, { filtered: true }), `${I("red hair")}: 120 images, 12 filtered`);
+  assert.equal(countsLabel(r, { selected: true }), `${I("red hair")}: 120 images, 3 selected`);
+  assert.equal(countsLabel(row("x", 1)), `${I("x")}: 1 image`);
+  assert.equal(countsLabel(row("x", 1234)), `${I("x")}: ${(1234).toLocaleString()} images`);
+});
+
+test("the row limit is 300", () => {
+  assert.equal(ROW_LIMIT, 300);
+});
+
+function fakeTimers() {
+  let id = 0;
+  const pending = new Map();
+  return {
+    setTimeout(fn, ms) { id += 1; pending.set(id, { fn, ms }); return id; },
+    clearTimeout(t) { pending.delete(t); },
+    flush() { const all = [...pending.values()]; pending.clear(); for (const p of all) p.fn(); },
+    get size() { return pending.size; },
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("the fetcher debounces, keeps one request in flight and follows up with the newest", async () => {
+  const timers = fakeTimers();
+  const calls = [];
+  const results = [];
+  let n = 0;
+  const fetcher = createFetcher({
+    timers,
+    fetch: () => new Promise((resolve) => { n += 1; calls.push({ n, resolve }); }),
+    onResult: (v) => results.push(v),
+    onError: (e) => results.push(`error ${e.message}`),
+  });
+  fetcher.soon();
+  fetcher.soon();
+  fetcher.soon();
+  assert.equal(timers.size, 1, "debounced: one timer");
+  assert.equal(calls.length, 0);
+  timers.flush();
+  assert.equal(calls.length, 1);
+  assert.ok(fetcher.busy());
+  fetcher.now();
+  fetcher.soon();
+  timers.flush();
+  assert.equal(calls.length, 1, "at most one in flight");
+  calls[0].resolve("first");
+  await tick();
+  assert.deepEqual(results, ["first"]);
+  assert.equal(calls.length, 2, "one follow-up for everything asked meanwhile");
+  calls[1].resolve("second");
+  await tick();
+  assert.deepEqual(results, ["first", "second"]);
+  assert.equal(calls.length, 2);
+  assert.ok(!fetcher.busy());
+});
+
+test("the fetcher reports errors, and nothing after dispose", async () => {
+  const timers = fakeTimers();
+  const results = [];
+  let fail = true;
+  let resolveLate;
+  const fetcher = createFetcher({
+    timers,
+    fetch: () => (fail ? Promise.reject(new Error("no")) : new Promise((r) => { resolveLate = r; })),
+    onResult: (v) => results.push(v),
+    onError: (e) => results.push(`error ${e.message}`),
+  });
+  fetcher.now();
+  await tick();
+  assert.deepEqual(results, ["error no"]);
+  fail = false;
+  fetcher.now();
+  fetcher.soon();
+  fetcher.dispose();
+  assert.equal(timers.size, 0);
+  resolveLate("late");
+  await tick();
+  assert.deepEqual(results, ["error no"]);
+  fetcher.now();
+  assert.ok(!fetcher.busy());
+});
