@@ -146,7 +146,12 @@ def _rebuilt(text: str, spans: list[tuple[int, int]], new_tags: list[str], defau
                 own = separator_before(k)
                 out.append((tags[k], own if pending is None else _keep_line_break(pending, own)))
                 pending = None
-        if op in ("insert", "replace"):
+        if op == "replace" and a2 - a1 == b2 - b1:
+            # Tags replaced one for one keep their own separators.
+            for k, tag in enumerate(new_tags[b1:b2]):
+                out.append((tag, pending if k == 0 else separator_before(a1 + k)))
+            pending = None
+        elif op in ("insert", "replace"):
             for tag in new_tags[b1:b2]:
                 out.append((tag, default if pending is None else pending))
                 pending = None

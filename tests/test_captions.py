@@ -130,3 +130,8 @@ def test_single_edits_agree_with_the_general_edit(text: str, data: st.DataObject
     for new in (old[:k] + old[k + 1 :], [*old[:k], tag, *old[k + 1 :]], [*old[:k], tag, *old[k:]]):
         expected = _rebuilt(text, spans, new, _default_separator(text, spans))
         assert edit_caption(text, new) == expected
+
+
+def test_neighbouring_tags_replaced_one_for_one_keep_their_own_separators() -> None:
+    assert edit_caption("a,b,c,d", ["a", "X", "Y", "d"]) == "a,X,Y,d"
+    assert edit_caption("a, b\nc, d", ["a", "X", "Y", "d"]) == "a, X\nY, d"

@@ -120,3 +120,20 @@ def test_a_click_in_the_all_tags_panel_filters_by_that_tag(lab) -> None:
                what="the filter set from the panel")
     wait_shown(lab, "img00001.jpg")
     assert "1 / 1" in widget.locator(".ltw-position").inner_text()
+
+
+def test_tags_are_copied_and_pasted_with_keys_right_after_moving(lab) -> None:
+    root = lab.workdir / "imgs"
+    write_images(root, n=4)  # img00000 and img00003: "red, square"
+    lab.open_and_run("copy", CELLS)
+    widget = lab.output(".ltw-root").first
+    wait_shown(lab, "img00000.jpg")
+    widget.focus()
+    lab.page.keyboard.press("Control+c")
+    wait_until(lambda: "Copied 2 tags" in widget.inner_text(), what="the copy")
+    lab.page.keyboard.press("ArrowRight")
+    lab.page.keyboard.press("Control+v")  # pressed before Python answered the move
+    wait_until(lambda: caption(root, "img00001.jpg") == "red, square", what="the paste saved")
+    assert caption(root, "img00000.jpg") == "red, square"
+    widget.get_by_role("button", name="Paste tags (add)").wait_for()
+    assert lab.run_cell("print(w.index)").strip() == "1"
