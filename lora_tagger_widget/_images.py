@@ -17,9 +17,11 @@ ORIENTATION_TAG = 0x0112
 SIDEWAYS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 PREVIEW_JPEG_QUALITY = 85
 MAX_PREVIEW_SIDE = 4096
-# A decoded image up to this much larger than the box is sent as it is: the browser scales it
-# down for free, and a resize would cost more than the draft decode of a smooth photo.
+# A decoded image from MIN_FILL to PREVIEW_SLACK times the box's size is sent as it is: the
+# browser scales it for free, and a resize would cost more than the draft decode of a smooth photo.
 PREVIEW_SLACK = 1.25
+MIN_FILL = 0.8
+DCT_SCALES = (8, 4, 2)  # the reductions JPEG draft mode decodes at
 
 
 class ImageError(Exception):
@@ -114,9 +116,10 @@ def read_image_info(path: Path) -> ImageInfo:
 def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
     """A preview of the image for a `max_width` x `max_height` box, upright, encoded for the web.
 
-    JPEG files are decoded at a reduced scale (draft mode); other formats use `reduce`. A
-    decoded image at most `PREVIEW_SLACK` times the box is not resized. Images with
-    transparency become PNG, the rest JPEG. `ImageError` with the reason when unreadable.
+    JPEG files are decoded at the smallest scale (draft mode) that still fills `MIN_FILL` of
+    the box; other formats use `reduce`. A decoded image at most `PREVIEW_SLACK` times the box is
+    not resized. Images with transparency become PNG, the rest JPEG. `ImageError` with the
+    reason when unreadable.
     """
     max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
     max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
@@ -126,7 +129,7 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
         if _orientation(image, may_load=False) in SIDEWAYS:
             box = (max_height, max_width)
         if image.format == "JPEG":
-            image.draft("RGB" if image.mode != "L" else "L", box)
+            image.draft("RGB" if image.mode != "L" else "L", _draft_request(image.size, box))
         try:
             image.load()
             orientation = _orientation(image, may_load=True)
@@ -150,6 +153,16 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
         shown.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY)
         mime = "image/jpeg"
     return Preview(buffer.getvalue(), mime, original_w, original_h)
+
+
+def _draft_request(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The size to ask JPEG draft mode for: the image at the largest DCT reduction that still
+    fills at least `MIN_FILL` of the box (Pillow picks the reduction from the size asked)."""
+    fit = max(size[0] / box[0], size[1] / box[1])
+    for scale in DCT_SCALES:
+        if fit / scale >= MIN_FILL:
+            return (size[0] // scale, size[1] // scale)
+    return size
 
 
 def _open(path: Path) -> Image.Image:

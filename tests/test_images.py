@@ -39,12 +39,16 @@ def test_image_names_are_recognised_case_insensitively() -> None:
     assert not any(is_image_name(n) for n in ["a.txt", "jpg", ".jpg", "a.jpg.txt"])
 
 
-def test_preview_fits_the_requested_box_and_reports_the_original_size(tmp_path: Path) -> None:
+def test_a_jpeg_preview_is_decoded_near_the_box_size_and_reports_the_original_size(
+    tmp_path: Path,
+) -> None:
     path = write_image(tmp_path / "big.jpg", size=(3000, 2000))
     preview = make_preview(path, 600, 600)
     assert preview.mime == "image/jpeg"
     assert (preview.width, preview.height) == (3000, 2000)
-    assert _decoded(preview.data).size == (600, 400)
+    assert _decoded(preview.data).size == (750, 500)  # 1/4 scale: within 1.25x of the box
+    assert _decoded(make_preview(path, 900, 900).data).size == (750, 500)  # 0.83x: kept
+    assert _decoded(make_preview(path, 500, 500).data).size == (500, 333)  # resized
     assert len(preview.data) < path.stat().st_size
 
 
