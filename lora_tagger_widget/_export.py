@@ -1,0 +1,828 @@
+"""Exports for trainers: the data set copied into what Civitai, ai-toolkit or kohya sd-scripts
+read, or into a renamed copy. The originals are never touched.
+
+Every export is written to a temporary sibling of its destination and renamed into place when
+complete, so a crash or a cancel never leaves half an export under the final name. A destination
+that exists and is not empty is refused unless `replace=True`, and even then only when it is an
+earlier export of ours (a folder holding `MARKER_NAME`, or a zip whose comment is our marker).
+
+Decisions:
+
+* Captions are the ones the data set holds now, unsaved edits included (what the person sees).
+* Items left out: unreadable images, missing or empty captions, caption files that cannot be read
+  or are not UTF-8, images in a format the target does not read when `convert_formats` is off,
+  and for Civitai everything past its 1,000th image.
+* An image that needs no fix and is in a format the target reads is copied byte for byte. The
+  rest are re-encoded: PNG when the source is PNG (no new loss), when transparency is kept, or
+  when JPEG cannot hold the image's mode; JPEG at `quality` otherwise. Re-encoded images keep
+  their ICC profile (not a CMYK one once converted) and lose their EXIF block.
+* Animated images are converted (`convert_formats`) to their first frame. The output extension
+  follows the image's real format (`.jpg` for JPEG), so a PNG named `.jpg` is renamed `.png`.
+* The trigger word is put first by Civitai's rule (`_batch.Operation(kind="trigger")`) for Civitai
+  and kohya, after ai-toolkit's `[trigger]` and `[name]` placeholders are replaced by it (only
+  ai-toolkit replaces them itself). ai-toolkit's captions keep their text: its YAML sets
+  `trigger_word`. The renamed copy keeps the captions as they are (fixes aside).
+* ai-toolkit and kohya exports keep the images' own names, in one folder: a name taken already
+  (same name in two folders, or two images sharing a stem) gets its folders joined by `_`, then
+  `-2`, `-3`, ... until it is free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Protocol
+
+from PIL import Image, ImageOps
+
+from ._batch import PLACEHOLDERS, Operation
+from ._captions import validate_tag
+from ._files import _UMASK, UTF8_ENCODINGS, checked_path, is_inside
+from ._images import ImageError, ImageInfo, _open
+
+if TYPE_CHECKING:
+    from ._dataset import Dataset, Item
+
+TARGETS = ("civitai", "ai-toolkit", "kohya", "renamed")
+MARKER_NAME = ".lora-tagger-export.json"
+CIVITAI_LIMIT = 1_000
+AI_TOOLKIT_CONFIG_NAME = "ai-toolkit-dataset.yaml"
+KOHYA_CONFIG_NAME = "dataset_config.toml"
+NAMES_CSV_NAME = "names.csv"
+CAPTION_SUFFIX = ".txt"
+
+LABELS = {
+    "civitai": "Civitai",
+    "ai-toolkit": "ai-toolkit",
+    "kohya": "kohya sd-scripts",
+    "renamed": "the renamed copy",
+}
+# The image formats (Pillow's names) each target reads. ai-toolkit reads jpg, png, webp and
+# avif; kohya png, jpg, webp and bmp; Civitai png, jpg and webp; the renamed copy keeps to the
+# formats every trainer reads.
+READS = {
+    "civitai": frozenset({"JPEG", "PNG", "WEBP"}),
+    "ai-toolkit": frozenset({"JPEG", "PNG", "WEBP", "AVIF"}),
+    "kohya": frozenset({"JPEG", "PNG", "WEBP", "BMP"}),
+    "renamed": frozenset({"JPEG", "PNG", "WEBP"}),
+}
+
+# What `ExportReport.fixed` says was done, one of these per fix and item.
+ORIENTATION_FIXED = "EXIF orientation baked in"
+FLATTENED = "transparency flattened"
+EIGHT_BIT = "16-bit to 8-bit"
+CMYK_TO_RGB = "CMYK to RGB"
+PALETTE_TO_RGB = "palette to RGB"
+OTHER_TO_RGB = "colour mode to RGB"
+FIRST_FRAME = "first frame of the animation kept"
+EXTENSION_FIXED = "extension matched to the real format"
+ONE_LINE = "caption made one line"
+PLACEHOLDER_REPLACED = "[trigger] placeholder replaced"
+TRIGGER_FIRST = "trigger word put first"
+BOM_REMOVED = "byte-order mark removed"
+
+_APP = "lora-tagger-widget"
+_SAME_FORMAT = {"MPO": "JPEG"}  # camera JPEGs holding extra pictures: JPEG to every reader
+_EXTENSIONS = {
+    "JPEG": (".jpg", ".jpeg"),
+    "PNG": (".png",),
+    "WEBP": (".webp",),
+    "BMP": (".bmp",),
+    "AVIF": (".avif",),
+}
+_PLAIN_MODES = frozenset({"RGB", "RGBA", "L", "LA"})
+_HIGH_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+_JPEG_MODES = frozenset({"RGB", "L", "CMYK"})
+_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"})
+_YAML_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_PROGRESS_STEPS = 100
+_OVER_LIMIT = f"Over Civitai's limit of {CIVITAI_LIMIT:,} images."
+
+
+@dataclass(frozen=True)
+class Fixes:
+    """Fixes made on the exported copies (never on the originals); each is optional."""
+
+    orientation: bool = True  # EXIF orientation baked into the pixels
+    flatten: bool = True  # transparency flattened onto `background`
+    background: tuple[int, int, int] = (255, 255, 255)
+    eight_bit: bool = True  # 16 bits per channel to 8
+    rgb: bool = True  # CMYK, palette and other colour modes to RGB
+    convert_formats: bool = True  # formats the target does not read, and animations, converted
+    one_line: bool = True  # captions of several lines joined into one with ", "
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote, converted, fixed and left out."""
+
+    target: str
+    dest: Path
+    exported: int
+    left_out: list[tuple[str, str]]  # (id, why)
+    converted: list[tuple[str, str, str]]  # (id, from format, to format)
+    fixed: list[tuple[str, str]]  # (id, what was fixed)
+    files: list[Path]
+    config: str | None  # the YAML / TOML text (also written), else None
+
+    def summary(self) -> str:
+        """A few lines for a person: how many images went where, what changed, what was left
+        out and why."""
+        lines = [f"Exported {_count(self.exported)} for {LABELS[self.target]} to {self.dest}."]
+        if self.converted:
+            kinds = Counter(f"{old} to {new}" for _, old, new in self.converted)
+            lines.append(f"Converted {_count(len(self.converted))}: {_tally(kinds)}.")
+        if self.fixed:
+            images = len({item_id for item_id, _ in self.fixed})
+            lines.append(f"Fixed {_count(images)}: {_tally(Counter(w for _, w in self.fixed))}.")
+        if self.left_out:
+            lines.append(f"Left out {_count(len(self.left_out))}:")
+            lines += [f"  {item_id}: {why}" for item_id, why in self.left_out[:10]]
+            if len(self.left_out) > 10:
+                lines.append(f"  and {len(self.left_out) - 10} more (see `left_out`).")
+        return "\n".join(lines)
+
+
+class ExportCancelled(Exception):
+    """The export was cancelled; nothing was written under its destination."""
+
+
+def export(
+    dataset: Dataset,
+    target: str,
+    dest: str | os.PathLike[str],
+    *,
+    replace: bool = False,
+    fixes: Fixes | None = None,
+    scope: Iterable[int | str] | None = None,
+    trigger: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    repeats: int = 10,
+    name: str | None = None,
+    resolution: Sequence[int] = (512, 768, 1024),
+    prefix: str = "image",
+    quality: int = 95,
+) -> ExportReport:
+    """Export the data set (or the items of `scope`) for `target`, one of `TARGETS`, to `dest`.
+
+    civitai: a zip (`dest`, ".zip" added when missing) of `000.ext` images and `000.txt`
+    captions, at most 1,000, the trigger word first. ai-toolkit: a folder of images and captions
+    and `ai-toolkit-dataset.yaml`, the `datasets:` section (and `trigger_word`) for its config.
+    kohya: a `<repeats>_<name>` folder inside `dest` (name: the trigger word, else the data
+    set folder's name) and `dataset_config.toml`. renamed: a folder of `prefix_001.ext` and
+    `.txt` files and `names.csv`, which maps the new names to the originals.
+
+    `trigger`: None uses the data set's trigger word, "" none. `resolution`: ai-toolkit's list
+    (kohya takes the largest). `progress(done, total)` is called as images are written; setting
+    `cancel` stops the export with `ExportCancelled`, leaving nothing behind.
+
+    `FileExistsError` for a destination that exists and is not empty, unless `replace` is true
+    and it is an earlier export (see the module's notes); `ValueError` for a destination inside
+    the data set or holding it, and for invalid options.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"Unknown export target {target!r}; expected one of {', '.join(TARGETS)}.")
+    fixes = Fixes() if fixes is None else fixes
+    _check_options(fixes, repeats, resolution, quality)
+    word = _trigger_word(dataset, trigger)
+    prefix = _file_name_part(prefix, "prefix")
+    folder = ""
+    if target == "kohya":
+        folder = f"{repeats}_{_file_name_part(name or word or dataset.root.name, 'name')}"
+    single_file = target == "civitai"
+    final = _destination(dataset.root, dest, single_file=single_file, replace=replace)
+    sources, left_out = _sources(dataset, scope, target, fixes)
+    names = _namer(target, prefix, len(sources))
+    report = ExportReport(target, final, 0, left_out, [], [], [], None)
+    job = _Job(dataset.root, report, fixes, word, quality)
+    with _staged(final, single_file=single_file, replace=replace) as stage:
+        sink: _Sink = _ZipSink(stage) if single_file else _FolderSink(stage)
+        try:
+            job.run(sink, sources, folder, names, _Progress(progress, len(sources)), cancel)
+            job.write_config(sink, final, folder, repeats, resolution)
+            sink.finish(_marker(target, dataset.root, report.exported))
+        finally:
+            sink.close()
+    report.files = [final] if single_file else [final / written for written in job.written]
+    return report
+
+
+@dataclass(frozen=True)
+class _Source:
+    """An item to export, with its caption as it was when the export started."""
+
+    item: Item
+    caption: str
+    encoding: str
+    info: ImageInfo
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An image ready to go out: its extension, and its new bytes (None: copy the original)."""
+
+    extension: str
+    data: bytes | None
+    fixed: tuple[str, ...]
+    format: str  # the format it goes out in
+
+
+class _Sink(Protocol):
+    """Where the exported files go: a folder or a zip."""
+
+    def put(self, name: str, data: bytes | Path, *, compress: bool) -> None:
+        """Write `data` (bytes, or a file to copy) as `name`."""
+
+    def finish(self, marker: bytes) -> None:
+        """Mark the export as ours and complete it."""
+
+    def close(self) -> None:
+        """Release what is open (after `finish`, or on failure)."""
+
+
+class _FolderSink:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, name: str, data: bytes | Path, *, compress: bool) -> None:
+        path = self.root / name
+        path.parent.mkdir(exist_ok=True)
+        if isinstance(data, Path):
+            shutil.copyfile(data, path)
+        else:
+            path.write_bytes(data)
+
+    def finish(self, marker: bytes) -> None:
+        self.put(MARKER_NAME, marker, compress=True)
+
+    def close(self) -> None:
+        pass
+
+
+class _ZipSink:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.archive = zipfile.ZipFile(path, "w", strict_timestamps=False)
+
+    def put(self, name: str, data: bytes | Path, *, compress: bool) -> None:
+        kind = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        if isinstance(data, Path):
+            self.archive.write(data, name, compress_type=kind)
+        else:
+            self.archive.writestr(name, data, compress_type=kind)
+
+    def finish(self, marker: bytes) -> None:
+        self.archive.comment = marker
+        self.archive.close()
+        with open(self.path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+class _Progress:
+    """`progress(done, total)` at the start, at the end, and about `_PROGRESS_STEPS` times
+    between."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.step = max(1, total // _PROGRESS_STEPS)
+
+    def __call__(self, done: int) -> None:
+        if self.callback is not None and (done % self.step == 0 or done == self.total):
+            self.callback(done, self.total)
+
+
+class _Job:
+    """One export's writing: images, captions and the report."""
+
+    def __init__(self, root: Path, report: ExportReport, fixes: Fixes, trigger: str | None,
+                 quality: int) -> None:
+        self.root = root
+        self.report = report
+        self.target = report.target
+        self.fixes = fixes
+        self.trigger = trigger
+        self.quality = quality
+        self.put_first = (
+            Operation(kind="trigger", trigger=trigger)
+            if trigger and self.target in ("civitai", "kohya")
+            else None
+        )
+        self.written: list[str] = []
+        self.rows: list[tuple[str, str, str, str]] = []  # new image, new caption, originals
+
+    def run(self, sink: _Sink, sources: list[_Source], folder: str,
+            names: Callable[[str], str], progress: _Progress,
+            cancel: threading.Event | None) -> None:
+        """Export each source, telling `progress`; `ExportCancelled` once `cancel` is set."""
+        progress(0)
+        for done, source in enumerate(sources, start=1):
+            if cancel is not None and cancel.is_set():
+                raise ExportCancelled("The export was cancelled; nothing was written.")
+            self._export(sink, source, folder, names)
+            progress(done)
+
+    def _export(self, sink: _Sink, source: _Source, folder: str,
+                names: Callable[[str], str]) -> None:
+        item_id = source.item.id
+        if self.target == "civitai" and self.report.exported >= CIVITAI_LIMIT:
+            self.report.left_out.append((item_id, _OVER_LIMIT))
+            return
+        try:
+            path = checked_path(self.root, source.item.image_path)
+            image = _prepare(path, source.info, self.target, self.fixes, self.quality)
+        except (ImageError, PermissionError) as error:
+            self.report.left_out.append((item_id, str(error)))
+            return
+        caption, caption_fixes = self._caption(source)
+        stem = names(item_id)
+        image_name, caption_name = stem + image.extension, stem + CAPTION_SUFFIX
+        self._put(sink, folder, image_name, path if image.data is None else image.data, False)
+        self._put(sink, folder, caption_name, caption.encode("utf-8"), True)
+        self.report.exported += 1
+        original_format = _format_of(source.info)
+        if image.format != original_format:
+            self.report.converted.append((item_id, source.info.format, image.format))
+        self.report.fixed += [(item_id, what) for what in (*image.fixed, *caption_fixes)]
+        caption_id = str(PurePosixPath(item_id).with_suffix(CAPTION_SUFFIX))
+        self.rows.append((image_name, caption_name, item_id, caption_id))
+
+    def _put(self, sink: _Sink, folder: str, name: str, data: bytes | Path,
+             compress: bool) -> None:
+        relative = f"{folder}/{name}" if folder else name
+        sink.put(relative, data, compress=compress)
+        self.written.append(relative)
+
+    def _caption(self, source: _Source) -> tuple[str, list[str]]:
+        """The caption as the target gets it, and what was fixed on the way."""
+        text, fixed = source.caption, []
+        if source.encoding == "utf-8-sig":
+            fixed.append(BOM_REMOVED)
+        if self.fixes.one_line:
+            lines = [line.strip().rstrip(",").rstrip() for line in text.splitlines()]
+            lines = [line for line in lines if line]
+            if len(lines) > 1:
+                text = ", ".join(lines)
+                fixed.append(ONE_LINE)
+        if self.put_first is not None and self.trigger:
+            replaced = text
+            for placeholder in PLACEHOLDERS:
+                replaced = replaced.replace(placeholder, self.trigger)
+            if replaced != text:
+                text = replaced
+                fixed.append(PLACEHOLDER_REPLACED)
+            first = self.put_first.apply(text)
+            if first != text:
+                text = first
+                fixed.append(TRIGGER_FIRST)
+        return text, fixed
+
+    def write_config(self, sink: _Sink, final: Path, folder: str, repeats: int,
+                     resolution: Sequence[int]) -> None:
+        """Write the target's config (ai-toolkit YAML, kohya TOML) or the renamed copy's CSV."""
+        if self.target == "ai-toolkit":
+            config = _ai_toolkit_yaml(final, self.trigger, resolution)
+            self._put(sink, "", AI_TOOLKIT_CONFIG_NAME, config.encode("utf-8"), True)
+            self.report.config = config
+        elif self.target == "kohya":
+            config = _kohya_toml(final / folder, repeats, max(resolution), self.trigger)
+            self._put(sink, "", KOHYA_CONFIG_NAME, config.encode("utf-8"), True)
+            self.report.config = config
+        elif self.target == "renamed":
+            self._put(sink, "", NAMES_CSV_NAME, _names_csv(self.rows), True)
+
+
+# Images
+
+
+def _prepare(path: Path, info: ImageInfo, target: str, fixes: Fixes, quality: int) -> _Prepared:
+    """How the image at `path` goes out for `target`: copied, or decoded, fixed and re-encoded.
+    `ImageError` when it cannot be."""
+    source_format = _format_of(info)
+    readable = source_format in READS[target]
+    if readable and not _needs_decoding(info, fixes):
+        return _copied(path, source_format)
+    with _open(path) as opened:
+        try:
+            image, fixed, icc = _fixed(opened, info, fixes)
+            if readable and not fixed:
+                return _copied(path, source_format)
+            out_format = _output_format(image, source_format)
+            buffer = io.BytesIO()
+            options = {"quality": quality} if out_format == "JPEG" else {}
+            image.save(buffer, out_format, icc_profile=icc, **options)
+        except (OSError, SyntaxError, ValueError) as error:
+            raise ImageError(f"The image cannot be converted ({error}).") from error
+    return _Prepared(_EXTENSIONS[out_format][0], buffer.getvalue(), tuple(fixed), out_format)
+
+
+def _format_of(info: ImageInfo) -> str:
+    """The image's format as trainers see it (an MPO camera JPEG is a JPEG)."""
+    return _SAME_FORMAT.get(info.format, info.format)
+
+
+def _needs_decoding(info: ImageInfo, fixes: Fixes) -> bool:
+    return (
+        (fixes.convert_formats and info.frames > 1)
+        or (fixes.orientation and info.orientation != 1)
+        or (fixes.eight_bit and info.bits > 8)
+        or (fixes.rgb and _needs_rgb(info.mode))
+        or (fixes.flatten and info.transparency)
+    )
+
+
+def _copied(path: Path, source_format: str) -> _Prepared:
+    extensions = _EXTENSIONS[source_format]
+    fixed = () if path.suffix.lower() in extensions else (EXTENSION_FIXED,)
+    return _Prepared(extensions[0], None, fixed, source_format)
+
+
+def _fixed(image: Image.Image, info: ImageInfo,
+           fixes: Fixes) -> tuple[Image.Image, list[str], bytes | None]:
+    """The first frame of `image` with the fixes it needs: the image, what was fixed, and the
+    ICC profile to keep."""
+    image.load()
+    icc = image.info.get("icc_profile")
+    fixed = [FIRST_FRAME] if info.frames > 1 else []
+    if fixes.eight_bit and info.bits > 8:
+        if image.mode in _HIGH_BIT_MODES:
+            image = image.point(lambda value: value * (1 / 256)).convert("L")
+        fixed.append(EIGHT_BIT)
+    if fixes.orientation and info.orientation != 1:
+        image = ImageOps.exif_transpose(image)
+        fixed.append(ORIENTATION_FIXED)
+    if _needs_rgb(image.mode) and (fixes.rgb or image.mode not in _JPEG_MODES | _PNG_MODES):
+        fixed.append(_RGB_FIXES.get(image.mode, OTHER_TO_RGB))
+        icc = None if image.mode == "CMYK" else icc
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    if fixes.flatten and _has_alpha(image):
+        image, flattened = _flattened(image, fixes.background)
+        if flattened:
+            fixed.append(FLATTENED)
+    return image, fixed, icc
+
+
+_RGB_FIXES = {"CMYK": CMYK_TO_RGB, "P": PALETTE_TO_RGB, "PA": PALETTE_TO_RGB}
+
+
+def _needs_rgb(mode: str) -> bool:
+    return mode not in _PLAIN_MODES and mode not in _HIGH_BIT_MODES
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in _ALPHA_MODES or "transparency" in image.info
+
+
+def _flattened(image: Image.Image,
+               background: tuple[int, int, int]) -> tuple[Image.Image, bool]:
+    """`image` in RGB on `background`, and whether it had a pixel that was not opaque."""
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A")
+    if alpha.getextrema()[0] == 255:
+        return rgba.convert("RGB"), False
+    flat = Image.new("RGB", rgba.size, tuple(background))
+    flat.paste(rgba, mask=alpha)
+    return flat, True
+
+
+def _output_format(image: Image.Image, source_format: str) -> str:
+    """JPEG, unless the source is PNG (no new loss) or JPEG cannot hold the image."""
+    if source_format == "PNG" or image.mode not in _JPEG_MODES or "transparency" in image.info:
+        return "PNG"
+    return "JPEG"
+
+
+# Items
+
+
+def _sources(dataset: Dataset, scope: Iterable[int | str] | None, target: str,
+             fixes: Fixes) -> tuple[list[_Source], list[tuple[str, str]]]:
+    """The items to export with their captions now, and those left out with the reason."""
+    items = list(dataset) if scope is None else _scoped(dataset, scope)
+    with dataset._lock:
+        captions = [(item.caption, item.encoding, item._read_error) for item in items]
+    sources, left_out = [], []
+    for item, (caption, encoding, read_error) in zip(items, captions, strict=True):
+        source = _source(item, caption, encoding, read_error, target, fixes)
+        if isinstance(source, str):
+            left_out.append((item.id, source))
+        else:
+            sources.append(source)
+    return sources, left_out
+
+
+def _source(item: Item, caption: str, encoding: str, read_error: str | None, target: str,
+            fixes: Fixes) -> _Source | str:
+    """The item ready to export, or why it is left out."""
+    info = item.image_info
+    if info is None:
+        return item.image_error or "The image cannot be read."
+    why = _caption_problem(caption, encoding, read_error, item.has_caption_file)
+    return why or _format_problem(info, target, fixes) or _Source(item, caption, encoding, info)
+
+
+def _scoped(dataset: Dataset, scope: Iterable[int | str]) -> list[Item]:
+    """The items `scope` names (positions or ids), each once, in data set order."""
+    items = {item.id: item for item in (dataset[ref] for ref in scope)}
+    return sorted(items.values(), key=dataset.index_of)
+
+
+def _caption_problem(text: str, encoding: str, read_error: str | None,
+                     has_file: bool) -> str | None:
+    if read_error:
+        return f"The caption file cannot be read ({read_error})."
+    if encoding not in UTF8_ENCODINGS:
+        return f"The caption file is {encoding}, not UTF-8; edit and save it here to convert it."
+    if not text.strip():
+        return "The caption is empty." if has_file else "No caption yet."
+    return None
+
+
+def _format_problem(info: ImageInfo, target: str, fixes: Fixes) -> str | None:
+    if _format_of(info) in READS[target] or fixes.convert_formats:
+        return None
+    return (f"{LABELS[target]} does not take {info.format or 'these'} images; allow converting "
+            "formats to include it.")
+
+
+def _namer(target: str, prefix: str, count: int) -> Callable[[str], str]:
+    """A function giving each exported item's file stem, in turn, from its id: `000` on for
+    Civitai, `prefix_001` on for the renamed copy (more digits when `count` needs them), the
+    image's own stem for the others."""
+    if target == "civitai":
+        numbers = itertools.count()
+        return lambda _: f"{next(numbers):03d}"
+    if target == "renamed":
+        numbers = itertools.count(1)
+        width = max(3, len(str(count)))
+        return lambda _: f"{prefix}_{next(numbers):0{width}d}"
+    taken: set[str] = set()
+    return lambda item_id: _free_stem(item_id, taken)
+
+
+def _free_stem(item_id: str, taken: set[str]) -> str:
+    """The image's own stem, or its path joined with `_`, or that with `-2`, `-3`, ...: the
+    first not taken yet (ignoring case, as some file systems do)."""
+    path = PurePosixPath(item_id)
+    joined = str(path.with_suffix("")).replace("/", "_")
+    candidates = itertools.chain((path.stem, joined), (f"{joined}-{n}" for n in itertools.count(2)))
+    stem = next(c for c in candidates if c.casefold() not in taken)
+    taken.add(stem.casefold())
+    return stem
+
+
+# The destination
+
+
+def _destination(root: Path, dest: str | os.PathLike[str], *, single_file: bool,
+                 replace: bool) -> Path:
+    """The export's final path (links resolved; ".zip" added for a zip), checked: outside the
+    data set, not holding it, and free or replaceable. Its parent folder is made."""
+    path = Path(dest).expanduser().resolve()
+    if single_file and path.suffix.lower() != ".zip":
+        path = path.with_name(path.name + ".zip")
+    if is_inside(root, path):
+        raise ValueError(
+            f"{path} is inside the data set folder {root}; exports go outside it, so the "
+            "originals are never touched. Choose a destination outside the data set."
+        )
+    if is_inside(path, root):
+        raise ValueError(f"{path} holds the data set folder {root}; choose another destination.")
+    _check_free(path, single_file=single_file, replace=replace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _check_free(path: Path, *, single_file: bool, replace: bool) -> None:
+    """Raise `FileExistsError` unless `path` is absent, empty, or (with `replace`) an earlier
+    export of ours."""
+    if not os.path.lexists(path):
+        return
+    if single_file and path.is_dir():
+        raise FileExistsError(f"{path} is a folder; a Civitai export is one .zip file.")
+    if not single_file and not path.is_dir():
+        raise FileExistsError(f"{path} exists and is not a folder; choose another destination.")
+    if (path.stat().st_size == 0) if single_file else not any(path.iterdir()):
+        return
+    if not replace:
+        raise FileExistsError(
+            f"{path} already exists and is not empty. Choose another destination, or replace "
+            "an earlier export there (replace=True)."
+        )
+    if not _is_our_export(path, single_file=single_file):
+        raise FileExistsError(
+            f"{path} is not an export made here (it has no {MARKER_NAME} marker), so it is not "
+            "replaced: choose another destination, or empty it yourself."
+        )
+
+
+def _is_our_export(path: Path, *, single_file: bool) -> bool:
+    try:
+        if single_file:
+            with zipfile.ZipFile(path) as archive:
+                return _is_marker(archive.comment)
+        return _is_marker((path / MARKER_NAME).read_bytes())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _marker(target: str, root: Path, exported: int) -> bytes:
+    """What marks a folder or zip as an export of ours (the marker file, or the zip comment)."""
+    return json.dumps({
+        "app": _APP,
+        "target": target,
+        "source": str(root),
+        "images": exported,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }, ensure_ascii=False).encode("utf-8")
+
+
+def _is_marker(data: bytes) -> bool:
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return False
+    return isinstance(content, dict) and content.get("app") == _APP
+
+
+@contextlib.contextmanager
+def _staged(final: Path, *, single_file: bool, replace: bool) -> Iterator[Path]:
+    """A temporary file or folder beside `final` to write the export into; renamed to `final`
+    when the block ends well (an earlier export there replaced), removed when it does not."""
+    prefix = f".{final.name}.ltw-export-"
+    if single_file:
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=final.parent)
+        os.close(handle)
+        stage = Path(name)
+        os.chmod(stage, 0o666 & ~_UMASK)
+    else:
+        stage = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+        os.chmod(stage, 0o777 & ~_UMASK)
+    try:
+        yield stage
+        _check_free(final, single_file=single_file, replace=replace)  # still, after the work
+        _move_into_place(stage, final)
+    except BaseException:
+        _remove(stage)
+        raise
+
+
+def _move_into_place(stage: Path, final: Path) -> None:
+    """Rename `stage` to `final`; what was at `final` is moved aside first and removed last."""
+    if not os.path.lexists(final):
+        os.replace(stage, final)
+        return
+    old = final.with_name(f".{final.name}.ltw-old-{secrets.token_hex(4)}")
+    os.replace(final, old)
+    try:
+        os.replace(stage, final)
+    except BaseException:
+        os.replace(old, final)
+        raise
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+# Configs
+
+
+def _ai_toolkit_yaml(folder: Path, trigger: str | None, resolution: Sequence[int]) -> str:
+    """ai-toolkit's `datasets:` section for `folder` (and `trigger_word`), as in its example
+    config `train_lora_flux_24gb.yaml`."""
+    lines = [
+        "# ai-toolkit: paste into the process of your config (under `config: process: - type:",
+        "# 'sd_trainer'`, beside `network`, `train` and `model`), at that indentation.",
+    ]
+    if trigger:
+        lines.append(f"trigger_word: {_quoted(trigger)}")
+    lines += [
+        "datasets:",
+        f"  - folder_path: {_quoted(str(folder))}",
+        '    caption_ext: "txt"',
+        "    caption_dropout_rate: 0.05",
+        "    shuffle_tokens: false",
+        "    cache_latents_to_disk: true",
+        f"    resolution: [{', '.join(str(side) for side in resolution)}]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _kohya_toml(image_dir: Path, repeats: int, resolution: int, trigger: str | None) -> str:
+    """kohya sd-scripts' dataset config (`--dataset_config`) for the images in `image_dir`."""
+    lines = [
+        "# kohya sd-scripts: train with --dataset_config pointing at this file.",
+        "[general]",
+        "caption_extension = \".txt\"  # kohya's own default is \".caption\"",
+        "enable_bucket = true",
+    ]
+    if trigger:
+        lines.append("keep_tokens = 1  # the trigger word, first in every caption, stays first")
+    lines += [
+        "",
+        "[[datasets]]",
+        f"resolution = {resolution}",
+        "",
+        "  [[datasets.subsets]]",
+        f"  image_dir = {_quoted(str(image_dir))}",
+        f"  num_repeats = {repeats}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _names_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("image", "caption", "original_image", "original_caption"))
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _quoted(text: str) -> str:
+    """`text` as a double-quoted string that TOML and YAML both read back as `text`."""
+    return '"' + "".join(_escaped(character) for character in text) + '"'
+
+
+def _escaped(character: str) -> str:
+    if character in _YAML_TOML_ESCAPES:
+        return _YAML_TOML_ESCAPES[character]
+    if unicodedata.category(character) == "Cc":
+        return f"\\u{ord(character):04x}"
+    return character
+
+
+# Options
+
+
+def _check_options(fixes: Fixes, repeats: int, resolution: Sequence[int], quality: int) -> None:
+    if not isinstance(fixes, Fixes):
+        raise TypeError(f"fixes must be a Fixes, not {type(fixes).__name__}.")
+    background = fixes.background
+    if len(background) != 3 or not all(_is_int(c, 0, 255) for c in background):
+        raise ValueError(f"The background must be three numbers from 0 to 255, not {background!r}.")
+    if not _is_int(repeats, 1, 10**6):
+        raise ValueError(f"repeats must be a whole number of at least 1, not {repeats!r}.")
+    if not resolution or not all(_is_int(side, 1, 10**5) for side in resolution):
+        raise ValueError(f"resolution must be a list of sizes in pixels, not {resolution!r}.")
+    if not _is_int(quality, 1, 100):
+        raise ValueError(f"quality must be a whole number from 1 to 100, not {quality!r}.")
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _trigger_word(dataset: Dataset, trigger: str | None) -> str | None:
+    """The trigger word to use: the data set's for None, none for ""."""
+    if trigger is None:
+        return dataset.trigger
+    return validate_tag(trigger) if trigger else None
+
+
+def _file_name_part(value: object, what: str) -> str:
+    """`value` when it can be part of a file name on every system, else `ValueError`."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or value in (".", "..")
+        or any(c in '<>:"/\\|?*' or unicodedata.category(c) == "Cc" for c in value)
+    ):
+        raise ValueError(
+            f"The {what} {value!r} cannot be part of a file name (it must not be empty nor "
+            'hold any of < > : " / \\ | ? * or control characters).'
+        )
+    return value
+
+
+def _count(n: int) -> str:
+    return f"{n:,} image{'' if n == 1 else 's'}"
+
+
+def _tally(counts: Counter[str]) -> str:
+    return ", ".join(f"{what} ({n:,})" for what, n in counts.most_common())
