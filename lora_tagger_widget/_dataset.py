@@ -13,7 +13,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ._batch import Operation, _quoted
 from ._captions import (
@@ -24,7 +24,10 @@ from ._captions import (
     validate_tag,
     validate_tags,
 )
+from ._checks import CheckReport, CheckSettings, check_dataset
 from ._edits import BatchEditing, check_caption_text
+from ._export import ExportReport
+from ._export import export as export_for_trainer
 from ._files import (
     BOM_ENCODINGS,
     UTF8_ENCODINGS,
@@ -695,6 +698,25 @@ class Dataset(BatchEditing):
         pinned = {tag: 0 for tag in self.session.palette if tag not in counts}
         return complete_tags(query, ChainMap(counts, pinned) if pinned else counts,
                              self.tag_list, limit)
+
+    # Checks and exports
+
+    def check(self, settings: CheckSettings | None = None, *,
+              progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+              **options: Any) -> CheckReport:
+        """Whether the set will train: blocking problems, warnings and info, as a report
+        (`.records()`, `.to_dataframe()`, `.summary()`). `options` are `CheckSettings` fields
+        (`resolution=768`, `blur_threshold=...`); the trigger word is the data set's unless
+        given. Image facts are cached under `.lora-tagger/`, so a second check is quick."""
+        if settings is None:
+            settings = CheckSettings(**{"trigger": self.trigger, **options})
+        return check_dataset(self, settings, progress=progress, cancel=cancel)
+
+    def export(self, target: str, dest: str | os.PathLike[str], **options: Any) -> ExportReport:
+        """Copy the set for a trainer: "civitai" (a zip), "ai-toolkit", "kohya" or "renamed"
+        (see `lora_tagger_widget._export.export` for the options: `replace`, `fixes`, `scope`,
+        `trigger`, `repeats`, ...). The originals are never modified."""
+        return export_for_trainer(self, target, dest, **options)
 
     def load_tag_list(self, path: str | os.PathLike[str]) -> TagList:
         """Load a tag list CSV (a1111-sd-webui-tagcomplete / Danbooru format) for `complete`

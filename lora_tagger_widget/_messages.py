@@ -10,9 +10,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._buckets import RESOLUTIONS
+from ._checks import SEVERITIES
 from ._dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
 from ._edits import UndoConflictError
+from ._export import TARGETS, Fixes
 from ._images import ImageError
+from ._plots import buckets, image_sizes, tag_frequency
 
 if TYPE_CHECKING:
     from .widget import TaggerWidget
@@ -22,6 +26,9 @@ MAX_RID = 2**53
 MAX_THUMBS = 200
 MAX_ITEMS = 2_000
 MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
+MAX_FINDINGS = 5_000
+MAX_PLOT_POINTS = 5_000
+FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
 class BadRequest(ValueError):
@@ -126,7 +133,10 @@ def _items(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
 
 
 def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
-    widget.goto_place(_int(message, "index", 0, max(widget._shown_count - 1, 0)))
+    if "id" in message:
+        widget.goto(_item_index(widget, message))
+    else:
+        widget.goto_place(_int(message, "index", 0, max(widget._shown_count - 1, 0)))
     return Reply({"index": widget.index})
 
 
@@ -225,6 +235,69 @@ def _set_caption(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({"tags": widget.dataset[index].tags})
 
 
+def _run_checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    options: dict[str, Any] = {"resolution": _choice(message, "resolution", RESOLUTIONS)}
+    for name, kind in (("max_aspect", (int, float)), ("near_duplicate_distance", int),
+                       ("blur_threshold", (int, float))):
+        if name in message:
+            options[name] = _field(message, name, kind)
+    if not 0 <= options.get("near_duplicate_distance", 0) <= 64:
+        raise BadRequest("Field 'near_duplicate_distance' must be between 0 and 64.")
+    widget.run_checks(**options)
+    return Reply({})
+
+
+def _checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    report = widget.check_report
+    if report is None:
+        raise BadRequest("No checks have run yet.")
+    wanted = _text(message, "severity") if "severity" in message else None
+    findings = [f for f in report.findings if wanted is None or f.severity == wanted]
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    return Reply({"findings": [
+        {"severity": f.severity, "code": f.code, "message": f.message, "ids": list(f.ids),
+         "details": dict(f.details)} for f in findings[:MAX_FINDINGS]]})
+
+
+def _export(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    options: dict[str, Any] = {"replace": _field(message, "replace", bool)}
+    if "scope" in message:
+        options["scope"] = widget.scope(_choice(message, "scope", ("all", "filtered", "selected")))
+    if "fixes" in message:
+        fixes = _field(message, "fixes", dict)
+        unknown = set(fixes) - FIX_NAMES
+        if unknown or not all(isinstance(v, bool) for v in fixes.values()):
+            raise BadRequest(f"Field 'fixes' takes true/false for {sorted(FIX_NAMES)}.")
+        options["fixes"] = Fixes(**fixes)
+    if "repeats" in message:
+        options["repeats"] = _int(message, "repeats", 1, 1000)
+    for name in ("name", "prefix"):
+        if name in message:
+            options[name] = _text(message, name)
+    widget.start_export(_choice(message, "target", TARGETS), _text(message, "dest"), **options)
+    return Reply({})
+
+
+def _plots(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    dataset = widget.dataset
+    top = _int(message, "top", 1, 200) if "top" in message else 30
+    resolution = _choice(message, "resolution", RESOLUTIONS) if "resolution" in message else 1024
+    sizes = [[w, h] for _, w, h in image_sizes(dataset)]
+    step = max(1, len(sizes) // MAX_PLOT_POINTS)
+    return Reply({
+        "tags": [list(row) for row in tag_frequency(dataset, top)],
+        "sizes": sizes[::step][:MAX_PLOT_POINTS],
+        "buckets": [[w, h, n] for (w, h), n in sorted(buckets(dataset, resolution).items())],
+    })
+
+
+def _choice(message: Mapping[str, Any], name: str, choices: tuple[Any, ...]) -> Any:
+    value = message.get(name)
+    if isinstance(value, bool) or value not in choices:
+        raise BadRequest(f"Field {name!r} must be one of {', '.join(map(str, choices))}.")
+    return value
+
+
 def _history_step(name: str) -> Callable[[TaggerWidget, Any], Reply]:
     def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
         return Reply({"label": getattr(widget, name)()})
@@ -295,6 +368,10 @@ HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] =
     "batch_apply": _batch(apply=True),
     "paste_tags": _paste_tags,
     "set_caption": _set_caption,
+    "run_checks": _run_checks,
+    "checks": _checks,
+    "export": _export,
+    "plots": _plots,
     "undo": _history_step("undo"),
     "redo": _history_step("redo"),
     "palette_add": _palette_add,

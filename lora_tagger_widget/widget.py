@@ -13,6 +13,7 @@ import anywidget
 import traitlets
 
 from ._batch import has_trigger_placeholder, starts_with_trigger
+from ._checks import CheckReport, CheckSettings
 from ._dataset import (
     CaptionConflictError,
     CaptionWriteError,
@@ -21,6 +22,8 @@ from ._dataset import (
     Item,
     SaveReport,
 )
+from ._export import ExportReport
+from ._jobs import BackgroundJob
 from ._messages import Reply, handle_request
 from ._query import QueryError
 from ._scheduling import Debouncer, call_on_loop, kernel_loop
@@ -102,6 +105,13 @@ class TaggerWidget(anywidget.AnyWidget):
     _history = traitlets.Dict().tag(sync=True)
     """`{"undo": [label, ...], "redo": [label, ...], "warning"}`, nearest first (10 at most)."""
 
+    # Checks and exports
+    _checks = traitlets.Dict({"phase": "idle"}).tag(sync=True)
+    """The background data set checks: `{"phase", "done", "total", "counts", "summary",
+    "error"}`; the findings are in `check_report`."""
+    _export = traitlets.Dict({"phase": "idle"}).tag(sync=True)
+    """The background export: `{"phase", "done", "total", "summary", "error", "config"}`."""
+
     def __init__(
         self,
         source: str | os.PathLike[str] | Dataset,
@@ -138,6 +148,10 @@ class TaggerWidget(anywidget.AnyWidget):
         self._preview_group = 0
         self._autosaver = Debouncer(self._autosave_now, autosave_delay)
         self._unsubscribe: Callable[[], None] = lambda: None
+        self.check_report: CheckReport | None = None
+        self.export_report: ExportReport | None = None
+        self._checks_job = self._job("checks", "_checks", self._checks_done)
+        self._export_job = self._job("export", "_export", self._export_done)
         super().__init__(prefetch=prefetch)
         self.on_msg(self._on_request)
         if isinstance(source, Dataset):
@@ -232,6 +246,8 @@ class TaggerWidget(anywidget.AnyWidget):
         super().close()
 
     def _detach(self) -> None:
+        self._checks_job.cancel()
+        self._export_job.cancel()
         self._autosaver.cancel()
         self._unsubscribe()
         self._pool.close()
@@ -249,6 +265,48 @@ class TaggerWidget(anywidget.AnyWidget):
             self.dataset  # noqa: B018
         assert self._view is not None
         return self._view
+
+    # Checks and exports
+
+    def run_checks(self, **options: Any) -> None:
+        """Check the data set in the background (`Dataset.check` with these `CheckSettings`
+        options); the view shows the progress, and `check_report` holds the outcome."""
+        dataset = self.dataset
+        settings = CheckSettings(**{"trigger": dataset.trigger, **options})
+        self._checks = {"phase": "running", "done": 0, "total": len(dataset)}
+        self._checks_job.start(lambda progress, cancel: dataset.check(
+            settings, progress=progress, cancel=cancel))
+
+    def start_export(self, target: str, dest: str | os.PathLike[str], **options: Any) -> None:
+        """Export in the background (`Dataset.export(target, dest, **options)`); the view shows
+        the progress, and `export_report` holds the outcome."""
+        dataset = self.dataset
+        self._export = {"phase": "running", "done": 0, "total": len(dataset)}
+        self._export_job.start(lambda progress, cancel: dataset.export(
+            target, dest, progress=progress, cancel=cancel, **options))
+
+    def _job(self, name: str, trait: str, done: Callable[[Any], None]) -> BackgroundJob:
+        def progress(count: int, total: int) -> None:
+            self._on_loop(lambda: self.set_trait(
+                trait, {"phase": "running", "done": count, "total": total}))
+
+        def failed(error: BaseException) -> None:
+            self._on_loop(lambda: self.set_trait(
+                trait, {"phase": "failed", "error": f"{error}" or type(error).__name__}))
+
+        return BackgroundJob(name, progress, lambda result: self._on_loop(lambda: done(result)),
+                             failed)
+
+    def _checks_done(self, report: CheckReport) -> None:
+        self.check_report = report
+        counts = {severity: len(found) for severity, found in report.by_severity().items()}
+        self._checks = {"phase": "done", "done": report.checked, "total": report.checked,
+                        "counts": counts, "summary": report.summary(), "error": None}
+
+    def _export_done(self, report: ExportReport) -> None:
+        self.export_report = report
+        self._export = {"phase": "done", "done": report.exported, "total": report.exported,
+                        "summary": report.summary(), "error": None, "config": report.config}
 
     # Loading
 

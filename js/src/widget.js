@@ -19,13 +19,16 @@ import { createCaptionText } from "./captiontext.js";
 import { createTokenCounts } from "./tokens.js";
 import { createMultiSelect } from "./multiselect.js";
 import { createBatch } from "./batch.js";
+import { createExport } from "./export.js";
+import { createChecks } from "./checks.js";
+import { createPlots } from "./plots.js";
 
 // Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
 // The view works in places among the images the filter lets through: `_place`, `_shown_count` and
 // `_shown_selection` (Python's `index`, `count` and `selection` are positions in the whole set).
 const TRAITS = ["_place", "_shown_count", "_current", "palette", "progress", "status", "autosave",
   "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
-  "trigger", "caption_mode", "tag_click", "_history"];
+  "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export"];
 
 function asObject(value) {
   return value && typeof value === "object" ? value : {};
@@ -170,6 +173,17 @@ function render({ model, el }) {
   });
   main.lastChild.append(palette.el);
   body.insertBefore(allTags.el, footer.el);
+  const checks = createChecks({
+    request: rpc.request,
+    status,
+    openImage: async (id) => {
+      const reply = await act("goto", { id });
+      if (reply && !disposed) setView("single");
+    },
+  });
+  const plots = createPlots({ request: rpc.request, status });
+  const exporter = createExport({ request: rpc.request, status });
+  for (const panel of [checks, exporter, plots]) body.insertBefore(panel.el, footer.el);
   root.append(body, status.el, dialogHost);
 
   function setView(view) {
@@ -334,6 +348,9 @@ function render({ model, el }) {
       editBar.update(state);
       batch.update(state);
       allTags.update(state);
+      exporter.update(state);
+      checks.update(state);
+      plots.update(state);
       banners.update(isGrid ? null : state.current);
       banners.el.hidden = isGrid || banners.el.childElementCount === 0;
       main.hidden = isGrid || (scanning && !state.current.id);
@@ -403,6 +420,9 @@ function render({ model, el }) {
     preview.dispose();
     filterBar.dispose();
     allTags.dispose();
+    exporter.dispose();
+    checks.dispose();
+    plots.dispose();
     grid.dispose();
     multi.dispose();
     batch.dispose();

@@ -1,0 +1,511 @@
+// The Plots panel: how often the top tags are used, the images' sizes and aspect ratios, and how
+// many images fall into each training bucket, drawn as inline SVG (built element by element; no
+// innerHTML) from one `plots` reply. Colours come from CSS (plots.css) so dark themes work.
+
+import "./plots.css";
+import { h, attr, isolate, setText, uniqueId } from "./dom.js";
+import { createFetcher } from "./alltags.js";
+
+export const RESOLUTIONS = [512, 768, 1024];
+export const TOP = 30;
+export const REFRESH_DELAY_MS = 500;
+export const SUMMARY_LIMIT = 8; // entries an aria-label names before "…"
+const LABEL_CHARS = 24; // a tag label longer than this is cut (the whole tag is its tooltip)
+
+const SVG = "http://www.w3.org/2000/svg";
+const nf = new Intl.NumberFormat();
+const fmt = (n) => nf.format(n);
+const ratioFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const fmtRatio = (n) => ratioFormat.format(n);
+const finite = (v) => typeof v === "number" && Number.isFinite(v);
+const count = (v) => (finite(v) && v > 0 ? Math.round(v) : 0);
+const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
+
+// ---- pure helpers ---------------------------------------------------------------------------------
+
+/** A linear map from `domain` [d0, d1] to `range` [r0, r1]; a point domain maps to the range's middle. */
+export function scale(domain, range) {
+  const [d0, d1] = domain;
+  const [r0, r1] = range;
+  const span = d1 - d0;
+  if (!finite(span) || span === 0) return () => (r0 + r1) / 2;
+  return (v) => r0 + ((v - d0) / span) * (r1 - r0);
+}
+
+/** The step of about `count` nice ticks (1, 2 or 5 times a power of ten) over [min, max]; 0 for none. */
+export function tickStep(min, max, count = 5) {
+  const raw = Math.abs(max - min) / Math.max(1, count);
+  if (!(raw > 0) || !Number.isFinite(raw)) return 0;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const error = raw / power;
+  const mult = error >= Math.sqrt(50) ? 10 : error >= Math.sqrt(10) ? 5 : error >= Math.sqrt(2) ? 2 : 1;
+  return mult * power;
+}
+
+/** i * step without the float dust (3 * 0.1 is 0.3, not 0.30000000000000004). */
+function times(i, step) {
+  if (step >= 1) return i * step + 0; // + 0: no -0
+  const inverse = Math.round(1 / step);
+  return (Math.abs(inverse * step - 1) < 1e-9 ? i / inverse : i * step) + 0;
+}
+
+/** About `count` nice tick values inside [min, max], ascending (d3's `ticks`). */
+export function ticks(min, max, count = 5) {
+  if (!finite(min) || !finite(max)) return [];
+  let lo = min;
+  let hi = max;
+  if (lo > hi) [lo, hi] = [hi, lo];
+  if (lo === hi) return [lo];
+  const step = tickStep(lo, hi, count);
+  if (!step) return [];
+  const out = [];
+  const first = Math.ceil(lo / step - 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
+  for (let i = first; i <= last; i += 1) out.push(times(i, step));
+  return out;
+}
+
+/** [min, max] widened to whole tick steps, so the axis starts and ends on a tick. */
+export function niceExtent(min, max, count = 5) {
+  if (!finite(min) || !finite(max)) return [0, 1];
+  let lo = Math.min(min, max);
+  let hi = Math.max(min, max);
+  if (lo === hi) {
+    if (lo === 0) return [0, 1];
+    lo = lo > 0 ? 0 : lo;
+    hi = hi < 0 ? 0 : hi;
+  }
+  for (let pass = 0; pass < 2; pass += 1) {
+    const step = tickStep(lo, hi, count);
+    if (!step) break;
+    lo = times(Math.floor(lo / step + 1e-9), step);
+    hi = times(Math.ceil(hi / step - 1e-9), step);
+  }
+  return [lo, hi];
+}
+
+/**
+ * Equal-width bins over the values' range (or `domain`): [{ x0, x1, count }]; the last bin holds
+ * its upper edge. Non-numbers are skipped; equal values get a bin range of ±0.5 around them.
+ */
+export function histogram(values, bins = 10, domain = null) {
+  const list = (Array.isArray(values) ? values : []).filter(finite);
+  const n = Math.max(1, Math.floor(finite(bins) ? bins : 10));
+  if (!list.length && !domain) return [];
+  let lo;
+  let hi;
+  if (domain) [lo, hi] = domain;
+  else {
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of list) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (lo === hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const width = (hi - lo) / n;
+  const out = Array.from({ length: n }, (_, i) => ({
+    x0: lo + i * width, x1: i === n - 1 ? hi : lo + (i + 1) * width, count: 0,
+  }));
+  for (const v of list) {
+    if (v < lo || v > hi) continue;
+    out[Math.min(n - 1, Math.floor((v - lo) / width))].count += 1;
+  }
+  return out;
+}
+
+/** How many bins an aspect-ratio histogram of `n` images gets: √n, kept to 10..20. */
+export function binCount(n) {
+  return Math.max(10, Math.min(20, Math.round(Math.sqrt(Math.max(0, n)))));
+}
+
+/**
+ * Horizontal bars for rows [[label, value], ...] in a box `width` × `height`: one band per row,
+ * top to bottom; a bar's length is its value over the largest value (times `width`).
+ * -> [{ label, value, x, y, width, height, band }]
+ */
+export function barLayout(rows, width, height) {
+  const list = (Array.isArray(rows) ? rows : [])
+    .filter((r) => Array.isArray(r) && r.length >= 2)
+    .map((r) => ({ label: String(r[0] ?? ""), value: finite(r[1]) && r[1] > 0 ? r[1] : 0 }));
+  if (!list.length) return [];
+  let max = 0;
+  for (const r of list) if (r.value > max) max = r.value;
+  const band = height / list.length;
+  const thick = band * 0.75;
+  return list.map((r, i) => ({
+    label: r.label, value: r.value, x: 0, y: i * band + (band - thick) / 2,
+    width: max > 0 ? (r.value / max) * width : 0, height: thick, band,
+  }));
+}
+
+/** The `plots` reply with junk rows dropped: { tags: [[tag, n]], sizes: [[w, h]], buckets: [[w, h, n]] }. */
+export function normalizePlots(reply) {
+  const r = reply && typeof reply === "object" ? reply : {};
+  const rows = (v) => (Array.isArray(v) ? v.filter(Array.isArray) : []);
+  const positive = (v) => finite(v) && v > 0;
+  return {
+    tags: rows(r.tags).filter((t) => typeof t[0] === "string").map((t) => [t[0], count(t[1])]),
+    sizes: rows(r.sizes).filter((s) => positive(s[0]) && positive(s[1])).map((s) => [s[0], s[1]]),
+    buckets: rows(r.buckets).filter((b) => positive(b[0]) && positive(b[1])).map((b) => [b[0], b[1], count(b[2])]),
+  };
+}
+
+/** "1024×1024" rows of a bucket list. */
+export function bucketRows(buckets) {
+  return (Array.isArray(buckets) ? buckets : []).map((b) => [`${b[0]}\u00d7${b[1]}`, b[2]]);
+}
+
+/** A label cut to `max` characters with "…" (characters, not UTF-16 halves). */
+export function truncate(text, max = LABEL_CHARS) {
+  const chars = [...String(text ?? "")];
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, Math.max(1, max - 1)).join("")}…`;
+}
+
+/** "Tag frequency: red hair 120, smiling 80, …" (labels isolated when they are user text). */
+export function chartSummary(title, rows, { limit = SUMMARY_LIMIT, userText = false } = {}) {
+  const list = Array.isArray(rows) ? rows : [];
+  if (!list.length) return `${title}: none`;
+  const parts = list.slice(0, limit).map(([label, n]) => `${userText ? isolate(label) : label} ${fmt(count(n))}`);
+  return `${title}: ${parts.join(", ")}${list.length > limit ? ", …" : ""}`;
+}
+
+/** "Image sizes of 400 images: widths 512 to 4,000 px, heights 512 to 3,000 px; 12 have a side under 1024 px." */
+export function sizesSummary(sizes, resolution = 1024) {
+  const list = Array.isArray(sizes) ? sizes : [];
+  if (!list.length) return "Image sizes: no readable images";
+  let w0 = Infinity; let w1 = 0; let h0 = Infinity; let h1 = 0; let small = 0;
+  for (const [w, hgt] of list) {
+    w0 = Math.min(w0, w); w1 = Math.max(w1, w);
+    h0 = Math.min(h0, hgt); h1 = Math.max(h1, hgt);
+    if (Math.min(w, hgt) < resolution) small += 1;
+  }
+  const range = (a, b) => (a === b ? `${fmt(a)} px` : `${fmt(a)} to ${fmt(b)} px`);
+  return `Image sizes of ${plural(list.length, "image", "images")}: widths ${range(w0, w1)}, heights ${range(h0, h1)}; `
+    + `${fmt(small)} with a side under ${fmt(resolution)} px`;
+}
+
+/** "Aspect ratios from 0.56 to 1.78; most images (120) between 0.95 and 1.05". */
+export function ratiosSummary(bins) {
+  const list = Array.isArray(bins) ? bins : [];
+  const total = list.reduce((s, b) => s + b.count, 0);
+  if (!total) return "Aspect ratios: no readable images";
+  let top = list[0];
+  for (const b of list) if (b.count > top.count) top = b;
+  const used = list.filter((b) => b.count > 0);
+  return `Aspect ratios (width / height) from ${fmtRatio(used[0].x0)} to ${fmtRatio(used[used.length - 1].x1)}; `
+    + `most images (${fmt(top.count)}) between ${fmtRatio(top.x0)} and ${fmtRatio(top.x1)}`;
+}
+
+// ---- SVG ------------------------------------------------------------------------------------------
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") node.textContent = String(v);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) if (c) node.append(c);
+  return node;
+}
+
+const px = (v) => Math.round(v * 10) / 10;
+
+function chartSvg(width, height, label) {
+  return svg("svg", {
+    class: "ltw-pl-svg", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label,
+    preserveAspectRatio: "xMinYMin meet", focusable: "false",
+  });
+}
+
+function figure(caption, content, extraClass = "") {
+  return h("figure", { class: `ltw-pl-figure ${extraClass}`.trim() },
+    h("figcaption", { class: "ltw-pl-caption", text: caption }), content);
+}
+
+function emptyNote(text) {
+  return h("p", { class: "ltw-empty ltw-pl-empty", text });
+}
+
+/** A horizontal bar chart: labels on the left, counts at the bars' ends. */
+function barChart(rows, { label, labelWidth = 200, userText = false }) {
+  const W = 640;
+  const countW = 56;
+  const band = 20;
+  const pad = 4;
+  const H = rows.length * band + pad * 2;
+  const root = chartSvg(W, H, label);
+  const plotW = W - labelWidth - countW;
+  root.append(svg("line", { class: "ltw-pl-axis", x1: labelWidth, x2: labelWidth, y1: 0, y2: H }));
+  for (const bar of barLayout(rows, plotW, rows.length * band)) {
+    const mid = px(pad + bar.y + bar.height / 2);
+    const shown = truncate(bar.label);
+    root.append(svg("g", { class: "ltw-pl-row" },
+      shown !== bar.label || userText ? svg("title", { text: bar.label }) : null,
+      svg("text", { class: "ltw-pl-label", x: labelWidth - 6, y: mid, dy: "0.35em", "text-anchor": "end", text: shown }),
+      svg("rect", { class: "ltw-pl-bar", x: labelWidth, y: px(pad + bar.y), width: px(Math.max(bar.width, bar.value > 0 ? 1 : 0)),
+        height: px(bar.height), rx: 2 }),
+      svg("text", { class: "ltw-pl-value", x: px(labelWidth + bar.width + 4), y: mid, dy: "0.35em", text: fmt(bar.value) })));
+  }
+  return root;
+}
+
+/** Grid lines, axis lines, tick labels and axis titles of an x/y plot. */
+function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, xTitle, yTitle }) {
+  const { left, right, top, bottom } = box;
+  for (const t of yTicks) {
+    const yy = px(y(t));
+    root.append(svg("line", { class: "ltw-pl-grid", x1: left, x2: right, y1: yy, y2: yy }),
+      svg("text", { class: "ltw-pl-tick", x: left - 5, y: yy, dy: "0.35em", "text-anchor": "end", text: yFormat(t) }));
+  }
+  for (const t of xTicks) {
+    const xx = px(x(t));
+    root.append(svg("line", { class: "ltw-pl-grid", x1: xx, x2: xx, y1: top, y2: bottom }),
+      svg("text", { class: "ltw-pl-tick", x: xx, y: bottom + 14, "text-anchor": "middle", text: xFormat(t) }));
+  }
+  root.append(svg("line", { class: "ltw-pl-axis", x1: left, x2: right, y1: bottom, y2: bottom }),
+    svg("line", { class: "ltw-pl-axis", x1: left, x2: left, y1: top, y2: bottom }),
+    svg("text", { class: "ltw-pl-axis-title", x: px((left + right) / 2), y: bottom + 32, "text-anchor": "middle", text: xTitle }),
+    svg("text", { class: "ltw-pl-axis-title", x: 0, y: 0, "text-anchor": "middle", text: yTitle,
+      transform: `translate(12 ${px((top + bottom) / 2)}) rotate(-90)` }));
+}
+
+/** Width against height, one dot an image, dashed lines at the training resolutions. */
+function scatterChart(sizes, label) {
+  const W = 370;
+  const H = 352;
+  const box = { left: 58, right: W - 10, top: 10, bottom: H - 40 };
+  let most = Math.max(...RESOLUTIONS);
+  for (const [w, hgt] of sizes) most = Math.max(most, w, hgt);
+  const [, hi] = niceExtent(0, most * 1.02, 5);
+  const x = scale([0, hi], [box.left, box.right]);
+  const y = scale([0, hi], [box.bottom, box.top]);
+  const root = chartSvg(W, H, label);
+  const t = ticks(0, hi, 5);
+  axes(root, { x, y, xTicks: t, yTicks: t, box, xTitle: "width (px)", yTitle: "height (px)" });
+  RESOLUTIONS.forEach((r, i) => {
+    const xx = px(x(r));
+    const yy = px(y(r));
+    root.append(
+      svg("line", { class: "ltw-pl-ref", x1: xx, x2: xx, y1: box.top, y2: box.bottom }),
+      svg("line", { class: "ltw-pl-ref", x1: box.left, x2: box.right, y1: yy, y2: yy }),
+      svg("text", { class: "ltw-pl-ref-label", x: xx + 3, y: box.top + 9 + i * 10, text: String(r) }));
+  });
+  // One path of zero-length round-capped segments: thousands of dots, one element.
+  let d = "";
+  for (const [w, hgt] of sizes) d += `M${px(x(w))} ${px(y(hgt))}h0`;
+  if (d) root.append(svg("path", { class: "ltw-pl-dots", d }));
+  return root;
+}
+
+/** A histogram of aspect ratios with a dashed line at 1 (square). */
+function ratioChart(bins, label) {
+  const W = 300;
+  const H = 352;
+  const box = { left: 46, right: W - 10, top: 10, bottom: H - 40 };
+  const lo = bins[0].x0;
+  const hiX = bins[bins.length - 1].x1;
+  let most = 1;
+  for (const b of bins) most = Math.max(most, b.count);
+  const [, hiY] = niceExtent(0, most, 4);
+  const x = scale([lo, hiX], [box.left, box.right]);
+  const y = scale([0, hiY], [box.bottom, box.top]);
+  const root = chartSvg(W, H, label);
+  axes(root, {
+    x, y, xTicks: ticks(lo, hiX, 4), yTicks: ticks(0, hiY, 4).filter((v) => Number.isInteger(v)), box,
+    xFormat: fmtRatio, xTitle: "width / height", yTitle: "images",
+  });
+  for (const b of bins) {
+    if (!b.count) continue;
+    const x0 = x(b.x0);
+    const x1 = x(b.x1);
+    root.append(svg("rect", { class: "ltw-pl-bar", x: px(x0 + 0.5), y: px(y(b.count)),
+      width: px(Math.max(1, x1 - x0 - 1)), height: px(box.bottom - y(b.count)) },
+    svg("title", { text: `${fmtRatio(b.x0)}–${fmtRatio(b.x1)}: ${plural(b.count, "image", "images")}` })));
+  }
+  if (lo <= 1 && hiX >= 1) {
+    const xx = px(x(1));
+    root.append(svg("line", { class: "ltw-pl-ref", x1: xx, x2: xx, y1: box.top, y2: box.bottom }),
+      svg("text", { class: "ltw-pl-ref-label", x: xx + 3, y: box.top + 9, text: "1:1" }));
+  }
+  return root;
+}
+
+// ---- the panel ------------------------------------------------------------------------------------
+
+/**
+ * createPlots({ request, status }) -> { el, open(), close(), isOpen(), update(state), refresh(), dispose() }
+ *   request(type, fields) -> Promise<{ reply }>  (the rpc; rejects with Python's sentence)
+ *   status: { show(message, level) } (optional; errors show in the panel)
+ * state: items_version (the plots are asked again, 500 ms after the last change, while open).
+ */
+export function createPlots({ request, status = null }) {
+  const bodyId = uniqueId("ltw-pl-body");
+  const resId = uniqueId("ltw-pl-res");
+  const toggle = h("button", {
+    type: "button", class: "ltw-btn ltw-pl-toggle", "aria-expanded": "false", "aria-controls": bodyId, text: "Plots",
+  });
+  const resolution = h("select", { class: "ltw-input", id: resId },
+    RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px` })));
+  resolution.value = "1024";
+  const refreshBtn = h("button", {
+    type: "button", class: "ltw-btn ltw-pl-refresh", "aria-label": "Draw the plots again", title: "Draw the plots again",
+    text: "↻", onclick: () => refresh(),
+  });
+  const note = h("p", { class: "ltw-muted ltw-pl-note", role: "status", "aria-live": "polite" });
+  const alert = h("p", { class: "ltw-pl-error", role: "alert", hidden: true });
+  const charts = h("div", { class: "ltw-pl-charts" });
+  const body = h("div", { class: "ltw-pl-body", id: bodyId, hidden: true },
+    h("div", { class: "ltw-pl-tools" },
+      h("label", { for: resId, text: "Bucket resolution" }), resolution, refreshBtn),
+    note, alert, charts);
+  const el = h("section", { class: "ltw-pl", "aria-label": "Plots" }, toggle, body);
+
+  let open = false;
+  let stale = true;
+  let loaded = false;
+  let seenVersion;
+  let datasetCount = null;
+  let loading = false; // a `plots` request is out
+  let asked = 1024; // the resolution of the request in flight / drawn
+  let disposed = false;
+
+  const fetcher = createFetcher({
+    delayMs: REFRESH_DELAY_MS,
+    fetch: () => {
+      stale = false;
+      loading = true;
+      asked = Number(resolution.value) || 1024;
+      showNote();
+      return request("plots", { top: TOP, resolution: asked });
+    },
+    onResult: (res) => {
+      loading = false;
+      loaded = true;
+      showError("");
+      draw(normalizePlots(res && res.reply), asked);
+      showNote();
+    },
+    onError: (err) => {
+      loading = false;
+      if (err && err.disposed) return;
+      stale = true;
+      const message = err && err.message ? err.message : String(err);
+      showError(message);
+      if (!open && status) status.show(message, "error");
+      showNote();
+    },
+  });
+
+  function showError(message) {
+    setText(alert, message || "");
+    alert.hidden = !message;
+  }
+
+  function showNote() {
+    const busy = loading;
+    attr(body, "aria-busy", busy ? "true" : null);
+    charts.classList.toggle("is-stale", busy && loaded);
+    setText(note, busy && !loaded ? "Drawing the plots…" : "");
+    note.hidden = !note.textContent;
+  }
+
+  function draw(data, res) {
+    const figures = [];
+    const tagLabel = chartSummary("Tag frequency", data.tags, { userText: true });
+    figures.push(figure(data.tags.length ? `Top ${fmt(data.tags.length)} tags: images with each` : "Tag frequency",
+      data.tags.length ? barChart(data.tags, { label: tagLabel, userText: true }) : emptyNote("No tags yet."),
+      "ltw-pl-wide"));
+
+    const n = data.sizes.length;
+    const sample = datasetCount !== null && n >= 5000 && datasetCount > n ? ` (a sample of ${fmt(n)})` : "";
+    const sizeCaption = `Image sizes, ${plural(n, "image", "images")}${sample}; dashed lines at ${RESOLUTIONS.join(", ")} px`;
+    const bins = n ? histogram(data.sizes.map(([w, hgt]) => w / hgt), binCount(n)) : [];
+    figures.push(h("div", { class: "ltw-pl-pair" },
+      figure(sizeCaption, n ? scatterChart(data.sizes, sizesSummary(data.sizes, res)) : emptyNote("No readable images.")),
+      figure("Aspect ratios (width / height); dashed line: square",
+        n ? ratioChart(bins, ratiosSummary(bins)) : emptyNote("No readable images."))));
+
+    const rows = bucketRows(data.buckets);
+    const total = data.buckets.reduce((s, b) => s + b[2], 0);
+    figures.push(figure(`Images per bucket at ${res} px (${plural(total, "image", "images")})`,
+      rows.length ? barChart(rows, { label: chartSummary(`Buckets at ${res} px`, rows), labelWidth: 110 })
+        : emptyNote("No readable images."), "ltw-pl-wide"));
+    charts.replaceChildren(...figures);
+  }
+
+  function render() {
+    attr(toggle, "aria-expanded", open ? "true" : "false");
+    toggle.classList.toggle("is-open", open);
+    body.hidden = !open;
+    showNote();
+  }
+
+  function setOpen(next) {
+    if (disposed || next === open) return;
+    open = next;
+    render();
+    if (open) {
+      if (stale || !loaded) fetcher.now();
+    } else {
+      if (fetcher.busy()) stale = true;
+      fetcher.cancel();
+    }
+    showNote();
+  }
+
+  function refresh() {
+    if (disposed) return;
+    if (open) fetcher.now();
+    else stale = true;
+  }
+
+  toggle.addEventListener("click", () => setOpen(!open));
+  resolution.addEventListener("change", () => refresh());
+  el.addEventListener("keydown", (e) => {
+    if (e.isComposing) return;
+    if (e.key === "Escape" && open && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
+      e.preventDefault();
+      e.stopPropagation();
+      setOpen(false);
+      toggle.focus({ preventScroll: true });
+      return;
+    }
+    if (body.contains(e.target) && !e.ctrlKey && !e.metaKey) e.stopPropagation();
+  });
+
+  function update(state) {
+    if (disposed || !state) return;
+    datasetCount = finite(state.count) ? state.count : null;
+    const version = state.items_version;
+    if (seenVersion !== undefined && version !== seenVersion) {
+      if (open) fetcher.soon();
+      else stale = true;
+    }
+    seenVersion = version;
+  }
+
+  function dispose() {
+    disposed = true;
+    fetcher.dispose();
+  }
+
+  render();
+  return {
+    el,
+    open() {
+      setOpen(true);
+      toggle.focus({ preventScroll: true });
+    },
+    close: () => setOpen(false),
+    isOpen: () => open,
+    update,
+    refresh,
+    dispose,
+  };
+}

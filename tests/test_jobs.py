@@ -1,0 +1,63 @@
+"""Background jobs: progress and outcome are reported, errors too, and a newer job silences
+the one it replaced."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from lora_tagger_widget._jobs import BackgroundJob
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.progress: list[tuple[int, int]] = []
+        self.done: list[Any] = []
+        self.errors: list[BaseException] = []
+
+    def job(self) -> BackgroundJob:
+        return BackgroundJob("test", lambda d, t: self.progress.append((d, t)),
+                             self.done.append, self.errors.append)
+
+
+def test_a_job_reports_progress_then_its_result() -> None:
+    heard = Heard()
+    job = heard.job()
+
+    def work(progress, cancel) -> str:
+        for i in range(3):
+            progress(i + 1, 3)
+        return "ok"
+
+    job.start(work)
+    assert job.wait(5)
+    assert heard.progress == [(1, 3), (2, 3), (3, 3)] and heard.done == ["ok"]
+
+
+def test_a_failing_job_reports_its_error() -> None:
+    heard = Heard()
+    job = heard.job()
+    job.start(lambda progress, cancel: 1 / 0)
+    assert job.wait(5)
+    assert isinstance(heard.errors[0], ZeroDivisionError) and heard.done == []
+
+
+def test_a_newer_job_cancels_the_running_one_which_then_reports_nothing() -> None:
+    heard = Heard()
+    job = heard.job()
+    started = threading.Event()
+
+    def slow(progress, cancel) -> str:
+        started.set()
+        cancel.wait(5)
+        progress(1, 1)
+        return "old"
+
+    job.start(slow)
+    started.wait(5)
+    job.start(lambda progress, cancel: "new")
+    assert job.wait(5)
+    old_thread_done = threading.Event()
+    threading.Timer(0.2, old_thread_done.set).start()
+    old_thread_done.wait(1)
+    assert heard.done == ["new"] and heard.progress == []
