@@ -349,6 +349,16 @@ def plan(
         captions = list(captions)
         counts = Counter(tag for _, text in captions for tag in set(split_tags(text)))
     run = operation._run
+    return plan_edits(lambda text: run(text, counts), captions, operation)
+
+
+Edit = Callable[[str], tuple[str, "list[str] | None", "list[str] | None"]]
+
+
+def plan_edits(edit: Edit, captions: Iterable[tuple[str, str]],
+               operation: Operation | None = None) -> BatchPreview:
+    """What `edit` (text -> new text, and the tags before and after when it knows them, else
+    None) would change in `captions`, `(id, text)` pairs. A `ValueError` names its caption."""
     changes: list[CaptionChange] = []
     added: Counter[str] = Counter()
     removed: Counter[str] = Counter()
@@ -356,7 +366,7 @@ def plan(
     for caption_id, text in captions:
         scope += 1
         try:
-            new, before, after = run(text, counts)
+            new, before, after = edit(text)
         except ValueError as error:
             raise ValueError(f"Caption {caption_id!r}: {error}") from None
         if new == text:
@@ -368,7 +378,8 @@ def plan(
         added.update(set(gained))
         removed.update(set(lost))
     return BatchPreview(
-        operation, scope, tuple(changes), dict(added.most_common()), dict(removed.most_common())
+        operation, scope, tuple(changes),  # type: ignore[arg-type]
+        dict(added.most_common()), dict(removed.most_common())
     )
 
 

@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchPreview, CaptionChange, Operation, _difference, _quoted, plan
+from ._batch import BatchPreview, Operation, _quoted, plan, plan_edits
 from ._captions import edit_caption, split_tags, validate_tags
 from ._history import CaptionEdit, Entry, History
 
@@ -292,18 +292,4 @@ class BatchEditing:
 
 def _plan_exact(tags: list[str], captions: Iterable[tuple[str, str]]) -> BatchPreview:
     """What making each caption's tags exactly `tags` would change (operation left None)."""
-    changes: list[CaptionChange] = []
-    added: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
-    scope = 0
-    for caption_id, text in captions:
-        scope += 1
-        old = split_tags(text)
-        if old == tags:
-            continue
-        gained, lost = _difference(old, tags)
-        changes.append(CaptionChange(caption_id, text, edit_caption(text, tags), gained, lost))
-        added.update(set(gained))
-        removed.update(set(lost))
-    return BatchPreview(None, scope, tuple(changes),  # type: ignore[arg-type]
-                        dict(added.most_common()), dict(removed.most_common()))
+    return plan_edits(lambda text: (edit_caption(text, tags), None, None), captions)

@@ -394,6 +394,21 @@ class Lab:
 
     # ---- opening and kernels -----------------------------------------------------------------
     @_timed
+    def _start_session(self, timeout: float | None) -> None:
+        """Create the notebook's session (kernel python3) by REST."""
+        st, body = self.server.api(
+            "POST",
+            "/api/sessions",
+            {
+                "path": self.path,
+                "name": Path(self.path).name,
+                "type": "notebook",
+                "kernel": {"name": "python3"},
+            },
+            timeout=self._ms(timeout) / 1000,
+        )
+        assert st == 201, (st, body)
+
     def open(self, name: str, timeout: float | None = None, prestart_kernel: bool = True) -> None:
         """Open `/lab/tree/<name>.ipynb?reset` and wait until its kernel is idle.
 
@@ -402,18 +417,7 @@ class Lab:
         """
         self.path = self._rel(name)
         if prestart_kernel:
-            st, body = self.server.api(
-                "POST",
-                "/api/sessions",
-                {
-                    "path": self.path,
-                    "name": Path(self.path).name,
-                    "type": "notebook",
-                    "kernel": {"name": "python3"},
-                },
-                timeout=self._ms(timeout) / 1000,
-            )
-            assert st == 201, (st, body)
+            self._start_session(timeout)
         self.page.goto(
             f"{self.server.url}/lab/tree/{self.path}?reset", wait_until="domcontentloaded"
         )

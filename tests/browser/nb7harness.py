@@ -14,8 +14,6 @@ shell also holds a NotebookPanel in its 'main' area and runs the same `notebook:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from labharness import JupyterServer, Lab
 
 NOTEBOOK_APP_NAME = "Jupyter Notebook"  # window.jupyterapp.name in Notebook 7 (Lab: "JupyterLab")
@@ -40,18 +38,7 @@ class Notebook7(Lab):
         """Open `/notebooks/<name>.ipynb` and wait until its kernel is idle."""
         self.path = self._rel(name)
         if prestart_kernel:
-            st, body = self.server.api(
-                "POST",
-                "/api/sessions",
-                {
-                    "path": self.path,
-                    "name": Path(self.path).name,
-                    "type": "notebook",
-                    "kernel": {"name": "python3"},
-                },
-                timeout=self._ms(timeout) / 1000,
-            )
-            assert st == 201, (st, body)
+            self._start_session(timeout)
         self.page.goto(f"{self.server.url}/notebooks/{self.path}", wait_until="domcontentloaded")
         try:
             self.page.wait_for_function(
