@@ -4,6 +4,7 @@
 
 import "./alltags.css";
 import { h, attr, isolate, keepFocus, setText, uniqueId } from "./dom.js";
+import { createPanelData, panelToggle, showOpen } from "./panel.js";
 
 export const ROW_LIMIT = 300;
 export const REFRESH_DELAY_MS = 300;
@@ -122,67 +123,6 @@ export function countsLabel(row, { filtered = false, selected = false } = {}) {
   return text;
 }
 
-/**
- * createFetcher({ fetch, onResult, onError, delayMs, timers }) -> { now(), soon(), cancel(),
- * dispose(), busy() }: at most one `fetch()` in flight; asking while one is in flight runs one
- * more right after it (the newest state wins); `soon()` debounces by `delayMs`.
- */
-export function createFetcher({ fetch, onResult, onError, delayMs = REFRESH_DELAY_MS, timers = globalThis }) {
-  let timer = null;
-  let inFlight = false;
-  let again = false;
-  let disposed = false;
-
-  function cancel() {
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = null;
-    again = false;
-  }
-
-  function now() {
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = null;
-    if (disposed) return;
-    if (inFlight) {
-      again = true;
-      return;
-    }
-    inFlight = true;
-    let result;
-    try {
-      result = Promise.resolve(fetch());
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => { if (!disposed) onResult(value); },
-      (err) => { if (!disposed) onError(err); },
-    ).finally(() => {
-      inFlight = false;
-      if (again && !disposed) {
-        again = false;
-        now();
-      }
-    });
-  }
-
-  function soon() {
-    if (disposed) return;
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = timers.setTimeout(() => {
-      timer = null;
-      now();
-    }, delayMs);
-  }
-
-  function dispose() {
-    disposed = true;
-    cancel();
-  }
-
-  return { now, soon, cancel, dispose, busy: () => inFlight || timer !== null || again };
-}
-
 function readOpen() {
   try {
     return globalThis.localStorage?.getItem(OPEN_KEY) === "1";
@@ -213,9 +153,7 @@ const modeOf = (v) => (v === "add" ? "add" : "filter");
  */
 export function createAllTags({ request, status, setFilter, setTagClick, addTag }) {
   const bodyId = uniqueId("ltw-at");
-  const toggle = h("button", {
-    type: "button", class: "ltw-btn ltw-at-toggle", "aria-expanded": "false", "aria-controls": bodyId,
-  });
+  const toggle = panelToggle("ltw-at-toggle", bodyId);
   const search = h("input", {
     type: "search", class: "ltw-input ltw-at-search", "aria-label": "Search all tags", placeholder: "Search tags…",
     autocomplete: "off", spellcheck: "false",
@@ -252,14 +190,12 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
         h("span", { class: "ltw-at-mode-label", "aria-hidden": "true", text: "Click:" }), filterBtn, addBtn),
       refreshBtn),
     hint, head, list, more, empty);
-  const el = h("section", { class: "ltw-at", "aria-label": "All tags" }, toggle, body);
+  const el = h("section", { class: "ltw-panel ltw-at", "aria-label": "All tags" }, toggle, body);
 
   let open = readOpen();
   let rows = [];
   let sorted = [];
-  let loaded = false;
   let failed = false;
-  let stale = true;
   let sortKey = "count";
   let query = "";
   let mode = "filter";
@@ -271,9 +207,9 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
   let filterText = "";
   let disposed = false;
 
-  const fetcher = createFetcher({
+  const loader = createPanelData({
+    delayMs: REFRESH_DELAY_MS,
     fetch: () => {
-      stale = false;
       render();
       return request("tag_counts", {});
     },
@@ -285,13 +221,11 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
         filtered: Number.isFinite(reply.filtered) ? reply.filtered : null,
         selected: Number.isFinite(reply.selected) ? reply.selected : null,
       };
-      loaded = true;
       failed = false;
       render();
     },
     onError: (err) => {
       if (err && err.disposed) return;
-      stale = true;
       failed = true;
       render();
       status.show(err && err.message ? err.message : String(err), "error");
@@ -299,7 +233,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
   });
 
   function toggleText() {
-    const n = loaded ? rows.length : paletteInUse;
+    const n = loader.loaded() ? rows.length : paletteInUse;
     return n === null ? "All tags" : `All tags (${formatCount(n)})`;
   }
 
@@ -322,9 +256,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
   function render() {
     if (disposed) return;
     setText(toggle, toggleText());
-    attr(toggle, "aria-expanded", open ? "true" : "false");
-    toggle.classList.toggle("is-open", open);
-    body.hidden = !open;
+    showOpen(toggle, body, open);
     for (const [btn, m] of [[filterBtn, "filter"], [addBtn, "add"]]) attr(btn, "aria-pressed", mode === m ? "true" : "false");
     setText(hint, mode === "filter"
       ? "A click shows only the images with that tag; Shift+click adds it to the filter."
@@ -339,7 +271,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
     headSelected.hidden = !showSelected;
     setText(headFiltered, totals.filtered === null ? "Filtered" : `Filtered (${formatCount(totals.filtered)})`);
     setText(headSelected, totals.selected === null ? "Selected" : `Selected (${formatCount(totals.selected)})`);
-    attr(list, "aria-busy", fetcher.busy() ? "true" : null);
+    attr(list, "aria-busy", loader.busy() ? "true" : null);
     const matches = searchRows(sorted, query);
     const shown = matches.slice(0, ROW_LIMIT);
     keepFocus(el, () => list.replaceChildren(...shown.map(row)));
@@ -347,7 +279,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
     more.hidden = matches.length <= shown.length;
     setText(more, `${formatCount(matches.length - shown.length)} more — search to narrow`);
     let none = "";
-    if (!loaded) none = failed ? "Could not count the tags." : "Counting tags…";
+    if (!loader.loaded()) none = failed ? "Could not count the tags." : "Counting tags…";
     else if (!rows.length) none = "No tags yet";
     else if (!matches.length) none = "No tag matches";
     empty.hidden = !none;
@@ -372,18 +304,16 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
     writeOpen(open);
     if (open) {
       render();
-      if (stale || !loaded) fetcher.now();
+      loader.show();
     } else {
-      if (fetcher.busy()) stale = true;
-      fetcher.cancel();
+      loader.hide();
       render();
     }
   }
 
   function refresh() {
     if (disposed) return;
-    if (open) fetcher.now();
-    else stale = true;
+    loader.refresh(open);
   }
 
   toggle.addEventListener("click", () => setOpen(!open));
@@ -447,17 +377,14 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
     const now = [state.items_version ?? null, filterText, selection];
     const changed = seen !== null && (seen[0] !== now[0] || seen[1] !== now[1] || !sameList(seen[2], now[2]));
     seen = now;
-    if (changed) {
-      stale = true;
-      if (open) fetcher.soon();
-    }
-    if (open && !loaded && !fetcher.busy() && !failed) fetcher.now();
+    if (changed) loader.changed(open);
+    if (open && !loader.loaded() && !loader.busy() && !failed) loader.now();
     render();
   }
 
   function dispose() {
     disposed = true;
-    fetcher.dispose();
+    loader.dispose();
   }
 
   render();

@@ -1,5 +1,7 @@
-// Suggestion list state for the tag input, as pure functions over plain objects.
-// state: { open, items: [[tag, count], ...], active (-1 = none), query }
+// Suggestion list state for the tag inputs, as pure functions over plain objects, and the list
+// drawn from it. state: { open, items: [[tag, count], ...], active (-1 = none), query }
+
+import { h, attr } from "./dom.js";
 
 export function acClosed() {
   return { open: false, items: [], active: -1, query: "" };
@@ -42,4 +44,24 @@ export function applySuggestion(text, tag) {
   if (i < 0) return tag;
   const head = text.slice(0, i).trim();
   return head ? `${head}, ${tag}` : tag;
+}
+
+/**
+ * Draw the suggestion list of `state` into `listbox`: one option a suggestion (id `${listId}-i`),
+ * the tag and countText(item) beside it; shown while the state is open. The input's
+ * aria-activedescendant names the highlighted option, scrolled into view; with `expanded` the
+ * input's aria-expanded says whether the list is open.
+ */
+export function renderSuggestions({ listbox, input, listId, state, countText, expanded = false }) {
+  listbox.replaceChildren(...state.items.map((item, i) => h("li", {
+    id: `${listId}-${i}`, role: "option", class: "ltw-option", "aria-selected": i === state.active ? "true" : "false",
+    "data-index": String(i),
+  }, h("span", { class: "ltw-option-tag", text: item[0] }), " ", h("span", { class: "ltw-count", text: countText(item) }))));
+  listbox.hidden = !state.open;
+  if (expanded) attr(input, "aria-expanded", state.open ? "true" : "false");
+  attr(input, "aria-activedescendant", state.open && state.active >= 0 ? `${listId}-${state.active}` : null);
+  if (state.open && state.active >= 0) {
+    const opt = listbox.children[state.active];
+    if (opt && opt.scrollIntoView) opt.scrollIntoView({ block: "nearest" });
+  }
 }

@@ -5,6 +5,8 @@
 
 import "./batch.css";
 import { h, append, attr, isolate, setText, uniqueId } from "./dom.js";
+import { panelKeys } from "./panel.js";
+import { createScopeGroup, imageScopes, selectionOf } from "./scope.js";
 
 /** The operations, in the order the menu lists them. */
 export const KINDS = [
@@ -142,19 +144,18 @@ export function fieldsFromOperation(operation) {
 
 /** The scope choices: [{ value, label, count, disabled }] for all / filtered / selected / current. */
 export function scopeChoices(state = {}) {
-  const s = obj(state);
-  const progress = obj(s.progress);
-  const selection = Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
-  const current = obj(s._current && s._current.id !== undefined ? s._current : s.current);
+  const current = currentOf(state);
   const hasCurrent = typeof current.id === "string" && current.id !== "";
-  const all = count(Number.isFinite(progress.all) ? progress.all : progress.total);
-  const filtered = count(progress.total);
   return [
-    { value: "all", label: "All images", count: all, disabled: all === 0 },
-    { value: "filtered", label: "Filtered images", count: filtered, disabled: !progress.filtered || filtered === 0 },
-    { value: "selected", label: "Selected images", count: selection.length, disabled: selection.length === 0 },
+    ...imageScopes(state, { disableEmpty: true }),
     { value: "current", label: "This image", count: hasCurrent ? 1 : 0, disabled: !hasCurrent },
   ];
+}
+
+/** The current image of a state: `_current`, or the widget's readState alias `current`. */
+function currentOf(state) {
+  const s = obj(state);
+  return obj(s._current && s._current.id !== undefined ? s._current : s.current);
 }
 
 /** The scope to use: `wanted` when it can be, else the selection, the filtered images or all. */
@@ -169,8 +170,8 @@ export function pickScope(choices, wanted) {
 export function scopeBasis(state, scope) {
   const s = obj(state);
   const filter = typeof s.filter === "string" ? s.filter : "";
-  const selection = Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
-  const current = obj(s._current && s._current.id !== undefined ? s._current : s.current);
+  const selection = selectionOf(s);
+  const current = currentOf(s);
   if (scope === "filtered") return `filtered:${filter}`;
   if (scope === "selected") return `selected:${filter}:${selection.join(",")}`;
   if (scope === "current") return `current:${current.id ?? ""}`;
@@ -244,7 +245,7 @@ const FIELDS = {
  */
 export function createBatch({ request, status = null, onApplied = null }) {
   const ids = Object.fromEntries(["kindHint", "tags", "where", "renames", "renamesHint", "pattern", "patternHint",
-    "replacement", "target", "order", "ignoreCase", ...SCOPES.map((s) => `scope-${s}`)]
+    "replacement", "target", "order", "ignoreCase"]
     .map((key) => [key, uniqueId(`ltw-batch-${key}`)]));
 
   const option = (value, text) => h("option", { value, text });
@@ -290,17 +291,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   };
   const triggerNote = h("p", { class: "ltw-batch-trigger" });
 
-  const scopeName = uniqueId("ltw-batch-scope");
-  const scopeRadios = {};
-  const scopeCounts = {};
-  const scopeGroup = h("div", { class: "ltw-batch-scope", role: "radiogroup", "aria-label": "Apply to" },
-    h("span", { class: "ltw-batch-scope-title", "aria-hidden": "true", text: "Apply to" }),
-    SCOPES.map((value) => {
-      scopeRadios[value] = h("input", { type: "radio", name: scopeName, value, id: ids[`scope-${value}`] });
-      scopeCounts[value] = h("span", { class: "ltw-batch-scope-count" });
-      return h("label", { class: "ltw-batch-scope-item", for: ids[`scope-${value}`] },
-        scopeRadios[value], h("span", { class: "ltw-batch-scope-label" }), " ", scopeCounts[value]);
-    }));
+  const scopeGroup = createScopeGroup({ scopes: SCOPES, label: "Apply to", title: "Apply to", className: "ltw-batch-scope" });
 
   const previewBtn = h("button", { type: "submit", class: "ltw-btn ltw-primary", text: "Preview" });
   const applyBtn = h("button", { type: "button", class: "ltw-btn ltw-batch-apply", text: "Apply", disabled: true,
@@ -312,7 +303,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   const form = h("form", { class: "ltw-batch-form", novalidate: true },
     h("div", { class: "ltw-batch-field ltw-batch-kind-field" }, kindSelect, kindHint),
     h("div", { class: "ltw-batch-fields" }, Object.values(fieldEls)),
-    triggerNote, scopeGroup,
+    triggerNote, scopeGroup.el,
     h("div", { class: "ltw-batch-actions" }, previewBtn, applyBtn),
     error);
 
@@ -322,7 +313,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   const details = h("div", { class: "ltw-batch-details" });
   const results = h("div", { class: "ltw-batch-results" }, headline, stale, details);
 
-  const el = h("section", { class: "ltw-batch", "aria-label": "Batch edit", tabindex: "-1", hidden: true },
+  const el = h("section", { class: "ltw-panel-box ltw-batch", "aria-label": "Batch edit", tabindex: "-1", hidden: true },
     h("div", { class: "ltw-batch-head" }, h("h3", { class: "ltw-h", text: "Batch edit" }), closeBtn),
     form, results);
 
@@ -381,14 +372,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   function showScopes() {
     const choices = scopeChoices(state);
     scope = pickScope(choices, scope);
-    for (const c of choices) {
-      const radio = scopeRadios[c.value];
-      radio.disabled = c.disabled;
-      radio.checked = c.value === scope;
-      setText(radio.nextSibling, c.label);
-      setText(scopeCounts[c.value], c.value === "current" ? "" : `(${fmt(c.count)})`);
-      radio.parentNode.classList.toggle("is-disabled", c.disabled);
-    }
+    scopeGroup.show(choices, scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
   }
 
   function matches() {
@@ -407,7 +391,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   }
 
   function refreshButtons() {
-    const scopeOk = !scopeRadios[scope].disabled;
+    const scopeOk = !scopeGroup.radios[scope].disabled;
     const needsTrigger = kind === "trigger" && !trigger();
     const fresh = matches();
     const changes = preview ? count(preview.reply.changes) : 0;
@@ -566,14 +550,14 @@ export function createBatch({ request, status = null, onApplied = null }) {
     showTrigger();
     changed();
   });
-  for (const radio of Object.values(scopeRadios)) {
+  for (const radio of Object.values(scopeGroup.radios)) {
     radio.addEventListener("change", () => {
       if (radio.checked) scope = radio.value;
       changed();
     });
   }
   form.addEventListener("input", (e) => {
-    if (e.target !== kindSelect && !scopeGroup.contains(e.target)) changed();
+    if (e.target !== kindSelect && !scopeGroup.el.contains(e.target)) changed();
   });
   controls.renames.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
@@ -582,17 +566,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
       runPreview();
     }
   });
-  el.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && !e.isComposing && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      close();
-      return;
-    }
-    // Typing and plain keys here are the panel's: not the widget's shortcuts, not the notebook's.
-    // Ctrl/Cmd combinations (Ctrl+S, Ctrl+Z) go on to the widget.
-    if (!e.ctrlKey && !e.metaKey) e.stopPropagation();
-  });
+  panelKeys(el, { isOpen: () => !el.hidden, close });
 
   // ---- API ----------------------------------------------------------------------------------
   function setKind(value) {

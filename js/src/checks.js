@@ -6,6 +6,7 @@
 import "./checks.css";
 import { h, attr, isolate, keepFocus, setText, uniqueId } from "./dom.js";
 import { isSuperseded } from "./thumbs.js";
+import { panelKeys, panelToggle, showOpen, showProgress } from "./panel.js";
 
 export const SEVERITIES = ["blocking", "warning", "info"];
 export const RESOLUTIONS = [512, 768, 1024];
@@ -205,9 +206,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   const ids = Object.fromEntries(["body", "resolution", "maxAspect", "distance", "blur", "hint", "distanceHint"]
     .map((key) => [key, uniqueId(`ltw-ck-${key}`)]));
 
-  const toggle = h("button", {
-    type: "button", class: "ltw-btn ltw-ck-toggle", "aria-expanded": "false", "aria-controls": ids.body, text: "Checks",
-  });
+  const toggle = panelToggle("ltw-ck-toggle", ids.body, "Checks");
 
   const resolution = h("select", { class: "ltw-input", id: ids.resolution },
     RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px`, selected: r === 1024 })));
@@ -265,7 +264,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
 
   const body = h("div", { class: "ltw-ck-body", id: ids.body, hidden: true },
     form, alert, progress, progressLabel, summary, results);
-  const el = h("section", { class: "ltw-ck", "aria-label": "Checks" }, toggle, body);
+  const el = h("section", { class: "ltw-panel ltw-ck", "aria-label": "Checks" }, toggle, body);
 
   let open = false;
   let checks = normalizeChecks(null);
@@ -288,10 +287,8 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   function render() {
     if (disposed) return;
     setText(toggle, toggleText(checks));
-    attr(toggle, "aria-expanded", open ? "true" : "false");
-    toggle.classList.toggle("is-open", open);
+    showOpen(toggle, body, open);
     toggle.classList.toggle("has-blocking", checks.phase === "done" && !!checks.counts && checks.counts.blocking > 0);
-    body.hidden = !open;
     const running = checks.phase === "running";
     setText(runBtn, running ? "Restart checks" : "Run checks");
     attr(runBtn, "aria-disabled", sending ? "true" : null); // not `disabled`: the focus stays on it
@@ -306,19 +303,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
     if (running) {
       const text = progressText(checks);
       setText(progressLabel, text);
-      attr(progress, "aria-valuetext", text);
-      if (checks.total > 0) {
-        const done = Math.min(checks.done, checks.total);
-        attr(progress, "aria-valuemax", String(checks.total));
-        attr(progress, "aria-valuenow", String(done));
-        bar.style.width = `${((100 * done) / checks.total).toFixed(1)}%`;
-        progress.classList.remove("is-indeterminate");
-      } else {
-        attr(progress, "aria-valuemax", null);
-        attr(progress, "aria-valuenow", null);
-        bar.style.width = "";
-        progress.classList.add("is-indeterminate");
-      }
+      showProgress(progress, bar, { done: checks.done, total: checks.total, text });
     }
     setText(summary, checks.phase === "done" ? checks.summary : "");
     summary.hidden = !summary.textContent;
@@ -573,19 +558,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
       render();
     }
   });
-  el.addEventListener("keydown", (e) => {
-    if (e.isComposing) return;
-    if (e.key === "Escape" && open && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      setOpen(false);
-      toggle.focus({ preventScroll: true });
-      return;
-    }
-    // Plain keys inside the open panel are the panel's (typing, buttons), not the widget's
-    // shortcuts; Ctrl/Cmd combinations (Ctrl+S, Ctrl+Z) go on to the widget.
-    if (body.contains(e.target) && !e.ctrlKey && !e.metaKey) e.stopPropagation();
-  });
+  panelKeys(el, { body, isOpen: () => open, close: () => setOpen(false), refocus: toggle });
 
   // ---- API --------------------------------------------------------------------------------------
   function update(state) {

@@ -4,7 +4,9 @@
 // only what is obviously missing or wrong in the form. Originals are never modified.
 
 import "./export.css";
-import { h, attr, isolate, setText, uniqueId } from "./dom.js";
+import { h, isolate, setText, uniqueId } from "./dom.js";
+import { panelKeys, panelToggle, showOpen, showProgress } from "./panel.js";
+import { createScopeGroup, imageScopes } from "./scope.js";
 
 /** The targets, in the order the radio group lists them. */
 export const TARGETS = [
@@ -63,16 +65,7 @@ export function destPlaceholder(target) {
 
 /** The scope choices: [{ value, label, count, disabled }] for all / filtered / selected. */
 export function scopeChoices(state = {}) {
-  const s = obj(state);
-  const progress = obj(s.progress);
-  const selection = Array.isArray(s._shown_selection) ? s._shown_selection : [];
-  const all = count(Number.isFinite(progress.all) ? progress.all : progress.total);
-  const filtered = count(progress.total);
-  return [
-    { value: "all", label: "All images", count: all, disabled: false },
-    { value: "filtered", label: "Filtered images", count: filtered, disabled: !progress.filtered },
-    { value: "selected", label: "Selected images", count: selection.length, disabled: selection.length === 0 },
-  ];
+  return imageScopes(state);
 }
 
 /** The scope to use: `wanted` when it can be, else all. */
@@ -237,9 +230,7 @@ export function createExport({ request, status } = {}) {
     ids[key] = uniqueId(`ltw-exp-${key}`);
   }
 
-  const toggle = h("button", {
-    type: "button", class: "ltw-btn ltw-exp-toggle", "aria-expanded": "false", "aria-controls": ids.body, text: "Export",
-  });
+  const toggle = panelToggle("ltw-exp-toggle", ids.body, "Export");
 
   // ---- target ---------------------------------------------------------------------------------
   const targetName = uniqueId("ltw-exp-target");
@@ -279,18 +270,9 @@ export function createExport({ request, status } = {}) {
     renamedHint);
 
   // ---- scope ----------------------------------------------------------------------------------
-  const scopeName = uniqueId("ltw-exp-scope");
-  const scopeRadios = {};
-  const scopeCounts = {};
-  const scopeGroup = h("div", { class: "ltw-exp-scope", role: "radiogroup", "aria-label": "Images to export" },
-    h("span", { class: "ltw-exp-title", "aria-hidden": "true", text: "Images" }),
-    SCOPES.map((value) => {
-      const id = uniqueId(`ltw-exp-s-${value}`);
-      scopeRadios[value] = h("input", { type: "radio", name: scopeName, value, id });
-      scopeCounts[value] = h("span", { class: "ltw-exp-count" });
-      return h("label", { class: "ltw-exp-scope-item", for: id },
-        scopeRadios[value], h("span", { class: "ltw-exp-scope-label" }), " ", scopeCounts[value]);
-    }));
+  const scopeGroup = createScopeGroup({
+    scopes: SCOPES, label: "Images to export", title: "Images", className: "ltw-exp-scope", titleClass: "ltw-exp-title",
+  });
 
   // ---- fixes ----------------------------------------------------------------------------------
   const fixBoxes = {};
@@ -321,7 +303,7 @@ export function createExport({ request, status } = {}) {
     targetGroup,
     h("div", { class: "ltw-exp-field" }, h("label", { for: ids.dest, text: "Destination" }), dest, destHint),
     kohyaOptions, renamedOptions,
-    scopeGroup, fixes, triggerNote, replaceRow,
+    scopeGroup.el, fixes, triggerNote, replaceRow,
     h("div", { class: "ltw-exp-actions" }, exportBtn),
     formError, formNotice);
 
@@ -346,8 +328,8 @@ export function createExport({ request, status } = {}) {
     configNote, config);
   const outcome = h("div", { class: "ltw-exp-outcome" }, progress, summary, failed, configBox);
 
-  const body = h("div", { class: "ltw-exp-body", id: ids.body, hidden: true }, form, outcome);
-  const el = h("section", { class: "ltw-exp", "aria-label": "Export", tabindex: "-1" }, toggle, body);
+  const body = h("div", { class: "ltw-panel-box ltw-exp-body", id: ids.body, hidden: true }, form, outcome);
+  const el = h("section", { class: "ltw-panel ltw-exp", "aria-label": "Export", tabindex: "-1" }, toggle, body);
 
   let state = {};
   let target = settings.target;
@@ -421,14 +403,7 @@ export function createExport({ request, status } = {}) {
   function showScopes() {
     const choices = scopeChoices(state);
     scope = pickScope(choices, scope);
-    for (const c of choices) {
-      const radio = scopeRadios[c.value];
-      radio.disabled = c.disabled;
-      radio.checked = c.value === scope;
-      setText(radio.nextSibling, c.label);
-      setText(scopeCounts[c.value], `(${fmt(c.count)})`);
-      radio.parentNode.classList.toggle("is-disabled", c.disabled);
-    }
+    scopeGroup.show(choices, scope);
   }
 
   function running() {
@@ -466,21 +441,8 @@ export function createExport({ request, status } = {}) {
     progress.hidden = !isRunning;
     if (isRunning) {
       const line = progressText(exp);
-      const total = count(exp.total);
       setText(progressLabel, line);
-      attr(progress, "aria-valuetext", line);
-      if (total) {
-        const done = Math.min(count(exp.done), total);
-        attr(progress, "aria-valuemax", String(total));
-        attr(progress, "aria-valuenow", String(done));
-        bar.style.width = `${(100 * done) / total}%`;
-        bar.classList.remove("is-indeterminate");
-      } else {
-        attr(progress, "aria-valuemax", null);
-        attr(progress, "aria-valuenow", null);
-        bar.style.width = "";
-        bar.classList.add("is-indeterminate");
-      }
+      showProgress(progress, bar, { done: count(exp.done), total: count(exp.total), text: line, flag: bar });
     }
     const text = phase === "done" ? str(exp.summary).trim() || "Export done." : "";
     setText(summary, text); // kept in place (not hidden): a live region that appears may not be read
@@ -564,9 +526,7 @@ export function createExport({ request, status } = {}) {
   }
 
   function setOpen(open) {
-    body.hidden = !open;
-    attr(toggle, "aria-expanded", open ? "true" : "false");
-    toggle.classList.toggle("is-open", open);
+    showOpen(toggle, body, open);
   }
 
   /** Show the panel and focus its first control. */
@@ -613,7 +573,7 @@ export function createExport({ request, status } = {}) {
       save();
     });
   }
-  for (const radio of Object.values(scopeRadios)) {
+  for (const radio of Object.values(scopeGroup.radios)) {
     radio.addEventListener("change", () => {
       if (radio.checked) scope = radio.value;
       showError("");
@@ -628,21 +588,10 @@ export function createExport({ request, status } = {}) {
     }
   });
   form.addEventListener("change", (e) => {
-    if (e.target !== replace && !scopeGroup.contains(e.target)) save();
+    if (e.target !== replace && !scopeGroup.el.contains(e.target)) save();
   });
   copyBtn.addEventListener("click", () => copy());
-  el.addEventListener("keydown", (e) => {
-    if (body.hidden) return; // the toggle alone: the widget's keys work on it
-    if (e.key === "Escape" && !e.isComposing && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      close();
-      return;
-    }
-    // Typing, arrows in the radio groups and Space on the checkboxes are the panel's, not the
-    // widget's shortcuts; Ctrl/Cmd combinations (Ctrl+S, Ctrl+Z) go on to the widget.
-    if (body.contains(e.target) && !e.ctrlKey && !e.metaKey) e.stopPropagation();
-  });
+  panelKeys(el, { body, isOpen: () => !body.hidden, close });
 
   // ---- API ------------------------------------------------------------------------------------
   function update(next) {

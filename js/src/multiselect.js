@@ -5,7 +5,9 @@
 
 import "./multiselect.css";
 import { h, attr, setText, isolate, uniqueId } from "./dom.js";
-import { acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion } from "./autocomplete.js";
+import {
+  acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
+} from "./autocomplete.js";
 
 export const COUNTS_DELAY_MS = 250;
 export const SOME_LIMIT = 200;
@@ -441,18 +443,9 @@ export function createMultiSelect({ request, status }) {
   let acSeq = 0;
 
   function renderList() {
-    listbox.replaceChildren(...ac.items.map(([tag, n], i) => h("li", {
-      id: `${listId}-${i}`, role: "option", class: "ltw-option", "aria-selected": i === ac.active ? "true" : "false",
-      "data-index": String(i),
-    }, h("span", { class: "ltw-option-tag", text: tag }), " ",
-    h("span", { class: "ltw-count", text: Number.isFinite(n) ? num(n) : "" }))));
-    listbox.hidden = !ac.open;
-    attr(input, "aria-expanded", ac.open ? "true" : "false");
-    attr(input, "aria-activedescendant", ac.open && ac.active >= 0 ? `${listId}-${ac.active}` : null);
-    if (ac.open && ac.active >= 0) {
-      const opt = listbox.children[ac.active];
-      if (opt && opt.scrollIntoView) opt.scrollIntoView({ block: "nearest" });
-    }
+    renderSuggestions({
+      listbox, input, listId, state: ac, countText: ([, n]) => (Number.isFinite(n) ? num(n) : ""), expanded: true,
+    });
   }
 
   function setAc(next) {

@@ -4,7 +4,7 @@
 
 import "./plots.css";
 import { h, attr, isolate, setText, uniqueId } from "./dom.js";
-import { createFetcher } from "./alltags.js";
+import { createPanelData, panelKeys, panelToggle, showOpen } from "./panel.js";
 
 export const RESOLUTIONS = [512, 768, 1024];
 export const TOP = 30;
@@ -347,9 +347,7 @@ function ratioChart(bins, label) {
 export function createPlots({ request, status = null }) {
   const bodyId = uniqueId("ltw-pl-body");
   const resId = uniqueId("ltw-pl-res");
-  const toggle = h("button", {
-    type: "button", class: "ltw-btn ltw-pl-toggle", "aria-expanded": "false", "aria-controls": bodyId, text: "Plots",
-  });
+  const toggle = panelToggle("ltw-pl-toggle", bodyId, "Plots");
   const resolution = h("select", { class: "ltw-input", id: resId },
     RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px` })));
   resolution.value = "1024";
@@ -364,21 +362,18 @@ export function createPlots({ request, status = null }) {
     h("div", { class: "ltw-pl-tools" },
       h("label", { for: resId, text: "Bucket resolution" }), resolution, refreshBtn),
     note, alert, charts);
-  const el = h("section", { class: "ltw-pl", "aria-label": "Plots" }, toggle, body);
+  const el = h("section", { class: "ltw-panel ltw-pl", "aria-label": "Plots" }, toggle, body);
 
   let open = false;
-  let stale = true;
-  let loaded = false;
   let seenVersion;
   let datasetCount = null;
   let loading = false; // a `plots` request is out
   let asked = 1024; // the resolution of the request in flight / drawn
   let disposed = false;
 
-  const fetcher = createFetcher({
+  const loader = createPanelData({
     delayMs: REFRESH_DELAY_MS,
     fetch: () => {
-      stale = false;
       loading = true;
       asked = Number(resolution.value) || 1024;
       showNote();
@@ -386,7 +381,6 @@ export function createPlots({ request, status = null }) {
     },
     onResult: (res) => {
       loading = false;
-      loaded = true;
       showError("");
       draw(normalizePlots(res && res.reply), asked);
       showNote();
@@ -394,7 +388,6 @@ export function createPlots({ request, status = null }) {
     onError: (err) => {
       loading = false;
       if (err && err.disposed) return;
-      stale = true;
       const message = err && err.message ? err.message : String(err);
       showError(message);
       if (!open && status) status.show(message, "error");
@@ -409,6 +402,7 @@ export function createPlots({ request, status = null }) {
 
   function showNote() {
     const busy = loading;
+    const loaded = loader.loaded();
     attr(body, "aria-busy", busy ? "true" : null);
     charts.classList.toggle("is-stale", busy && loaded);
     setText(note, busy && !loaded ? "Drawing the plots…" : "");
@@ -440,9 +434,7 @@ export function createPlots({ request, status = null }) {
   }
 
   function render() {
-    attr(toggle, "aria-expanded", open ? "true" : "false");
-    toggle.classList.toggle("is-open", open);
-    body.hidden = !open;
+    showOpen(toggle, body, open);
     showNote();
   }
 
@@ -450,49 +442,31 @@ export function createPlots({ request, status = null }) {
     if (disposed || next === open) return;
     open = next;
     render();
-    if (open) {
-      if (stale || !loaded) fetcher.now();
-    } else {
-      if (fetcher.busy()) stale = true;
-      fetcher.cancel();
-    }
+    if (open) loader.show();
+    else loader.hide();
     showNote();
   }
 
   function refresh() {
     if (disposed) return;
-    if (open) fetcher.now();
-    else stale = true;
+    loader.refresh(open);
   }
 
   toggle.addEventListener("click", () => setOpen(!open));
   resolution.addEventListener("change", () => refresh());
-  el.addEventListener("keydown", (e) => {
-    if (e.isComposing) return;
-    if (e.key === "Escape" && open && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      setOpen(false);
-      toggle.focus({ preventScroll: true });
-      return;
-    }
-    if (body.contains(e.target) && !e.ctrlKey && !e.metaKey) e.stopPropagation();
-  });
+  panelKeys(el, { body, isOpen: () => open, close: () => setOpen(false), refocus: toggle });
 
   function update(state) {
     if (disposed || !state) return;
     datasetCount = finite(state.count) ? state.count : null;
     const version = state.items_version;
-    if (seenVersion !== undefined && version !== seenVersion) {
-      if (open) fetcher.soon();
-      else stale = true;
-    }
+    if (seenVersion !== undefined && version !== seenVersion) loader.changed(open);
     seenVersion = version;
   }
 
   function dispose() {
     disposed = true;
-    fetcher.dispose();
+    loader.dispose();
   }
 
   render();

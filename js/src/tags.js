@@ -1,8 +1,10 @@
 // The current item's tags: chips (remove, reorder by drag and drop or Alt+Arrow), and the
 // "Add tag" input with its suggestion list.
 
-import { h, attr, uniqueId } from "./dom.js";
-import { acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion } from "./autocomplete.js";
+import { h, uniqueId } from "./dom.js";
+import {
+  acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
+} from "./autocomplete.js";
 
 export const COMPLETE_DEBOUNCE_MS = 80;
 export const COMPLETE_LIMIT = 12;
@@ -189,16 +191,9 @@ export function createTags({ act, request, getCurrent }) {
 
   // ---- input and suggestions ------------------------------------------------------------------
   function renderList() {
-    listbox.replaceChildren(...ac.items.map(([tag, count, listed], i) => h("li", {
-      id: `${listId}-${i}`, role: "option", class: "ltw-option", "aria-selected": i === ac.active ? "true" : "false",
-      "data-index": String(i),
-    }, h("span", { class: "ltw-option-tag", text: tag }), " ", h("span", { class: "ltw-count", text: suggestionCount(count, listed) }))));
-    listbox.hidden = !ac.open;
-    attr(input, "aria-activedescendant", ac.open && ac.active >= 0 ? `${listId}-${ac.active}` : null);
-    if (ac.open && ac.active >= 0) {
-      const opt = listbox.children[ac.active];
-      if (opt && opt.scrollIntoView) opt.scrollIntoView({ block: "nearest" });
-    }
+    renderSuggestions({
+      listbox, input, listId, state: ac, countText: ([, count, listed]) => suggestionCount(count, listed),
+    });
   }
 
   function setAc(next) {

@@ -1,16 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { register } from "node:module";
+import { fakeTimers } from "./helpers.js"; // first: the modules' .css imports load as nothing
 
-// alltags.js imports its stylesheet (esbuild bundles it); node cannot load CSS, so stub it.
-const hooks = `export async function load(url, context, next) {
-  if (url.endsWith(".css")) return { format: "module", source: "", shortCircuit: true };
-  return next(url, context);
-}`;
-register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 const {
-  normalizeRows, searchRows, sortRows, queryFor, addToQuery, countsLabel, createFetcher, ROW_LIMIT,
+  normalizeRows, searchRows, sortRows, queryFor, addToQuery, countsLabel, ROW_LIMIT,
 } = await import("../src/alltags.js");
+const { createFetcher } = await import("../src/panel.js");
 
 const I = (s) => `\u2068${s}\u2069`;
 const tags = (rows) => rows.map((r) => r.tag);
@@ -83,17 +78,6 @@ test("the row limit is 300", () => {
   assert.equal(ROW_LIMIT, 300);
 });
 
-function fakeTimers() {
-  let id = 0;
-  const pending = new Map();
-  return {
-    setTimeout(fn, ms) { id += 1; pending.set(id, { fn, ms }); return id; },
-    clearTimeout(t) { pending.delete(t); },
-    flush() { const all = [...pending.values()]; pending.clear(); for (const p of all) p.fn(); },
-    get size() { return pending.size; },
-  };
-}
-
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 test("the fetcher debounces, keeps one request in flight and follows up with the newest", async () => {
@@ -112,12 +96,12 @@ test("the fetcher debounces, keeps one request in flight and follows up with the
   fetcher.soon();
   assert.equal(timers.size, 1, "debounced: one timer");
   assert.equal(calls.length, 0);
-  timers.flush();
+  timers.fire();
   assert.equal(calls.length, 1);
   assert.ok(fetcher.busy());
   fetcher.now();
   fetcher.soon();
-  timers.flush();
+  timers.fire();
   assert.equal(calls.length, 1, "at most one in flight");
   calls[0].resolve("first");
   await tick();

@@ -1,13 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { register } from "node:module";
-
-// captiontext.js and tokens.js import their stylesheet (esbuild bundles it); node gets an empty module.
-register("data:text/javascript," + encodeURIComponent(
-  "export async function load(url, context, next) {" +
-  "  if (url.endsWith('.css')) return { format: 'module', source: '', shortCircuit: true };" +
-  "  return next(url, context);" +
-  "}"));
+import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const { insertTag, shouldAcceptEcho, readOnlyReason, withBreaksOf, createCaptionText, MAX_VIEW_CAPTION } =
   await import("../src/captiontext.js");

@@ -1,13 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { register } from "node:module";
+import "./helpers.js"; // first: the modules' .css imports load as nothing
 
-// export.js imports its stylesheet (esbuild bundles it); node cannot load CSS, so it loads as nothing.
-register("data:text/javascript," + encodeURIComponent(
-  'export async function load(url, context, next) {' +
-  '  if (url.endsWith(".css")) return { format: "module", source: "", shortCircuit: true };' +
-  '  return next(url, context);' +
-  '}'));
 const {
   TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, pickScope, destPlaceholder,
   destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint,

@@ -1,14 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { register } from "node:module";
+import { fakeTimers } from "./helpers.js"; // first: the modules' .css imports load as nothing
 
-// multiselect.js imports its stylesheet (esbuild bundles it); node cannot load CSS, so this file
-// hooks the loader to read any .css import as an empty module before importing the code.
-const cssHook = `export async function load(url, context, next) {
-  if (url.endsWith(".css")) return { format: "module", source: "", shortCircuit: true };
-  return next(url, context);
-}`;
-register(`data:text/javascript,${encodeURIComponent(cssHook)}`);
 const {
   splitCommon, normalizeCounts, selectionKey, splitTags, labels, editMessage, quoteTags, createRefresher,
 } = await import("../src/multiselect.js");
@@ -103,22 +96,6 @@ test("edit messages isolate the tags and mention undo only when something change
 });
 
 // ---- the refresher: debounce, one in flight, newest wins ---------------------------------------
-function fakeTimers() {
-  let id = 0;
-  const pending = new Map();
-  return {
-    setTimeout(fn, ms) { id += 1; pending.set(id, { fn, ms }); return id; },
-    clearTimeout(t) { pending.delete(t); },
-    fire() {
-      const all = [...pending.entries()];
-      pending.clear();
-      for (const [, { fn }] of all) fn();
-      return all.length;
-    },
-    get size() { return pending.size; },
-  };
-}
-
 function harness() {
   const calls = [];
   const got = [];

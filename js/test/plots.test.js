@@ -1,13 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { register } from "node:module";
+import "./helpers.js"; // first: the modules' .css imports load as nothing
 
-// plots.js imports stylesheets (esbuild bundles them); node cannot load CSS, so they load as nothing.
-register("data:text/javascript," + encodeURIComponent(
-  'export async function load(url, context, next) {' +
-  '  if (url.endsWith(".css")) return { format: "module", source: "", shortCircuit: true };' +
-  '  return next(url, context);' +
-  '}'));
 const {
   barLayout, histogram, ticks, scale, niceExtent, tickStep, binCount, normalizePlots, bucketRows, truncate,
   chartSummary, sizesSummary, ratiosSummary,

@@ -79,7 +79,7 @@ SAFETY_JS = """
   const bad = [...root.querySelectorAll(
       'script, svg, math, iframe, frame, object, embed, img, a, link, style, form, base, meta')]
     .filter(e => !(e.tagName === 'IMG' && e.classList.contains('ltw-img')))
-    .filter(e => !(e.tagName === 'FORM' && e.classList.contains('ltw-batch-form')))
+    .filter(e => !(e.tagName === 'FORM' && /^ltw-[a-z]+-form$/.test(e.className)))
     .map(e => e.outerHTML.slice(0, 200));
   const handlers = [];
   for (const e of [root, ...root.querySelectorAll('*')]) {
