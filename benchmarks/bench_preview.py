@@ -60,8 +60,9 @@ def draft_floor(path: Path) -> None:
 
 def navigation_overhead(root: Path, index: int) -> int:
     """Rough bytes of the Jupyter messages of one "Next" besides the preview's pixels: the
-    `next` request and its reply, the `index` and `_current` trait updates, the `preview`
-    request and its reply's JSON, each with a Jupyter message header (as JSON)."""
+    `next` request and its reply, the trait updates (`index`, `_place`, `_current`: one message,
+    as the widget sends them), the `preview` request and its reply's JSON, each with a Jupyter
+    message header (as JSON)."""
     import warnings
 
     from jupyter_client.session import Session
@@ -86,8 +87,8 @@ def navigation_overhead(root: Path, index: int) -> int:
     total = size({"method": "custom", "content": {"type": "next", "rid": 7}})
     total += size({"method": "custom", "content": {"type": "reply", "rid": 7, "ok": True,
                                                    "index": index}})
-    total += size({"method": "update", "state": {"index": index}, "buffer_paths": []})
-    total += size({"method": "update", "state": {"_current": item}, "buffer_paths": []})
+    total += size({"method": "update", "state": {"index": index, "_place": widget._place,
+                                                 "_current": item}, "buffer_paths": []})
     total += size({"method": "custom", "content": {
         "type": "preview", "rid": 8, "id": item["id"], "width": BOX[0], "height": BOX[1],
         "purpose": "show"}})
@@ -175,8 +176,8 @@ def main() -> None:
         f"times: median of {repeat} interleaved runs after a warm-up; box {BOX[0]}x{BOX[1]}"
         " device px; ours = lora_tagger_widget._images.make_preview",
         "full = Image.open + load + thumbnail + save JPEG q85; floor = draft('RGB', box) + load",
-        f"bytes per Next = encoded preview + {overhead} B of JSON messages (next, reply, index,"
-        " _current, preview request, reply header); with prefetch one preview still moves per Next",
+        f"bytes per Next = encoded preview + {overhead} B of JSON messages (next, reply, one trait"
+        " update, preview request, reply header); with prefetch one preview still moves per Next",
         "smooth files are synthetic gradients that compress unusually well at full size",
     ]
     print_table("bench_preview: preview of one large JPEG", rows, notes)

@@ -133,7 +133,7 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
         try:
             image.load()
             orientation = _orientation(image, may_load=True)
-            upright = ImageOps.exif_transpose(image)
+            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
             left = max(upright.width / max_width, upright.height / max_height)
             if left > PREVIEW_SLACK:
                 # After draft mode little reduction is left; bilinear looks the same there.

@@ -83,9 +83,9 @@ def scan_images(root: Path) -> ScanResult:
                 stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
             elif is_image_name(entry.name):
                 images.append(entry.name)
-        stems = Counter(_stem(name) for name in images)
-        for name in images:
-            stem = _stem(name)
+        stemmed = [(name, name[: name.rfind(".")]) for name in images]
+        stems = Counter(stem for _, stem in stemmed)
+        for name, stem in stemmed:
             caption = names.get(stem + ".txt")
             is_link = caption is not None and caption.is_symlink()
             found.append(FoundImage(f"{prefix}{name}", caption is not None, is_link,
@@ -93,6 +93,3 @@ def scan_images(root: Path) -> ScanResult:
     found.sort(key=lambda image: natural_key(image.relative))
     return ScanResult(found, stale)
 
-
-def _stem(name: str) -> str:
-    return name[: name.rfind(".")]

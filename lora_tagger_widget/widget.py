@@ -612,7 +612,8 @@ class TaggerWidget(anywidget.AnyWidget):
     # Front end
 
     def _on_request(self, _widget: object, content: object, buffers: list[bytes]) -> None:
-        reply = handle_request(self, content)
+        with self.hold_sync():  # the traits a request changes go in one message, before its reply
+            reply = handle_request(self, content)
         if reply is not None:
             self.send(reply.content, reply.buffers or None)
 

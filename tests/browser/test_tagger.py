@@ -199,7 +199,7 @@ def test_next_shows_a_prefetched_image_while_the_kernel_is_busy(lab) -> None:
     wait_shown(lab, names[1], timeout=3, confirmed=False)
     # Python has not answered yet: its position is still the first image.
     assert lab.output(".ltw-goto").first.input_value() == "1"
-    assert lab.run_cell("print(w.index)", timeout=30).strip() == "1"
     wait_until(lambda: lab.output(".ltw-goto").first.input_value() == "2",
                what="Python's answer confirming the second image")
+    assert lab.run_cell("print(w.index)", timeout=30).strip() == "1"
     wait_shown(lab, names[1])
