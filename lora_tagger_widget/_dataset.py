@@ -575,7 +575,7 @@ class Dataset(BatchEditing):
         undoable action (the palette is not part of the undo history).
         """
         tag = existing_tag(tag)
-        changed = self._rename_or_remove(lambda: Operation("remove", tags=(tag,)))
+        changed = self._rename_or_remove(tag, lambda: Operation("remove", tags=(tag,)))
         with self._lock:
             if tag in self.session.palette:
                 self.session.palette.remove(tag)
@@ -590,7 +590,7 @@ class Dataset(BatchEditing):
         `old` becomes `new` too."""
         old = existing_tag(old)
         new = validate_tag(new)
-        changed = self._rename_or_remove(lambda: Operation("rename", mapping=((old, new),)))
+        changed = self._rename_or_remove(old, lambda: Operation("rename", mapping=((old, new),)))
         with self._lock:
             if old in self.session.palette:
                 self.session.palette[self.session.palette.index(old)] = new
@@ -599,13 +599,16 @@ class Dataset(BatchEditing):
         self._emit(Change("palette"))
         return changed
 
-    def _rename_or_remove(self, operation: Callable[[], Operation]) -> int:
-        """How many captions `apply_batch` changed; 0 when the tag cannot be in any caption."""
+    def _rename_or_remove(self, tag: str, operation: Callable[[], Operation]) -> int:
+        """How many captions `apply_batch` changed, applied to the images that have `tag`;
+        0 when no caption can have it."""
         try:
             op = operation()
         except ValueError:  # empty, or several tags: no caption has it as one tag
             return 0
-        return len(self.apply_batch(op).changes)
+        with self._lock:
+            having = [i for i, item in enumerate(self._items) if tag in item._tags]
+        return len(self.apply_batch(op, having).changes) if having else 0
 
     def allow_rewrite(self, ref: ItemRef) -> None:
         """Consent to rewriting a caption that is not UTF-8 as UTF-8 when it is edited."""
