@@ -793,6 +793,15 @@ class Dataset(BatchEditing):
         """How many images are marked as reviewed."""
         return sum(1 for item_id in self.session.reviewed if item_id in self._by_id)
 
+    def progress(self, positions: Iterable[int] | None = None) -> tuple[int, int, int]:
+        """`(images, tagged, reviewed)` among `positions` (default: every image)."""
+        if positions is None:
+            return len(self._items), self._tagged, self.reviewed_count
+        reviewed = self.session.reviewed
+        shown = [self._items[p] for p in positions]
+        return (len(shown), sum(1 for item in shown if item._tags),
+                sum(1 for item in shown if item.id in reviewed))
+
     def note_session_change(self) -> None:
         """Say that `session` (position or settings) changed, so the next save writes it."""
         self._session_dirty = True

@@ -185,11 +185,11 @@ def _complete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
 def _tag_counts(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     dataset = widget.dataset
     every = dataset.tag_counts()
-    filtered_scope = widget.scope("filtered")
-    filtered = dataset.tag_counts(filtered_scope)
+    shown = widget.scope("filtered")
+    filtered = dataset.tag_counts(shown) if len(shown) < len(dataset) else every
     selected = dataset.tag_counts(widget.selection) if widget.selection else {}
     rows = [[tag, n, filtered.get(tag, 0), selected.get(tag, 0)] for tag, n in every.items()]
-    return Reply({"rows": rows, "filtered": len(filtered_scope), "selected": len(widget.selection)})
+    return Reply({"rows": rows, "filtered": len(shown), "selected": len(widget.selection)})
 
 
 def _operation(widget: TaggerWidget, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:

@@ -533,15 +533,10 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _sync_progress(self) -> None:
         dataset, view = self._dataset, self._view
-        if view is None or not view.filtered:
-            total, tagged, reviewed = len(dataset), dataset.tagged_count, dataset.reviewed_count
-        else:
-            shown = [dataset[p] for p in view.positions()]
-            total = len(shown)
-            tagged = sum(1 for item in shown if item.tags)
-            reviewed = sum(1 for item in shown if dataset.is_reviewed(item.id))
+        filtered = view is not None and view.filtered
+        total, tagged, reviewed = dataset.progress(view.positions() if filtered else None)
         self.progress = {"total": total, "tagged": tagged, "reviewed": reviewed,
-                         "all": len(dataset), "filtered": bool(view and view.filtered)}
+                         "all": len(dataset), "filtered": filtered}
 
     def _sync_current(self) -> None:
         item = self.current
