@@ -10,6 +10,7 @@ Run: python benchmarks/bench_rename.py [--quick]"""
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import tempfile
@@ -60,8 +61,6 @@ def main() -> None:
     args = parser.parse_args()
     count = args.count or (10_000 if args.quick else 100_000)
     repeat = args.repeat or 3
-    if repeat % 2 == 0:
-        repeat += 1  # an odd number of renames leaves the captions renamed, for the save
     workdir = Path(tempfile.mkdtemp(prefix="ltw-rename-"))
     rows: list[Row] = []
     notes: list[str] = []
@@ -72,19 +71,29 @@ def main() -> None:
         renamed: dict[str, int] = {}
         for label, (old, new) in (("common", COMMON), ("rare", RARE)):
             names = [(old, new), (new, old)]
-            step = iter(range(repeat))
+            step = itertools.count()
             changed: list[int] = []
 
             def rename(names=names, step=step, changed=changed) -> None:
                 first, second = names[next(step) % 2]
                 changed.append(dataset.rename_tag(first, second))
 
-            ours = median(timings(repeat, rename))
+            def rename_and_journal(rename=rename) -> None:
+                rename()
+                dataset.history.flush()
+
+            ours = median(timings(repeat, rename, setup=dataset.history.flush))
+            journaled = median(timings(repeat, rename_and_journal))
+            rename()  # an odd number of renames in all: the captions stay renamed, for the save
+            dataset.history.flush()
             plain = median(timings(repeat, lambda old=old, new=new: plain_rename(texts, old, new)))
             renamed[label] = changed[-1]
+            met = "met" if ours < 0.5 else "MISSED"
             rows.append(Row(f"rename_tag, {label} tag: {changed[-1]:,} of {count:,} captions",
                             ms(ours), f"plain loop {ms(plain)}", f"{ours / plain:.1f}x plain",
-                            "-"))
+                            "well under 1 s (< 0.5 s)", met))
+            rows.append(Row("  and its undo step written to the journal (a thread)",
+                            ms(journaled), "-", "-", "-"))
 
         before = caption_mtimes(root)
         start = time.perf_counter()
@@ -115,6 +124,8 @@ def main() -> None:
                         f"{stray} others touched", "only changed files", "met" if ok else "MISSED"))
         notes.append(f"captions renamed: common {renamed['common']:,}, rare {renamed['rare']:,}"
                      f" (up to {expected:,}; a caption with both counts once)")
+        notes.append("rename_tag returns before the undo journal holds its step: a thread writes"
+                     " it, and the next edit, undo or save waits for it")
         notes.append(f"rename: median of {repeat} runs (alternating names); save and the write"
                      " baselines: one run each, the same texts and file count")
         notes.append("safe writes = temporary file + fsync + os.replace per file (what a"

@@ -65,7 +65,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import and_, ne
 
-from ._captions import edit_caption, existing_tag, split_tags, validate_tag
+from ._captions import (
+    DEFAULT_SEPARATOR,
+    edit_caption,
+    existing_tag,
+    is_plain_list,
+    split_tags,
+    validate_tag,
+)
 
 __all__ = [
     "KINDS",
@@ -98,7 +105,7 @@ _CHOICES = {
     "order": ("alpha", "frequency"),
 }
 _Result = tuple[str, "list[str] | None", "list[str] | None"]
-_Runner = Callable[[str, "Mapping[str, int] | None"], _Result]
+_Runner = Callable[[str, "list[str] | None", "Mapping[str, int] | None"], _Result]
 
 
 @dataclass(frozen=True)
@@ -283,7 +290,7 @@ class Operation:
         """
         if not isinstance(text, str):
             raise TypeError(f"A caption must be text, not {type(text).__name__}.")
-        return self._run(text, counts)[0]
+        return self._run(text, None, counts)[0]
 
 
 _DEFAULTS: dict[str, object] = {
@@ -303,6 +310,8 @@ class CaptionChange:
     after: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    after_tags: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    """The tags of `after` (`split_tags(after)`), when known."""
 
 
 @dataclass(frozen=True)
@@ -335,52 +344,67 @@ class BatchPreview:
         return text
 
 
+Caption = tuple[str, str] | tuple[str, str, Sequence[str]]
+"""A caption to plan over: `(id, text)`, or `(id, text, tags)` when its tags (`split_tags(text)`)
+are known already."""
+
+
 def plan(
     operation: Operation,
-    captions: Iterable[tuple[str, str]],
+    captions: Iterable[Caption],
     counts: Mapping[str, int] | None = None,
 ) -> BatchPreview:
-    """Run `operation` over `captions`, `(id, text)` pairs, and say what would change.
+    """Run `operation` over `captions` and say what would change.
 
     `counts` (tag -> number of images) is used to sort by frequency; without it they are
     counted over `captions`. A caption the operation cannot edit raises `ValueError` naming it.
     """
     if operation.kind == "sort" and operation.order == "frequency" and counts is None:
         captions = list(captions)
-        counts = Counter(tag for _, text in captions for tag in set(split_tags(text)))
+        counts = Counter(tag for caption in captions for tag in set(split_tags(caption[1])))
     run = operation._run
-    return plan_edits(lambda text: run(text, counts), captions, operation)
+    return plan_edits(lambda text, known: run(text, known, counts), captions, operation)
 
 
-Edit = Callable[[str], tuple[str, "list[str] | None", "list[str] | None"]]
+Edit = Callable[[str, "list[str] | None"], tuple[str, "list[str] | None", "list[str] | None"]]
 
 
-def plan_edits(edit: Edit, captions: Iterable[tuple[str, str]],
+def plan_edits(edit: Edit, captions: Iterable[Caption],
                operation: Operation | None = None) -> BatchPreview:
-    """What `edit` (text -> new text, and the tags before and after when it knows them, else
-    None) would change in `captions`, `(id, text)` pairs. A `ValueError` names its caption."""
+    """What `edit` would change in `captions`. `edit` maps a caption's text and its tags (None
+    when not known) to the new text and the tags before and after (None when it did not split
+    them). A `ValueError` names its caption."""
     changes: list[CaptionChange] = []
-    added: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
+    added: dict[str, int] = {}
+    removed: dict[str, int] = {}
     scope = 0
-    for caption_id, text in captions:
+    for caption in captions:
         scope += 1
+        caption_id, text = caption[0], caption[1]
+        known = list(caption[2]) if len(caption) > 2 else None
         try:
-            new, before, after = edit(text)
+            new, before, after = edit(text, known)
         except ValueError as error:
             raise ValueError(f"Caption {caption_id!r}: {error}") from None
         if new == text:
             continue
-        if before is None or after is None:
-            before, after = split_tags(text), split_tags(new)
+        if before is None:
+            before = split_tags(text) if known is None else known
+        if after is None:
+            after = split_tags(new)
         gained, lost = _difference(before, after)
-        changes.append(CaptionChange(caption_id, text, new, gained, lost))
-        added.update(set(gained))
-        removed.update(set(lost))
-    return BatchPreview(
-        operation, scope, tuple(changes),  # type: ignore[arg-type]
-        dict(added.most_common()), dict(removed.most_common())
-    )
+        changes.append(CaptionChange(caption_id, text, new, gained, lost, tuple(after)))
+        for tag in gained if len(gained) < 2 else set(gained):
+            added[tag] = added.get(tag, 0) + 1
+        for tag in lost if len(lost) < 2 else set(lost):
+            removed[tag] = removed.get(tag, 0) + 1
+    return BatchPreview(operation, scope, tuple(changes),  # type: ignore[arg-type]
+                        _most_first(added), _most_first(removed))
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    """`counts` ordered by count, highest first (ties in their order)."""
+    return dict(sorted(counts.items(), key=lambda pair: -pair[1]))
 
 
 def starts_with_trigger(text: str, trigger: str, *, ignore_case: bool = False) -> bool:
@@ -413,8 +437,8 @@ def _add(op: Operation) -> _Runner:
     at_start = op.where == "start"
     leading = _leading(op)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
-        tags = split_tags(text)
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
+        tags = split_tags(text) if known is None else known
         have = {tag.casefold() for tag in tags} if fold else set(tags)
         extra = [tag for tag in new if (tag.casefold() if fold else tag) not in have]
         if not extra:
@@ -432,10 +456,10 @@ def _remove(op: Operation) -> _Runner:
     gone = {_key(tag, fold) for tag in op.tags}
     mentions = _mentions(gone, fold)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
         if not mentions(text):
             return text, None, None
-        tags = split_tags(text)
+        tags = split_tags(text) if known is None else known
         kept = [tag for tag in tags if (tag.casefold() if fold else tag) not in gone]
         return (text, None, None) if len(kept) == len(tags) else _edited(text, tags, kept)
 
@@ -447,15 +471,24 @@ def _rename(op: Operation) -> _Runner:
     mapping = {_key(old, fold): new for old, new in op.mapping}
     mentions = _mentions(mapping, fold)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
-        if not mentions(text):
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
+        if known is None and not mentions(text):
             return text, None, None
-        tags = split_tags(text)
+        tags = split_tags(text) if known is None else known
         keys = [tag.casefold() for tag in tags] if fold else tags
-        if mapping.keys().isdisjoint(keys):
+        hits = mapping.keys() & keys
+        if not hits:
             return text, None, None
-        renamed = [mapping.get(key, tag) for tag, key in zip(tags, keys, strict=True)]
-        made = {_key(new, fold) for new, tag in zip(renamed, tags, strict=True) if new != tag}
+        if all(keys.count(key) == 1 for key in hits):  # the common case, without a loop per tag
+            renamed, made = list(tags), set()
+            for key in hits:
+                at = keys.index(key)
+                renamed[at] = mapping[key]
+                if renamed[at] != tags[at]:
+                    made.add(_key(renamed[at], fold))
+        else:
+            renamed = [mapping.get(key, tag) for tag, key in zip(tags, keys, strict=True)]
+            made = {_key(new, fold) for new, tag in zip(renamed, tags, strict=True) if new != tag}
         new_keys = [tag.casefold() for tag in renamed] if fold else renamed
         if all(new_keys.count(key) == 1 for key in made):  # no rename made a repeat
             return _renamed(text, tags, renamed, [True] * len(tags))
@@ -483,15 +516,16 @@ def _replace(op: Operation) -> _Runner:
     regex, replacement = _compile(op), op.replacement
     if op.target == "caption":
 
-        def run_on_text(text: str, counts: Mapping[str, int] | None) -> _Result:
+        def run_on_text(text: str, known: list[str] | None,
+                        counts: Mapping[str, int] | None) -> _Result:
             new = regex.sub(replacement, text)
             return (text if new == text else new), None, None
 
         return run_on_text
     leading = _leading(op)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
-        tags = split_tags(text)
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
+        tags = split_tags(text) if known is None else known
         lead = leading(tags)
         renamed = tags[:lead]
         kept = [True] * len(tags)
@@ -523,10 +557,10 @@ def _sort(op: Operation) -> _Runner:
     by_frequency = op.order == "frequency"
     leading = _leading(op)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
         if by_frequency and counts is None:
             raise ValueError("Sorting by frequency needs `counts` (tag -> number of images).")
-        tags = split_tags(text)
+        tags = split_tags(text) if known is None else known
         lead = leading(tags)
         rest = tags[lead:]
         if counts is not None and by_frequency:
@@ -544,8 +578,8 @@ def _sort(op: Operation) -> _Runner:
 def _dedupe(op: Operation) -> _Runner:
     fold = op.ignore_case
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
-        tags = split_tags(text)
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
+        tags = split_tags(text) if known is None else known
         keys = [tag.casefold() for tag in tags] if fold else tags
         if len(set(keys)) == len(keys):
             return text, None, None
@@ -566,10 +600,10 @@ def _front(op: Operation) -> _Runner:
     mentions = _mentions(rank, fold)
     leading = _leading(op)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
         if not mentions(text):
             return text, None, None
-        tags = split_tags(text)
+        tags = split_tags(text) if known is None else known
         lead = leading(tags)
         rest = tags[lead:]
         keys = [tag.casefold() for tag in rest] if fold else rest
@@ -592,10 +626,10 @@ def _put_trigger_first(op: Operation) -> _Runner:
     starts = _trigger_regex(trigger, fold)
     key = _key(trigger, fold)
 
-    def run(text: str, counts: Mapping[str, int] | None) -> _Result:
+    def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
         if has_trigger_placeholder(text):
             return text, None, None
-        tags = split_tags(text)
+        tags = split_tags(text) if known is None else known
         if tags and starts.match(tags[0]):
             return text, None, None
         keys = [tag.casefold() for tag in tags] if fold else tags
@@ -650,7 +684,7 @@ def _first_tag(text: str) -> str | None:
 
 def _edited(text: str, tags: list[str], new: list[str]) -> _Result:
     """The result of changing the tags of `text` from `tags` to `new`."""
-    return edit_caption(text, new), tags, new
+    return edit_caption(text, new, tags), tags, new
 
 
 def _renamed(text: str, tags: list[str], renamed: list[str], kept: list[bool]) -> _Result:
@@ -660,7 +694,7 @@ def _renamed(text: str, tags: list[str], renamed: list[str], kept: list[bool]) -
         return text, None, None
     if renamed != tags:
         text = _substituted(text, tags, renamed)
-    return (text if new is renamed else edit_caption(text, new)), tags, new
+    return (text if new is renamed else edit_caption(text, new, renamed)), tags, new
 
 
 def _substituted(text: str, tags: list[str], new: list[str]) -> str:
@@ -671,11 +705,13 @@ def _substituted(text: str, tags: list[str], new: list[str]) -> str:
     file's default separator; so a run is changed in two edits, the even positions and then the
     odd ones, in which no two changed tags are neighbours.
     """
+    if is_plain_list(text, tags):
+        return DEFAULT_SEPARATOR.join(new)
     changed = list(map(ne, tags, new))
     if changed.count(True) > 1 and any(map(and_, changed, changed[1:])):
         half = [new[k] if k % 2 == 0 else old for k, old in enumerate(tags)]
-        text = edit_caption(text, half)
-    return edit_caption(text, new)
+        text, tags = edit_caption(text, half, tags), half
+    return edit_caption(text, new, tags)
 
 
 def _mentions(keys: Iterable[str], fold: bool) -> Callable[[str], bool]:
@@ -741,7 +777,9 @@ def _difference(before: list[str], after: list[str]) -> tuple[tuple[str, ...], t
     """(tags in `after` not in `before`, tags in `before` not in `after`), as multisets."""
     old, new = set(before), set(after)
     if len(old) == len(before) and len(new) == len(after):  # no repeats: sets will do
-        return tuple(t for t in after if t not in old), tuple(t for t in before if t not in new)
+        gained, lost = new - old, old - new
+        return (tuple(gained) if len(gained) < 2 else tuple(t for t in after if t in gained),
+                tuple(lost) if len(lost) < 2 else tuple(t for t in before if t in lost))
     extra = Counter(after)
     extra.subtract(before)
     if not any(extra.values()):

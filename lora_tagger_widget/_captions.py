@@ -69,13 +69,16 @@ def validate_tags(tags: Iterable[object]) -> list[str]:
     return [validate_tag(tag) for tag in tags]
 
 
-def edit_caption(text: str, new_tags: Sequence[str]) -> str:
-    """`text` changed so that its tags are `new_tags`, keeping everything else as it was.
+def edit_caption(text: str, new_tags: Sequence[str], tags: Sequence[str] | None = None) -> str:
+    """`text` changed so that its tags are `new_tags`, keeping everything else as it was
+    (`tags`: `split_tags(text)`, when known).
 
     Tags kept from `text` keep their exact spelling and the separator before them; a removed tag
     takes the separator after it with it (unless that would join two lines); a replaced tag
     takes its place; new tags are joined with the file's separator.
     """
+    if tags is not None and is_plain_list(text, tags):
+        return DEFAULT_SEPARATOR.join(new_tags)  # every rule below gives this for such a text
     spans = [match.span() for match in _TAG.finditer(text)]
     old = [text[a:b] for a, b in spans]
     new = list(new_tags)
@@ -105,6 +108,12 @@ def edit_caption(text: str, new_tags: Sequence[str]) -> str:
         at = spans[0][0]
         return text[:at] + separator.join(added) + separator + text[at:]
     return _rebuilt(text, spans, new, separator)
+
+
+def is_plain_list(text: str, tags: Sequence[str]) -> bool:
+    """Whether `text`, whose tags are `tags`, is just those tags joined by ", " (then any edit
+    of it is the new tags joined by ", ")."""
+    return text == DEFAULT_SEPARATOR.join(tags)
 
 
 def _default_separator(text: str, spans: list[tuple[int, int]]) -> str:

@@ -40,6 +40,7 @@ from ._files import (
     read_bytes_or_none,
     sync_folders,
 )
+from ._gc import gc_paused
 from ._history import CaptionEdit, History
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
 from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
@@ -366,6 +367,13 @@ class Dataset(BatchEditing):
         self._by_id: dict[str, int] = {}
         self._unsaved: set[str] = set()
         self._conflicted: set[str] = set()
+        with gc_paused():
+            self._scan(root, progress)
+        cache_dir = self.state_dir / CACHE_DIR_NAME
+        self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
+
+    def _scan(self, root: Path, progress: ProgressCallback | None) -> None:
+        """Make an item of every image under `root`, its caption read, and count their tags."""
         scan = scan_images(root)
         root_text = str(root)
         for stale in scan.stale_temp_files:
@@ -382,8 +390,6 @@ class Dataset(BatchEditing):
             progress(total, total)
         self.vocabulary.add_all(item._tags for item in self._items)
         self._tagged = sum(1 for item in self._items if item._tags)
-        cache_dir = self.state_dir / CACHE_DIR_NAME
-        self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
 
     @classmethod
     def is_open(cls, path: str | os.PathLike[str]) -> bool:
@@ -657,7 +663,7 @@ class Dataset(BatchEditing):
         is released, tell the listeners with one `Change("tags", ids)`."""
         action = _Action(label, record)
         try:
-            with self._lock:
+            with self._lock, gc_paused():
                 try:
                     yield action
                 finally:
@@ -817,6 +823,7 @@ class Dataset(BatchEditing):
         edits in memory and raise `CaptionWriteError`.
         """
         written, conflicts, failures = [], [], []
+        self.history.flush()  # the undo journal holds an edit before its captions do
         with self._lock:
             for item in self.unsaved:
                 if item.conflict is not None or item.locked_reason:

@@ -29,8 +29,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchPreview, Operation, _quoted, plan, plan_edits
+from ._batch import BatchPreview, Caption, Operation, _quoted, plan, plan_edits
 from ._captions import edit_caption, split_tags, validate_tags
+from ._gc import gc_paused
 from ._history import CaptionEdit, Entry, History
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ class BatchEditing:
         operation or a caption it cannot edit; `KeyError`/`IndexError` for an unknown image.
         """
         op = self._operation(operation)
-        with self._lock:
+        with self._lock, gc_paused():
             return self._plan(scope, self._planner(op), op.describe(), op)
 
     def apply_batch(
@@ -185,30 +186,31 @@ class BatchEditing:
             operation = {**operation, "trigger": self.trigger}
         return Operation.from_dict(operation)
 
-    def _planner(self, op: Operation) -> Callable[[list[tuple[str, str]]], BatchPreview]:
+    def _planner(self, op: Operation) -> Callable[[list[Caption]], BatchPreview]:
         """`plan` for `op`; sorting by frequency counts tags over the whole data set, when the
         plan is made (under the lock)."""
         by_frequency = op.kind == "sort" and op.order == "frequency"
         return lambda captions: plan(
             op, captions, self.vocabulary.as_dict() if by_frequency else None)
 
-    def _apply(self, scope: Scope, planner: Callable[[list[tuple[str, str]]], BatchPreview],
+    def _apply(self, scope: Scope, planner: Callable[[list[Caption]], BatchPreview],
                headline: str, op: Operation | None) -> BatchReport:
         with self._editing() as action:
             report = self._plan(scope, planner, headline, op)
             action.label = report.label
             for change in report.changes:
-                self._hold(action, self._items[self._by_id[change.id]], change.after)
+                self._hold(action, self._items[self._by_id[change.id]], change.after,
+                           change.after_tags)
         return report
 
-    def _plan(self, scope: Scope, planner: Callable[[list[tuple[str, str]]], BatchPreview],
+    def _plan(self, scope: Scope, planner: Callable[[list[Caption]], BatchPreview],
               headline: str, op: Operation | None) -> BatchReport:
         """Plan over the scope's editable captions (call with the lock held)."""
         editable, locked = [], []
         for position in self._positions(scope):
             item = self._items[position]
             (locked if item.locked_reason else editable).append(item)
-        preview = planner([(item.id, item._text) for item in editable])
+        preview = planner([(item.id, item._text, item._tags) for item in editable])
         for change in preview.changes:
             if _CONTROL.search(change.after) and len(_CONTROL.findall(change.after)) > len(
                     _CONTROL.findall(change.before)):
@@ -290,6 +292,7 @@ class BatchEditing:
         return None
 
 
-def _plan_exact(tags: list[str], captions: Iterable[tuple[str, str]]) -> BatchPreview:
+def _plan_exact(tags: list[str], captions: Iterable[Caption]) -> BatchPreview:
     """What making each caption's tags exactly `tags` would change (operation left None)."""
-    return plan_edits(lambda text: (edit_caption(text, tags), None, None), captions)
+    return plan_edits(lambda text, known: (edit_caption(text, tags, known), known, tags),
+                      captions)

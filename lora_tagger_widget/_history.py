@@ -9,6 +9,8 @@ on that text (`[prefix length, suffix length, new middle]`); the changes of a bi
 zlib-compressed (base64 in the JSON). Each action appends one record and fsyncs; the file is
 rewritten whole (atomically) when it has grown to twice what it holds, and after a damaged record
 was found. A damaged or torn record and everything after it is ignored on loading, with a note.
+The record of a big action (thousands of captions) is encoded and written on a thread of its own,
+so that the action returns at once; every other use of the history waits for it (`flush`).
 
 This module only keeps the journal: the data set applies `peek_undo().inverse()` (or
 `peek_redo()`) through its own safe write path and then confirms with `undone()` / `redone()`.
@@ -47,6 +49,7 @@ JOURNAL_VERSION = 1
 DEFAULT_MAX_ENTRIES = 200
 DEFAULT_MAX_BYTES = 50_000_000
 PACK_OVER_BYTES = 16 * 1024  # the changes of an entry bigger than this are stored compressed
+BACKGROUND_OVER_EDITS = 2_000  # an entry changing more captions than this is written on a thread
 COMPACT_SLACK_BYTES = 256 * 1024  # rewrite when the file exceeds twice its live records + this
 _DECODED_KEPT = 4  # decoded entries kept in memory (the rest stay as their stored bytes)
 
@@ -134,6 +137,8 @@ class History:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._lock = threading.RLock()
+        self._written = threading.Condition(self._lock)  # notified when a record is written
+        self._writing = False  # an entry's record is being written on its own thread
         self._slots: list[_Slot] = []
         self._base = 0  # n of the oldest kept entry (or where the next one goes when none is)
         self._cursor = 0  # n of the next entry to redo: entries with n < cursor are applied
@@ -153,6 +158,7 @@ class History:
         """What went wrong with the history on disk, if anything: it could not be saved (then it
         is kept in memory only), or a damaged record was skipped when loading. None when fine."""
         with self._lock:
+            self._settle()
             notes = [n for n in (self._frozen, self._save_note, self._damage_note) if n]
             return " ".join(notes) if notes else None
 
@@ -170,6 +176,7 @@ class History:
         """The entry an undo would revert (apply its `inverse()`), or None. The cursor does not
         move: call `undone()` once the data set applied it."""
         with self._lock:
+            self._settle()
             while self._cursor > self._base:
                 slot = self._slots[self._cursor - self._base - 1]
                 try:
@@ -186,6 +193,7 @@ class History:
         """The entry a redo would apply again, or None. The cursor does not move: call `redone()`
         once the data set applied it."""
         with self._lock:
+            self._settle()
             while self._cursor < self._base + len(self._slots):
                 slot = self._slots[self._cursor - self._base]
                 try:
@@ -214,6 +222,7 @@ class History:
     def stored_bytes(self) -> int:
         """The stored size of the entries kept (what `max_bytes` bounds)."""
         with self._lock:
+            self._settle()
             return self._live_bytes
 
     # -- changing -----------------------------------------------------------------------------
@@ -223,7 +232,8 @@ class History:
 
         Edits that change nothing are left out, and several edits of one caption become one (the
         first `before`, the last `after`). Returns the entry as kept, or None (nothing recorded)
-        when no caption changes.
+        when no caption changes. An entry of more than `BACKGROUND_OVER_EDITS` captions is
+        written on a thread of its own (see `flush`).
         """
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, not {type(label).__name__}")
@@ -231,25 +241,31 @@ class History:
         if not changes:
             return None
         entry = Entry(label, time.time(), changes)
-        edits_part, packed = _encode_edits(changes)
         with self._lock:
+            self._settle()
             n = self._cursor
             self._drop_from(n)
-            line = _entry_line(n, self._base, entry, edits_part, packed)
-            slot = _Slot(n, label, entry.time, line)
+            slot = _Slot(n, label, entry.time, b"")
             self._append_slot(slot)
-            if self._trim():  # the stored record says which older entries it drops
-                self._live_bytes -= len(slot.line)
-                slot.line = _entry_line(n, self._base, entry, edits_part, packed)
-                self._live_bytes += len(slot.line)
-            self._remember(slot, entry)
-            self._save(slot.line)
+            if len(changes) <= BACKGROUND_OVER_EDITS:
+                self._write_entry(slot, entry)
+            else:
+                self._writing = True
+                threading.Thread(target=self._write_entry, args=(slot, entry),
+                                 name="ltw-history").start()  # not a daemon: exit waits for it
             return entry
+
+    def flush(self) -> None:
+        """Wait until every recorded entry is written to the journal (or failed to be, which
+        `warning` tells). The data set calls it before it writes captions."""
+        with self._lock:
+            self._settle()
 
     def undone(self) -> None:
         """Move the cursor back one entry: call once `peek_undo().inverse()` has been applied.
         Raises `IndexError` when there is nothing to undo."""
         with self._lock:
+            self._settle()
             if self._cursor <= self._base:
                 raise IndexError("There is nothing to undo.")
             self._cursor -= 1
@@ -259,6 +275,7 @@ class History:
         """Move the cursor forward one entry: call once `peek_redo()` has been applied.
         Raises `IndexError` when there is nothing to redo."""
         with self._lock:
+            self._settle()
             if self._cursor >= self._base + len(self._slots):
                 raise IndexError("There is nothing to redo.")
             self._cursor += 1
@@ -267,11 +284,40 @@ class History:
     def clear(self) -> None:
         """Forget every entry, in memory and on disk."""
         with self._lock:
+            self._settle()
             self._slots.clear()
             self._base = self._cursor = self._live_bytes = 0
             self._damage_note = None
             self._file_size = None
             self._save(None)
+
+    def _settle(self) -> None:
+        """Wait (the lock held) until no entry is being written on its own thread."""
+        while self._writing:
+            self._written.wait()
+
+    def _write_entry(self, slot: _Slot, entry: Entry) -> None:
+        """Encode `entry` into its `slot` (the newest) and append it to the journal."""
+        try:
+            try:
+                edits_part, packed = _encode_edits(entry.edits)
+            except BaseException:  # out of memory: the entry cannot be kept
+                with self._lock:
+                    self._drop_from(slot.n)
+                raise
+            with self._lock:
+                slot.line = _entry_line(slot.n, self._base, entry, edits_part, packed)
+                self._live_bytes += len(slot.line)
+                if self._trim():  # the stored record says which older entries it drops
+                    self._live_bytes -= len(slot.line)
+                    slot.line = _entry_line(slot.n, self._base, entry, edits_part, packed)
+                    self._live_bytes += len(slot.line)
+                self._remember(slot, entry)
+                self._save(slot.line)
+        finally:
+            with self._lock:
+                self._writing = False
+                self._written.notify_all()
 
     # -- in-memory state ----------------------------------------------------------------------
 
@@ -513,17 +559,13 @@ class History:
 
 def _normalize(edits: Sequence[CaptionEdit]) -> tuple[CaptionEdit, ...]:
     """One edit per caption (first before, last after), without the ones that change nothing."""
-    merged: dict[str, list[str | None]] = {}
+    merged: dict[str, CaptionEdit] = {}
     for edit in edits:
         if not isinstance(edit, CaptionEdit):
             raise TypeError(f"edits must be CaptionEdit objects, not {type(edit).__name__}")
         seen = merged.get(edit.id)
-        if seen is None:
-            merged[edit.id] = [edit.before, edit.after]
-        else:
-            seen[1] = edit.after
-    return tuple(CaptionEdit(id_, before, after)
-                 for id_, (before, after) in merged.items() if before != after)
+        merged[edit.id] = edit if seen is None else CaptionEdit(edit.id, seen.before, edit.after)
+    return tuple(edit for edit in merged.values() if edit.before != edit.after)
 
 
 def _dumps(value: Any) -> bytes:
@@ -569,7 +611,7 @@ def _encode_edits(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
     data = _dumps([_encode_edit(edit) for edit in edits])
     if len(data) <= PACK_OVER_BYTES:
         return data, False
-    return b'"%s"' % base64.b64encode(zlib.compress(data, 6)), True
+    return b'"%s"' % base64.b64encode(zlib.compress(data, 1)), True
 
 
 def _encode_edit(edit: CaptionEdit) -> dict[str, Any]:

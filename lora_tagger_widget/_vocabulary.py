@@ -16,7 +16,7 @@ class Vocabulary:
 
     def add(self, tags: Iterable[str]) -> None:
         """Count one more image with `tags`."""
-        self._counts.update(set(tags))
+        self.replace((), tags)
 
     def add_all(self, tag_lists: Iterable[Iterable[str]]) -> None:
         """Count each of many images with its tags."""
@@ -24,18 +24,20 @@ class Vocabulary:
 
     def remove(self, tags: Iterable[str]) -> None:
         """Count one image with `tags` less."""
-        for tag in set(tags):
-            left = self._counts[tag] - 1
-            if left > 0:
-                self._counts[tag] = left
-            else:
-                del self._counts[tag]
+        self.replace(tags, ())
 
     def replace(self, old: Iterable[str], new: Iterable[str]) -> None:
         """One image's tags changed from `old` to `new`."""
         old_set, new_set = set(old), set(new)
-        self.remove(old_set - new_set)
-        self.add(new_set - old_set)
+        counts = self._counts
+        for tag in old_set - new_set:
+            left = counts[tag] - 1
+            if left > 0:
+                counts[tag] = left
+            else:
+                del counts[tag]
+        for tag in new_set - old_set:
+            counts[tag] = counts.get(tag, 0) + 1
 
     def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
         """Tags with their counts, most used first, then by name."""

@@ -540,3 +540,20 @@ def test_a_regex_replace_on_tags_changes_only_the_tags_it_matches(text: str) -> 
     new = op.apply(text)
     replaced = (tag.replace("_", " ").strip() for tag in split_tags(text))
     assert split_tags(new) == [tag for tag in replaced if tag]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(CAPTION, min_size=1, max_size=4), tag=TAG, other=TAG)
+def test_a_plan_given_the_tags_it_knows_equals_the_plan_that_splits_them(
+    texts: list[str], tag: str, other: str
+) -> None:
+    ops = [*ROUND_TRIP, add(tag, where="start", trigger=other), rename({tag: other, other: tag}),
+           rename({tag: other}, ignore_case=True), Operation("remove", tags=(tag, other)),
+           Operation("replace", pattern="a", replacement=""), Operation("front", tags=(other,))]
+    captions = [(str(n), text) for n, text in enumerate(texts)]
+    known = [(str(n), text, tuple(split_tags(text))) for n, text in enumerate(texts)]
+    for op in ops:
+        splitting, knowing = plan(op, captions), plan(op, known)
+        assert knowing == splitting, op.describe()
+        for change in knowing.changes:
+            assert change.after_tags == tuple(split_tags(change.after)), op.describe()

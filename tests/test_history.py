@@ -410,6 +410,7 @@ def test_a_big_rename_is_stored_in_a_fraction_of_the_caption_texts(tmp_path: Pat
     edits, texts = _rename_batch(10_000)
     history = History(tmp_path)
     entry = history.record('Rename "cat" to "feline"', edits)
+    history.flush()
     stored = (tmp_path / JOURNAL).stat().st_size
     assert stored < texts / 5, (stored, texts)
     reopened = History(tmp_path)
@@ -457,3 +458,46 @@ def test_a_failing_append_is_rolled_back_and_the_entry_kept_in_memory(
     history.record("later", [_edit(2)])  # saving works again: the whole history is written
     assert history.warning is None
     assert _all_labels(History(tmp_path)) == ["kept", "in memory", "later"]
+
+
+def test_a_big_entry_is_written_on_a_thread_and_everything_else_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_history, "BACKGROUND_OVER_EDITS", 10)
+    release = threading.Event()
+    real_encode = _history._encode_edits
+
+    def slow_encode(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
+        release.wait(10)
+        return real_encode(edits)
+
+    monkeypatch.setattr(_history, "_encode_edits", slow_encode)
+    history = History(tmp_path)
+    history.record("small", [_edit(0)])
+    release.set()
+    history.flush()
+    release.clear()
+    big = [_edit(1, f"{n}.png") for n in range(50)]
+    entry = history.record("big", big)  # returns while the record is still being encoded
+    assert entry is not None and history.labels() == (["big", "small"], [])
+    assert b'"big"' not in (tmp_path / JOURNAL).read_bytes()
+    threading.Timer(0.2, release.set).start()
+    history.undone()  # waits for the entry, then writes the cursor after it
+    assert b'"big"' in (tmp_path / JOURNAL).read_bytes()
+    reopened = History(tmp_path)
+    assert reopened.labels() == (["small"], ["big"]) and reopened.warning is None
+    assert reopened.peek_redo() == entry
+
+
+def test_a_big_entry_is_written_before_the_process_exits(tmp_path: Path) -> None:
+    child = (
+        "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "from lora_tagger_widget._history import CaptionEdit, History\n"
+        "edits = [CaptionEdit(f'{n}.png', 'cat, dog', 'feline, dog') for n in range(5000)]\n"
+        "History(sys.argv[1]).record('big', edits)\n"
+    )
+    package_parent = str(Path(_history.__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", child, str(tmp_path), package_parent], check=True)
+    entry = History(tmp_path).peek_undo()
+    assert entry is not None and entry.label == "big" and len(entry.edits) == 5000
+    assert entry.edits[0] == CaptionEdit("0.png", "cat, dog", "feline, dog")

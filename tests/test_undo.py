@@ -3,12 +3,21 @@ refusal when a caption changed since, removal of a caption file an edit created,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from lora_tagger_widget import CaptionConflictError, Change, Dataset, UndoConflictError
+from lora_tagger_widget import (
+    CaptionConflictError,
+    Change,
+    Dataset,
+    Item,
+    UndoConflictError,
+    _history,
+)
+from lora_tagger_widget._history import CaptionEdit
 
 
 def _captions(root: Path) -> dict[str, bytes]:
@@ -212,3 +221,31 @@ def test_recording_does_not_fail_an_edit_when_the_history_cannot_be_saved(
     assert ds.history.warning and ds.can_undo
     ds.undo()
     assert ds[0].caption == "x"
+
+
+def test_save_writes_a_big_edit_to_the_journal_before_the_captions(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_history, "BACKGROUND_OVER_EDITS", 2)
+    real_encode = _history._encode_edits
+
+    def slow_encode(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
+        time.sleep(0.3)  # the save starts while the journal is still being written
+        return real_encode(edits)
+
+    monkeypatch.setattr(_history, "_encode_edits", slow_encode)
+    root = make_set({f"{n}.jpg": "cat, dog" for n in range(5)})
+    journal = root / ".lora-tagger" / "history" / "journal.jsonl"
+    seen: list[bool] = []
+    real_write = Dataset._write_caption
+
+    def write_caption(self: Dataset, item: Item) -> bool:
+        seen.append(b'"Rename' in journal.read_bytes())
+        return real_write(self, item)
+
+    monkeypatch.setattr(Dataset, "_write_caption", write_caption)
+    ds = Dataset(root)
+    assert ds.rename_tag("cat", "feline") == 5
+    ds.save()
+    assert seen == [True] * 5 and _captions(root)["0.txt"] == b"feline, dog"
+    assert Dataset(root).undo() is not None
