@@ -63,6 +63,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import and_, ne
 
 from ._captions import (
@@ -362,8 +363,7 @@ def plan(
     if operation.kind == "sort" and operation.order == "frequency" and counts is None:
         captions = list(captions)
         counts = Counter(tag for caption in captions for tag in set(split_tags(caption[1])))
-    run = operation._run
-    return plan_edits(lambda text, known: run(text, known, counts), captions, operation)
+    return plan_edits(partial(operation._run, counts=counts), captions, operation)
 
 
 Edit = Callable[[str, "list[str] | None"], tuple[str, "list[str] | None", "list[str] | None"]]
@@ -479,7 +479,7 @@ def _rename(op: Operation) -> _Runner:
         hits = mapping.keys() & keys
         if not hits:
             return text, None, None
-        if all(keys.count(key) == 1 for key in hits):  # the common case, without a loop per tag
+        if max(map(keys.count, hits)) == 1:  # the common case, without a loop per tag
             renamed, made = list(tags), set()
             for key in hits:
                 at = keys.index(key)
@@ -490,7 +490,7 @@ def _rename(op: Operation) -> _Runner:
             renamed = [mapping.get(key, tag) for tag, key in zip(tags, keys, strict=True)]
             made = {_key(new, fold) for new, tag in zip(renamed, tags, strict=True) if new != tag}
         new_keys = [tag.casefold() for tag in renamed] if fold else renamed
-        if all(new_keys.count(key) == 1 for key in made):  # no rename made a repeat
+        if not made or max(map(new_keys.count, made)) == 1:  # no rename made a repeat
             return _renamed(text, tags, renamed, [True] * len(tags))
         renamed, kept = [], []
         emitted: set[str] = set()  # keys of the tags kept so far

@@ -73,8 +73,7 @@ class CaptionEdit:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str):
             raise TypeError(f"CaptionEdit.id must be a string, not {type(self.id).__name__}")
-        for name in ("before", "after"):
-            value = getattr(self, name)
+        for name, value in (("before", self.before), ("after", self.after)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"CaptionEdit.{name} must be a string or None, not "
                                 f"{type(value).__name__}")
