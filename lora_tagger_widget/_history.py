@@ -155,9 +155,9 @@ class History:
     @property
     def warning(self) -> str | None:
         """What went wrong with the history on disk, if anything: it could not be saved (then it
-        is kept in memory only), or a damaged record was skipped when loading. None when fine."""
+        is kept in memory only), or a damaged record was skipped when loading. None when fine.
+        It does not wait for an entry still being written (`flush` does)."""
         with self._lock:
-            self._settle()
             notes = [n for n in (self._frozen, self._save_note, self._damage_note) if n]
             return " ".join(notes) if notes else None
 

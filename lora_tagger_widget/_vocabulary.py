@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
+from operator import ne
 from types import MappingProxyType
 
 
@@ -14,29 +15,21 @@ class Vocabulary:
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
 
-    def add(self, tags: Iterable[str]) -> None:
-        """Count one more image with `tags`."""
-        self.replace((), tags)
-
     def add_all(self, tag_lists: Iterable[Iterable[str]]) -> None:
         """Count each of many images with its tags."""
         self._counts.update(chain.from_iterable(map(set, tag_lists)))
 
-    def remove(self, tags: Iterable[str]) -> None:
-        """Count one image with `tags` less."""
-        self.replace(tags, ())
-
-    def replace(self, old: Iterable[str], new: Iterable[str]) -> None:
+    def replace(self, old: Sequence[str], new: Sequence[str]) -> None:
         """One image's tags changed from `old` to `new`."""
-        old_set, new_set = set(old), set(new)
         counts = self._counts
-        for tag in old_set - new_set:
+        gone, came = _presence_change(old, new)
+        for tag in gone:
             left = counts[tag] - 1
             if left > 0:
                 counts[tag] = left
             else:
                 del counts[tag]
-        for tag in new_set - old_set:
+        for tag in came:
             counts[tag] = counts.get(tag, 0) + 1
 
     def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
@@ -69,3 +62,14 @@ class Vocabulary:
         top = ", ".join(f"{tag!r}: {n}" for tag, n in self.most_common(5))
         more = f", … ({len(self)} tags)" if len(self) > 5 else ""
         return f"Vocabulary({{{top}{more}}})"
+
+
+def _presence_change(old: Sequence[str], new: Sequence[str]) -> tuple[Iterable[str], Iterable[str]]:
+    """The tags `old` has and `new` lacks, and those `new` has and `old` lacks."""
+    if len(old) == len(new):
+        changed = list(map(ne, old, new))
+        if changed.count(True) == 1:  # one tag replaced in place, as a rename does
+            at = changed.index(True)
+            return (() if old[at] in new else (old[at],)), (() if new[at] in old else (new[at],))
+    old_set, new_set = set(old), set(new)
+    return old_set - new_set, new_set - old_set
