@@ -301,7 +301,7 @@ _DEFAULTS: dict[str, object] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaptionChange:
     """How one caption changes: its text before and after, and the tags it gains and loses
     (multiset differences, in the order they appear)."""

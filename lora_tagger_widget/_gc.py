@@ -2,7 +2,9 @@
 
 Building 100,000 items (or 40,000 caption changes) sets off several full collections, each
 walking every object made so far: a third of the time of opening a big data set. What these steps
-build holds no reference cycles, so nothing is lost by collecting once they are done.
+build holds no reference cycles, so nothing is lost by collecting once they are done. The pause is
+for the whole process (reference counting still frees almost everything meanwhile) and lasts as
+long as the step: about two seconds for 100,000 images.
 """
 
 from __future__ import annotations

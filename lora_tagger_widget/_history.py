@@ -61,7 +61,7 @@ _PACKED = "zlib+base64"
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaptionEdit:
     """One caption changed by an action: the item id (the image's path relative to the data set
     root, as a string) and the caption text before and after (None: no caption file)."""
