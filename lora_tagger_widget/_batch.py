@@ -71,6 +71,7 @@ from ._captions import (
     edit_caption,
     existing_tag,
     is_plain_list,
+    replaced_at,
     split_tags,
     validate_tag,
 )
@@ -775,11 +776,9 @@ def _unique(tags: Iterable[str], fold: bool) -> list[str]:
 
 def _difference(before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(tags in `after` not in `before`, tags in `before` not in `after`), as multisets."""
-    if len(before) == len(after):
-        changed = list(map(ne, before, after))
-        if changed.count(True) == 1:  # one tag replaced in place, as a rename does
-            at = changed.index(True)
-            return (after[at],), (before[at],)
+    at = replaced_at(before, after)
+    if at is not None:
+        return (after[at],), (before[at],)
     old, new = set(before), set(after)
     if len(old) == len(before) and len(new) == len(after):  # no repeats: sets will do
         gained, lost = new - old, old - new

@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from operator import ne
 
 MAX_TAG_LENGTH = 500
 DEFAULT_SEPARATOR = ", "
@@ -114,6 +115,15 @@ def is_plain_list(text: str, tags: Sequence[str]) -> bool:
     """Whether `text`, whose tags are `tags`, is just those tags joined by ", " (then any edit
     of it is the new tags joined by ", ")."""
     return text == DEFAULT_SEPARATOR.join(tags)
+
+
+def replaced_at(before: Sequence[str], after: Sequence[str]) -> int | None:
+    """The position of the one tag that differs between two tag lists of the same length (a tag
+    replaced in place, as a rename does), or None when they differ otherwise or not at all."""
+    if len(before) != len(after):
+        return None
+    changed = list(map(ne, before, after))
+    return changed.index(True) if changed.count(True) == 1 else None
 
 
 def _default_separator(text: str, spans: list[tuple[int, int]]) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
-from operator import ne
 from types import MappingProxyType
+
+from ._captions import replaced_at
 
 
 class Vocabulary:
@@ -66,10 +67,8 @@ class Vocabulary:
 
 def _presence_change(old: Sequence[str], new: Sequence[str]) -> tuple[Iterable[str], Iterable[str]]:
     """The tags `old` has and `new` lacks, and those `new` has and `old` lacks."""
-    if len(old) == len(new):
-        changed = list(map(ne, old, new))
-        if changed.count(True) == 1:  # one tag replaced in place, as a rename does
-            at = changed.index(True)
-            return (() if old[at] in new else (old[at],)), (() if new[at] in old else (new[at],))
+    at = replaced_at(old, new)
+    if at is not None:
+        return (() if old[at] in new else (old[at],)), (() if new[at] in old else (new[at],))
     old_set, new_set = set(old), set(new)
     return old_set - new_set, new_set - old_set

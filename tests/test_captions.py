@@ -12,7 +12,9 @@ from lora_tagger_widget._captions import (
     _default_separator,
     _rebuilt,
     edit_caption,
+    is_plain_list,
     parse_tag_input,
+    replaced_at,
     split_tags,
     validate_tag,
 )
@@ -135,3 +137,28 @@ def test_single_edits_agree_with_the_general_edit(text: str, data: st.DataObject
 def test_neighbouring_tags_replaced_one_for_one_keep_their_own_separators() -> None:
     assert edit_caption("a,b,c,d", ["a", "X", "Y", "d"]) == "a,X,Y,d"
     assert edit_caption("a, b\nc, d", ["a", "X", "Y", "d"]) == "a, X\nY, d"
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    (["a", "b", "c"], ["a", "x", "c"], 1),
+    (["a", "b"], ["a", "b"], None),  # nothing replaced
+    (["a", "b"], ["x", "y"], None),  # two replaced
+    (["a", "b"], ["a"], None),  # a removal is not a replacement
+    ([], [], None),
+])
+def test_replaced_at_finds_the_one_tag_replaced_in_place(
+    before: list[str], after: list[str], expected: int | None
+) -> None:
+    assert replaced_at(before, after) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab ,\n\r\t"), new=st.lists(st.sampled_from(["x", "a b", "y"])))
+def test_an_edit_of_a_plain_list_gives_what_the_general_edit_gives(
+    text: str, new: list[str]
+) -> None:
+    tags = split_tags(text)
+    plain = ", ".join(tags)
+    assert is_plain_list(plain, tags)
+    assert edit_caption(plain, new, tags) == edit_caption(plain, new)
+    assert edit_caption(text, new, tags) == edit_caption(text, new)
