@@ -250,8 +250,13 @@ class History:
                 self._write_entry(slot, entry)
             else:
                 self._writing = True
-                threading.Thread(target=self._write_entry, args=(slot, entry),
-                                 name="ltw-history").start()  # not a daemon: exit waits for it
+                writer = threading.Thread(target=self._write_entry, args=(slot, entry),
+                                          name="ltw-history")  # not a daemon: exit waits for it
+                try:
+                    writer.start()
+                except RuntimeError:  # no thread to be had (interpreter shutdown): write it here
+                    self._writing = False
+                    self._write_entry(slot, entry)
             return entry
 
     def flush(self) -> None:

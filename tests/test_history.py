@@ -501,3 +501,18 @@ def test_a_big_entry_is_written_before_the_process_exits(tmp_path: Path) -> None
     entry = History(tmp_path).peek_undo()
     assert entry is not None and entry.label == "big" and len(entry.edits) == 5000
     assert entry.edits[0] == CaptionEdit("0.png", "cat, dog", "feline, dog")
+
+
+def test_a_big_entry_is_written_at_once_when_no_thread_can_be_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_history, "BACKGROUND_OVER_EDITS", 2)
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    history = History(tmp_path)
+    entry = history.record("big", [_edit(0, f"{n}.png") for n in range(5)])
+    assert b'"big"' in (tmp_path / JOURNAL).read_bytes()
+    assert history.peek_undo() == entry
