@@ -53,6 +53,7 @@ from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000
+SAVE_CHUNK = 500  # captions written per hold of the lock
 BOX_STEP = 32
 ProgressCallback = Callable[[int, int], None]
 ItemRef = int | str
@@ -814,28 +815,37 @@ class Dataset(BatchEditing):
 
     # Disk
 
-    def save(self) -> SaveReport:
+    def save(self, *, progress: ProgressCallback | None = None) -> SaveReport:
         """Write every changed caption atomically, and the session when it changed. A caption
         that an undo took back to "no caption file" has its file removed (counted as written).
 
         A caption changed on disk since it was read is not written (see `resolve_conflict`);
         `CaptionConflictError` is raised after the others are written. Write failures keep the
-        edits in memory and raise `CaptionWriteError`.
+        edits in memory and raise `CaptionWriteError`. The captions are written `SAVE_CHUNK` at a
+        time, each chunk under the lock, then `progress(done, total)`: other threads may edit in
+        between (an edit made after its caption was written is left for the next save).
         """
         written, conflicts, failures = [], [], []
         self.history.flush()  # the undo journal holds an edit before its captions do
         with self._lock:
-            for item in self.unsaved:
-                if item.conflict is not None or item.locked_reason:
-                    continue
-                try:
-                    if self._write_caption(item):
-                        written.append(item.id)
-                    else:
-                        conflicts.append(item)
-                except OSError as error:
-                    failures.append((item, error))
-                self._track(item)
+            ids = [item.id for item in self.unsaved]
+        for start in range(0, len(ids), SAVE_CHUNK):
+            with self._lock:
+                for item_id in ids[start : start + SAVE_CHUNK]:
+                    item = self._items[self._by_id[item_id]]
+                    if not item.dirty or item.conflict is not None or item.locked_reason:
+                        continue
+                    try:
+                        if self._write_caption(item):
+                            written.append(item.id)
+                        else:
+                            conflicts.append(item)
+                    except OSError as error:
+                        failures.append((item, error))
+                    self._track(item)
+            if progress is not None:
+                progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
+        with self._lock:
             sync_folders(self[item_id].caption_path.parent for item_id in written)
             session_error = self._save_session()
         report = SaveReport(

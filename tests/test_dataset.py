@@ -14,6 +14,7 @@ from lora_tagger_widget import (
     CaptionWriteError,
     Change,
     Dataset,
+    _dataset,
 )
 
 from imagefiles import write_image
@@ -444,3 +445,29 @@ def test_renaming_a_tag_changes_only_the_captions_that_have_it(
     assert ("red hair", 2, True) in ds.palette
     with pytest.raises(ValueError):
         ds.rename_tag("x", "not, one tag")
+
+
+def test_save_writes_in_chunks_and_an_edit_between_them_is_kept_for_the_next_save(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    root = make_set({f"{n}.jpg": "cat" for n in range(5)})
+    ds = Dataset(root)
+    for n in range(5):
+        ds.add_tag(n, "dog")
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 2:  # between chunks: one caption written already, one not yet
+            ds.add_tag(0, "bird")
+            ds.add_tag(4, "bird")
+
+    report = ds.save(progress=progress)
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+    assert len(report.written) == 5
+    assert (root / "0.txt").read_text() == "cat, dog"
+    assert (root / "4.txt").read_text() == "cat, dog, bird"
+    assert [item.id for item in ds.unsaved] == ["0.jpg"]
+    ds.save()
+    assert (root / "0.txt").read_text() == "cat, dog, bird" and not ds.unsaved
