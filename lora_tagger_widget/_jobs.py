@@ -18,8 +18,11 @@ class BackgroundJob:
     was cancelled reports nothing more."""
 
     def __init__(self, name: str, on_progress: Progress,
-                 on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+                 on_done: Callable[[Any], None], on_error: Callable[[BaseException], None],
+                 *, daemon: bool = True) -> None:
+        """`daemon=False`: the interpreter waits for a running job before it exits."""
         self._name = name
+        self._daemon = daemon
         self._on_progress = on_progress
         self._on_done = on_done
         self._on_error = on_error
@@ -35,7 +38,8 @@ class BackgroundJob:
             cancel = threading.Event()
             self._cancel = cancel
             self._thread = threading.Thread(
-                target=self._run, args=(work, cancel), name=f"ltw-{self._name}", daemon=True)
+                target=self._run, args=(work, cancel), name=f"ltw-{self._name}",
+                daemon=self._daemon)
             self._thread.start()
 
     def cancel(self) -> None:

@@ -34,6 +34,7 @@ from ._workers import WorkPool
 STATIC = Path(__file__).parent / "static"
 MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption
 MAX_VIEW_CAPTION = 20_000
+BACKGROUND_SAVE_OVER = 1_000  # an autosave of more captions runs on a thread: the kernel stays free
 
 
 class TaggerWidget(anywidget.AnyWidget):
@@ -143,6 +144,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._tag_list_path = tag_list
         self._error: str | None = None
         self._message = ""
+        self._saving: list[int] | None = None  # [done, total] while a save runs on its thread
         self._loop = kernel_loop()
         self._pool = WorkPool(workers)
         self._preview_group = 0
@@ -152,6 +154,10 @@ class TaggerWidget(anywidget.AnyWidget):
         self.export_report: ExportReport | None = None
         self._checks_job = self._job("checks", "_checks", self._checks_done)
         self._export_job = self._job("export", "_export", self._export_done)
+        self._save_job = BackgroundJob(
+            "save", lambda done, total: self._on_loop(lambda: self._show_saving(done, total)),
+            lambda report: self._on_loop(lambda: self._saved(report)),
+            lambda error: self._on_loop(lambda: self._autosave_failed(error)), daemon=False)
         super().__init__(prefetch=prefetch)
         self.on_msg(self._on_request)
         if isinstance(source, Dataset):
@@ -219,18 +225,38 @@ class TaggerWidget(anywidget.AnyWidget):
             self.index = found
 
     def save(self) -> SaveReport:
-        """Write every changed caption and the session now (see `Dataset.save`)."""
+        """Write every changed caption and the session now (see `Dataset.save`), after an
+        autosave still running on its thread."""
         self._autosaver.cancel()
+        self._save_job.wait()
         try:
             report = self.dataset.save()
         except (CaptionWriteError, CaptionConflictError) as error:
-            self._error = str(error)
-            self._sync_status()
+            self._save_failed(error)
             raise
+        self._saved(report)
+        return report
+
+    def _saved(self, report: SaveReport) -> None:
+        self._saving = None
         self._error = None
         self._message = f"Saved {len(report.written)} caption(s)." if report.written else "Saved."
         self._sync_status()
-        return report
+        if self._dataset is not None and self._dataset.unsaved:  # edited while it saved
+            self._schedule_autosave()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._saving = None
+        self._error = str(error) or type(error).__name__
+        self._sync_status()
+
+    def _autosave_failed(self, error: BaseException) -> None:
+        self._save_failed(error)
+        self._send_notice(str(error) or type(error).__name__)
+
+    def _show_saving(self, done: int, total: int) -> None:
+        self._saving = [done, total]
+        self._sync_status()
 
     def close_after_saving(self) -> None:
         """Save everything, then stop: the view says so and no longer edits (stays open when
@@ -590,6 +616,7 @@ class TaggerWidget(anywidget.AnyWidget):
             "conflicts": len(self._dataset.conflicts),
             "error": self._error,
             "message": self._message,
+            "saving": self._saving,
         }
 
     # Saving
@@ -599,6 +626,12 @@ class TaggerWidget(anywidget.AnyWidget):
             self._autosaver.poke()
 
     def _autosave_now(self) -> None:
+        if self._save_job.running:
+            return  # what it leaves unsaved is saved when it is done (`_saved`)
+        if len(self._dataset.unsaved) > BACKGROUND_SAVE_OVER:
+            dataset = self._dataset
+            self._save_job.start(lambda progress, cancel: dataset.save(progress=progress))
+            return
         try:
             self.save()
         except (CaptionWriteError, CaptionConflictError) as error:

@@ -61,3 +61,20 @@ def test_a_newer_job_cancels_the_running_one_which_then_reports_nothing() -> Non
     threading.Timer(0.2, old_thread_done.set).start()
     old_thread_done.wait(1)
     assert heard.done == ["new"] and heard.progress == []
+
+
+def test_a_job_that_must_finish_runs_on_a_thread_the_interpreter_waits_for() -> None:
+    threads: list[threading.Thread] = []
+
+    def work(progress, cancel) -> None:
+        threads.append(threading.current_thread())
+
+    heard = Heard()
+    must_finish = BackgroundJob("save", heard.progress.append, heard.done.append,
+                                heard.errors.append, daemon=False)
+    may_stop = heard.job()
+    for job in (must_finish, may_stop):
+        job.start(work)
+        assert job.wait(5)
+    assert {thread.name: thread.daemon for thread in threads} == {"ltw-save": False,
+                                                                  "ltw-test": True}

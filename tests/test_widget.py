@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from lora_tagger_widget import Dataset, TaggerWidget
+from lora_tagger_widget import Dataset, TaggerWidget, _dataset
+from lora_tagger_widget import widget as widget_module
 from lora_tagger_widget._messages import handle_request
 
 
@@ -263,3 +264,60 @@ def test_a_failing_autosave_shows_the_error_and_clears_it_once_saving_works(
     w.save()
     assert w.status["error"] is None and w.status["unsaved"] == 0
     assert (root / "a.txt").read_text() == "kept"
+
+
+def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_it(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
+    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    root = make_set({f"{n}.jpg": "cat" for n in range(6)})
+    w = TaggerWidget(Dataset(root), autosave=False, workers=0)
+    real_write = Dataset._write_caption
+
+    def slow_write(self: Dataset, item: Any) -> bool:
+        time.sleep(0.1)
+        return real_write(self, item)
+
+    monkeypatch.setattr(Dataset, "_write_caption", slow_write)
+    seen: list[object] = []
+    w.observe(lambda change: seen.append(change["new"]["saving"]), "status")
+    for n in range(6):
+        w.dataset.add_tag(n, "dog")
+    started = time.monotonic()
+    w._autosave_now()  # returns at once: the captions are written on a thread
+    assert time.monotonic() - started < 0.3 and w._save_job.running
+    w.dataset.add_tag(0, "bird")  # an edit while it saves: saved too, by the next save
+    w.save()  # waits for the running save, then writes what is left
+    assert not w._save_job.running and not w.dataset.unsaved
+    assert [2, 6] in seen and [6, 6] in seen and w.status["saving"] is None
+    assert (root / "0.txt").read_text() == "cat, dog, bird"
+    assert all((root / f"{n}.txt").read_text() == "cat, dog" for n in range(1, 6))
+
+
+def test_an_edit_made_while_a_big_autosave_runs_is_autosaved_after_it(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
+    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    root = make_set({f"{n}.jpg": "cat" for n in range(6)})
+    w = TaggerWidget(Dataset(root), autosave_delay=0.1, workers=0)
+    real_write = Dataset._write_caption
+    written = []
+
+    def slow_write(self: Dataset, item: Any) -> bool:
+        time.sleep(0.05)
+        written.append(item.id)
+        return real_write(self, item)
+
+    monkeypatch.setattr(Dataset, "_write_caption", slow_write)
+    w.dataset.apply_batch({"kind": "add", "tags": ["dog"]})
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not written:
+        time.sleep(0.01)
+    w.dataset.add_tag(0, "bird")  # most likely after its caption was written
+    while time.monotonic() < deadline and (w.status["unsaved"] or w.status["saving"]
+                                           or w._save_job.running):
+        time.sleep(0.02)
+    assert not w.dataset.unsaved and (root / "0.txt").read_text() == "cat, dog, bird"
+    assert w.status["saving"] is None and w.status["unsaved"] == 0

@@ -18,8 +18,10 @@ export function sizeText(width, height) {
   return int(width) > 0 && int(height) > 0 ? `${int(width)} × ${int(height)}` : "";
 }
 
-/** "All changes saved" or "N unsaved". */
+/** "Saving D of T…" while a big save runs, else "All changes saved" or "N unsaved". */
 export function saveText(status) {
+  const saving = status && Array.isArray(status.saving) ? status.saving : null;
+  if (saving) return `Saving ${int(saving[0])} of ${int(saving[1])}…`;
   const n = Math.max(0, int(status && status.unsaved));
   return n > 0 ? `${n} unsaved` : "All changes saved";
 }

@@ -59,6 +59,8 @@ test("header texts", () => {
   assert.equal(sizeText(null, null), "");
   assert.equal(saveText({ unsaved: 0 }), "All changes saved");
   assert.equal(saveText({ unsaved: 3 }), "3 unsaved");
+  assert.equal(saveText({ unsaved: 3000, saving: [500, 3000] }), "Saving 500 of 3000…");
+  assert.equal(saveText({ unsaved: 3, saving: null }), "3 unsaved");
   assert.equal(conflictText({ conflicts: 1 }), "1 conflict");
   assert.equal(conflictText({ conflicts: 0 }), "");
 });
