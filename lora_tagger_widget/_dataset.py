@@ -53,7 +53,7 @@ from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000
-SAVE_CHUNK = 500  # captions written per hold of the lock
+SAVE_CHUNK = 100  # captions written per hold of the lock (about 50 ms)
 BOX_STEP = 32
 ProgressCallback = Callable[[int, int], None]
 ItemRef = int | str
@@ -455,6 +455,16 @@ class Dataset(BatchEditing):
     def conflicts(self) -> list[Item]:
         """Items whose caption changed on disk while edited here, in data set order."""
         return self._in_order(self._conflicted)
+
+    @property
+    def unsaved_count(self) -> int:
+        """`len(unsaved)`, without listing them."""
+        return len(self._unsaved)
+
+    @property
+    def conflict_count(self) -> int:
+        """`len(conflicts)`, without listing them."""
+        return len(self._conflicted)
 
     def _in_order(self, ids: set[str]) -> list[Item]:
         return [self._items[index] for index in sorted(self._by_id[i] for i in ids)]

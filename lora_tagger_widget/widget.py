@@ -76,7 +76,8 @@ class TaggerWidget(anywidget.AnyWidget):
     progress = traitlets.Dict().tag(sync=True)
     """`{"total", "tagged", "reviewed"}` image counts."""
     status = traitlets.Dict().tag(sync=True)
-    """`{"unsaved", "conflicts", "error", "message"}`: what is not on disk yet, and why."""
+    """`{"unsaved", "conflicts", "error", "message", "saving"}`: what is not on disk yet, and
+    why; `saving` is `[done, total]` while a big autosave runs on its thread."""
     autosave = traitlets.Bool(True).tag(sync=True)
     """Save each edit within a second (on by default)."""
     closed = traitlets.Bool(False).tag(sync=True)
@@ -242,7 +243,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._error = None
         self._message = f"Saved {len(report.written)} caption(s)." if report.written else "Saved."
         self._sync_status()
-        if self._dataset is not None and self._dataset.unsaved:  # edited while it saved
+        if self._dataset is not None and self._dataset.unsaved_count:  # edited while it saved
             self._schedule_autosave()
 
     def _save_failed(self, error: BaseException) -> None:
@@ -541,7 +542,7 @@ class TaggerWidget(anywidget.AnyWidget):
             self._sync_settings()
         if change.kind in ("tags", "palette", "reviewed", "settings"):
             self._schedule_autosave()
-        if change.kind == "saved" and self._error and not self.dataset.unsaved:
+        if change.kind == "saved" and self._error and not self.dataset.unsaved_count:
             self._error = None
         if change.kind != "palette":
             self.items_version += 1
@@ -612,8 +613,8 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _sync_status(self) -> None:
         self.status = {
-            "unsaved": len(self._dataset.unsaved),
-            "conflicts": len(self._dataset.conflicts),
+            "unsaved": self._dataset.unsaved_count,
+            "conflicts": self._dataset.conflict_count,
             "error": self._error,
             "message": self._message,
             "saving": self._saving,
@@ -628,7 +629,7 @@ class TaggerWidget(anywidget.AnyWidget):
     def _autosave_now(self) -> None:
         if self._save_job.running:
             return  # what it leaves unsaved is saved when it is done (`_saved`)
-        if len(self._dataset.unsaved) > BACKGROUND_SAVE_OVER:
+        if self._dataset.unsaved_count > BACKGROUND_SAVE_OVER:
             dataset = self._dataset
             self._save_job.start(lambda progress, cancel: dataset.save(progress=progress))
             return

@@ -468,6 +468,7 @@ def test_save_writes_in_chunks_and_an_edit_between_them_is_kept_for_the_next_sav
     assert len(report.written) == 5
     assert (root / "0.txt").read_text() == "cat, dog"
     assert (root / "4.txt").read_text() == "cat, dog, bird"
-    assert [item.id for item in ds.unsaved] == ["0.jpg"]
+    assert [item.id for item in ds.unsaved] == ["0.jpg"] and ds.unsaved_count == 1
+    assert ds.conflict_count == 0
     ds.save()
     assert (root / "0.txt").read_text() == "cat, dog, bird" and not ds.unsaved
