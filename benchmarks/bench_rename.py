@@ -15,9 +15,10 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
-from lora_tagger_widget import Dataset
+from lora_tagger_widget import Dataset, TaggerWidget
 
 from _bench import Row, add_common_args, median, ms, print_table, timings, write_summary
 from _datasets import caption_files, make_captioned_set
@@ -51,6 +52,46 @@ def write_safe(folder: Path, texts: list[str]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+
+
+def navigation_during_autosave(dataset: Dataset, rename: tuple[str, str]) -> list[Row]:
+    """A widget over the data set renames a tag again; while its autosave writes those captions
+    on a thread, "Next" (as the front end asks for it) is timed every 50 ms, against "Next" with
+    nothing being saved."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        widget = TaggerWidget(dataset, autosave=True, autosave_delay=0.1, workers=0)
+    widget.send = lambda *args, **kwargs: None  # no front end here
+
+    def next_image() -> float:
+        start = time.perf_counter()
+        if widget.index < len(dataset) - 1:
+            widget.next()
+        else:
+            widget.goto(0)
+        return time.perf_counter() - start
+
+    idle = [next_image() for _ in range(100)]
+    count = dataset.rename_tag(*rename)
+    busy, started = [], time.perf_counter()
+    while not widget.status.get("saving") and time.perf_counter() - started < 10:
+        time.sleep(0.01)
+    while (widget.status.get("saving") or widget.status.get("unsaved")) and len(busy) < 2_000:
+        busy.append(next_image())
+        time.sleep(0.05)
+    saved = time.perf_counter() - started
+    widget.close()
+
+    def p(values: list[float], q: float) -> float:
+        return sorted(values)[min(len(values) - 1, int(len(values) * q))]
+
+    return [
+        Row(f"Next while autosave writes {count:,} captions ({saved:.0f} s, a thread): p50",
+            ms(median(busy)), f"idle {ms(median(idle))}", f"{median(busy) / median(idle):.1f}x",
+            "-"),
+        Row(f"  p95 / max ({len(busy)} presses)", f"{ms(p(busy, 0.95))} / {ms(max(busy))}",
+            f"idle {ms(p(idle, 0.95))} / {ms(max(idle))}", "-", "-"),
+    ]
 
 
 def main() -> None:
@@ -123,6 +164,7 @@ def main() -> None:
         rows.append(Row("caption files whose mtime changed", f"{touched:,}",
                         f"files written {written:,}",
                         f"{stray} others touched", "only changed files", "met" if ok else "MISSED"))
+        rows += navigation_during_autosave(dataset, COMMON[::-1])
         notes.append(f"captions renamed: common {renamed['common']:,}, rare {renamed['rare']:,}"
                      f" (up to {expected:,}; a caption with both counts once)")
         notes.append("rename_tag returns before the undo journal holds its step: a thread writes"

@@ -13,7 +13,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ._batch import Operation, _quoted
 from ._captions import (
@@ -53,7 +53,7 @@ from ._vocabulary import Vocabulary
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000
-SAVE_CHUNK = 100  # captions written per hold of the lock (about 50 ms)
+SAVE_CHUNK = 100  # captions taken for writing at a time
 BOX_STEP = 32
 ProgressCallback = Callable[[int, int], None]
 ItemRef = int | str
@@ -292,6 +292,13 @@ class Item:
         self._set_text(text or "")
         self._absent = text is None
 
+    def _written(self, text: str | None, encoding: str) -> None:
+        """Record that a save made the caption file hold `text` (None: removed it). The caption
+        held may have been edited since: it stays, unsaved."""
+        self._original = text
+        self._encoding = encoding
+        self._rewrite_allowed = False
+
     def _disk_bytes(self) -> bytes | None:
         """The bytes the caption file held when last read or written."""
         if self._original is None:
@@ -315,6 +322,19 @@ class Item:
 
     def __repr__(self) -> str:
         return f"Item({self.id!r}, tags={list(self._tags)!r}{', dirty' if self.dirty else ''})"
+
+
+class _CaptionWrite(NamedTuple):
+    """A caption file for a save to write, as its item was when the save took it."""
+
+    item: Item
+    path: Path
+    expected: bytes | None  # what the file held when last read or written (None: no file)
+    text: str | None  # what to write; None: remove the file
+    encoding: str
+
+
+_WRITTEN = object()  # the outcome of a caption file written (or removed) as planned
 
 
 @dataclass
@@ -368,6 +388,8 @@ class Dataset(BatchEditing):
         self._by_id: dict[str, int] = {}
         self._unsaved: set[str] = set()
         self._conflicted: set[str] = set()
+        self._writing: set[str] = set()  # ids whose caption file a save is writing now
+        self._save_lock = threading.Lock()  # one save at a time
         with gc_paused():
             self._scan(root, progress)
         cache_dir = self.state_dir / CACHE_DIR_NAME
@@ -832,32 +854,39 @@ class Dataset(BatchEditing):
         A caption changed on disk since it was read is not written (see `resolve_conflict`);
         `CaptionConflictError` is raised after the others are written. Write failures keep the
         edits in memory and raise `CaptionWriteError`. The captions are written `SAVE_CHUNK` at a
-        time, each chunk under the lock, then `progress(done, total)`: other threads may edit in
-        between (an edit made after its caption was written is left for the next save).
+        time, then `progress(done, total)`; the files are written without holding the lock, so
+        other threads go on editing and reading meanwhile (an edit made after its caption was
+        taken for writing stays unsaved, for the next save). One save runs at a time.
         """
-        written, conflicts, failures = [], [], []
+        written: list[str] = []
+        conflicts: list[Item] = []
+        failures: list[tuple[Item, OSError]] = []
         self.history.flush()  # the undo journal holds an edit before its captions do
-        with self._lock:
-            ids = [item.id for item in self.unsaved]
-        for start in range(0, len(ids), SAVE_CHUNK):
+        with self._save_lock:
             with self._lock:
-                for item_id in ids[start : start + SAVE_CHUNK]:
-                    item = self._items[self._by_id[item_id]]
-                    if not item.dirty or item.conflict is not None or item.locked_reason:
-                        continue
-                    try:
-                        if self._write_caption(item):
+                ids = [item.id for item in self.unsaved]
+            for start in range(0, len(ids), SAVE_CHUNK):
+                with self._lock:
+                    writes = self._take_writes(ids[start : start + SAVE_CHUNK], failures)
+                outcomes = [(write, self._write_outcome(write)) for write in writes]  # no lock
+                with self._lock:
+                    for write, outcome in outcomes:
+                        item = write.item
+                        self._writing.discard(item.id)
+                        if isinstance(outcome, OSError):
+                            failures.append((item, outcome))
+                        elif outcome is _WRITTEN:
+                            item._written(write.text, write.encoding)
                             written.append(item.id)
                         else:
+                            item.conflict = Conflict(ours=item._text, theirs=_text_of(outcome))
                             conflicts.append(item)
-                    except OSError as error:
-                        failures.append((item, error))
-                    self._track(item)
-            if progress is not None:
-                progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
-        with self._lock:
+                        self._track(item)
+                if progress is not None:
+                    progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
             sync_folders(self[item_id].caption_path.parent for item_id in written)
-            session_error = self._save_session()
+            with self._lock:
+                session_error = self._save_session()
         report = SaveReport(
             tuple(written),
             tuple(item.id for item in self.conflicts),
@@ -876,27 +905,43 @@ class Dataset(BatchEditing):
             raise CaptionConflictError([self[i].caption_path for i in report.conflicts])
         return report
 
-    def _write_caption(self, item: Item) -> bool:
-        """Write one caption unless the file changed on disk; False when it did (a conflict).
+    def _take_writes(self, ids: list[str],
+                     failures: list[tuple[Item, OSError]]) -> list[_CaptionWrite]:
+        """What to write for the items `ids` that need it, as they are now (the lock held);
+        an item whose caption path is unsafe goes to `failures`."""
+        writes = []
+        for item_id in ids:
+            item = self._items[self._by_id[item_id]]
+            if not item.dirty or item.conflict is not None or item.locked_reason:
+                continue
+            try:
+                path = self._safe(item.caption_path)
+            except OSError as error:
+                failures.append((item, error))
+                continue
+            encoding = "utf-8-sig" if item._encoding == "utf-8-sig" else "utf-8"
+            writes.append(_CaptionWrite(item, path, item._disk_bytes(),
+                                        None if item._absent else item._text, encoding))
+            self._writing.add(item_id)
+        return writes
 
-        A caption that must be "no caption file" (an undo of the edit that made it) has its
-        file removed instead, on the same check."""
-        path = self._safe(item.caption_path)
-        on_disk = read_bytes_or_none(path)
-        if item._absent and on_disk in (None, item._disk_bytes()):
-            if on_disk is not None:  # else someone removed it already: as wanted
-                os.unlink(path)
-            item._set_disk(None, "utf-8")
-            item._rewrite_allowed = False
-            return True
-        if on_disk != item._disk_bytes():
-            item.conflict = Conflict(ours=item._text, theirs=_text_of(on_disk))
-            return False
-        encoding = "utf-8-sig" if item._encoding == "utf-8-sig" else "utf-8"
-        atomic_write(path, encode_caption(item._text, encoding), sync_folder=False)
-        item._set_disk(item._text, encoding)
-        item._rewrite_allowed = False
-        return True
+    def _write_outcome(self, write: _CaptionWrite) -> object:
+        """Write one caption file (or remove it: `write.text` None) unless it changed on disk
+        since it was read; runs without the lock. `_WRITTEN`, or what the file holds now when it
+        changed (a conflict), or the `OSError` that stopped it."""
+        try:
+            on_disk = read_bytes_or_none(write.path)
+            if on_disk != write.expected and not (write.text is None and on_disk is None):
+                return on_disk
+            if write.text is None:
+                if on_disk is not None:
+                    os.unlink(write.path)
+            else:
+                atomic_write(write.path, encode_caption(write.text, write.encoding),
+                             sync_folder=False)
+        except OSError as error:
+            return error
+        return _WRITTEN
 
     def _save_session(self) -> OSError | None:
         if not self._session_dirty:
@@ -916,6 +961,8 @@ class Dataset(BatchEditing):
         """
         item = self[ref]
         with self._lock:
+            if item.id in self._writing:  # a save is writing it: what is on disk is ours
+                return False
             try:
                 on_disk = read_bytes_or_none(self._safe(item.caption_path))
             except OSError as error:

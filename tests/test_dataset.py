@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -472,3 +473,29 @@ def test_save_writes_in_chunks_and_an_edit_between_them_is_kept_for_the_next_sav
     assert ds.conflict_count == 0
     ds.save()
     assert (root / "0.txt").read_text() == "cat, dog, bird" and not ds.unsaved
+
+
+def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({"a.jpg": "cat", "b.jpg": "cat"})
+    ds = Dataset(root)
+    ds.add_tag(0, "dog")
+    ds.add_tag(1, "dog")
+    real_write = Dataset._write_outcome
+
+    def write_then_edit(self: Dataset, write: Any) -> object:
+        outcome = real_write(self, write)
+        if write.item.id == "a.jpg":  # the file is written, its item not told yet
+            ds.add_tag(0, "bird")
+            assert ds.refresh(0) is False  # the new file is the save's own, not a change
+        return outcome
+
+    monkeypatch.setattr(Dataset, "_write_outcome", write_then_edit)
+    report = ds.save()
+    assert report.written == ("a.jpg", "b.jpg") and not ds.conflicts
+    assert (root / "a.txt").read_text() == "cat, dog" and ds[0].caption == "cat, dog, bird"
+    assert [item.id for item in ds.unsaved] == ["a.jpg"]
+    monkeypatch.undo()
+    ds.save()
+    assert (root / "a.txt").read_text() == "cat, dog, bird" and not ds.unsaved

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,6 @@ from lora_tagger_widget import (
     CaptionConflictError,
     Change,
     Dataset,
-    Item,
     UndoConflictError,
     _history,
 )
@@ -237,13 +237,13 @@ def test_save_writes_a_big_edit_to_the_journal_before_the_captions(
     root = make_set({f"{n}.jpg": "cat, dog" for n in range(5)})
     journal = root / ".lora-tagger" / "history" / "journal.jsonl"
     seen: list[bool] = []
-    real_write = Dataset._write_caption
+    real_write = Dataset._write_outcome
 
-    def write_caption(self: Dataset, item: Item) -> bool:
+    def write_outcome(self: Dataset, write: Any) -> object:
         seen.append(b'"Rename' in journal.read_bytes())
-        return real_write(self, item)
+        return real_write(self, write)
 
-    monkeypatch.setattr(Dataset, "_write_caption", write_caption)
+    monkeypatch.setattr(Dataset, "_write_outcome", write_outcome)
     ds = Dataset(root)
     assert ds.rename_tag("cat", "feline") == 5
     ds.save()

@@ -273,13 +273,13 @@ def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_i
     monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
     root = make_set({f"{n}.jpg": "cat" for n in range(6)})
     w = TaggerWidget(Dataset(root), autosave=False, workers=0)
-    real_write = Dataset._write_caption
+    real_write = Dataset._write_outcome
 
-    def slow_write(self: Dataset, item: Any) -> bool:
+    def slow_write(self: Dataset, write: Any) -> object:
         time.sleep(0.1)
-        return real_write(self, item)
+        return real_write(self, write)
 
-    monkeypatch.setattr(Dataset, "_write_caption", slow_write)
+    monkeypatch.setattr(Dataset, "_write_outcome", slow_write)
     seen: list[object] = []
     w.observe(lambda change: seen.append(change["new"]["saving"]), "status")
     for n in range(6):
@@ -302,15 +302,15 @@ def test_an_edit_made_while_a_big_autosave_runs_is_autosaved_after_it(
     monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
     root = make_set({f"{n}.jpg": "cat" for n in range(6)})
     w = TaggerWidget(Dataset(root), autosave_delay=0.1, workers=0)
-    real_write = Dataset._write_caption
+    real_write = Dataset._write_outcome
     written = []
 
-    def slow_write(self: Dataset, item: Any) -> bool:
+    def slow_write(self: Dataset, write: Any) -> object:
         time.sleep(0.05)
-        written.append(item.id)
-        return real_write(self, item)
+        written.append(write.item.id)
+        return real_write(self, write)
 
-    monkeypatch.setattr(Dataset, "_write_caption", slow_write)
+    monkeypatch.setattr(Dataset, "_write_outcome", slow_write)
     w.dataset.apply_batch({"kind": "add", "tags": ["dog"]})
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not written:
