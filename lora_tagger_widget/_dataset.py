@@ -868,20 +868,12 @@ class Dataset(BatchEditing):
             for start in range(0, len(ids), SAVE_CHUNK):
                 with self._lock:
                     writes = self._take_writes(ids[start : start + SAVE_CHUNK], failures)
-                outcomes = [(write, self._write_outcome(write)) for write in writes]  # no lock
-                with self._lock:
-                    for write, outcome in outcomes:
-                        item = write.item
-                        self._writing.discard(item.id)
-                        if isinstance(outcome, OSError):
-                            failures.append((item, outcome))
-                        elif outcome is _WRITTEN:
-                            item._written(write.text, write.encoding)
-                            written.append(item.id)
-                        else:
-                            item.conflict = Conflict(ours=item._text, theirs=_text_of(outcome))
-                            conflicts.append(item)
-                        self._track(item)
+                outcomes: list[tuple[_CaptionWrite, object]] = []
+                try:
+                    for write in writes:  # without the lock
+                        outcomes.append((write, self._write_outcome(write)))
+                finally:
+                    self._record_writes(writes, outcomes, written, conflicts, failures)
                 if progress is not None:
                     progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
             sync_folders(self[item_id].caption_path.parent for item_id in written)
@@ -924,6 +916,26 @@ class Dataset(BatchEditing):
                                         None if item._absent else item._text, encoding))
             self._writing.add(item_id)
         return writes
+
+    def _record_writes(
+        self, writes: list[_CaptionWrite], outcomes: list[tuple[_CaptionWrite, object]],
+        written: list[str], conflicts: list[Item], failures: list[tuple[Item, OSError]],
+    ) -> None:
+        """Tell the items what `_write_outcome` did with their files (`outcomes`; the `writes`
+        after them were not done)."""
+        with self._lock:
+            self._writing.difference_update(write.item.id for write in writes)
+            for write, outcome in outcomes:
+                item = write.item
+                if isinstance(outcome, OSError):
+                    failures.append((item, outcome))
+                elif outcome is _WRITTEN:
+                    item._written(write.text, write.encoding)
+                    written.append(item.id)
+                else:
+                    item.conflict = Conflict(ours=item._text, theirs=_text_of(outcome))
+                    conflicts.append(item)
+                self._track(item)
 
     def _write_outcome(self, write: _CaptionWrite) -> object:
         """Write one caption file (or remove it: `write.text` None) unless it changed on disk

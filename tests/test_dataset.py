@@ -499,3 +499,25 @@ def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
     monkeypatch.undo()
     ds.save()
     assert (root / "a.txt").read_text() == "cat, dog, bird" and not ds.unsaved
+
+
+def test_a_save_stopped_by_an_unexpected_error_leaves_every_item_refreshable(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({"a.jpg": "cat", "b.jpg": "cat"})
+    ds = Dataset(root)
+    ds.add_tag(0, "dog")
+    ds.add_tag(1, "dog")
+    real_write = Dataset._write_outcome
+
+    def fail_on_b(self: Dataset, write: Any) -> object:
+        if write.item.id == "b.jpg":
+            raise RuntimeError("unexpected")
+        return real_write(self, write)
+
+    monkeypatch.setattr(Dataset, "_write_outcome", fail_on_b)
+    with pytest.raises(RuntimeError):
+        ds.save()
+    assert [item.id for item in ds.unsaved] == ["b.jpg"]  # a.txt was written and is known so
+    (root / "b.txt").write_text("changed outside")
+    assert ds.refresh(1) is True and ds[1].conflict is not None
