@@ -162,3 +162,12 @@ def test_an_edit_of_a_plain_list_gives_what_the_general_edit_gives(
     assert is_plain_list(plain, tags)
     assert edit_caption(plain, new, tags) == edit_caption(plain, new)
     assert edit_caption(text, new, tags) == edit_caption(text, new)
+
+
+WHITESPACE = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(f"ab,\r\n{WHITESPACE}")) | st.text())
+def test_split_tags_finds_exactly_what_the_tag_pattern_matches(text: str) -> None:
+    assert split_tags(text) == _TAG.findall(text)
