@@ -137,3 +137,34 @@ def test_tags_are_copied_and_pasted_with_keys_right_after_moving(lab) -> None:
     assert caption(root, "img00000.jpg") == "red, square"
     widget.get_by_role("button", name="Paste tags (add)").wait_for()
     assert lab.run_cell("print(w.index)").strip() == "1"
+
+
+SLOW_SAVES = """
+import time
+from lora_tagger_widget import Dataset, _dataset, widget as widget_module
+widget_module.BACKGROUND_SAVE_OVER = 3
+_dataset.SAVE_CHUNK = 2
+real_write = Dataset._write_outcome
+def slow_write(self, write):
+    time.sleep(0.4)
+    return real_write(self, write)
+Dataset._write_outcome = slow_write
+"""
+
+
+def test_a_big_save_runs_on_a_thread_shows_its_progress_and_the_view_stays_usable(lab) -> None:
+    root = lab.workdir / "imgs"
+    write_images(root, n=12)
+    lab.open_and_run("bigsave", [SLOW_SAVES, *CELLS])
+    widget = lab.output(".ltw-root").first
+    wait_shown(lab, "img00000.jpg")
+    lab.run_cell("w.dataset.apply_batch({'kind': 'add', 'tags': ['saved later']})")
+    wait_until(lambda: re.search(r"Saving \d+ of 12…", widget.inner_text()) is not None,
+               what="the save's progress")
+    widget.focus()
+    lab.page.keyboard.press("ArrowRight")  # Python answers while the captions are written
+    wait_shown(lab, "img00001.jpg")
+    assert "Saving" in widget.inner_text() and caption(root, "img00011.jpg") is None
+    wait_until(lambda: "All changes saved" in widget.inner_text(), timeout=30,
+               what="the save's end")
+    assert all("saved later" in (caption(root, f"img{i:05d}.jpg") or "") for i in range(12))
