@@ -154,8 +154,8 @@ class Item:
         self.shares_caption = found.shares_caption
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
-        if found.caption_path is not None:
-            self._read_caption(None if found.caption_is_link else found.caption_path)
+        if found.caption_exists:
+            self._read_caption(check_path=found.caption_is_link)
 
     @property
     def name(self) -> str:
@@ -266,11 +266,15 @@ class Item:
             except (ImageError, OSError) as error:
                 self._image_error = str(error)
 
-    def _read_caption(self, seen: str | None = None) -> None:
-        """Read the caption from disk (`seen`: its path, when the scan saw a plain file there;
-        else the path is checked first)."""
+    def _read_caption(self, *, check_path: bool = True) -> None:
+        """Read the caption from disk; `check_path=False` when the scan saw a plain file."""
         try:
-            data = read_bytes(self._checked(self.caption_path) if seen is None else seen)
+            path = (
+                self._checked(self.caption_path)
+                if check_path
+                else os.path.join(self._root, self._caption_relative())
+            )
+            data = read_bytes(path)
         except FileNotFoundError:
             self._read_error = None
             self._set_disk(None, "utf-8")

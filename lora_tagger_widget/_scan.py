@@ -28,7 +28,7 @@ class FoundImage(NamedTuple):
     """An image found by the scan and what the scan learned of its caption for free."""
 
     relative: str  # POSIX path relative to the root
-    caption_path: str | None  # the caption file's path, None when there is none
+    caption_exists: bool
     caption_is_link: bool
     shares_caption: bool  # another image in the folder has the same stem, so the same caption
 
@@ -88,7 +88,7 @@ def scan_images(root: Path) -> ScanResult:
         for name, stem in stemmed:
             caption = names.get(stem + ".txt")
             is_link = caption is not None and caption.is_symlink()
-            found.append(FoundImage(f"{prefix}{name}", caption.path if caption else None, is_link,
+            found.append(FoundImage(f"{prefix}{name}", caption is not None, is_link,
                                     stems[stem] > 1))
     found.sort(key=lambda image: natural_key(image.relative))
     return ScanResult(found, stale)
