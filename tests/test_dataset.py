@@ -475,13 +475,18 @@ def test_save_writes_in_chunks_and_an_edit_between_them_is_kept_for_the_next_sav
     assert (root / "0.txt").read_text() == "cat, dog, bird" and not ds.unsaved
 
 
-def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
-    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _two_captions_edited(make_set: Callable[..., Path]) -> tuple[Path, Dataset]:
     root = make_set({"a.jpg": "cat", "b.jpg": "cat"})
     ds = Dataset(root)
     ds.add_tag(0, "dog")
     ds.add_tag(1, "dog")
+    return root, ds
+
+
+def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, ds = _two_captions_edited(make_set)
     real_write = Dataset._write_outcome
 
     def write_then_edit(self: Dataset, write: Any) -> object:
@@ -504,10 +509,7 @@ def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
 def test_a_save_stopped_by_an_unexpected_error_leaves_every_item_refreshable(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = make_set({"a.jpg": "cat", "b.jpg": "cat"})
-    ds = Dataset(root)
-    ds.add_tag(0, "dog")
-    ds.add_tag(1, "dog")
+    root, ds = _two_captions_edited(make_set)
     real_write = Dataset._write_outcome
 
     def fail_on_b(self: Dataset, write: Any) -> object:

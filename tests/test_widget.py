@@ -266,20 +266,27 @@ def test_a_failing_autosave_shows_the_error_and_clears_it_once_saving_works(
     assert (root / "a.txt").read_text() == "kept"
 
 
-def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_it(
-    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _slow_big_saves(monkeypatch: pytest.MonkeyPatch, seconds: float, written: list[str]) -> None:
+    """Autosaves of more than 3 captions on a thread, 2 captions a chunk, each file written
+    `seconds` late (its id then added to `written`)."""
     monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
     monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
-    root = make_set({f"{n}.jpg": "cat" for n in range(6)})
-    w = TaggerWidget(Dataset(root), autosave=False, workers=0)
     real_write = Dataset._write_outcome
 
     def slow_write(self: Dataset, write: Any) -> object:
-        time.sleep(0.1)
+        time.sleep(seconds)
+        written.append(write.item.id)
         return real_write(self, write)
 
     monkeypatch.setattr(Dataset, "_write_outcome", slow_write)
+
+
+def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_it(
+    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_set({f"{n}.jpg": "cat" for n in range(6)})
+    _slow_big_saves(monkeypatch, 0.1, [])
+    w = TaggerWidget(Dataset(root), autosave=False, workers=0)
     seen: list[object] = []
     w.observe(lambda change: seen.append(change["new"]["saving"]), "status")
     for n in range(6):
@@ -298,19 +305,10 @@ def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_i
 def test_an_edit_made_while_a_big_autosave_runs_is_autosaved_after_it(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
-    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
     root = make_set({f"{n}.jpg": "cat" for n in range(6)})
+    written: list[str] = []
+    _slow_big_saves(monkeypatch, 0.05, written)
     w = TaggerWidget(Dataset(root), autosave_delay=0.1, workers=0)
-    real_write = Dataset._write_outcome
-    written = []
-
-    def slow_write(self: Dataset, write: Any) -> object:
-        time.sleep(0.05)
-        written.append(write.item.id)
-        return real_write(self, write)
-
-    monkeypatch.setattr(Dataset, "_write_outcome", slow_write)
     w.dataset.apply_batch({"kind": "add", "tags": ["dog"]})
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not written:
