@@ -711,8 +711,8 @@ def _substituted(text: str, tags: list[str], new: list[str]) -> str:
     changed = list(map(ne, tags, new))
     if changed.count(True) > 1 and any(map(and_, changed, changed[1:])):
         half = [new[k] if k % 2 == 0 else old for k, old in enumerate(tags)]
-        text, tags = edit_caption(text, half, tags), half
-    return edit_caption(text, new, tags)
+        text = edit_caption(text, half)
+    return edit_caption(text, new)  # not a plain list: `tags` would not shorten it
 
 
 def _mentions(keys: Iterable[str], fold: bool) -> Callable[[str], bool]:
