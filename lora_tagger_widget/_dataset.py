@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import sys
@@ -43,6 +44,7 @@ from ._files import (
 from ._gc import gc_paused
 from ._history import CaptionEdit, History
 from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from ._locks import FolderLock
 from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from ._query import Query, parse_query
 from ._scan import FoundImage, scan_images
@@ -72,16 +74,27 @@ class CaptionConflictError(Exception):
 
 
 class CaptionWriteError(OSError):
-    """Captions that could not be written (read-only folder, full disk, ...); kept in memory."""
+    """What a save could not write: captions (read-only folder, full disk, ...) and/or the
+    session state; what was not written is kept in memory. The message says exactly which."""
 
-    def __init__(self, failures: list[tuple[Path, OSError]]) -> None:
+    def __init__(self, failures: list[tuple[Path, OSError]], *, written: int = 0,
+                 state_error: tuple[Path, OSError] | None = None) -> None:
         self.failures = failures
-        path, error = failures[0]
-        more = f" and {len(failures) - 1} more" if len(failures) > 1 else ""
-        super().__init__(
-            f"Could not write {path}{more}: {error.strerror or error}. "
-            "Your edits are kept in memory; save again once the cause is fixed."
-        )
+        self.written = written
+        self.state_error = state_error
+        parts = []
+        if failures:
+            path, error = failures[0]
+            more = f" and {len(failures) - 1} more caption(s)" if len(failures) > 1 else ""
+            parts.append(f"Could not write {path}{more}: {_reason(error)}. "
+                         "Those edits are kept in memory; save again once the cause is fixed.")
+        if state_error is not None:
+            path, error = state_error
+            parts.append(f"Could not save the session (position, review marks, palette, "
+                         f"settings) in {path}: {_reason(error)}; it is kept in memory.")
+        if written or not failures:
+            parts.append(f"{written} caption file(s) were written.")
+        super().__init__(" ".join(parts))
 
 
 class CaptionLockedError(ValueError):
@@ -360,6 +373,8 @@ class Dataset(BatchEditing):
         weakref.WeakValueDictionary()
     )
     _opening: ClassVar[threading.Lock] = threading.Lock()
+    _handles: ClassVar[dict[Path, weakref.WeakSet[Dataset]]] = {}  # every object of each folder
+    _handles_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self, path: str | os.PathLike[str], *, progress: ProgressCallback | None = None
@@ -390,10 +405,14 @@ class Dataset(BatchEditing):
         self._conflicted: set[str] = set()
         self._writing: set[str] = set()  # ids whose caption file a save is writing now
         self._save_lock = threading.Lock()  # one save at a time
+        self._caption_lock = FolderLock(root, self.state_dir, "captions")  # other writers'
+        self._session_lock = FolderLock(root, self.state_dir, "session")
         with gc_paused():
             self._scan(root, progress)
         cache_dir = self.state_dir / CACHE_DIR_NAME
         self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
+        with Dataset._handles_lock:
+            Dataset._handles.setdefault(root, weakref.WeakSet()).add(self)
 
     def _scan(self, root: Path, progress: ProgressCallback | None) -> None:
         """Make an item of every image under `root`, its caption read, and count their tags."""
@@ -858,6 +877,9 @@ class Dataset(BatchEditing):
         other threads go on editing and reading meanwhile (an edit made after its caption was
         taken for writing stays unsaved, for the next save). One save runs at a time.
         """
+        if not self.root.is_dir():
+            raise CaptionWriteError([(self.root, _gone(
+                self.root, "the data set folder is gone (moved or deleted)"))])
         written: list[str] = []
         conflicts: list[Item] = []
         failures: list[tuple[Item, OSError]] = []
@@ -870,29 +892,36 @@ class Dataset(BatchEditing):
                     writes = self._take_writes(ids[start : start + SAVE_CHUNK], failures)
                 outcomes: list[tuple[_CaptionWrite, object]] = []
                 try:
-                    for write in writes:  # without the lock
-                        outcomes.append((write, self._write_outcome(write)))
+                    try:  # without the data set's lock; with the other writers' one
+                        with self._caption_lock:
+                            for write in writes:
+                                outcomes.append((write, self._write_outcome(write)))
+                    except OSError as error:  # the other writers' lock could not be had
+                        outcomes.extend((write, error) for write in writes[len(outcomes):])
                 finally:
                     self._record_writes(writes, outcomes, written, conflicts, failures)
                 if progress is not None:
                     progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
             sync_folders(self[item_id].caption_path.parent for item_id in written)
             with self._lock:
-                session_error = self._save_session()
+                session_error, merged = self._save_session()
         report = SaveReport(
             tuple(written),
             tuple(item.id for item in self.conflicts),
             tuple(item.id for item, _ in failures),
         )
+        if merged:  # other writers' review marks, pins or settings came in
+            for kind in ("reviewed", "palette", "settings"):
+                self._emit(Change(kind))
         if written:
             self._emit(Change("saved", tuple(written)))
+            self._tell_others(written)
         if conflicts:
             self._emit(Change("conflict", tuple(item.id for item in conflicts)))
         if failures or session_error:
-            pairs = [(item.caption_path, error) for item, error in failures]
-            if session_error:
-                pairs.append((self.session.path, session_error))
-            raise CaptionWriteError(pairs)
+            raise CaptionWriteError(
+                [(item.caption_path, error) for item, error in failures], written=len(written),
+                state_error=(self.session.path, session_error) if session_error else None)
         if report.conflicts:
             raise CaptionConflictError([self[i].caption_path for i in report.conflicts])
         return report
@@ -945,6 +974,9 @@ class Dataset(BatchEditing):
             on_disk = read_bytes_or_none(write.path)
             if on_disk != write.expected and not (write.text is None and on_disk is None):
                 return on_disk
+            if write.text is not None and not os.path.lexists(write.item.image_path):
+                return _gone(write.item.image_path, "its image is no longer on disk, so the "
+                             "caption is not written (it would belong to no image)")
             if write.text is None:
                 if on_disk is not None:
                     os.unlink(write.path)
@@ -955,16 +987,43 @@ class Dataset(BatchEditing):
             return error
         return _WRITTEN
 
-    def _save_session(self) -> OSError | None:
+    def _tell_others(self, ids: list[str]) -> None:
+        """Bring the other `Dataset` objects of this folder in this process up to date with the
+        captions this one just wrote (other processes see them through their watchers)."""
+        with Dataset._handles_lock:
+            others = [other for other in Dataset._handles.get(self.root, ()) if other is not self]
+        for other in others:
+            for item_id in ids:
+                if item_id in other._by_id:
+                    other.refresh(item_id)
+
+    def _save_session(self) -> tuple[OSError | None, bool]:
+        """Write the session when it changed here, merged with what other writers saved: the
+        error that stopped it (or None), and whether the merge brought in their changes."""
         if not self._session_dirty:
-            return None
+            return None, False
         try:
             self._safe(self.session.path)
-            self.session.save()
+            with self._session_lock:
+                merged = self.session.save()
         except OSError as error:  # OutsideRootError included: state never goes outside
-            return error
+            return error, False
         self._session_dirty = False
-        return None
+        return None, merged
+
+    def sync_state(self) -> None:
+        """Take in the session (review marks, pinned tags, settings) and undo history that
+        other writers of this folder saved; this data set's own unsaved changes are kept."""
+        with self._lock:
+            try:
+                self._safe(self.session.path)
+                changed = self.session.sync()
+            except OSError:
+                changed = False
+            self.history.sync()
+        if changed:
+            for kind in ("reviewed", "palette", "settings"):
+                self._emit(Change(kind))
 
     def refresh(self, ref: ItemRef) -> bool:
         """Look at an item's caption on disk again; True when it changed there.
@@ -1093,6 +1152,14 @@ class _Subject:
 
     def token_count(self) -> int:
         return clip_tokens(self.item._text).count
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _gone(path: Path, why: str) -> FileNotFoundError:
+    return FileNotFoundError(errno.ENOENT, why, str(path))
 
 
 def _text_of(data: bytes | None) -> str | None:

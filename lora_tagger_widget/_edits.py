@@ -250,7 +250,7 @@ class BatchEditing:
         the next `save()`; a caption that had no file loses the file it got). Returns the entry
         undone, or None when there is nothing to undo. `UndoConflictError` when a caption changed
         since the edit (or its image is gone); then nothing changes."""
-        with self._editing(record=False) as action:
+        with self._editing(record=False) as action, self.history.transaction():
             entry = self.history.peek_undo()
             if entry is None:
                 return None
@@ -261,7 +261,7 @@ class BatchEditing:
     def redo(self) -> Entry | None:
         """Apply again the edit undone last; returns it, or None when there is nothing to redo.
         `UndoConflictError` (nothing changes) when a caption changed since the undo."""
-        with self._editing(record=False) as action:
+        with self._editing(record=False) as action, self.history.transaction():
             entry = self.history.peek_redo()
             if entry is None:
                 return None
@@ -287,6 +287,8 @@ class BatchEditing:
             return "changed on disk; resolve that conflict first"
         if item.locked_reason:
             return f"cannot be edited now ({item.locked_reason})"
+        if item._original is None and edit.before is not None and item._absent:
+            return "lost its caption file (deleted on disk) since"
         if item._text != (edit.before or ""):
             return "was changed since"
         return None

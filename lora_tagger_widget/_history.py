@@ -28,7 +28,7 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from ._files import (
     read_bytes,
     sync_folders,
 )
+from ._locks import FolderLock
 from ._session import STATE_DIR_NAME
 
 HISTORY_DIR_NAME = "history"
@@ -144,6 +145,8 @@ class History:
         self._live_bytes = 0  # stored bytes of the kept entries
         self._decoded: deque[_Slot] = deque()
         self._file_size: int | None = None  # the journal's size as written; None: rewrite it
+        self._file_ino: int | None = None  # and its inode: another writer's rewrite changes it
+        self._file_lock = FolderLock(self.root, self.root / STATE_DIR_NAME, "history")
         self._frozen: str | None = None  # why the journal on disk must be left alone
         self._damage_note: str | None = None
         self._save_note: str | None = None
@@ -176,6 +179,7 @@ class History:
         move: call `undone()` once the data set applied it."""
         with self._lock:
             self._settle()
+            self._catch_up()
             while self._cursor > self._base:
                 slot = self._slots[self._cursor - self._base - 1]
                 try:
@@ -193,6 +197,7 @@ class History:
         once the data set applied it."""
         with self._lock:
             self._settle()
+            self._catch_up()
             while self._cursor < self._base + len(self._slots):
                 slot = self._slots[self._cursor - self._base]
                 try:
@@ -259,6 +264,23 @@ class History:
                     self._write_entry(slot, entry)
             return entry
 
+    def sync(self) -> None:
+        """Take in the entries and undo/redo moves that other writers of the data set added to
+        the journal since this history last read or wrote it."""
+        with self._lock:
+            self._settle()
+            self._catch_up()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the history (against this process's threads and other writers alike) from a
+        `peek_undo`/`peek_redo` to its `undone`/`redone`, so no entry comes in between."""
+        with self._lock:
+            self._settle()  # before the file lock: the entry's writer needs it
+            with self._file_lock:
+                self._catch_up()
+                yield
+
     def flush(self) -> None:
         """Wait until every recorded entry is written to the journal (or failed to be, which
         `warning` tells). The data set calls it before it writes captions."""
@@ -270,20 +292,24 @@ class History:
         Raises `IndexError` when there is nothing to undo."""
         with self._lock:
             self._settle()
-            if self._cursor <= self._base:
-                raise IndexError("There is nothing to undo.")
-            self._cursor -= 1
-            self._save(_cursor_line(self._cursor))
+            with self._file_lock:
+                self._catch_up()
+                if self._cursor <= self._base:
+                    raise IndexError("There is nothing to undo.")
+                self._cursor -= 1
+                self._save(_cursor_line(self._cursor))
 
     def redone(self) -> None:
         """Move the cursor forward one entry: call once `peek_redo()` has been applied.
         Raises `IndexError` when there is nothing to redo."""
         with self._lock:
             self._settle()
-            if self._cursor >= self._base + len(self._slots):
-                raise IndexError("There is nothing to redo.")
-            self._cursor += 1
-            self._save(_cursor_line(self._cursor))
+            with self._file_lock:
+                self._catch_up()
+                if self._cursor >= self._base + len(self._slots):
+                    raise IndexError("There is nothing to redo.")
+                self._cursor += 1
+                self._save(_cursor_line(self._cursor))
 
     def clear(self) -> None:
         """Forget every entry, in memory and on disk."""
@@ -309,7 +335,14 @@ class History:
                 with self._lock:
                     self._drop_from(slot.n)
                 raise
-            with self._lock:
+            with self._lock, self._file_lock:
+                if self._changed_on_disk():  # another writer's records go first, then ours
+                    self._slots.pop()
+                    self._cursor, self._live_bytes = slot.n, self._live_bytes - len(slot.line)
+                    self._catch_up()
+                    self._drop_from(self._cursor)
+                    slot.n = self._cursor
+                    self._append_slot(slot)
                 slot.line = _entry_line(slot.n, self._base, entry, edits_part, packed)
                 self._live_bytes += len(slot.line)
                 if self._trim():  # the stored record says which older entries it drops
@@ -395,8 +428,13 @@ class History:
                 for stale in self.folder.iterdir():
                     if is_stale_temp_file(stale):
                         stale.unlink()
+        self._read_journal()
+
+    def _read_journal(self) -> None:
+        """Take the entries and cursor from the journal on disk into the (empty) history."""
         try:
             data = read_bytes(self.path)
+            self._file_ino = os.stat(self.path).st_ino
         except FileNotFoundError:
             return
         except OSError as error:
@@ -431,10 +469,52 @@ class History:
         if self._file_size is None:
             self._save(None)
 
-    def _replay(self, data: bytes) -> tuple[int, int, str | None]:
+    def _changed_on_disk(self) -> bool:
+        """Whether the journal is not as this history last read or wrote it (another writer
+        appended to it or rewrote it)."""
+        if self._frozen or self._save_note:
+            return False  # in memory only: nothing on disk to take in
+        try:
+            status = os.stat(self.path)
+        except OSError:
+            return False
+        return (status.st_ino, status.st_size) != (self._file_ino, self._file_size)
+
+    def _catch_up(self) -> None:
+        """Take in what other writers added to the journal since this history last read or
+        wrote it: the records they appended, or the whole file when they rewrote it."""
+        if not self._changed_on_disk():
+            return
+        try:
+            with self._file_lock:  # no other writer is halfway through a record
+                self._take_in_others()
+        except OSError as error:
+            self._save_note = (f"The undo history in {self.folder} could not be read again "
+                               f"({error}); it is kept in memory only.")
+
+    def _take_in_others(self) -> None:
+        data = read_bytes(self.path)
+        size = self._file_size or 0
+        if os.stat(self.path).st_ino == self._file_ino and len(data) > size:
+            try:
+                good, _, error = self._replay(data[size:], start=1)
+            except _Damaged:
+                error = "a record that does not follow"
+            if error is None:
+                self._file_size = size + good
+                return
+        self._slots.clear()
+        self._decoded.clear()
+        self._base = self._cursor = self._live_bytes = 0
+        self._file_size = self._file_ino = None
+        self._damage_note = None
+        self._read_journal()
+
+    def _replay(self, data: bytes, start: int = 0) -> tuple[int, int, str | None]:
         """Apply the records of `data`: (bytes of the good records, their number, why the next
-        one is damaged or None)."""
-        position = records = 0
+        one is damaged or None). `start`: how many records came before `data` (then a damaged
+        one raises `_Damaged`, as the history may be half changed)."""
+        position, records = 0, start
         while position < len(data):
             end = data.find(b"\n", position)
             if end < 0:
@@ -444,6 +524,8 @@ class History:
                 record = _unframe(line)
                 self._apply(record, line, first=records == 0)
             except _Damaged as error:
+                if start:
+                    raise
                 # The damaged record may be half applied: start again from the good ones alone.
                 self._slots.clear()
                 self._base = self._cursor = self._live_bytes = 0
@@ -496,9 +578,11 @@ class History:
             return
         try:
             checked_path(self.root, self.path)
-            appended = line is not None and self._file_size is not None and self._append(line)
-            if not appended or self._grown():
-                self._rewrite()
+            with self._file_lock:
+                appended = (line is not None and self._file_size is not None
+                            and self._append(line))
+                if not appended or self._grown():
+                    self._rewrite()
         except OSError as error:
             self._file_size = None
             note = (self._outside_note() if not is_inside(self.root, self.path) else
@@ -521,7 +605,8 @@ class History:
         except FileNotFoundError:
             return False
         try:
-            if os.fstat(fd).st_size != self._file_size:
+            status = os.fstat(fd)
+            if (status.st_size, status.st_ino) != (self._file_size, self._file_ino):
                 return False
             try:
                 view = memoryview(line)
@@ -552,6 +637,7 @@ class History:
         data = b"".join(parts)
         atomic_write(self.path, data)
         self._file_size = len(data)
+        self._file_ino = os.stat(self.path).st_ino
 
     def _outside_note(self) -> str:
         return (f"{STATE_DIR_NAME}/{HISTORY_DIR_NAME} leads outside the data set folder; the "

@@ -1,21 +1,61 @@
-"""Session: what is remembered between runs, in `.lora-tagger/session.json` inside the data set."""
+"""Session: what is remembered between runs, in `.lora-tagger/session.json` inside the data set.
+
+Several writers may share one data set (two kernels, a script, another `Dataset` object): a save
+merges what the others saved since this session last read or wrote the file (`merge`), so review
+marks, pinned tags and settings of every writer are kept, and a change is taken back only by the
+writer who made it."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._files import atomic_write_text
+from ._files import atomic_write_text, read_bytes_or_none
 
 STATE_DIR_NAME = ".lora-tagger"
 SESSION_FILE_NAME = "session.json"
 SESSION_VERSION = 1
 
 log = logging.getLogger(__name__)
+
+
+class Snapshot(NamedTuple):
+    """The stored part of a session at one moment, to merge with."""
+
+    position: str | None
+    reviewed: frozenset[str]
+    palette: tuple[str, ...]
+    settings: Mapping[str, Any]
+
+
+EMPTY = Snapshot(None, frozenset(), (), {})
+_MISSING = object()
+
+
+def merge(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> Snapshot:
+    """Three-way merge: `theirs` (on disk now) with the changes `ours` made since `base` (what
+    was on disk when this writer last read or wrote it). What only one side changed is kept;
+    where both changed the same thing (a setting, the position), ours wins."""
+    added, removed = ours.reviewed - base.reviewed, base.reviewed - ours.reviewed
+    reviewed = (theirs.reviewed | added) - removed
+    pinned, unpinned = set(ours.palette) - set(base.palette), set(base.palette) - set(ours.palette)
+    palette = [tag for tag in theirs.palette if tag not in unpinned]
+    palette += [tag for tag in ours.palette if tag in pinned and tag not in palette]
+    settings = dict(theirs.settings)
+    for key in ours.settings.keys() | base.settings.keys():
+        mine = ours.settings.get(key, _MISSING)
+        if mine != base.settings.get(key, _MISSING):
+            if mine is _MISSING:
+                settings.pop(key, None)
+            else:
+                settings[key] = mine
+    position = ours.position if ours.position != base.position else theirs.position
+    return Snapshot(position, frozenset(reviewed), tuple(palette), settings)
 
 
 @dataclass
@@ -28,6 +68,7 @@ class Session:
     palette: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None  # why an existing session file could not be used, if it could not
+    base: Snapshot = EMPTY  # the file as this session last read or wrote it
 
     @classmethod
     def load(cls, state_dir: Path) -> Session:
@@ -36,45 +77,49 @@ class Session:
         A file that cannot be parsed is set aside as `session.json.broken-<time>` (nothing is
         deleted) and a fresh session starts; `problem` says so.
         """
-        path = state_dir / SESSION_FILE_NAME
+        session = cls(state_dir / SESSION_FILE_NAME)
         try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return cls(path)
-        except (OSError, UnicodeDecodeError) as error:
-            return cls(path, problem=f"The session file {path} could not be read ({error}).")
+            stored = session.read_disk()
+        except OSError as error:
+            session.problem = f"The session file {session.path} could not be read ({error})."
+            return session
+        session._take(stored)
+        return session
+
+    def snapshot(self) -> Snapshot:
+        """The session as it is in memory now."""
+        return Snapshot(self.position, frozenset(self.reviewed), tuple(self.palette),
+                        dict(self.settings))
+
+    def read_disk(self) -> Snapshot:
+        """What the session file holds now (`EMPTY` when there is none). A damaged file is set
+        aside (see `load`), noted in `problem`, and read as `EMPTY`. `OSError` when unreadable."""
+        data = read_bytes_or_none(self.path)
+        if data is None:
+            return EMPTY
         try:
-            return cls._from_json(path, json.loads(raw))
+            return _parse(json.loads(data.decode("utf-8")))
         except (ValueError, TypeError, AttributeError) as error:
-            aside = path.with_name(f"{SESSION_FILE_NAME}.broken-{int(time.time())}")
+            aside = self.path.with_name(f"{SESSION_FILE_NAME}.broken-{int(time.time())}")
             try:
-                path.replace(aside)
+                self.path.replace(aside)
                 where = f"it was kept as {aside.name}"
             except OSError:
                 where = "it was left as it is"
-            log.warning("Session file %s is damaged (%s); %s.", path, error, where)
-            return cls(path, problem=f"The session file was damaged ({error}); {where}.")
+            log.warning("Session file %s is damaged (%s); %s.", self.path, error, where)
+            self.problem = f"The session file was damaged ({error}); {where}."
+            return EMPTY
 
-    @classmethod
-    def _from_json(cls, path: Path, data: Any) -> Session:
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        version = data.get("version")
-        if not isinstance(version, int) or version < 1:
-            raise ValueError(f"unknown version {version!r}")
-        position = data.get("position")
-        reviewed = data.get("reviewed", [])
-        palette = data.get("palette", [])
-        settings = data.get("settings", {})
-        if position is not None and not isinstance(position, str):
-            raise ValueError("position is not a string")
-        if not all(isinstance(x, str) for x in reviewed) or not isinstance(reviewed, list):
-            raise ValueError("reviewed is not a list of strings")
-        if not all(isinstance(x, str) for x in palette) or not isinstance(palette, list):
-            raise ValueError("palette is not a list of strings")
-        if not isinstance(settings, dict):
-            raise ValueError("settings is not an object")
-        return cls(path, position, set(reviewed), list(palette), dict(settings))
+    def sync(self) -> bool:
+        """Take in what other writers saved since this session last read or wrote the file,
+        keeping this session's own unsaved changes; True when the session changed."""
+        theirs = self.read_disk()
+        if theirs == self.base:
+            return False
+        before = self.snapshot()
+        merged = merge(self.base, before, theirs)
+        self._take(merged, base=theirs)
+        return merged != before
 
     def to_json(self) -> str:
         """The session as the JSON text stored on disk."""
@@ -87,6 +132,43 @@ class Session:
         }
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
-    def save(self) -> None:
-        """Write the session atomically (raises `OSError` when the folder is not writable)."""
+    def save(self) -> bool:
+        """Merge what other writers saved meanwhile, then write the session atomically (raises
+        `OSError` when the folder is not writable). True when the merge changed the session in
+        memory (another writer's marks, pins or settings came in). Call it with the session lock
+        held, so that no writer saves between the read and the write."""
+        before = self.snapshot()
+        theirs = self.read_disk()
+        merged = before if theirs == self.base else merge(self.base, before, theirs)
+        self._take(merged, base=theirs)
         atomic_write_text(self.path, self.to_json())
+        self.base = merged
+        return merged != before
+
+    def _take(self, stored: Snapshot, *, base: Snapshot | None = None) -> None:
+        self.position = stored.position
+        self.reviewed = set(stored.reviewed)
+        self.palette = list(stored.palette)
+        self.settings = dict(stored.settings)
+        self.base = stored if base is None else base
+
+
+def _parse(data: Any) -> Snapshot:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    version = data.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"unknown version {version!r}")
+    position = data.get("position")
+    reviewed = data.get("reviewed", [])
+    palette = data.get("palette", [])
+    settings = data.get("settings", {})
+    if position is not None and not isinstance(position, str):
+        raise ValueError("position is not a string")
+    if not isinstance(reviewed, list) or not all(isinstance(x, str) for x in reviewed):
+        raise ValueError("reviewed is not a list of strings")
+    if not isinstance(palette, list) or not all(isinstance(x, str) for x in palette):
+        raise ValueError("palette is not a list of strings")
+    if not isinstance(settings, dict):
+        raise ValueError("settings is not an object")
+    return Snapshot(position, frozenset(reviewed), tuple(dict.fromkeys(palette)), settings)
