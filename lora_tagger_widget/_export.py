@@ -678,7 +678,8 @@ def _check_free(path: Path, *, single_file: bool, replace: bool, thorough: bool)
     """The files a replace of `path` deletes (paths relative to it; none for a zip, which is
     replaced whole). `FileExistsError` unless `path` is absent, empty, or (with `replace`) an
     earlier export of ours holding nothing else: `ForeignFilesError` when it holds more.
-    Without `thorough`, files are compared by size only, not by hash."""
+    Without `thorough` (a quick first look), files are compared by size, and by hash only
+    when it refuses."""
     if not os.path.lexists(path):
         return []
     if single_file and path.is_dir():
@@ -753,12 +754,16 @@ def _our_files(folder: Path, marker: dict[str, object] | None, *, thorough: bool
             continue
         elif name not in listed or not entry.is_file(follow_symlinks=False):
             added.append(name)
-        elif _unchanged(Path(entry.path), *listed[name], thorough=thorough):
+        elif _unchanged(Path(entry.path), *listed[name], thorough=False):
             ours.append(name)
         else:
             changed.append(name)
-    added += [f"{name}/" for name in foreign_folders
-              if not any(other.startswith(f"{name}/") for other in added)]
+    if thorough or added or changed:  # a refusal names every changed file, found by hash
+        changed += [name for name in ours
+                    if not _unchanged(folder / name, *listed[name], thorough=True)]
+    holding = {str(parent) for name in (*added, *foreign_folders)
+               for parent in PurePosixPath(name).parents}
+    added += [f"{name}/" for name in foreign_folders if name not in holding]  # empty ones
     if added or changed:
         raise ForeignFilesError(folder, sorted(added), sorted(changed))
     return ours
@@ -792,6 +797,7 @@ def _tree(folder: Path, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str
 
 
 def _unchanged(path: Path, size: int, digest: str, *, thorough: bool) -> bool:
+    """Whether the file at `path` has `size` and (when `thorough`) the SHA-256 `digest`."""
     try:
         return path.stat().st_size == size and (not thorough or _digest(path, size) == digest)
     except OSError:
