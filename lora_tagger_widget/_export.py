@@ -304,12 +304,11 @@ class _FolderSink:
         path.parent.mkdir(exist_ok=True)
         if isinstance(data, Path):
             shutil.copyfile(data, path)
-            size = path.stat().st_size
-            digest = _digest(path, size)
+            digest = _digest(path, path.stat().st_size)
         else:
             path.write_bytes(data)
-            size, digest = len(data), hashlib.sha256(data).hexdigest()
-        self.files.append({"path": name, "size": size, "sha256": digest})
+            digest = hashlib.sha256(data).hexdigest()
+        self.files.append({"path": name, **_stamp(path.stat()), "sha256": digest})
 
     def finish(self, marker: dict[str, object]) -> None:
         (self.root / MARKER_NAME).write_bytes(_json({**marker, "files": self.files}))
@@ -754,13 +753,13 @@ def _our_files(folder: Path, marker: dict[str, object] | None, *, thorough: bool
             continue
         elif name not in listed or not entry.is_file(follow_symlinks=False):
             added.append(name)
-        elif _unchanged(Path(entry.path), *listed[name], thorough=False):
+        elif _unchanged(Path(entry.path), listed[name], thorough=False):
             ours.append(name)
         else:
             changed.append(name)
     if thorough or added or changed:  # a refusal names every changed file, found by hash
         changed += [name for name in ours
-                    if not _unchanged(folder / name, *listed[name], thorough=True)]
+                    if not _unchanged(folder / name, listed[name], thorough=True)]
     holding = {str(parent) for name in (*added, *foreign_folders)
                for parent in PurePosixPath(name).parents}
     added += [f"{name}/" for name in foreign_folders if name not in holding]  # empty ones
@@ -769,9 +768,9 @@ def _our_files(folder: Path, marker: dict[str, object] | None, *, thorough: bool
     return ours
 
 
-def _listed(marker: dict[str, object]) -> dict[str, tuple[int, str]] | None:
-    """The marker's manifest, path to (size, SHA-256); entries that are not well formed list
-    nothing. None when the marker has no manifest."""
+def _listed(marker: dict[str, object]) -> dict[str, dict[str, object]] | None:
+    """The marker's manifest, path to entry (see `_stamp`, and "sha256"); entries without a
+    path, size and hash list nothing. None when the marker has no manifest."""
     files = marker.get("files")
     if not isinstance(files, list):
         return None
@@ -781,7 +780,7 @@ def _listed(marker: dict[str, object]) -> dict[str, tuple[int, str]] | None:
             continue
         name, size, digest = entry.get("path"), entry.get("size"), entry.get("sha256")
         if isinstance(name, str) and _is_int(size, 0, 2**63) and isinstance(digest, str):
-            listed[name] = (size, digest)
+            listed[name] = entry
     return listed
 
 
@@ -796,12 +795,25 @@ def _tree(folder: Path, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str
             yield from _tree(Path(entry.path), f"{name}/")
 
 
-def _unchanged(path: Path, size: int, digest: str, *, thorough: bool) -> bool:
-    """Whether the file at `path` has `size` and (when `thorough`) the SHA-256 `digest`."""
+def _unchanged(path: Path, entry: dict[str, object], *, thorough: bool) -> bool:
+    """Whether the file at `path` has the size of its manifest `entry` and, when `thorough`,
+    its content: by hash, unless its inode and times are those it had when written (content
+    cannot change without changing its ctime, which no tool sets back)."""
     try:
-        return path.stat().st_size == size and (not thorough or _digest(path, size) == digest)
+        found = path.stat()
     except OSError:
         return False
+    if found.st_size != entry["size"]:
+        return False
+    if not thorough or all(entry.get(key) == value for key, value in _stamp(found).items()):
+        return True
+    return _digest(path, found.st_size) == entry["sha256"]
+
+
+def _stamp(found: os.stat_result) -> dict[str, int]:
+    """What tells a file we wrote from one changed since, without reading it."""
+    return {"size": found.st_size, "inode": found.st_ino, "mtime_ns": found.st_mtime_ns,
+            "ctime_ns": found.st_ctime_ns}
 
 
 def _digest(path: Path, length: int) -> str:

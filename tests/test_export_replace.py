@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -240,6 +241,15 @@ def test_a_clean_earlier_export_is_replaced_and_the_new_manifest_matches_the_dis
     assert all(entry["size"] == (out / name).stat().st_size for name, entry in listed.items())
     assert {out / name for name in listed} == set(report.files)
     assert siblings(out) == ["imgs", "out"]
+
+
+def test_an_earlier_export_copied_elsewhere_is_still_recognised_by_its_hashes(
+        ds: Dataset, tmp_path: Path) -> None:
+    export(ds, "kohya", tmp_path / "first")
+    shutil.copytree(tmp_path / "first", tmp_path / "out")  # new inodes and change times
+    report = export(ds, "kohya", tmp_path / "out", replace=True)
+    assert report.exported == len(CAPTIONS)
+    assert siblings(report.dest) == ["first", "imgs", "out"]
 
 
 def test_an_earlier_export_missing_some_of_its_files_is_replaced(ds: Dataset,
