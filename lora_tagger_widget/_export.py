@@ -5,8 +5,9 @@ Every export is written to a temporary sibling of its destination and renamed in
 complete, so a crash or a cancel never leaves half an export under the final name. A destination
 that exists and is not empty is refused unless `replace=True`, and even then only when it is an
 earlier export of ours and holds nothing else. Each export lists what it wrote: a folder export
-in its `MARKER_NAME` file (each file's path, size and SHA-256), a zip in its comment (the
-SHA-256 of the archive before the comment). A replace deletes only the listed files that are
+in its `MARKER_NAME` file (each file's path, size and SHA-256, and its inode and times, which
+spare re-reading a file that was not touched), a zip in its comment (the SHA-256 of the archive
+before the comment). A replace deletes only the listed files that are
 unchanged, and the folders they leave empty; anything else there (files added since, listed
 files changed since, a marker that does not describe the folder) makes it refuse, deleting
 nothing (`ForeignFilesError`). A zip is replaced only when it is byte for byte what we wrote.
@@ -126,6 +127,7 @@ _PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"
 _YAML_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _PROGRESS_STEPS = 100
 _CHUNK = 1 << 20
+_STAMP_KEYS = ("inode", "mtime_ns", "ctime_ns")  # dropped when too recent to tell a change
 _SHOWN_FOREIGN = 10  # foreign files named in a refusal's message (all are in the error)
 _SURROGATES = re.compile("[\ud800-\udfff]")  # the bytes of a name that is not UTF-8
 _OVER_LIMIT = f"Over Civitai's limit of {CIVITAI_LIMIT:,} images."
@@ -311,7 +313,14 @@ class _FolderSink:
         self.files.append({"path": name, **_stamp(path.stat()), "sha256": digest})
 
     def finish(self, marker: dict[str, object]) -> None:
-        (self.root / MARKER_NAME).write_bytes(_json({**marker, "files": self.files}))
+        path = self.root / MARKER_NAME
+        path.write_bytes(b"")
+        now = path.stat().st_mtime_ns  # the file system's clock, at its own granularity
+        for entry in self.files:
+            if entry["ctime_ns"] >= now:  # a change within this tick would keep the times
+                for key in _STAMP_KEYS:
+                    del entry[key]
+        path.write_bytes(_json({**marker, "files": self.files}))
 
     def close(self) -> None:
         pass
@@ -811,7 +820,8 @@ def _unchanged(path: Path, entry: dict[str, object], *, thorough: bool) -> bool:
 
 
 def _stamp(found: os.stat_result) -> dict[str, int]:
-    """What tells a file we wrote from one changed since, without reading it."""
+    """What tells a file we wrote from one changed since, without reading it: its size, and
+    (see `_STAMP_KEYS`) its inode and times."""
     return {"size": found.st_size, "inode": found.st_ino, "mtime_ns": found.st_mtime_ns,
             "ctime_ns": found.st_ctime_ns}
 
