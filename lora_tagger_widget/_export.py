@@ -4,7 +4,13 @@ read, or into a renamed copy. The originals are never touched.
 Every export is written to a temporary sibling of its destination and renamed into place when
 complete, so a crash or a cancel never leaves half an export under the final name. A destination
 that exists and is not empty is refused unless `replace=True`, and even then only when it is an
-earlier export of ours (a folder holding `MARKER_NAME`, or a zip whose comment is our marker).
+earlier export of ours and holds nothing else. Each export lists what it wrote: a folder export
+in its `MARKER_NAME` file (each file's path, size and SHA-256, and its inode and times, which
+spare re-reading a file that was not touched), a zip in its comment (the SHA-256 of the archive
+before the comment). A replace deletes only the listed files that are
+unchanged, and the folders they leave empty; anything else there (files added since, listed
+files changed since, a marker that does not describe the folder) makes it refuse, deleting
+nothing (`ForeignFilesError`). A zip is replaced only when it is byte for byte what we wrote.
 
 Decisions:
 
@@ -25,18 +31,24 @@ Decisions:
 * ai-toolkit and kohya exports keep the images' own names, in one folder: a name taken already
   (same name in two folders, or two images sharing a stem) gets its folders joined by `_`, then
   `-2`, `-3`, ... until it is free.
+* A file name that is not valid UTF-8 (bytes Python holds as surrogate escapes) is exported
+  all the same: ai-toolkit and kohya get it with each bad byte replaced by `_`, the renamed
+  copy's `names.csv` shows the bad bytes as `\\xNN`; both are reported as fixes. Every name and
+  path we write (file names, zip members, the marker, configs) is valid UTF-8.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import itertools
 import json
 import os
-import secrets
+import re
 import shutil
+import struct
 import tempfile
 import threading
 import unicodedata
@@ -95,6 +107,8 @@ ONE_LINE = "caption made one line"
 PLACEHOLDER_REPLACED = "[trigger] placeholder replaced"
 TRIGGER_FIRST = "trigger word put first"
 BOM_REMOVED = "byte-order mark removed"
+NAME_MADE_UTF8 = "file name not UTF-8: its bad bytes replaced by _"
+NAME_ESCAPED = "original name not UTF-8: shown with \\xNN in names.csv"
 
 _APP = "lora-tagger-widget"
 _SAME_FORMAT = {"MPO": "JPEG"}  # camera JPEGs holding extra pictures: JPEG to every reader
@@ -112,6 +126,10 @@ _JPEG_MODES = frozenset({"RGB", "L", "CMYK"})
 _PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"})
 _YAML_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _PROGRESS_STEPS = 100
+_CHUNK = 1 << 20
+_STAMP_KEYS = ("inode", "mtime_ns", "ctime_ns")  # dropped when too recent to tell a change
+_SHOWN_FOREIGN = 10  # foreign files named in a refusal's message (all are in the error)
+_SURROGATES = re.compile("[\ud800-\udfff]")  # the bytes of a name that is not UTF-8
 _OVER_LIMIT = f"Over Civitai's limit of {CIVITAI_LIMIT:,} images."
 
 
@@ -156,11 +174,30 @@ class ExportReport:
             lines += [f"  {item_id}: {why}" for item_id, why in self.left_out[:10]]
             if len(self.left_out) > 10:
                 lines.append(f"  and {len(self.left_out) - 10} more (see `left_out`).")
-        return "\n".join(lines)
+        return _printable("\n".join(lines))
 
 
 class ExportCancelled(Exception):
     """The export was cancelled; nothing was written under its destination."""
+
+
+class ForeignFilesError(FileExistsError):
+    """A replace refused because the earlier export's folder holds files it did not write
+    (`added`, folders ending in "/") or files it wrote that were changed since (`changed`),
+    as paths relative to `dest`. Nothing was deleted."""
+
+    def __init__(self, dest: Path, added: list[str], changed: list[str]) -> None:
+        self.dest = dest
+        self.added = added
+        self.changed = changed
+        parts = [f"{_printable(str(dest))} holds files the earlier export there did not write, "
+                 "so it is not replaced and nothing was deleted."]
+        if added:
+            parts.append(f"Added since: {_names(added)}.")
+        if changed:
+            parts.append(f"Changed since the export: {_names(changed)}.")
+        parts.append("Move them elsewhere or choose another destination.")
+        super().__init__(" ".join(parts))
 
 
 def export(
@@ -205,9 +242,11 @@ def export(
     prefix = _file_name_part(prefix, "prefix")
     folder = ""
     if target == "kohya":
-        folder = f"{repeats}_{_file_name_part(name or word or dataset.root.name, 'name')}"
+        default = name or word or _utf8_name(dataset.root.name)
+        folder = f"{repeats}_{_file_name_part(default, 'name')}"
     single_file = target == "civitai"
-    final = _destination(dataset.root, dest, single_file=single_file, replace=replace)
+    final = _destination(dataset.root, dest, single_file=single_file, replace=replace,
+                         in_config=target in ("ai-toolkit", "kohya"))
     sources, left_out = _sources(dataset, scope, target, fixes)
     names = _namer(target, prefix, len(sources))
     report = ExportReport(target, final, 0, left_out, [], [], [], None)
@@ -250,8 +289,8 @@ class _Sink(Protocol):
     def put(self, name: str, data: bytes | Path, *, compress: bool) -> None:
         """Write `data` (bytes, or a file to copy) as `name`."""
 
-    def finish(self, marker: bytes) -> None:
-        """Mark the export as ours and complete it."""
+    def finish(self, marker: dict[str, object]) -> None:
+        """Mark the export as ours, with what it wrote (see `_marker`), and complete it."""
 
     def close(self) -> None:
         """Release what is open (after `finish`, or on failure)."""
@@ -260,17 +299,28 @@ class _Sink(Protocol):
 class _FolderSink:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.files: list[dict[str, object]] = []  # the manifest: each file written
 
     def put(self, name: str, data: bytes | Path, *, compress: bool) -> None:
         path = self.root / name
         path.parent.mkdir(exist_ok=True)
         if isinstance(data, Path):
             shutil.copyfile(data, path)
+            digest = _digest(path, path.stat().st_size)
         else:
             path.write_bytes(data)
+            digest = hashlib.sha256(data).hexdigest()
+        self.files.append({"path": name, **_stamp(path.stat()), "sha256": digest})
 
-    def finish(self, marker: bytes) -> None:
-        self.put(MARKER_NAME, marker, compress=True)
+    def finish(self, marker: dict[str, object]) -> None:
+        path = self.root / MARKER_NAME
+        path.write_bytes(b"")
+        now = path.stat().st_mtime_ns  # the file system's clock, at its own granularity
+        for entry in self.files:
+            if entry["ctime_ns"] >= now:  # a change within this tick would keep the times
+                for key in _STAMP_KEYS:
+                    del entry[key]
+        path.write_bytes(_json({**marker, "files": self.files}))
 
     def close(self) -> None:
         pass
@@ -288,10 +338,17 @@ class _ZipSink:
         else:
             self.archive.writestr(name, data, compress_type=kind)
 
-    def finish(self, marker: bytes) -> None:
-        self.archive.comment = marker
+    def finish(self, marker: dict[str, object]) -> None:
         self.archive.close()
+        # The archive ends with the comment's length (0 now) and the comment: the marker, which
+        # holds the hash of all that comes before.
+        body = self.path.stat().st_size - 2
+        archive = {"size": body, "sha256": _digest(self.path, body)}
+        comment = _json({**marker, "archive": archive})
         with open(self.path, "rb+") as handle:
+            handle.seek(body)
+            handle.write(struct.pack("<H", len(comment)) + comment)
+            handle.flush()
             os.fsync(handle.fileno())
 
     def close(self) -> None:
@@ -356,6 +413,8 @@ class _Job:
             return
         caption, caption_fixes = self._caption(source)
         stem = names(item_id)
+        name_fixes = [NAME_MADE_UTF8] if _utf8_name(stem) != stem else []
+        stem = _utf8_name(stem)
         image_name, caption_name = stem + image.extension, stem + CAPTION_SUFFIX
         self._put(sink, folder, image_name, path if image.data is None else image.data, False)
         self._put(sink, folder, caption_name, caption.encode("utf-8"), True)
@@ -363,9 +422,12 @@ class _Job:
         original_format = _format_of(source.info)
         if image.format != original_format:
             self.report.converted.append((item_id, source.info.format, image.format))
-        self.report.fixed += [(item_id, what) for what in (*image.fixed, *caption_fixes)]
+        if self.target == "renamed" and _printable(item_id) != item_id:
+            name_fixes.append(NAME_ESCAPED)
+        fixed = (*name_fixes, *image.fixed, *caption_fixes)
+        self.report.fixed += [(item_id, what) for what in fixed]
         caption_id = str(PurePosixPath(item_id).with_suffix(CAPTION_SUFFIX))
-        self.rows.append((image_name, caption_name, item_id, caption_id))
+        self.rows.append((image_name, caption_name, _printable(item_id), _printable(caption_id)))
 
     def _put(self, sink: _Sink, folder: str, name: str, data: bytes | Path,
              compress: bool) -> None:
@@ -582,22 +644,24 @@ def _namer(target: str, prefix: str, count: int) -> Callable[[str], str]:
 
 def _free_stem(item_id: str, taken: set[str]) -> str:
     """The image's own stem, or its path joined with `_`, or that with `-2`, `-3`, ...: the
-    first not taken yet (ignoring case, as some file systems do)."""
+    first not taken yet (ignoring case, as some file systems do, and counting a name that is
+    not UTF-8 as it is written, see `_utf8_name`)."""
     path = PurePosixPath(item_id)
     joined = str(path.with_suffix("")).replace("/", "_")
     candidates = itertools.chain((path.stem, joined), (f"{joined}-{n}" for n in itertools.count(2)))
-    stem = next(c for c in candidates if c.casefold() not in taken)
-    taken.add(stem.casefold())
+    stem = next(c for c in candidates if _utf8_name(c).casefold() not in taken)
+    taken.add(_utf8_name(stem).casefold())
     return stem
 
 
 # The destination
 
 
-def _destination(root: Path, dest: str | os.PathLike[str], *, single_file: bool,
-                 replace: bool) -> Path:
+def _destination(root: Path, dest: str | os.PathLike[str], *, single_file: bool, replace: bool,
+                 in_config: bool) -> Path:
     """The export's final path (links resolved; ".zip" added for a zip), checked: outside the
-    data set, not holding it, and free or replaceable. Its parent folder is made."""
+    data set, not holding it, valid UTF-8 when a config names it (`in_config`), and free or
+    replaceable. Its parent folder is made."""
     path = Path(dest).expanduser().resolve()
     if single_file and path.suffix.lower() != ".zip":
         path = path.with_name(path.name + ".zip")
@@ -608,66 +672,198 @@ def _destination(root: Path, dest: str | os.PathLike[str], *, single_file: bool,
         )
     if is_inside(path, root):
         raise ValueError(f"{path} holds the data set folder {root}; choose another destination.")
-    _check_free(path, single_file=single_file, replace=replace)
+    if in_config and _SURROGATES.search(str(path)):
+        raise ValueError(
+            f"{_printable(str(path))} is not valid UTF-8, so the trainer's config cannot name "
+            "it; choose a destination whose path is."
+        )
+    _check_free(path, single_file=single_file, replace=replace, thorough=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _check_free(path: Path, *, single_file: bool, replace: bool) -> None:
-    """Raise `FileExistsError` unless `path` is absent, empty, or (with `replace`) an earlier
-    export of ours."""
+def _check_free(path: Path, *, single_file: bool, replace: bool, thorough: bool) -> list[str]:
+    """The files a replace of `path` deletes (paths relative to it; none for a zip, which is
+    replaced whole). `FileExistsError` unless `path` is absent, empty, or (with `replace`) an
+    earlier export of ours holding nothing else: `ForeignFilesError` when it holds more.
+    Without `thorough` (a quick first look), files are compared by size, and by hash only
+    when it refuses."""
     if not os.path.lexists(path):
-        return
+        return []
     if single_file and path.is_dir():
         raise FileExistsError(f"{path} is a folder; a Civitai export is one .zip file.")
     if not single_file and not path.is_dir():
         raise FileExistsError(f"{path} exists and is not a folder; choose another destination.")
     if (path.stat().st_size == 0) if single_file else not any(path.iterdir()):
-        return
+        return []
     if not replace:
         raise FileExistsError(
             f"{path} already exists and is not empty. Choose another destination, or replace "
             "an earlier export there (replace=True)."
         )
-    if not _is_our_export(path, single_file=single_file):
+    if single_file:
+        _check_zip(path, thorough=thorough)
+        return []
+    try:
+        marker = _marker_of((path / MARKER_NAME).read_bytes())
+    except OSError:
+        marker = None
+    return _our_files(path, marker, thorough=thorough)
+
+
+def _not_ours(path: Path, why: str) -> FileExistsError:
+    return FileExistsError(
+        f"{path} is not an export made here ({why}), so it is not replaced: choose another "
+        "destination, or empty it yourself."
+    )
+
+
+def _check_zip(path: Path, *, thorough: bool) -> None:
+    """`FileExistsError` unless the zip at `path` is byte for byte the one we wrote."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            comment = archive.comment
+    except (OSError, zipfile.BadZipFile):
+        comment = b""
+    marker = _marker_of(comment)
+    if marker is None:
+        raise _not_ours(path, "its comment is not our marker")
+    fields = marker.get("archive")
+    size = fields.get("size") if isinstance(fields, dict) else None
+    digest = fields.get("sha256") if isinstance(fields, dict) else None
+    if not _is_int(size, 0, 2**63) or not isinstance(digest, str):
+        raise _not_ours(path, "its marker does not say what was written")
+    if path.stat().st_size != size + 2 + len(comment) or (
+            thorough and _digest(path, size) != digest):
         raise FileExistsError(
-            f"{path} is not an export made here (it has no {MARKER_NAME} marker), so it is not "
-            "replaced: choose another destination, or empty it yourself."
+            f"{path} was changed since it was exported (or its marker was copied from another "
+            "export), so it is not replaced: choose another destination, or delete it yourself."
         )
 
 
-def _is_our_export(path: Path, *, single_file: bool) -> bool:
+def _our_files(folder: Path, marker: dict[str, object] | None, *, thorough: bool) -> list[str]:
+    """The files of `folder` that `marker` lists and that are as they were written;
+    `ForeignFilesError` when anything else is there."""
+    if marker is None:
+        raise _not_ours(folder, f"it has no {MARKER_NAME} marker")
+    listed = _listed(marker)
+    if listed is None:
+        raise _not_ours(folder, f"its {MARKER_NAME} does not list the files written")
+    our_folders = {str(parent) for name in listed for parent in PurePosixPath(name).parents}
+    ours: list[str] = []
+    added: list[str] = []
+    changed: list[str] = []
+    foreign_folders: list[str] = []
+    for name, entry in _tree(folder):
+        if entry.is_dir(follow_symlinks=False):
+            if name not in our_folders:
+                foreign_folders.append(name)
+        elif name == MARKER_NAME and entry.is_file(follow_symlinks=False):
+            continue
+        elif name not in listed or not entry.is_file(follow_symlinks=False):
+            added.append(name)
+        elif _unchanged(Path(entry.path), listed[name], thorough=False):
+            ours.append(name)
+        else:
+            changed.append(name)
+    if thorough or added or changed:  # a refusal names every changed file, found by hash
+        changed += [name for name in ours
+                    if not _unchanged(folder / name, listed[name], thorough=True)]
+    holding = {str(parent) for name in (*added, *foreign_folders)
+               for parent in PurePosixPath(name).parents}
+    added += [f"{name}/" for name in foreign_folders if name not in holding]  # empty ones
+    if added or changed:
+        raise ForeignFilesError(folder, sorted(added), sorted(changed))
+    return ours
+
+
+def _listed(marker: dict[str, object]) -> dict[str, dict[str, object]] | None:
+    """The marker's manifest, path to entry (see `_stamp`, and "sha256"); entries without a
+    path, size and hash list nothing. None when the marker has no manifest."""
+    files = marker.get("files")
+    if not isinstance(files, list):
+        return None
+    listed = {}
+    for entry in files:
+        if not isinstance(entry, dict):
+            continue
+        name, size, digest = entry.get("path"), entry.get("size"), entry.get("sha256")
+        if isinstance(name, str) and _is_int(size, 0, 2**63) and isinstance(digest, str):
+            listed[name] = entry
+    return listed
+
+
+def _tree(folder: Path, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Everything under `folder` as (path relative to it, entry), links not followed."""
+    with os.scandir(folder) as entries:
+        found = list(entries)
+    for entry in found:
+        name = prefix + entry.name
+        yield name, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _tree(Path(entry.path), f"{name}/")
+
+
+def _unchanged(path: Path, entry: dict[str, object], *, thorough: bool) -> bool:
+    """Whether the file at `path` has the size of its manifest `entry` and, when `thorough`,
+    its content: by hash, unless its inode and times are those it had when written (content
+    cannot change without changing its ctime, which no tool sets back)."""
     try:
-        if single_file:
-            with zipfile.ZipFile(path) as archive:
-                return _is_marker(archive.comment)
-        return _is_marker((path / MARKER_NAME).read_bytes())
-    except (OSError, zipfile.BadZipFile):
+        found = path.stat()
+    except OSError:
         return False
+    if found.st_size != entry["size"]:
+        return False
+    if not thorough or all(entry.get(key) == value for key, value in _stamp(found).items()):
+        return True
+    return _digest(path, found.st_size) == entry["sha256"]
 
 
-def _marker(target: str, root: Path, exported: int) -> bytes:
-    """What marks a folder or zip as an export of ours (the marker file, or the zip comment)."""
-    return json.dumps({
+def _stamp(found: os.stat_result) -> dict[str, int]:
+    """What tells a file we wrote from one changed since, without reading it: its size, and
+    (see `_STAMP_KEYS`) its inode and times."""
+    return {"size": found.st_size, "inode": found.st_ino, "mtime_ns": found.st_mtime_ns,
+            "ctime_ns": found.st_ctime_ns}
+
+
+def _digest(path: Path, length: int) -> str:
+    """The SHA-256 of the first `length` bytes of `path`, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while length > 0 and (chunk := handle.read(min(_CHUNK, length))):
+            digest.update(chunk)
+            length -= len(chunk)
+    return digest.hexdigest()
+
+
+def _marker(target: str, root: Path, exported: int) -> dict[str, object]:
+    """What marks a folder or zip as an export of ours; the sink adds what it wrote."""
+    return {
         "app": _APP,
         "target": target,
         "source": str(root),
         "images": exported,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }, ensure_ascii=False).encode("utf-8")
+    }
 
 
-def _is_marker(data: bytes) -> bool:
+def _json(content: dict[str, object]) -> bytes:
+    """`content` as JSON text; names that are not UTF-8 come out as `\\udcNN` escapes."""
+    return json.dumps(content, indent=1).encode("ascii")
+
+
+def _marker_of(data: bytes) -> dict[str, object] | None:
+    """The marker `data` holds, or None when it is not one of ours."""
     try:
         content = json.loads(data.decode("utf-8"))
-    except ValueError:
-        return False
-    return isinstance(content, dict) and content.get("app") == _APP
+    except (ValueError, RecursionError):
+        return None
+    return content if isinstance(content, dict) and content.get("app") == _APP else None
 
 
 @contextlib.contextmanager
 def _staged(final: Path, *, single_file: bool, replace: bool) -> Iterator[Path]:
-    """A temporary file or folder beside `final` to write the export into; renamed to `final`
+    """A temporary file or folder beside `final` to write the export into; put at `final`
     when the block ends well (an earlier export there replaced), removed when it does not."""
     prefix = f".{final.name}.ltw-export-"
     if single_file:
@@ -680,26 +876,29 @@ def _staged(final: Path, *, single_file: bool, replace: bool) -> Iterator[Path]:
         os.chmod(stage, 0o777 & ~_UMASK)
     try:
         yield stage
-        _check_free(final, single_file=single_file, replace=replace)  # still, after the work
-        _move_into_place(stage, final)
+        # Checked again after the work, by hash: a trainer may have written there meanwhile.
+        ours = _check_free(final, single_file=single_file, replace=replace, thorough=True)
+        _move_into_place(stage, final, ours)
     except BaseException:
         _remove(stage)
         raise
 
 
-def _move_into_place(stage: Path, final: Path) -> None:
-    """Rename `stage` to `final`; what was at `final` is moved aside first and removed last."""
-    if not os.path.lexists(final):
-        os.replace(stage, final)
-        return
-    old = final.with_name(f".{final.name}.ltw-old-{secrets.token_hex(4)}")
-    os.replace(final, old)
-    try:
-        os.replace(stage, final)
-    except BaseException:
-        os.replace(old, final)
-        raise
-    _remove(old)
+def _move_into_place(stage: Path, final: Path, ours: list[str]) -> None:
+    """Rename `stage` to `final`. A folder there is emptied first: the files `ours` names, the
+    marker, the folders they leave empty; removing it fails if anything else is left."""
+    if final.is_dir():
+        for name in ours:
+            with contextlib.suppress(FileNotFoundError):
+                (final / name).unlink()
+        with contextlib.suppress(FileNotFoundError):
+            (final / MARKER_NAME).unlink()
+        folders = {parent for name in ours for parent in PurePosixPath(name).parents}
+        for folder in sorted(folders - {PurePosixPath(".")}, key=lambda f: -len(f.parts)):
+            with contextlib.suppress(OSError):
+                os.rmdir(final / folder)
+        os.rmdir(final)
+    os.replace(stage, final)
 
 
 def _remove(path: Path) -> None:
@@ -708,6 +907,27 @@ def _remove(path: Path) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(_printable(name) for name in names[:_SHOWN_FOREIGN])
+    more = len(names) - _SHOWN_FOREIGN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _utf8_name(name: str) -> str:
+    """`name` with each byte that is not UTF-8 (a surrogate escape) replaced by `_`."""
+    return _SURROGATES.sub("_", name)
+
+
+def _printable(text: str) -> str:
+    """`text` with each byte that is not UTF-8 (a surrogate escape) shown as `\\xNN`."""
+    return _SURROGATES.sub(lambda match: _escaped_surrogate(match[0]), text)
+
+
+def _escaped_surrogate(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 # Configs
@@ -811,11 +1031,12 @@ def _file_name_part(value: object, what: str) -> str:
         not isinstance(value, str)
         or not value.strip()
         or value in (".", "..")
-        or any(c in '<>:"/\\|?*' or unicodedata.category(c) == "Cc" for c in value)
+        or any(c in '<>:"/\\|?*' or unicodedata.category(c) in ("Cc", "Cs") for c in value)
     ):
         raise ValueError(
-            f"The {what} {value!r} cannot be part of a file name (it must not be empty nor "
-            'hold any of < > : " / \\ | ? * or control characters).'
+            f"The {what} {value!r} cannot be part of a file name (it must not "
+            'be empty nor hold any of < > : " / \\ | ? * or control characters, and must be '
+            "valid UTF-8)."
         )
     return value
 
