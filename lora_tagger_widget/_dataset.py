@@ -1031,6 +1031,8 @@ class Dataset(BatchEditing):
         An unedited caption takes the new text; an edited one gets a conflict to resolve.
         """
         item = self[ref]
+        if not self.root.is_dir():  # the folder is gone: that is no change of the caption
+            return False
         with self._lock:
             if item.id in self._writing:  # a save is writing it: what is on disk is ours
                 return False

@@ -277,7 +277,7 @@ class History:
         `peek_undo`/`peek_redo` to its `undone`/`redone`, so no entry comes in between."""
         with self._lock:
             self._settle()  # before the file lock: the entry's writer needs it
-            with self._file_lock:
+            with self._disk_lock():
                 self._catch_up()
                 yield
 
@@ -292,7 +292,7 @@ class History:
         Raises `IndexError` when there is nothing to undo."""
         with self._lock:
             self._settle()
-            with self._file_lock:
+            with self._disk_lock():
                 self._catch_up()
                 if self._cursor <= self._base:
                     raise IndexError("There is nothing to undo.")
@@ -304,7 +304,7 @@ class History:
         Raises `IndexError` when there is nothing to redo."""
         with self._lock:
             self._settle()
-            with self._file_lock:
+            with self._disk_lock():
                 self._catch_up()
                 if self._cursor >= self._base + len(self._slots):
                     raise IndexError("There is nothing to redo.")
@@ -335,7 +335,7 @@ class History:
                 with self._lock:
                     self._drop_from(slot.n)
                 raise
-            with self._lock, self._file_lock:
+            with self._lock, self._disk_lock():
                 if self._changed_on_disk():  # another writer's records go first, then ours
                     self._slots.pop()
                     self._cursor, self._live_bytes = slot.n, self._live_bytes - len(slot.line)
@@ -423,11 +423,10 @@ class History:
         if not is_inside(self.root, self.path):
             self._save_note = self._outside_note()
             return
-        if self.folder.is_dir():
-            with contextlib.suppress(OSError):
-                for stale in self.folder.iterdir():
-                    if is_stale_temp_file(stale):
-                        stale.unlink()
+        with contextlib.suppress(OSError):  # an unreadable folder is told by the read below
+            for stale in self.folder.iterdir():
+                if is_stale_temp_file(stale):
+                    stale.unlink()
         self._read_journal()
 
     def _read_journal(self) -> None:
@@ -469,6 +468,11 @@ class History:
         if self._file_size is None:
             self._save(None)
 
+    def _disk_lock(self) -> contextlib.AbstractContextManager[object]:
+        """The other writers' lock on the journal; none is needed while the history is kept in
+        memory only (then the journal is not touched)."""
+        return contextlib.nullcontext() if self._frozen else self._file_lock
+
     def _changed_on_disk(self) -> bool:
         """Whether the journal is not as this history last read or wrote it (another writer
         appended to it or rewrote it)."""
@@ -486,7 +490,7 @@ class History:
         if not self._changed_on_disk():
             return
         try:
-            with self._file_lock:  # no other writer is halfway through a record
+            with self._disk_lock():  # no other writer is halfway through a record
                 self._take_in_others()
         except OSError as error:
             self._save_note = (f"The undo history in {self.folder} could not be read again "
@@ -578,7 +582,7 @@ class History:
             return
         try:
             checked_path(self.root, self.path)
-            with self._file_lock:
+            with self._disk_lock():
                 appended = (line is not None and self._file_size is not None
                             and self._append(line))
                 if not appended or self._grown():

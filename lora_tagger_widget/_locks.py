@@ -49,9 +49,36 @@ def _lock_path(root: Path, state_dir: Path, name: str) -> Path:
     if _usable_state_dir(root, state_dir):
         return state_dir / f"{name}.lock"
     digest = hashlib.blake2b(os.fsencode(root), digest_size=12).hexdigest()
-    folder = Path(tempfile.gettempdir()) / "lora-tagger-locks"
-    folder.mkdir(mode=0o1777, exist_ok=True)
-    return folder / f"{digest}-{name}.lock"
+    temp = Path(tempfile.gettempdir())
+    shared = temp / "lora-tagger-locks"
+    try:
+        shared.mkdir(exist_ok=True)
+        if shared.stat().st_uid == os.geteuid():
+            os.chmod(shared, 0o1777)  # every user's writers meet here (the umask would narrow it)
+    except OSError:
+        pass
+    path = shared / f"{digest}-{name}.lock"
+    if _openable_by_all(path):
+        return path
+    own = temp / f"lora-tagger-locks-{os.geteuid()}"  # another user's files: this user's own
+    own.mkdir(mode=0o700, exist_ok=True)
+    return own / f"{digest}-{name}.lock"
+
+
+def _openable_by_all(path: Path) -> bool:
+    """Whether the lock file `path` exists, or is made, so that every user may open it."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_uid == os.geteuid():
+            os.fchmod(fd, 0o666)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return True
 
 
 def _usable_state_dir(root: Path, state_dir: Path) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,12 @@ def run_unprivileged() -> Callable[[str], str]:
         return result.stdout
 
     return run
+
+
+@pytest.fixture
+def open_tmp() -> Iterator[Path]:
+    """A temporary folder every user can reach (pytest's own is its owner's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="ltw-perm-"))
+    os.chmod(folder, 0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
