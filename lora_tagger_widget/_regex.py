@@ -1,8 +1,8 @@
 r"""Regular expressions a user types, matched in time linear in the text (RE2).
 
 Python's `re` backtracks: ``(a+)+$`` against ``aaaa…ab`` takes time exponential in the length
-of the text, so a pattern typed into the batch edit could hang the kernel. RE2 never backtracks. Every
-pattern that comes from a user is compiled by `compile_regex`.
+of the text, so a pattern typed into the batch edit could hang the kernel. RE2 never
+backtracks. Every pattern that comes from a user is compiled by `compile_regex`.
 
 The accepted syntax is RE2's (https://github.com/google/re2/wiki/Syntax), which is Python's
 without lookaround (``(?=``, ``(?!``, ``(?<=``, ``(?<!``), backreferences (``\1``, ``(?P=name)``),
