@@ -14,7 +14,7 @@ Decisions:
 
 * Matching (remove, rename, move to front, "already present" for add, dedupe, the trigger
   rule) compares a tag's exact text; `ignore_case=True` compares `str.casefold()`ed text
-  instead, and for a regex replace it sets `re.IGNORECASE`. Underscores and spaces are never
+  instead, and for a regex replace it is `re.IGNORECASE`. Underscores and spaces are never
   treated as the same character: booru tags such as ``^_^`` or ``>_<`` need the underscore, and
   turning ``red_hair`` into ``red hair`` is an explicit rename or replace.
 * A matched tag keeps the caption's own spelling (dedupe keeps the first occurrence as written;
@@ -24,7 +24,9 @@ Decisions:
   into ``c``, not ``a`` into ``c``). When a renamed tag would duplicate a tag the caption has,
   or another renamed one, only the first occurrence stays, in its place. Duplicates that were
   in the caption before are left alone: removing them is `dedupe`'s job.
-* A regex replace on tags (`target="tag"`) runs `re.sub` on each tag; a result that is empty
+* A regex replace takes Python's syntax and replacement strings, without lookaround and
+  backreferences: it runs on RE2, so no pattern can take more than linear time (see `_regex`).
+  On tags (`target="tag"`) it replaces in each tag; a result that is empty
   after trimming removes the tag. A result that is not a valid tag (it contains a comma or a
   line break, or is too long) is refused with `ValueError` naming the tag and the result,
   rather than silently splitting the tag: to split tags, replace on the caption text
@@ -75,6 +77,7 @@ from ._captions import (
     split_tags,
     validate_tag,
 )
+from ._regex import RegexError, compile_regex
 
 __all__ = [
     "KINDS",
@@ -192,14 +195,6 @@ class Operation:
             raise ValueError("A 'replace' operation needs a regular expression ('pattern').")
         if not isinstance(self.replacement, str):
             raise ValueError(f"'replacement' must be text, not {type(self.replacement).__name__}.")
-        try:
-            compiled = _compile(self)
-        except re.error as error:
-            raise ValueError(f"Invalid regular expression {self.pattern!r}: {error}.") from None
-        try:
-            compiled.sub(self.replacement, "")  # compiles the template: bad \1 or \g<x> raise
-        except (re.error, IndexError) as error:
-            raise ValueError(f"Invalid replacement {self.replacement!r}: {error}.") from None
         if self.target == "tag" and any(ch in self.replacement for ch in ",\r\n"):
             raise ValueError(
                 "A replacement on tags cannot contain a comma or a line break; to split tags, "
@@ -514,24 +509,33 @@ def _rename(op: Operation) -> _Runner:
 
 
 def _replace(op: Operation) -> _Runner:
-    regex, replacement = _compile(op), op.replacement
+    try:
+        regex = compile_regex(op.pattern, ignore_case=op.ignore_case)
+    except RegexError as error:
+        raise ValueError(f"Invalid regular expression {op.pattern!r}: {error}") from None
+    try:
+        substitute = regex.substituter(op.replacement)
+    except RegexError as error:
+        raise ValueError(f"Invalid replacement {op.replacement!r}: {error}") from None
     if op.target == "caption":
 
         def run_on_text(text: str, known: list[str] | None,
                         counts: Mapping[str, int] | None) -> _Result:
-            new = regex.sub(replacement, text)
+            new = substitute(text)
             return (text if new == text else new), None, None
 
         return run_on_text
     leading = _leading(op)
 
     def run(text: str, known: list[str] | None, counts: Mapping[str, int] | None) -> _Result:
+        if not regex.may_match_within(text):  # every tag is a piece of the text
+            return text, None, None
         tags = split_tags(text) if known is None else known
         lead = leading(tags)
         renamed = tags[:lead]
         kept = [True] * len(tags)
         for k, tag in enumerate(tags[lead:], start=lead):
-            result = regex.sub(replacement, tag)
+            result = substitute(tag)
             renamed.append(tag if result == tag else _replaced_tag(op, tag, result))
             if not renamed[k]:  # an empty result removes the tag
                 renamed[k] = tag
@@ -725,10 +729,6 @@ def _mentions(keys: Iterable[str], fold: bool) -> Callable[[str], bool]:
         return any(needle in folded for needle in needles)
 
     return mentions
-
-
-def _compile(op: Operation) -> re.Pattern[str]:
-    return re.compile(op.pattern, re.IGNORECASE if op.ignore_case else 0)
 
 
 def _tag_to_find(tag: object) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 import time
 from collections import defaultdict
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 SEVERITIES = ("blocking", "warning", "info")
 CHECKS_FILE_NAME = "checks.json"
 CACHE_VERSION = 1
+MAX_CACHE_BYTES = 256 << 20  # about 500,000 images' facts
 MIN_SIDE = 64
 BLUR_SIDE = 512
 HASH_BITS = 64
@@ -119,13 +121,15 @@ class CheckReport:
     """The findings of one `check_dataset` run, blocking first, and how the run went."""
 
     def __init__(self, findings: list[Finding], settings: CheckSettings, *, checked: int,
-                 from_cache: int, seconds: float, cancelled: bool = False) -> None:
+                 from_cache: int, seconds: float, cancelled: bool = False,
+                 cache_note: str | None = None) -> None:
         self.findings = findings
         self.settings = settings
         self.checked = checked  # images whose facts are known (all unless cancelled)
         self.from_cache = from_cache  # of those, read from `.lora-tagger/checks.json`
         self.seconds = seconds
         self.cancelled = cancelled  # stopped early: only `checked` images were checked
+        self.cache_note = cache_note  # what was wrong with `checks.json`, when it was damaged
 
     def records(self) -> list[dict[str, object]]:
         """One flat dict per finding: id, other_ids, severity, code, message, then details."""
@@ -236,7 +240,8 @@ def check_dataset(dataset: Dataset, settings: CheckSettings | None = None, *,
     findings = _findings(checked, facts, settings, cancel, total=len(items))
     return CheckReport(findings, settings, checked=len(checked), from_cache=from_cache,
                        seconds=time.perf_counter() - started,
-                       cancelled=cancelled or bool(cancel and cancel.is_set()))
+                       cancelled=cancelled or bool(cancel and cancel.is_set()),
+                       cache_note=cache.note)
 
 
 # ---- per-image facts, cached
@@ -297,25 +302,28 @@ class _FactCache:
     """`.lora-tagger/checks.json`: facts by image id, each with the size and mtime they are of.
 
     Neither read nor written when the file would lie outside the data set (a `.lora-tagger`
-    link leading outside)."""
+    link leading outside) or is not a regular file. A damaged entry (edited by hand, a wrong
+    type, a number out of range) is ignored and its image computed again; a file that cannot be
+    read as a whole (not JSON, not UTF-8, cut short, too big) is set aside as
+    ``checks.json.broken-<time>`` and rebuilt. `note` says what happened, for a person.
+    """
 
     def __init__(self, root: Path, state_dir: Path) -> None:
         self.path = state_dir / CHECKS_FILE_NAME
         self.usable = is_inside(root, self.path)
-        self._entries: dict[str, dict[str, Any]] = self._load() if self.usable else {}
+        self.note: str | None = None
+        self._entries: dict[str, dict[str, Any]] = {}  # as stored, each one checked
+        self._facts: dict[str, ImageFacts] = {}  # the same entries' facts
         self._changed = False
         self._lock = threading.Lock()
+        if self.usable:
+            self._load()
 
     def get(self, item_id: str, identity: tuple[int, int]) -> ImageFacts | None:
         entry = self._entries.get(item_id)
-        if entry is None or (entry.get("size"), entry.get("mtime_ns")) != identity:
+        if entry is None or (entry["size"], entry["mtime_ns"]) != identity:
             return None
-        try:
-            facts = ImageFacts(**entry["facts"])
-            int(facts.phash, 16)
-        except (KeyError, TypeError, ValueError):  # edited by hand: compute it again
-            return None
-        return facts
+        return self._facts[item_id]
 
     def put(self, item_id: str, identity: tuple[int, int], facts: ImageFacts) -> None:
         if facts.error is not None:
@@ -323,13 +331,14 @@ class _FactCache:
         with self._lock:
             self._entries[item_id] = {"size": identity[0], "mtime_ns": identity[1],
                                       "facts": asdict(facts)}
+            self._facts[item_id] = facts
             self._changed = True
 
     def save(self, ids: set[str]) -> None:
         """Write the cache when it changed, dropping the entries of images no longer there."""
         gone = self._entries.keys() - ids
         for item_id in gone:
-            del self._entries[item_id]
+            del self._entries[item_id], self._facts[item_id]
         if not self.usable or not (self._changed or gone):
             return
         data = {"version": CACHE_VERSION, "files": dict(sorted(self._entries.items()))}
@@ -340,17 +349,118 @@ class _FactCache:
             return  # a read-only data set: the facts are computed again next time
         self._changed = False
 
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def _load(self) -> None:
+        name = f"{self.path.parent.name}/{self.path.name}"
         try:
-            data = json.loads(read_bytes(self.path))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return {}
-        files = data.get("files")
+            raw = _read_regular_file(self.path, MAX_CACHE_BYTES)
+        except FileNotFoundError:
+            return
+        except _NotRegularFile:
+            self.usable = False
+            self.note = f"{name} is not a regular file; it is neither read nor written."
+            return
+        except OSError as error:
+            self.note = f"{name} cannot be read ({error.strerror or error}); all were checked."
+            return
+        except ValueError as error:  # too big
+            self._set_aside(name, str(error))
+            return
+        try:
+            data = json.loads(raw, parse_int=_json_int)
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+            self._set_aside(name, f"it is not JSON: {str(error)[:200]}")
+            return
+        if isinstance(data, dict) and data.get("version") not in (CACHE_VERSION, None):
+            return  # another version's cache: rebuilt in this one's format
+        files = data.get("files") if isinstance(data, dict) else None
         if not isinstance(files, dict):
-            return {}
-        return {key: value for key, value in files.items() if isinstance(value, dict)}
+            self._set_aside(name, "it does not hold a list of image facts")
+            return
+        for item_id, entry in files.items():
+            facts = _stored_facts(entry)
+            if facts is not None:
+                self._entries[item_id], self._facts[item_id] = entry, facts
+        damaged = len(files) - len(self._entries)
+        if damaged:
+            self._changed = True  # written again without them
+            self.note = (f"{damaged} damaged entr{'y' if damaged == 1 else 'ies'} in {name} "
+                         "ignored; those images were checked again.")
+
+    def _set_aside(self, name: str, why: str) -> None:
+        aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+        try:
+            self.path.replace(aside)
+            kept = f"it was kept as {aside.name}"
+        except OSError:
+            kept = "it is replaced by the next save"
+        self.note = f"{name} could not be read ({why}); {kept}, and every image was checked."
+        self._changed = True
+
+
+class _NotRegularFile(OSError):
+    """A path that names a FIFO, a device, a folder...: nothing to read as a file."""
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file `path`; `_NotRegularFile` for anything else (opened
+    without blocking, so a FIFO cannot hang), `ValueError` when it is over `limit` bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotRegularFile(f"{path} is not a regular file")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise ValueError(f"it is over {limit // (1 << 20)} MB")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _json_int(text: str) -> int | None:
+    """An integer of the cache; None (not a valid value) for one too long to be any."""
+    return int(text) if len(text) <= 20 else None
+
+
+def _int_in(low: int, high: int) -> Callable[[object], bool]:
+    return lambda value: type(value) is int and low <= value <= high
+
+
+def _text_of(most: int) -> Callable[[object], bool]:
+    return lambda value: type(value) is str and len(value) <= most
+
+
+def _hex_of(length: int) -> Callable[[object], bool]:
+    digits = frozenset("0123456789abcdefABCDEF")
+    return lambda value: type(value) is str and len(value) == length and set(value) <= digits
+
+
+_SIDE = _int_in(1, 1 << 31)
+_FACT_FIELDS: dict[str, Callable[[object], bool]] = {
+    "width": _SIDE, "height": _SIDE, "format": _text_of(32), "mode": _text_of(16),
+    "bits": _int_in(1, 64), "orientation": _int_in(1, 8), "frames": _int_in(1, 1 << 31),
+    "transparency": lambda value: type(value) is bool,
+    "sha256": _hex_of(64), "phash": _hex_of(HASH_BITS // 4),
+    "blur": lambda value: type(value) in (int, float) and 0 <= value < float("inf"),
+    "error": lambda value: value is None,  # the facts of unreadable images are not kept
+}
+_IDENTITY_FIELDS: dict[str, Callable[[object], bool]] = {
+    "size": _int_in(0, 1 << 63), "mtime_ns": _int_in(-(1 << 63), 1 << 63),
+}
+
+
+def _stored_facts(entry: object) -> ImageFacts | None:
+    """The facts of a cache entry, or None when it is not one as `_FactCache.put` writes it."""
+    if not (isinstance(entry, dict) and entry.keys() == {*_IDENTITY_FIELDS, "facts"}
+            and all(valid(entry[key]) for key, valid in _IDENTITY_FIELDS.items())):
+        return None
+    facts = entry["facts"]
+    if not (isinstance(facts, dict) and facts.keys() == _FACT_FIELDS.keys()
+            and all(valid(facts[key]) for key, valid in _FACT_FIELDS.items())):
+        return None
+    return ImageFacts(**facts)
 
 
 def _identity(root: Path, item: Item) -> tuple[int, int] | ImageFacts:

@@ -32,7 +32,8 @@ Terms
 Wildcards, quotes, escapes
 --------------------------
 ``*`` matches any run of characters (none included) and ``?`` exactly one; in ``tag:`` terms
-neither reaches past the end of a tag. There is no other pattern syntax. A term ends at white
+neither reaches past the end of a tag. There is no other pattern syntax. Matching takes time
+linear in the text, whatever the pattern (RE2). A term ends at white
 space or a parenthesis; double quotes keep both as part of the term (``tag:"red hair"``,
 ``"long hair"``, ``name:"(1).png"``) and may be used for part of a term (``tag:"red h"*``).
 Inside quotes ``\"`` is a ``"``, ``\\`` a ``\``, and ``\*`` / ``\?`` a literal ``*`` / ``?``;
@@ -55,6 +56,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from ._regex import RegexError, compile_regex
 
 __all__ = ["Query", "QueryError", "Subject", "parse_query"]
 
@@ -373,11 +376,14 @@ class _Parser:
             raise QueryError(
                 f'"{token.field}:" needs a value at {where}, e.g. {token.field}:x', where
             )
-        if token.field is None:
-            self.fields.update(("caption", "path"))
-            return _bare_test(token.value)
-        self.fields.add(token.field)
-        return _text_test(token.value, token.field)
+        self.fields.update(("caption", "path") if token.field is None else (token.field,))
+        try:
+            if token.field is None:
+                return _bare_test(token.value)
+            return _text_test(token.value, token.field)
+        except RegexError as error:  # a term too long to search for with wildcards
+            raise QueryError(f"Cannot search for the term at {token.position}: {error}",
+                             token.position) from None
 
     def _number(self, token: _Token) -> _Test:
         match = _COMPARISON.fullmatch("".join(token.value))
@@ -453,8 +459,8 @@ def _tag_test(value: tuple[str, ...]) -> _Test:
     if not _is_wild(value):
         needle = "\n" + _fold_tag("".join(value)) + "\n"
         return lambda view: needle in view.tags()
-    search = re.compile("\n" + _regex(value, _fold_tag, "[^\n]*", "[^\n]") + "\n").search
-    return lambda view: search(view.tags()) is not None
+    search = compile_regex("\n" + _regex(value, _fold_tag) + "\n").search  # "." is not "\n"
+    return lambda view: search(view.tags())
 
 
 def _finder(value: tuple[str, ...]) -> Callable[[str], bool]:
@@ -466,14 +472,12 @@ def _finder(value: tuple[str, ...]) -> Callable[[str], bool]:
     if not _is_wild(value):
         needle = "".join(value).casefold()
         return lambda text: needle in text
-    search = re.compile(_regex(value, str.casefold, ".*", "."), re.DOTALL).search
-    return lambda text: search(text) is not None
+    return compile_regex(_regex(value, str.casefold), dot_all=True).search
 
 
 def _whole_matcher(value: tuple[str, ...]) -> Callable[[str], bool]:
     """Whether all of a case-folded text matches `value`."""
-    fullmatch = re.compile(_regex(value, str.casefold, ".*", "."), re.DOTALL).fullmatch
-    return lambda text: fullmatch(text) is not None
+    return compile_regex(_regex(value, str.casefold), dot_all=True).fullmatch
 
 
 def _is_wild(value: tuple[str, ...]) -> bool:
@@ -484,9 +488,9 @@ def _fold_tag(text: str) -> str:
     return text.casefold().replace("_", " ")
 
 
-def _regex(value: tuple[str, ...], fold: Callable[[str], str], star: str, one: str) -> str:
+def _regex(value: tuple[str, ...], fold: Callable[[str], str]) -> str:
     parts = (
-        star if piece is _STAR else one if piece is _ONE else re.escape(fold(piece))
+        ".*" if piece is _STAR else "." if piece is _ONE else re.escape(fold(piece))
         for piece in value
     )
     return "".join(parts)

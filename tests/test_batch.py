@@ -182,6 +182,31 @@ def test_replace_on_tags_leaves_a_leading_trigger_alone() -> None:
     assert op.apply("ohwx_x, red_hair") == "ohwx_x, red hair"
 
 
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "caption", "expected"),
+    [
+        (r"(\w+)_(\w+)", r"\2 \1", "hair_red, eyes_blue", "red hair, blue eyes"),
+        (r"(\w+)_(\w+)", r"\g<2> \g<1>", "hair_red", "red hair"),
+        (r"(?P<what>\w+)_(?P<colour>\w+)", r"\g<colour> \g<what>", "hair_red", "red hair"),
+        (r"^(\w+)$", r"\g<1>_x", "café, 日本", "café_x, 日本_x"),  # \w is Unicode, as in Python
+        (r"^(a)?b$", r"[\1]", "b, ab", "[], [a]"),  # a group that took no part gives ""
+        (r"\s+", "_", "long\u3000hair", "long_hair"),
+        ("RED", "crimson", "red hair, Red eyes", "red hair, Red eyes"),
+    ],
+)
+def test_replace_keeps_pythons_replacement_syntax(
+    pattern: str, replacement: str, caption: str, expected: str
+) -> None:
+    assert Operation("replace", pattern=pattern, replacement=replacement).apply(caption) == expected
+
+
+def test_replace_ignoring_case_folds_unicode_as_before() -> None:
+    op = Operation("replace", pattern="RÉD", replacement="crimson", ignore_case=True)
+    assert op.apply("réd hair, Réd eyes, red") == "crimson hair, crimson eyes, red"
+    kelvin = Operation("replace", pattern="k", replacement="K", ignore_case=True)
+    assert kelvin.apply("\u212a") == "K"  # the Kelvin sign folds to k, as in Python
+
+
 def test_replace_on_the_caption_is_a_raw_text_substitution() -> None:
     op = Operation("replace", pattern=r",\s*", replacement=", ", target="caption")
     assert op.apply("a,b,  c\n") == "a, b, c\n"
@@ -327,6 +352,9 @@ def test_a_trigger_tag_further_on_is_moved_to_the_front_not_copied() -> None:
         ({"kind": "replace", "pattern": "a", "replacement": r"\1"}, "Invalid replacement"),
         ({"kind": "replace", "pattern": "a", "replacement": r"\g<x>"}, "Invalid replacement"),
         ({"kind": "replace", "pattern": "a", "replacement": "x, y"}, "cannot contain a comma"),
+        ({"kind": "replace", "pattern": "a(?=b)"}, r"Invalid regular expression.*lookaround"),
+        ({"kind": "replace", "pattern": r"(a)\1"}, r"Invalid regular expression.*Backreference"),
+        ({"kind": "replace", "pattern": "a" * 1001}, r"Invalid regular expression.*at most 1000"),
         ({"kind": "sort", "order": "size"}, "'order' must be one of"),
         ({"kind": "sort", "tags": ("a",)}, "does not apply"),
         ({"kind": "dedupe", "ignore_case": 1}, "true or false"),

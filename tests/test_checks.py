@@ -10,6 +10,7 @@ import json
 import os
 import random
 import shutil
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from lora_tagger_widget import Dataset
@@ -367,6 +370,181 @@ def test_unreadable_images_are_not_cached(root: Path, computed: list[Path]) -> N
     _check(root)
     _check(root)
     assert len(computed) == 2
+
+
+def _cache_path(root: Path) -> Path:
+    return root / ".lora-tagger" / CHECKS_FILE_NAME
+
+
+def _with_entry(root: Path, change: Callable[[dict[str, object]], object]) -> None:
+    """Rewrite the cache with photo1.jpg's entry replaced by what `change` makes of it."""
+    data = json.loads(_cache_path(root).read_text("utf-8"))
+    data["files"]["photo1.jpg"] = change(data["files"]["photo1.jpg"])
+    text = json.dumps(data).replace(f'"{HUGE_NUMBER}"', "9" * 5000)  # json.dumps cannot
+    _cache_path(root).write_text(text, "utf-8")
+
+
+def _with_fact(key: str, value: object) -> Callable[[dict[str, object]], object]:
+    def change(entry: dict[str, object]) -> object:
+        return {**entry, "facts": {**entry["facts"], key: value}}  # type: ignore[dict-item]
+
+    return change
+
+
+HUGE_NUMBER = "<a number of 5000 digits>"
+# Each makes photo1.jpg's entry damaged in its own way; the other two entries stay good.
+BROKEN_ENTRIES: dict[str, Callable[[dict[str, object]], object]] = {
+    "a list": lambda entry: [1, 2],
+    "a string": lambda entry: "photo",
+    "null": lambda entry: None,
+    "facts a list": lambda entry: {**entry, "facts": [1024, 1024]},
+    "facts missing a key": lambda entry: {**entry, "facts": {
+        k: v for k, v in entry["facts"].items() if k != "blur"}},  # type: ignore[attr-defined]
+    "facts with an unknown key": _with_fact("colour", "red"),
+    "no size": lambda entry: {k: v for k, v in entry.items() if k != "size"},
+    "size a string": lambda entry: {**entry, "size": str(entry["size"])},
+    "mtime null": lambda entry: {**entry, "mtime_ns": None},
+    "width a string": _with_fact("width", "1216"),
+    "width null": _with_fact("width", None),
+    "width a float": _with_fact("width", 1216.0),
+    "width true": _with_fact("width", True),
+    "width zero": _with_fact("width", 0),
+    "width huge": _with_fact("width", 10**30),
+    "width of 5000 digits": _with_fact("width", HUGE_NUMBER),
+    "height negative": _with_fact("height", -1024),
+    "blur a string": _with_fact("blur", "sharp"),
+    "blur negative": _with_fact("blur", -3.0),
+    "blur infinite": _with_fact("blur", float("inf")),  # JSON's text: Infinity
+    "blur NaN": _with_fact("blur", float("nan")),
+    "orientation 9": _with_fact("orientation", 9),
+    "frames zero": _with_fact("frames", 0),
+    "transparency 1": _with_fact("transparency", 1),
+    "phash not hex": _with_fact("phash", "zzzzzzzzzzzzzzzz"),
+    "phash a number": _with_fact("phash", 1234),
+    "sha256 short": _with_fact("sha256", "abc"),
+    "mode a list": _with_fact("mode", ["RGB"]),
+    "an error": _with_fact("error", "boom"),
+}
+
+
+@pytest.mark.parametrize("damage", BROKEN_ENTRIES.values(), ids=BROKEN_ENTRIES.keys())
+def test_a_damaged_entry_is_ignored_and_rebuilt_alone(
+    clean: Path, computed: list[Path], damage: Callable[[dict[str, object]], object]
+) -> None:
+    first = _check(clean)
+    _with_entry(clean, damage)
+    report = _check(clean)
+    assert [path.name for path in computed[3:]] == ["photo1.jpg"]
+    assert report.findings == first.findings
+    assert report.from_cache == 2
+    assert report.cache_note is not None and "1 damaged entry" in report.cache_note
+    again = _check(clean)  # the cache was written again, whole
+    assert (len(computed), again.from_cache, again.cache_note) == (4, 3, None)
+
+
+BROKEN_FILES = {
+    "empty": b"",
+    "truncated": None,  # the good file cut in half
+    "invalid UTF-8": b'{"version": 1, "files": {"\xff\xfe": {}}}',
+    "a list": b"[]",
+    "null": b"null",
+    "files a list": b'{"version": 1, "files": []}',
+    "no files": b'{"version": 1}',
+    "nested deep": b"[" * 200_000,
+}
+
+
+@pytest.mark.parametrize("data", BROKEN_FILES.values(), ids=BROKEN_FILES.keys())
+def test_an_unreadable_cache_is_set_aside_with_a_note_and_rebuilt(
+    clean: Path, computed: list[Path], data: bytes | None
+) -> None:
+    first = _check(clean)
+    good = _cache_path(clean).read_bytes()
+    broken = good[: len(good) // 2] if data is None else data
+    _cache_path(clean).write_bytes(broken)
+    report = _check(clean)
+    assert report.findings == first.findings
+    assert len(computed) == 6
+    assert report.cache_note is not None and "could not be read" in report.cache_note
+    aside = list(_cache_path(clean).parent.glob(f"{CHECKS_FILE_NAME}.broken-*"))
+    assert [path.read_bytes() for path in aside] == [broken]  # nothing lost
+    assert aside[0].name in report.cache_note
+    assert _check(clean).from_cache == 3  # rebuilt
+
+
+def test_a_cache_over_the_size_cap_is_set_aside(clean: Path, computed: list[Path],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _check(clean)
+    monkeypatch.setattr(checks, "MAX_CACHE_BYTES", 100)
+    report = _check(clean)
+    assert len(computed) == 6
+    assert report.cache_note is not None and "over" in report.cache_note
+
+
+def test_another_versions_cache_is_replaced_quietly(clean: Path, computed: list[Path]) -> None:
+    _check(clean)
+    data = json.loads(_cache_path(clean).read_text("utf-8"))
+    _cache_path(clean).write_text(json.dumps({**data, "version": 99}), "utf-8")
+    report = _check(clean)
+    assert (len(computed), report.cache_note) == (6, None)
+    assert _check(clean).from_cache == 3
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entry=json_values, fact=st.sampled_from(sorted(checks._FACT_FIELDS)), value=json_values)
+def test_any_json_in_an_entry_leaves_the_good_entries_usable(
+    tmp_path_factory: pytest.TempPathFactory, entry: object, fact: str, value: object
+) -> None:
+    state = tmp_path_factory.mktemp("set") / ".lora-tagger"
+    state.mkdir()
+    good = {"size": 10, "mtime_ns": 20, "facts": {
+        "width": 640, "height": 480, "format": "PNG", "mode": "RGB", "bits": 8, "orientation": 1,
+        "frames": 1, "transparency": False, "sha256": "a" * 64, "phash": "0f" * 8, "blur": 12.5,
+        "error": None}}
+    changed = {**good, "facts": {**good["facts"], fact: value}}
+    files = {"good": good, "random": entry, "changed": changed}
+    (state / CHECKS_FILE_NAME).write_text(json.dumps({"version": 1, "files": files}), "utf-8")
+    cache = checks._FactCache(state.parent, state)
+    assert cache.get("good", (10, 20)) == checks.ImageFacts(**good["facts"])
+    for item_id in ("random", "changed"):
+        facts = cache.get(item_id, (10, 20))
+        if facts is not None:  # only an entry as the cache writes them is used
+            assert all(checks._FACT_FIELDS[key](getattr(facts, key))
+                       for key in checks._FACT_FIELDS)
+            assert int(facts.phash, 16) < 2**64
+
+
+def test_a_fifo_named_checks_json_is_neither_read_nor_replaced(clean: Path) -> None:
+    _cache_path(clean).parent.mkdir()
+    os.mkfifo(_cache_path(clean))
+    reports: list[CheckReport] = []
+    worker = threading.Thread(target=lambda: reports.append(_check(clean)), daemon=True)
+    worker.start()
+    worker.join(20)  # a watchdog: reading the FIFO would block until a writer came
+    if worker.is_alive():
+        os.close(os.open(_cache_path(clean), os.O_WRONLY | os.O_NONBLOCK))  # let it go
+        worker.join(20)
+        pytest.fail("check() blocked reading a FIFO named checks.json")
+    (report,) = reports
+    assert report.checked == 3
+    assert report.cache_note is not None and "not a regular file" in report.cache_note
+    assert stat.S_ISFIFO(_cache_path(clean).lstat().st_mode)
+
+
+def test_a_folder_named_checks_json_is_left_alone(clean: Path) -> None:
+    (_cache_path(clean) / "inside").mkdir(parents=True)
+    report = _check(clean)
+    assert report.checked == 3
+    assert report.cache_note is not None and "not a regular file" in report.cache_note
+    assert (_cache_path(clean) / "inside").is_dir()
 
 
 # ---- running

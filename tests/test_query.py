@@ -422,3 +422,14 @@ def test_query_error_is_a_value_error() -> None:
 
 def test_hundred_nested_parentheses_are_fine() -> None:
     assert matches("(" * 100 + "tag:smiling" + ")" * 100, RED)
+
+
+def test_a_wildcard_term_too_long_to_search_for_says_so_and_where() -> None:
+    text = "tag:x name:" + "ab*" * 400
+    message = r"Cannot search for the term at 6: .*at most 1000"
+    with pytest.raises(QueryError, match=message) as caught:
+        parse_query(text)
+    assert caught.value.position == 6
+    long_plain = "a" * 5000  # no wildcard: a plain substring test, no pattern to compile
+    assert parse_query(long_plain)(Image(caption=long_plain))
+

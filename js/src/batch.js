@@ -280,9 +280,10 @@ export function createBatch({ request, status = null, onApplied = null }) {
     renames: field("renames", "Renames, one a line",
       h("p", { class: "ltw-batch-hint ltw-muted", id: ids.renamesHint,
         text: "old -> new (or old → new). Several old tags to one new tag merge them. Ctrl+Enter previews." })),
-    pattern: field("pattern", "Find (Python regular expression)",
+    pattern: field("pattern", "Find (regular expression)",
       h("p", { class: "ltw-batch-hint ltw-muted", id: ids.patternHint,
-        text: "The replacement may use \\1 or \\g<name>; an empty result removes a tag." })),
+        text: "Python's syntax without lookaround or backreferences (RE2). The replacement may use " +
+          "\\1 or \\g<name>; an empty result removes a tag." })),
     replacement: field("replacement", "Replace with"),
     target: field("target", "In"),
     order: field("order", "Order"),
