@@ -49,6 +49,7 @@ JOURNAL_FILE_NAME = "journal.jsonl"
 JOURNAL_VERSION = 1
 DEFAULT_MAX_ENTRIES = 200
 DEFAULT_MAX_BYTES = 50_000_000
+MAX_LABEL = 200  # characters of an entry's label (it names tags, which may be long)
 PACK_OVER_BYTES = 16 * 1024  # the changes of an entry bigger than this are stored compressed
 BACKGROUND_OVER_EDITS = 2_000  # an entry changing more captions than this is written on a thread
 COMPACT_SLACK_BYTES = 256 * 1024  # rewrite when the file exceeds twice its live records + this
@@ -237,10 +238,13 @@ class History:
         Edits that change nothing are left out, and several edits of one caption become one (the
         first `before`, the last `after`). Returns the entry as kept, or None (nothing recorded)
         when no caption changes. An entry of more than `BACKGROUND_OVER_EDITS` captions is
-        written on a thread of its own (see `flush`).
+        written on a thread of its own (see `flush`). A label longer than `MAX_LABEL` characters
+        is cut there, with an ellipsis.
         """
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, not {type(label).__name__}")
+        if len(label) > MAX_LABEL:
+            label = label[: MAX_LABEL - 1] + "…"
         changes = _normalize(edits)
         if not changes:
             return None

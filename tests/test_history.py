@@ -516,3 +516,10 @@ def test_a_big_entry_is_written_at_once_when_no_thread_can_be_started(
     entry = history.record("big", [_edit(0, f"{n}.png") for n in range(5)])
     assert b'"big"' in (tmp_path / JOURNAL).read_bytes()
     assert history.peek_undo() == entry
+
+
+def test_a_long_label_is_cut(tmp_path: Path) -> None:
+    history = History(tmp_path)
+    entry = history.record("Add " + "x" * 5_000, [_edit(1)])
+    assert entry is not None and len(entry.label) == 200 and entry.label.endswith("…")
+    assert History(tmp_path).labels()[0] == [entry.label]
