@@ -915,7 +915,7 @@ class Dataset(BatchEditing):
                 self._emit(Change(kind))
         if written:
             self._emit(Change("saved", tuple(written)))
-            self._tell_others(written)
+        self._tell_others(written)
         if conflicts:
             self._emit(Change("conflict", tuple(item.id for item in conflicts)))
         if failures or session_error:
@@ -988,14 +988,16 @@ class Dataset(BatchEditing):
         return _WRITTEN
 
     def _tell_others(self, ids: list[str]) -> None:
-        """Bring the other `Dataset` objects of this folder in this process up to date with the
-        captions this one just wrote (other processes see them through their watchers)."""
+        """Bring the other `Dataset` objects of this folder in this process up to date with what
+        this one just saved: the captions `ids`, the session and the undo history (other
+        processes see them through their watchers)."""
         with Dataset._handles_lock:
             others = [other for other in Dataset._handles.get(self.root, ()) if other is not self]
         for other in others:
             for item_id in ids:
                 if item_id in other._by_id:
                     other.refresh(item_id)
+            other.sync_state()
 
     def _save_session(self) -> tuple[OSError | None, bool]:
         """Write the session when it changed here, merged with what other writers saved: the
