@@ -30,14 +30,17 @@ from ._export import ExportReport
 from ._export import export as export_for_trainer
 from ._files import (
     BOM_ENCODINGS,
+    CAPTION_MAX_BYTES,
     UTF8_ENCODINGS,
+    StateFolder,
     atomic_write,
+    check_regular,
     checked_path,
     decode_caption,
     encode_caption,
     is_inside,
-    read_bytes,
     read_bytes_or_none,
+    read_regular,
     sync_folders,
 )
 from ._gc import gc_paused
@@ -155,7 +158,7 @@ class Item:
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
         if found.caption_exists:
-            self._read_caption(check_path=found.caption_is_link)
+            self._read_caption(check_path=not found.caption_is_plain)
 
     @property
     def name(self) -> str:
@@ -267,14 +270,17 @@ class Item:
                 self._image_error = str(error)
 
     def _read_caption(self, *, check_path: bool = True) -> None:
-        """Read the caption from disk; `check_path=False` when the scan saw a plain file."""
+        """Read the caption from disk; `check_path=False` when the scan saw a regular file, no
+        link. Only a regular file of at most `CAPTION_MAX_BYTES` is read: anything else (a FIFO,
+        a device) gets `_read_error`, is never opened when seen beforehand, and never written
+        over. A caption with other hard links is flagged as shared."""
         try:
-            path = (
-                self._checked(self.caption_path)
-                if check_path
-                else os.path.join(self._root, self._caption_relative())
-            )
-            data = read_bytes(path)
+            if check_path:
+                path = self._checked(self.caption_path)
+                check_regular(os.stat(path), path)
+            else:
+                path = os.path.join(self._root, self._caption_relative())
+            data, status = read_regular(path, max_bytes=CAPTION_MAX_BYTES)
         except FileNotFoundError:
             self._read_error = None
             self._set_disk(None, "utf-8")
@@ -283,6 +289,8 @@ class Item:
             self._set_disk(None, "utf-8")
         else:
             self._read_error = None
+            if status.st_nlink > 1:
+                self.shares_caption = True
             self._set_disk(*decode_caption(data))
 
     def _set_disk(self, text: str | None, encoding: str) -> None:
@@ -392,8 +400,7 @@ class Dataset(BatchEditing):
         self._save_lock = threading.Lock()  # one save at a time
         with gc_paused():
             self._scan(root, progress)
-        cache_dir = self.state_dir / CACHE_DIR_NAME
-        self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
+        self.previews = PreviewCache(StateFolder(root, STATE_DIR_NAME), CACHE_DIR_NAME)
 
     def _scan(self, root: Path, progress: ProgressCallback | None) -> None:
         """Make an item of every image under `root`, its caption read, and count their tags."""
