@@ -31,14 +31,16 @@ from ._export import ExportReport
 from ._export import export as export_for_trainer
 from ._files import (
     BOM_ENCODINGS,
+    CAPTION_MAX_BYTES,
     UTF8_ENCODINGS,
+    StateFolder,
     atomic_write,
+    check_regular,
     checked_path,
     decode_caption,
     encode_caption,
-    is_inside,
-    read_bytes,
     read_bytes_or_none,
+    read_regular,
     sync_folders,
 )
 from ._gc import gc_paused
@@ -48,7 +50,7 @@ from ._locks import FolderLock
 from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from ._query import Query, parse_query
 from ._scan import FoundImage, scan_images
-from ._session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
+from ._session import STATE_DIR_NAME, Session
 from ._taglist import Suggestion, TagList, complete_tags
 from ._tokens import clip_tokens
 from ._vocabulary import Vocabulary
@@ -144,6 +146,7 @@ class Item:
         "_image_info",
         "_original",
         "_read_error",
+        "_read_only",
         "_rewrite_allowed",
         "_root",
         "_tags",
@@ -162,13 +165,14 @@ class Item:
         self._tags: tuple[str, ...] = ()
         self._absent = True  # the caption is "no caption file" (then `_text` is "")
         self._read_error: str | None = None
+        self._read_only: str | None = None  # why replacing the file would override its owner
         self._rewrite_allowed = False
         self.conflict: Conflict | None = None
         self.shares_caption = found.shares_caption
         self._image_info: ImageInfo | None = None
         self._image_error: str | None = None
         if found.caption_exists:
-            self._read_caption(check_path=found.caption_is_link)
+            self._read_caption(check_path=not found.caption_is_plain)
 
     @property
     def name(self) -> str:
@@ -218,11 +222,15 @@ class Item:
         """Why edits are refused now, or None when the caption can be edited."""
         if self._read_error:
             return f"The caption file cannot be read ({self._read_error}); it is left untouched."
-        if self._encoding not in UTF8_ENCODINGS and not self._rewrite_allowed:
+        if self._rewrite_allowed:
+            return None
+        if self._encoding not in UTF8_ENCODINGS:
             return (
                 f"The caption file is {self._encoding}, not UTF-8. Editing it saves it "
                 "as UTF-8 with the same text; allow that to edit it."
             )
+        if self._read_only:
+            return f"The caption file {self._read_only}; allow that to edit it."
         return None
 
     @property
@@ -280,22 +288,28 @@ class Item:
                 self._image_error = str(error)
 
     def _read_caption(self, *, check_path: bool = True) -> None:
-        """Read the caption from disk; `check_path=False` when the scan saw a plain file."""
+        """Read the caption from disk; `check_path=False` when the scan saw a regular file, no
+        link. Only a regular file of at most `CAPTION_MAX_BYTES` is read: anything else (a FIFO,
+        a device) gets `_read_error`, is never opened when seen beforehand, and never written
+        over. A caption with other hard links is flagged as shared."""
         try:
-            path = (
-                self._checked(self.caption_path)
-                if check_path
-                else os.path.join(self._root, self._caption_relative())
-            )
-            data = read_bytes(path)
+            if check_path:
+                path = self._checked(self.caption_path)
+                check_regular(os.stat(path), path)
+            else:
+                path = os.path.join(self._root, self._caption_relative())
+            data, status = read_regular(path, max_bytes=CAPTION_MAX_BYTES)
         except FileNotFoundError:
-            self._read_error = None
+            self._read_error = self._read_only = None
             self._set_disk(None, "utf-8")
         except OSError as error:
             self._read_error = getattr(error, "strerror", None) or str(error)
             self._set_disk(None, "utf-8")
         else:
             self._read_error = None
+            self._read_only = _owner_protection(status)
+            if status.st_nlink > 1:
+                self.shares_caption = True
             self._set_disk(*decode_caption(data))
 
     def _set_disk(self, text: str | None, encoding: str) -> None:
@@ -310,7 +324,6 @@ class Item:
         held may have been edited since: it stays, unsaved."""
         self._original = text
         self._encoding = encoding
-        self._rewrite_allowed = False
 
     def _disk_bytes(self) -> bytes | None:
         """The bytes the caption file held when last read or written."""
@@ -388,13 +401,8 @@ class Dataset(BatchEditing):
         self.state_dir: Path = root / STATE_DIR_NAME
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Change], None]] = []
-        session_file = self.state_dir / SESSION_FILE_NAME
-        if is_inside(root, session_file):
-            self.session: Session = Session.load(self.state_dir)
-        else:
-            self.session = Session(session_file, problem=(
-                f"{STATE_DIR_NAME}/{SESSION_FILE_NAME} is a link that leads outside the data set "
-                "folder; the session is neither read nor saved there."))
+        self.state = StateFolder(root, STATE_DIR_NAME)
+        self.session: Session = Session.load(self.state_dir)
         self._session_dirty = False
         self.history: History = History(root)
         self.vocabulary = Vocabulary()
@@ -409,8 +417,7 @@ class Dataset(BatchEditing):
         self._session_lock = FolderLock(root, self.state_dir, "session")
         with gc_paused():
             self._scan(root, progress)
-        cache_dir = self.state_dir / CACHE_DIR_NAME
-        self.previews = PreviewCache(cache_dir if is_inside(root, cache_dir) else None)
+        self.previews = PreviewCache(self.state, CACHE_DIR_NAME)
         with Dataset._handles_lock:
             Dataset._handles.setdefault(root, weakref.WeakSet()).add(self)
 
@@ -1005,7 +1012,6 @@ class Dataset(BatchEditing):
         if not self._session_dirty:
             return None, False
         try:
-            self._safe(self.session.path)
             with self._session_lock:
                 merged = self.session.save()
         except OSError as error:  # OutsideRootError included: state never goes outside
@@ -1018,7 +1024,6 @@ class Dataset(BatchEditing):
         other writers of this folder saved; this data set's own unsaved changes are kept."""
         with self._lock:
             try:
-                self._safe(self.session.path)
                 changed = self.session.sync()
             except OSError:
                 changed = False
@@ -1156,6 +1161,18 @@ class _Subject:
 
     def token_count(self) -> int:
         return clip_tokens(self.item._text).count
+
+
+def _owner_protection(status: os.stat_result) -> str | None:
+    """Why a caption file of this status is protected by its owner from being replaced (its
+    write permission taken away, or another user's file), or None."""
+    if not status.st_mode & 0o222:
+        return f"is read-only (mode {status.st_mode & 0o777:o}); an edit replaces it, read-only"
+    uid = os.geteuid()
+    if uid != 0 and status.st_uid != uid:
+        return (f"belongs to another user (uid {status.st_uid}); an edit cannot keep that "
+                "owner and will fail unless the file is yours")
+    return None
 
 
 def _reason(error: OSError) -> str:

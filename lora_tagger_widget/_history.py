@@ -21,9 +21,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import json
 import logging
-import os
 import threading
 import time
 import zlib
@@ -33,14 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._files import (
-    atomic_write,
-    checked_path,
-    is_inside,
-    is_stale_temp_file,
-    read_bytes,
-    sync_folders,
-)
+from ._files import OutsideRootError, StateFolder, is_stale_temp
 from ._locks import FolderLock
 from ._session import STATE_DIR_NAME
 
@@ -49,12 +42,14 @@ JOURNAL_FILE_NAME = "journal.jsonl"
 JOURNAL_VERSION = 1
 DEFAULT_MAX_ENTRIES = 200
 DEFAULT_MAX_BYTES = 50_000_000
+MAX_JOURNAL_BYTES = 4 * DEFAULT_MAX_BYTES  # a journal file past this is not read
 MAX_LABEL = 200  # characters of an entry's label (it names tags, which may be long)
 PACK_OVER_BYTES = 16 * 1024  # the changes of an entry bigger than this are stored compressed
 BACKGROUND_OVER_EDITS = 2_000  # an entry changing more captions than this is written on a thread
 COMPACT_SLACK_BYTES = 256 * 1024  # rewrite when the file exceeds twice its live records + this
 _DECODED_KEPT = 4  # decoded entries kept in memory (the rest stay as their stored bytes)
 
+_JOURNAL = f"{HISTORY_DIR_NAME}/{JOURNAL_FILE_NAME}"
 _HEAD = b'{"crc":"'
 _MID = b'","rec":'
 _BODY_START = len(_HEAD) + 8 + len(_MID)
@@ -135,6 +130,7 @@ class History:
         self.root = Path(root).expanduser().resolve()
         self.folder = self.root / STATE_DIR_NAME / HISTORY_DIR_NAME
         self.path = self.folder / JOURNAL_FILE_NAME
+        self._state = StateFolder(self.root, STATE_DIR_NAME)
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._lock = threading.RLock()
@@ -424,21 +420,20 @@ class History:
     # -- disk ---------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        if not is_inside(self.root, self.path):
-            self._save_note = self._outside_note()
-            return
         with contextlib.suppress(OSError):  # an unreadable folder is told by the read below
-            for stale in self.folder.iterdir():
-                if is_stale_temp_file(stale):
-                    stale.unlink()
+            for name, status in self._state.entries(HISTORY_DIR_NAME):
+                if is_stale_temp(name, status):
+                    self._state.unlink(f"{HISTORY_DIR_NAME}/{name}")
         self._read_journal()
 
     def _read_journal(self) -> None:
         """Take the entries and cursor from the journal on disk into the (empty) history."""
         try:
-            data = read_bytes(self.path)
-            self._file_ino = os.stat(self.path).st_ino
+            data, self._file_ino = self._read_file()
         except FileNotFoundError:
+            return
+        except OutsideRootError:
+            self._save_note = self._outside_note()
             return
         except OSError as error:
             self._frozen = (f"The undo history {self.path} could not be read ({error}); it is "
@@ -457,10 +452,10 @@ class History:
                 self._damage_note = (f"A damaged record at the end of the undo history was "
                                      f"ignored ({len(rest)} bytes, {error}); {kept}.")
             else:
-                aside = self.path.with_name(f"{JOURNAL_FILE_NAME}.broken-{int(time.time())}")
+                aside = f"{JOURNAL_FILE_NAME}.broken-{int(time.time())}"
                 try:
-                    self.path.replace(aside)
-                    where = f"the damaged file was kept as {aside.name}"
+                    self._state.replace(_JOURNAL, f"{HISTORY_DIR_NAME}/{aside}")
+                    where = f"the damaged file was kept as {aside}"
                 except OSError:
                     where = "the damaged file was left as it is"
                 self._damage_note = (f"The undo history was damaged at record {records + 1} "
@@ -483,8 +478,10 @@ class History:
         if self._frozen or self._save_note:
             return False  # in memory only: nothing on disk to take in
         try:
-            status = os.stat(self.path)
+            status = self._state.stat(_JOURNAL)
         except OSError:
+            return False
+        if status is None:
             return False
         return (status.st_ino, status.st_size) != (self._file_ino, self._file_size)
 
@@ -501,9 +498,9 @@ class History:
                                f"({error}); it is kept in memory only.")
 
     def _take_in_others(self) -> None:
-        data = read_bytes(self.path)
+        data, ino = self._read_file()
         size = self._file_size or 0
-        if os.stat(self.path).st_ino == self._file_ino and len(data) > size:
+        if ino == self._file_ino and len(data) > size:
             try:
                 good, _, error = self._replay(data[size:], start=1)
             except _Damaged:
@@ -585,7 +582,6 @@ class History:
         if self._frozen:
             return
         try:
-            checked_path(self.root, self.path)
             with self._disk_lock():
                 appended = (line is not None and self._file_size is not None
                             and self._append(line))
@@ -593,7 +589,7 @@ class History:
                     self._rewrite()
         except OSError as error:
             self._file_size = None
-            note = (self._outside_note() if not is_inside(self.root, self.path) else
+            note = (self._outside_note() if isinstance(error, OutsideRootError) else
                     f"The undo history could not be saved in {self.folder} ({error}); it is "
                     "kept in memory only until saving works again.")
             if note != self._save_note:
@@ -608,44 +604,32 @@ class History:
 
     def _append(self, line: bytes) -> bool:
         """Append and fsync `line`; False when the file is not the one this history wrote."""
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
-        except FileNotFoundError:
+        status = self._state.stat(_JOURNAL)
+        if status is None or (status.st_size, status.st_ino) != (self._file_size,
+                                                                  self._file_ino):
             return False
-        try:
-            status = os.fstat(fd)
-            if (status.st_size, status.st_ino) != (self._file_size, self._file_ino):
-                return False
-            try:
-                view = memoryview(line)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, self._file_size)  # no torn record left behind
-                raise
-        finally:
-            os.close(fd)
-        self._file_size += len(line)
+        self._file_size = self._state.append(_JOURNAL, line)
         return True
 
     def _rewrite(self) -> None:
         """Write the whole journal anew, atomically."""
-        made = [folder for folder in (self.folder.parent, self.folder) if not folder.is_dir()]
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if made:
-            sync_folders(folder.parent for folder in made)
-        checked_path(self.root, self.path)
         header = {"op": "journal", "version": JOURNAL_VERSION, "base": self._base,
                   "about": "lora-tagger-widget undo history: one JSON record a line"}
         parts = [_frame(_dumps(header)), *(slot.line for slot in self._slots)]
         if self._cursor != self._base + len(self._slots):
             parts.append(_cursor_line(self._cursor))
         data = b"".join(parts)
-        atomic_write(self.path, data)
-        self._file_size = len(data)
-        self._file_ino = os.stat(self.path).st_ino
+        self._state.write(_JOURNAL, data)
+        status = self._state.stat(_JOURNAL)
+        self._file_size, self._file_ino = len(data), status.st_ino if status else None
+
+    def _read_file(self) -> tuple[bytes, int]:
+        """The journal's bytes and inode (`FileNotFoundError` when there is none)."""
+        status = self._state.stat(_JOURNAL)
+        data = self._state.read(_JOURNAL, max_bytes=MAX_JOURNAL_BYTES)
+        if data is None or status is None:
+            raise FileNotFoundError(errno.ENOENT, "no undo history yet", str(self.path))
+        return data, status.st_ino
 
     def _outside_note(self) -> str:
         return (f"{STATE_DIR_NAME}/{HISTORY_DIR_NAME} leads outside the data set folder; the "

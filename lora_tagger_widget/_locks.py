@@ -82,17 +82,18 @@ def _openable_by_all(path: Path) -> bool:
 
 
 def _usable_state_dir(root: Path, state_dir: Path) -> bool:
-    """Whether `state_dir` is a real folder directly inside `root` that this process can write
-    (made when missing)."""
-    try:
-        os.mkdir(state_dir)
-    except FileExistsError:
-        pass
-    except OSError:
+    """Whether `state_dir` is a real folder (no link) directly inside `root` that this process
+    can write (made when missing)."""
+    if state_dir.parent != root:
         return False
     try:
         status = os.lstat(state_dir)
+    except FileNotFoundError:
+        try:
+            os.mkdir(state_dir)
+            status = os.lstat(state_dir)
+        except OSError:
+            return False
     except OSError:
         return False
-    return (stat.S_ISDIR(status.st_mode) and state_dir.parent == root
-            and os.access(state_dir, os.W_OK | os.X_OK))
+    return stat.S_ISDIR(status.st_mode) and os.access(state_dir, os.W_OK | os.X_OK)

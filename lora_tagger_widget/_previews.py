@@ -1,21 +1,22 @@
 """Previews and thumbnails, made once and kept: a small memory cache in front of a disk cache under
 `.lora-tagger/cache/`, keyed by the image file's identity (path, size, mtime) and the box asked for,
-capped in size with the least recently used evicted first."""
+capped in size with the least recently used evicted first. The disk cache is reached through a
+`StateFolder`, so nothing is read, written or touched outside it, even when a link is put in its
+way while the data set is open."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 
-from ._files import atomic_write
+from ._files import TEMP_PREFIX, StateFolder
 from ._images import Preview
 
 CACHE_DIR_NAME = "cache"
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a cached file bigger than this is no preview of ours
 DEFAULT_DISK_BYTES = 512 * 1024 * 1024
 DEFAULT_MEMORY_BYTES = 48 * 1024 * 1024
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
@@ -33,12 +34,15 @@ class PreviewCache:
 
     def __init__(
         self,
-        folder: Path | None,
+        state: StateFolder | None,
+        folder: str = CACHE_DIR_NAME,
         *,
         max_disk_bytes: int = DEFAULT_DISK_BYTES,
         max_memory_bytes: int = DEFAULT_MEMORY_BYTES,
     ) -> None:
-        self.folder = folder  # None: memory only (no writable state folder)
+        """A cache kept in the folder `folder` of `state` (None: in memory only)."""
+        self.state = state
+        self.folder = folder
         self.max_disk_bytes = max_disk_bytes
         self.max_memory_bytes = max_memory_bytes
         self._lock = threading.Lock()
@@ -95,16 +99,15 @@ class PreviewCache:
         """Keep `preview` for `key` in memory and on disk (disk errors only skip the disk)."""
         with self._lock:
             self._remember(key, preview)
-        if self.folder is None:
+        if self.state is None:
             return
         extension = _EXTENSIONS.get(preview.mime)
         if extension is None:
             return
         name = f"{key}-{preview.width}x{preview.height}.{extension}"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.folder / name, preview.data)
-        except OSError:
+            self.state.write(f"{self.folder}/{name}", preview.data)
+        except OSError:  # a link in the way (OutsideRootError) included: nothing goes outside
             return
         with self._lock:
             index = self._disk_index()
@@ -115,7 +118,7 @@ class PreviewCache:
             evicted = self._evict_disk()
         for old in evicted:
             with contextlib.suppress(OSError):
-                (self.folder / old).unlink()
+                self.state.unlink(f"{self.folder}/{old}")
 
     @property
     def disk_bytes(self) -> int:
@@ -148,13 +151,12 @@ class PreviewCache:
         if self._disk is None:
             self._disk = OrderedDict()
             entries = []
-            if self.folder is not None:
-                with contextlib.suppress(OSError), os.scandir(self.folder) as scan:
-                    for entry in scan:
-                        key, dash, _ = entry.name.partition("-")
-                        if dash and entry.is_file(follow_symlinks=False):
-                            status = entry.stat(follow_symlinks=False)
-                            entries.append((status.st_mtime_ns, key, entry.name, status.st_size))
+            if self.state is not None:
+                with contextlib.suppress(OSError):
+                    for name, status in self.state.entries(self.folder):
+                        key, dash, _ = name.partition("-")
+                        if dash and not name.startswith(TEMP_PREFIX):
+                            entries.append((status.st_mtime_ns, key, name, status.st_size))
             for _, key, name, size in sorted(entries):
                 self._disk[key] = (name, size)
                 self._disk_bytes += size
@@ -175,12 +177,16 @@ class PreviewCache:
         return evicted
 
     def _read(self, name: str) -> Preview | None:
-        assert self.folder is not None
+        assert self.state is not None
+        relative = f"{self.folder}/{name}"
         try:
-            data = (self.folder / name).read_bytes()
-            os.utime(self.folder / name)  # recency survives a restart
-        except OSError:
+            data = self.state.read(relative, max_bytes=MAX_ENTRY_BYTES)
+        except OSError:  # not a regular file, too big, or a link in the way
             return None
+        if data is None:
+            return None
+        with contextlib.suppress(OSError):  # read-only media: recency is kept in memory only
+            self.state.touch(relative)  # recency survives a restart
         stem, _, extension = name.rpartition(".")
         size = stem.rpartition("-")[2]
         width, _, height = size.partition("x")

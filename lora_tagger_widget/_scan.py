@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,10 @@ class FoundImage(NamedTuple):
 
     relative: str  # POSIX path relative to the root
     caption_exists: bool
-    caption_is_link: bool
-    shares_caption: bool  # another image in the folder has the same stem, so the same caption
+    caption_is_plain: bool  # a regular file, not a link: read without further checks
+    # another image has the same caption: the same stem in the folder, or the caption is a link
+    # to a file of the data set, or one that such a link leads to (hard links show at reading)
+    shares_caption: bool
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,12 @@ def scan_images(root: Path) -> ScanResult:
 
     Folders and files whose names start with a dot are skipped (so is the tool's own
     `.lora-tagger/`); links are followed only when they lead to a place inside `root`, and a
-    folder is visited once even when links lead to it again.
+    folder is visited once even when links lead to it again. A FIFO, device or socket named like
+    an image is left out: reading it would block or never end. Only names are looked at (and
+    links resolved), so no caption costs a system call here.
     """
     found: list[FoundImage] = []
+    linked_to: set[str] = set()  # the real paths that caption links inside the root lead to
     stale: list[Path] = []
     visited: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(root, "")]
@@ -81,15 +87,41 @@ def scan_images(root: Path) -> ScanResult:
                 is_dir = False
             if is_dir:
                 stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
-            elif is_image_name(entry.name):
+            elif is_image_name(entry.name) and _may_be_image(entry):
                 images.append(entry.name)
         stemmed = [(name, name[: name.rfind(".")]) for name in images]
         stems = Counter(stem for _, stem in stemmed)
         for name, stem in stemmed:
             caption = names.get(stem + ".txt")
-            is_link = caption is not None and caption.is_symlink()
-            found.append(FoundImage(f"{prefix}{name}", caption is not None, is_link,
-                                    stems[stem] > 1))
+            if caption is None:
+                found.append(FoundImage(f"{prefix}{name}", False, False, stems[stem] > 1))
+                continue
+            linked = caption.is_symlink() and is_inside(root, Path(caption.path))
+            if linked:
+                linked_to.add(os.path.realpath(caption.path))
+            found.append(FoundImage(f"{prefix}{name}", True, caption.is_file(follow_symlinks=False),
+                                    stems[stem] > 1 or linked))
+    if linked_to:
+        found = [_linked_to(image, root, linked_to) for image in found]
     found.sort(key=lambda image: natural_key(image.relative))
     return ScanResult(found, stale)
+
+
+def _may_be_image(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry named like an image may be opened as one: a regular file, or a link to
+    one, or a link that leads nowhere (listed, and flagged as unreadable then)."""
+    if not entry.is_symlink():
+        return entry.is_file(follow_symlinks=False)
+    try:
+        return stat.S_ISREG(entry.stat().st_mode)
+    except OSError:  # a loop, or nothing there
+        return True
+
+
+def _linked_to(image: FoundImage, root: Path, linked_to: set[str]) -> FoundImage:
+    """`image`, marked as sharing its caption when a caption link leads to its caption file."""
+    if image.shares_caption or not image.caption_is_plain:
+        return image
+    caption = os.path.join(root, image.relative[: image.relative.rfind(".")] + ".txt")
+    return image._replace(shares_caption=True) if caption in linked_to else image
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._files import atomic_write_text, read_bytes_or_none
+from ._files import StateFolder
 
 STATE_DIR_NAME = ".lora-tagger"
 SESSION_FILE_NAME = "session.json"
 SESSION_VERSION = 1
+SESSION_MAX_BYTES = 64 * 1024 * 1024  # a session file past this is not read (it holds ids)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def merge(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> Snapshot:
 class Session:
     """Position, reviewed marks, pinned palette tags and settings of one data set."""
 
-    path: Path
+    state: StateFolder
     position: str | None = None
     reviewed: set[str] = field(default_factory=set)
     palette: list[str] = field(default_factory=list)
@@ -77,7 +78,7 @@ class Session:
         A file that cannot be parsed is set aside as `session.json.broken-<time>` (nothing is
         deleted) and a fresh session starts; `problem` says so.
         """
-        session = cls(state_dir / SESSION_FILE_NAME)
+        session = cls(StateFolder(state_dir.parent, state_dir.name))
         try:
             stored = session.read_disk()
         except OSError as error:
@@ -85,6 +86,11 @@ class Session:
             return session
         session._take(stored)
         return session
+
+    @property
+    def path(self) -> Path:
+        """Where the session file is."""
+        return self.state.path / SESSION_FILE_NAME
 
     def snapshot(self) -> Snapshot:
         """The session as it is in memory now."""
@@ -94,16 +100,16 @@ class Session:
     def read_disk(self) -> Snapshot:
         """What the session file holds now (`EMPTY` when there is none). A damaged file is set
         aside (see `load`), noted in `problem`, and read as `EMPTY`. `OSError` when unreadable."""
-        data = read_bytes_or_none(self.path)
+        data = self.state.read(SESSION_FILE_NAME, max_bytes=SESSION_MAX_BYTES)
         if data is None:
             return EMPTY
         try:
             return _parse(json.loads(data.decode("utf-8")))
-        except (ValueError, TypeError, AttributeError) as error:
-            aside = self.path.with_name(f"{SESSION_FILE_NAME}.broken-{int(time.time())}")
+        except (ValueError, TypeError, AttributeError, RecursionError) as error:
+            aside = f"{SESSION_FILE_NAME}.broken-{int(time.time())}"
             try:
-                self.path.replace(aside)
-                where = f"it was kept as {aside.name}"
+                self.state.replace(SESSION_FILE_NAME, aside)
+                where = f"it was kept as {aside}"
             except OSError:
                 where = "it was left as it is"
             log.warning("Session file %s is damaged (%s); %s.", self.path, error, where)
@@ -141,7 +147,7 @@ class Session:
         theirs = self.read_disk()
         merged = before if theirs == self.base else merge(self.base, before, theirs)
         self._take(merged, base=theirs)
-        atomic_write_text(self.path, self.to_json())
+        self.state.write(SESSION_FILE_NAME, self.to_json().encode("utf-8"))
         self.base = merged
         return merged != before
 

@@ -6,6 +6,7 @@ A fork, not a new interpreter: the Python installation may live where nobody can
 
 from __future__ import annotations
 
+import codecs
 import os
 import pickle
 import select
@@ -23,7 +24,9 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges n
 def run_as_nobody(func: Callable[..., Any], *args: Any, timeout: float = 60.0) -> Any:
     """`func(*args)` run by a child process as user and group nobody; its result, or the
     exception it raised, raised again here."""
-    Image.init()  # the child may not read the installation to import Pillow's plugins later
+    Image.init()  # the child may not read the installation to import Pillow's plugins later,
+    for codec in ("ascii", "latin-1", "cp1252", "utf-8-sig", "utf-16-le", "utf-16-be", "idna"):
+        codecs.lookup(codec)  # nor Python's codecs
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child

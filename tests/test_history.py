@@ -366,6 +366,7 @@ def test_a_read_only_state_folder_keeps_the_history_in_memory_with_a_warning(
 @pytest.mark.parametrize("link", [".lora-tagger", ".lora-tagger/history"])
 def test_a_state_folder_linked_outside_the_data_set_is_refused(tmp_path: Path, link: str) -> None:
     outside, other = tmp_path / "outside", tmp_path / "other"
+    other.mkdir()
     History(other).record("elsewhere", [_edit(0)])
     outside.mkdir()
     (outside / "history").symlink_to(other / JOURNAL.parent, target_is_directory=True)

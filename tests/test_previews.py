@@ -12,6 +12,7 @@ import pytest
 
 from lora_tagger_widget import Dataset, Preview
 from lora_tagger_widget import _dataset as dataset_module
+from lora_tagger_widget._files import StateFolder
 from lora_tagger_widget._previews import PreviewCache, preview_key
 
 from imagefiles import write_image
@@ -66,21 +67,23 @@ def test_a_changed_image_is_decoded_again(
 
 
 def test_the_least_recently_used_previews_leave_first_past_the_cap(tmp_path: Path) -> None:
-    cache = PreviewCache(tmp_path / "cache", max_disk_bytes=2500, max_memory_bytes=2500)
+    state = StateFolder(tmp_path)
+    cache = PreviewCache(state, "cache", max_disk_bytes=2500, max_memory_bytes=2500)
     for name in "abc":
         cache.put(name, Preview(bytes(1000), "image/jpeg", 10, 10))
         if name == "b":
             cache.get("a")  # a is used again: b is now the oldest
     assert cache.disk_bytes <= 2500 and cache.memory_bytes <= 2500
-    assert sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()) == ["a", "c"]
-    fresh = PreviewCache(tmp_path / "cache")
+    assert sorted(p.name.split("-")[0] for p in state.path.joinpath("cache").iterdir()) == [
+        "a", "c"]
+    fresh = PreviewCache(state, "cache")
     assert fresh.get("b") is None and fresh.get("a") is not None
 
 
 def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
-    (tmp_path / "cache").mkdir()
-    (tmp_path / "cache" / "k-10xZ.jpg").write_bytes(b"x")
-    assert PreviewCache(tmp_path / "cache").get("k") is None
+    state = StateFolder(tmp_path)
+    state.write("cache/k-10xZ.jpg", b"x")
+    assert PreviewCache(state, "cache").get("k") is None
 
 
 def test_keys_differ_by_file_version_and_box() -> None:

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from privileges import needs_root, run_as_nobody
+from privileges import NOBODY, needs_root, run_as_nobody
 
-from lora_tagger_widget import CaptionWriteError, Dataset
+from lora_tagger_widget import CaptionLockedError, CaptionWriteError, Dataset
 
 from imagefiles import write_image
 
@@ -20,6 +20,8 @@ def _folder(tmp_path: Path) -> Path:
     (root / "a.txt").write_text("x, y", encoding="utf-8")
     for path in (tmp_path, root, root / "a.jpg", root / "a.txt"):
         os.chmod(path, 0o777 if path.is_dir() else 0o666)
+    for path in (root / "a.jpg", root / "a.txt"):
+        os.chown(path, NOBODY, NOBODY)  # nobody's own files, in a folder others share
     return root
 
 
@@ -108,3 +110,58 @@ def test_an_undo_after_the_caption_file_was_deleted_says_so(tmp_path: Path) -> N
     ds.refresh(0)
     with pytest.raises(UndoConflictError, match="caption file"):
         ds.undo()
+
+
+def test_a_read_only_caption_is_locked_until_allowed_and_stays_read_only(tmp_path: Path) -> None:
+    root = _folder(tmp_path)
+    os.chmod(root / "a.txt", 0o444)
+    ds = Dataset(root)
+    assert "read-only" in (ds[0].locked_reason or "")
+    with pytest.raises(CaptionLockedError):
+        ds.add_tag(0, "z")
+    report = ds.apply_batch({"kind": "add", "tags": ["z"]})
+    assert report.changes == () and report.skipped_locked == ("a.jpg",)  # batches leave it out
+    ds.allow_rewrite(0)
+    ds.add_tag(0, "z")
+    ds.save()
+    assert (root / "a.txt").read_text(encoding="utf-8") == "x, y, z"
+    assert (root / "a.txt").stat().st_mode & 0o777 == 0o444
+    ds.add_tag(0, "w")  # the consent holds for the next edits
+    ds.save()
+    assert (root / "a.txt").read_text(encoding="utf-8") == "x, y, z, w"
+
+
+@needs_root
+def test_another_users_caption_keeps_its_owner_when_root_edits_it(tmp_path: Path) -> None:
+    root = _folder(tmp_path)
+    ds = Dataset(root)
+    assert ds[0].locked_reason is None  # root can keep the owner
+    ds.add_tag(0, "z")
+    ds.save()
+    status = (root / "a.txt").stat()
+    assert (status.st_uid, status.st_gid, status.st_mode & 0o777) == (NOBODY, NOBODY, 0o666)
+
+
+def _edit_roots_caption(root: str) -> tuple[str | None, str]:
+    ds = Dataset(root)
+    reason = ds[0].locked_reason
+    ds.allow_rewrite(0)
+    ds.add_tag(0, "z")
+    try:
+        ds.save()
+    except CaptionWriteError as error:
+        return reason, str(error)
+    return reason, "saved"
+
+
+@needs_root
+def test_a_caption_of_another_user_is_locked_for_nobody_and_never_changes_owner(
+    open_tmp: Path,
+) -> None:
+    root = _folder(open_tmp)
+    os.chown(root / "a.txt", 0, 0)
+    reason, outcome = run_as_nobody(_edit_roots_caption, str(root))
+    assert reason is not None and "another user" in reason
+    assert "owner" in outcome and "kept in memory" in outcome
+    status = (root / "a.txt").stat()
+    assert status.st_uid == 0 and (root / "a.txt").read_text(encoding="utf-8") == "x, y"
