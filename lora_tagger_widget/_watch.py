@@ -19,8 +19,9 @@ import contextlib
 import logging
 import os
 import threading
+import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from watchfiles import watch
@@ -37,6 +38,10 @@ STEP_MS = 50  # a batch ends this long after its last change; also how often a s
 POLL_DELAY_MS = 300
 IDLE_MS = 200  # with no changes, the watching loop comes back this often (the first time: started)
 RETRY_SECONDS = 1.0
+# Polling sees a change by a file's modification time in whole seconds: a caption seen changing
+# (by us or another writer) is read again this much later, in case it changed again within the
+# same second.
+RECHECK_SECONDS = 1.1
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +122,7 @@ class FolderWatcher:
                     self._stop.wait(RETRY_SECONDS)
                 continue
             if again:  # a state folder appeared: watch it too, and merge what it holds
-                self._bring_in((), state=True)
+                self._bring_in([], state=True)
 
     def _deliver(self, targets: _Targets) -> bool:
         """Bring in each batch of changes until a stop (False) or until a state folder to
@@ -129,30 +134,42 @@ class FolderWatcher:
             rust_timeout=IDLE_MS, yield_on_timeout=True, debug=False,
             force_polling=self._polling, poll_delay_ms=POLL_DELAY_MS,
             recursive=self._polling, ignore_permission_denied=True)
+        recheck: dict[str, float] = {}  # polling: captions to read again, and when
         with contextlib.closing(batches):
             for changes in batches:  # the first batch (maybe empty) comes once watching
                 self.mode = "polling" if self._polling else "native"
                 self._started.set()
-                if not changes:
+                now = time.monotonic()
+                due = [item_id for item_id, when in recheck.items() if when <= now]
+                if not changes and not due:
                     continue
                 captions, state, appeared = targets.sort([path for _, path in changes])
-                self._bring_in(captions, state=state)
-                if appeared and not self._polling:
+                for item_id in due:
+                    del recheck[item_id]
+                changed = self._bring_in(list(dict.fromkeys([*captions, *due])), state=state)
+                if self._polling:
+                    recheck.update(dict.fromkeys([*captions, *changed], now + RECHECK_SECONDS))
+                elif appeared:
                     return True
         return False
 
-    def _bring_in(self, captions: Iterable[str], *, state: bool) -> None:
+    def _bring_in(self, captions: list[str], *, state: bool) -> list[str]:
+        """Refresh the items of `captions` (and merge the state files when `state`); returns
+        the ids whose captions had changed."""
         dataset = self._dataset()
         if dataset is None:
             self._stop.set()
-            return
+            return []
+        changed = []
         try:
             for item_id in captions:
-                dataset.refresh(item_id)
+                if dataset.refresh(item_id):
+                    changed.append(item_id)
             if state:
                 _sync_state(dataset)
         except Exception:  # a bug must not end live changes for the rest of the session
             log.exception("Bringing in changes to %s failed", self.root)
+        return changed
 
 
 class _Targets:

@@ -54,6 +54,14 @@ def started(dataset: Dataset) -> FolderWatcher:
     return watcher
 
 
+def aged(root: Path) -> None:
+    """Date the captions a minute back. Polling compares modification times in whole seconds:
+    a caption changed within the second it was written before watching began goes unseen."""
+    a_minute_ago = time.time() - 60
+    for caption in root.rglob("*.txt"):
+        os.utime(caption, (a_minute_ago, a_minute_ago))
+
+
 @pytest.fixture
 def kernel_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.AbstractEventLoop]:
     """An event loop on its own thread that widgets made now take for the kernel's."""
@@ -121,6 +129,7 @@ def test_polling_brings_in_outside_changes_too(
     root: Path, how: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LORA_TAGGER_WATCH", "polling")
+    aged(root)
     w = TaggerWidget(root, autosave=False, workers=0,
                      watch="polling" if how == "argument" else None)
     assert started(w.dataset).mode == "polling"
@@ -129,6 +138,20 @@ def test_polling_brings_in_outside_changes_too(
     w.goto(1)
     assert w._current["tags"] == ["dog", "running"]
     w.close()
+
+
+def test_polling_sees_a_second_change_of_the_same_size_within_the_same_second(
+    root: Path,
+) -> None:
+    aged(root)
+    dataset = Dataset(root)
+    unwatch = watch_dataset(dataset, "polling")
+    started(dataset)
+    (root / "b.txt").write_text("dog, one")
+    wait_for(lambda: dataset["b.jpg"].caption == "dog, one", "the first change")
+    (root / "b.txt").write_text("dog, two")  # polling compares modification times in seconds
+    wait_for(lambda: dataset["b.jpg"].caption == "dog, two", "the second change")
+    unwatch()
 
 
 def test_an_editor_writing_the_file_in_place_is_seen_too(root: Path) -> None:
@@ -320,6 +343,7 @@ print(ds["a.jpg"].caption)
 
 
 def test_when_native_watching_cannot_start_the_folder_is_polled(root: Path) -> None:
+    aged(root)
     result = subprocess.run([sys.executable, "-c", FALLBACK, str(root)], capture_output=True,
                             text=True, timeout=120, check=False,
                             env={**os.environ, "LORA_TAGGER_WATCH": "auto"})
