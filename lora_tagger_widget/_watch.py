@@ -8,9 +8,12 @@ and the undo journal, which `Dataset.sync_state` merges. Images added or removed
 
 Native file system events (inotify, FSEvents, ReadDirectoryChangesW, through `watchfiles`) watch
 each folder that holds images, one watch each and no walk of the files, so starting costs little
-even for 100,000 images. Where native events cannot be had (the inotify limits reached, say) or
-would miss changes (network folders: choose "polling"), the folder is polled instead: a walk of
-every file each `POLL_DELAY_MS`, which costs CPU in proportion to the number of files.
+even for 100,000 images (and it happens on the thread: the open does not wait for it). Where
+native events cannot be had (the inotify limits reached, say) or would miss changes (network
+folders: choose "polling"), the tree is polled instead: a walk of every file each
+`POLL_DELAY_MS`, which costs CPU in proportion to the number of files. Polling compares
+modification times in whole seconds, so a caption seen changing is read again `RECHECK_SECONDS`
+later; a change made within the second before polling began is not seen.
 """
 
 from __future__ import annotations
@@ -163,6 +166,8 @@ class FolderWatcher:
         changed = []
         try:
             for item_id in captions:
+                if self._stop.is_set():  # closing: do not keep the closer waiting
+                    break
                 if dataset.refresh(item_id):
                     changed.append(item_id)
             if state:
@@ -246,13 +251,13 @@ def watch_dataset(dataset: Dataset, mode: str | None = None) -> Callable[[], Non
     function is called (or the data set is dropped). Every user of one `Dataset` object shares
     one watching thread; the first user's `mode` ("auto", "polling", "off"; see `watch_mode`)
     decides how it watches."""
-    polling = watch_mode(mode) == "polling"
-    if watch_mode(mode) == "off":
+    chosen = watch_mode(mode)
+    if chosen == "off":
         return lambda: None
     with _watchers_lock:
         watcher = _watchers.get(dataset)
         if watcher is None:
-            watcher = _watchers[dataset] = FolderWatcher(dataset, polling=polling)
+            watcher = _watchers[dataset] = FolderWatcher(dataset, polling=chosen == "polling")
         watcher.users += 1
     watched = weakref.ref(dataset)
     done = threading.Event()
