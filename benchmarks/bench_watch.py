@@ -189,8 +189,8 @@ def main() -> None:
         "native watching puts one watch on each folder that holds images (no walk of the files);",
         "polling walks every file of the tree, once to start and then every 300 ms",
         "latency: from os.replace of the caption to the data set holding the new text (n/a:",
-        "missed for 10 s); polling sees a change of the same size within the same second of the",
-        "last one only when it reads a changed caption again, 1.1 s later"])
+        "missed for 10 s); polling sees a second change within the same second only when it",
+        "reads a changed caption again, 1.1 s later"])
     write_summary(args.summary, "bench_watch", rows)
 
 
