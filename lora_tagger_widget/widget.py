@@ -29,6 +29,7 @@ from ._query import QueryError
 from ._scheduling import Debouncer, call_on_loop, kernel_loop
 from ._tokens import TokenCount, token_counts
 from ._view import FilteredView
+from ._watch import watch_dataset, watch_mode
 from ._workers import WorkPool
 
 STATIC = Path(__file__).parent / "static"
@@ -125,6 +126,7 @@ class TaggerWidget(anywidget.AnyWidget):
         background: bool | None = None,
         trigger: str | None = None,
         tag_list: str | os.PathLike[str] | None = None,
+        watch: str | None = None,
     ) -> None:
         """Show `source`, a folder or a `Dataset`.
 
@@ -133,7 +135,11 @@ class TaggerWidget(anywidget.AnyWidget):
         make previews and thumbnails (0: at once, in the caller). `background`: read a folder in
         a thread, the view showing progress meanwhile (default: inside a kernel). `trigger`:
         set the data set's trigger word. `tag_list`: a tag list CSV (a1111-sd-webui-tagcomplete
-        / Danbooru format) whose tags autocomplete suggests too."""
+        / Danbooru format) whose tags autocomplete suggests too. `watch`: how changes that
+        other writers make to the captions come into the view, live: "auto" (file system
+        events, polling where they cannot be had), "polling" (for network folders), "off"
+        (default: the `LORA_TAGGER_WATCH` environment variable, else "auto")."""
+        self._watch_mode = watch_mode(watch)
         self._dataset: Dataset | None = None
         self._view: FilteredView | None = None
         self._scanned = threading.Event()  # the background scan ended (`_loaded` or `_load_error`)
@@ -151,6 +157,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._preview_group = 0
         self._autosaver = Debouncer(self._autosave_now, autosave_delay)
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._unwatch: Callable[[], None] = lambda: None
         self.check_report: CheckReport | None = None
         self.export_report: ExportReport | None = None
         self._checks_job = self._job("checks", "_checks", self._checks_done)
@@ -277,6 +284,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._export_job.cancel()
         self._autosaver.cancel()
         self._unsubscribe()
+        self._unwatch()
         self._pool.close()
 
     def item_states(self, start: int, count: int) -> list[list[object]]:
@@ -365,6 +373,7 @@ class TaggerWidget(anywidget.AnyWidget):
         saved = dataset.session.settings.get("autosave", True)
         self.autosave = saved if self._explicit_autosave is None else bool(self._explicit_autosave)
         self._unsubscribe = dataset.subscribe(self._on_change)
+        self._unwatch = watch_dataset(dataset, self._watch_mode)
         if self._explicit_trigger is not None:
             dataset.trigger = self._explicit_trigger
         if self._tag_list_path is not None:

@@ -14,6 +14,10 @@ import pytest
 
 from imagefiles import write_image
 
+# Tests that watch folders for live changes say so (`watch="auto"`): widgets are never collected,
+# so a watcher started by every other test would outlive it, a thread and an inotify instance each.
+os.environ.setdefault("LORA_TAGGER_WATCH", "off")
+
 
 @pytest.fixture
 def make_set(tmp_path: Path) -> Callable[..., Path]:

@@ -1,0 +1,275 @@
+"""Live changes: a data set's folder watched on a thread, so that what other writers (another
+process, a second kernel, a script, a text editor) do to its captions shows within about a second.
+
+A changed caption `name.txt` is looked at again with `Dataset.refresh` (an untouched caption takes
+the new text, an edited one becomes a conflict); our own saves come back as changes too and cost a
+read that finds nothing new. The data set's own state folder is ignored except for the session
+and the undo journal, which `Dataset.sync_state` merges. Images added or removed are not picked up.
+
+Native file system events (inotify, FSEvents, ReadDirectoryChangesW, through `watchfiles`) watch
+each folder that holds images, one watch each and no walk of the files, so starting costs little
+even for 100,000 images (and it happens on the thread: the open does not wait for it). Where
+native events cannot be had (the inotify limits reached, say) or would miss changes (network
+folders: choose "polling"), the tree is polled instead: a walk of every file each
+`POLL_DELAY_MS`, which costs CPU in proportion to the number of files. Polling compares
+modification times in whole seconds, so a caption seen changing is read again `RECHECK_SECONDS`
+later; a change made within the second before polling began is not seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from watchfiles import watch
+
+from ._dataset import CAPTION_EXTENSION
+
+if TYPE_CHECKING:
+    from ._dataset import Dataset
+
+WATCH_MODES = ("auto", "polling", "off")
+WATCH_ENV = "LORA_TAGGER_WATCH"
+DEBOUNCE_MS = 100  # changes within this time come as one batch
+STEP_MS = 50  # a batch ends this long after its last change; also how often a stop is noticed
+POLL_DELAY_MS = 300
+IDLE_MS = 200  # with no changes, the watching loop comes back this often (the first time: started)
+RETRY_SECONDS = 1.0
+# Polling sees a change by a file's modification time in whole seconds: a caption seen changing
+# (by us or another writer) is read again this much later, in case it changed again within the
+# same second.
+RECHECK_SECONDS = 1.1
+
+log = logging.getLogger(__name__)
+
+
+def watch_mode(mode: str | None = None) -> str:
+    """The watch mode to use: `mode`, else the `LORA_TAGGER_WATCH` environment variable, else
+    "auto" (native events, polling when they cannot be had). `ValueError` for another value."""
+    chosen = mode if mode is not None else os.environ.get(WATCH_ENV, "").strip() or "auto"
+    if chosen not in WATCH_MODES:
+        origin = "watch" if mode is not None else f"The environment variable {WATCH_ENV}"
+        raise ValueError(f'{origin} must be "auto", "polling" or "off", not {chosen!r}.')
+    return chosen
+
+
+class FolderWatcher:
+    """Watches one data set's folder on a daemon thread and brings other writers' changes into
+    the data set, until `stop` or until the data set is dropped (it is held only weakly)."""
+
+    def __init__(self, dataset: Dataset, *, polling: bool = False) -> None:
+        self.root = dataset.root
+        self._dataset = weakref.ref(dataset)
+        self._polling = polling
+        self._stop = threading.Event()
+        self._started = threading.Event()
+        self.mode: str | None = None
+        """ "native" or "polling" while watching; None before, after, or when it failed."""
+        self.error: str | None = None
+        """Why the folder cannot be watched, when it cannot."""
+        self.users = 0
+        weakref.finalize(dataset, self._stop.set)
+        self._thread = threading.Thread(target=self._run, name=f"ltw-watch {self.root.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def wait_started(self, timeout: float | None = None) -> bool:
+        """Wait until changes are watched (or watching failed); True when they are watched."""
+        self._started.wait(timeout)
+        return self.mode is not None
+
+    @property
+    def running(self) -> bool:
+        """Whether the watching thread is alive."""
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop watching and wait for the thread to end."""
+        self._stop.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            dataset = self._dataset()
+            if dataset is not None:
+                targets = _Targets(dataset)
+                del dataset
+                self._watch(targets)
+        finally:
+            self.mode = None
+            self._started.set()
+
+    def _watch(self, targets: _Targets) -> None:
+        """Watch natively, or by polling when native watching fails; after a change of what to
+        watch (or an error while polling), watch again."""
+        while not self._stop.is_set():
+            try:
+                again = self._deliver(targets)
+            except (OSError, RuntimeError) as error:  # watchfiles' errors when it cannot watch
+                if not self._polling:
+                    log.info("Native watching of %s failed (%s); polling.", self.root, error)
+                    self._polling = True
+                elif self.mode is None:
+                    self.error = f"The folder {self.root} cannot be watched: {error}"
+                    log.warning(self.error)
+                    return
+                else:
+                    log.info("Polling %s failed (%s); again soon.", self.root, error)
+                    self._stop.wait(RETRY_SECONDS)
+                continue
+            if again:  # a state folder appeared: watch it too, and merge what it holds
+                self._bring_in([], state=True)
+
+    def _deliver(self, targets: _Targets) -> bool:
+        """Bring in each batch of changes until a stop (False) or until a state folder to
+        watch appeared (True). Polling walks the whole tree once per round (polling the folders
+        one by one would walk each again); native events come from each folder alone."""
+        batches = watch(
+            *([self.root] if self._polling else targets.folders()), watch_filter=None,
+            debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=self._stop,
+            rust_timeout=IDLE_MS, yield_on_timeout=True, debug=False,
+            force_polling=self._polling, poll_delay_ms=POLL_DELAY_MS,
+            recursive=self._polling, ignore_permission_denied=True)
+        recheck: dict[str, float] = {}  # polling: captions to read again, and when
+        with contextlib.closing(batches):
+            for changes in batches:  # the first batch (maybe empty) comes once watching
+                self.mode = "polling" if self._polling else "native"
+                self._started.set()
+                now = time.monotonic()
+                due = [item_id for item_id, when in recheck.items() if when <= now]
+                if not changes and not due:
+                    continue
+                captions, state, appeared = targets.sort([path for _, path in changes])
+                for item_id in due:
+                    del recheck[item_id]
+                changed = self._bring_in(list(dict.fromkeys([*captions, *due])), state=state)
+                if self._polling:
+                    recheck.update(dict.fromkeys([*captions, *changed], now + RECHECK_SECONDS))
+                elif appeared:
+                    return True
+        return False
+
+    def _bring_in(self, captions: list[str], *, state: bool) -> list[str]:
+        """Refresh the items of `captions` (and merge the state files when `state`); returns
+        the ids whose captions had changed."""
+        dataset = self._dataset()
+        if dataset is None:
+            self._stop.set()
+            return []
+        changed = []
+        try:
+            for item_id in captions:
+                if self._stop.is_set():  # closing: do not keep the closer waiting
+                    break
+                if dataset.refresh(item_id):
+                    changed.append(item_id)
+            if state:
+                dataset.sync_state()
+        except Exception:  # a bug must not end live changes for the rest of the session
+            log.exception("Bringing in changes to %s failed", self.root)
+        return changed
+
+
+class _Targets:
+    """What to watch in a data set's folder, and which items and state files a changed path
+    names."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = weakref.ref(dataset)
+        self._root = str(dataset.root) + os.sep
+        self._state = {str(dataset.session.path), str(dataset.history.path)}
+        self._state_folders = {os.path.dirname(path) for path in self._state}
+        self._watched: set[str] = set()
+        folders: set[str] = {""}
+        suffixes: set[str] = set()
+        for item in dataset:
+            slash, dot = item.id.rfind("/"), item.id.rfind(".")
+            folders.add(item.id[:slash] if slash > 0 else "")
+            suffixes.add(item.id[dot:])
+        self._folders = [os.path.join(str(dataset.root), *folder.split("/"))
+                         for folder in sorted(folders)]
+        self._suffixes = sorted(suffixes)  # an image's caption is its path without them, + .txt
+
+    def folders(self) -> list[str]:
+        """The folders to watch one by one, those that exist: each that holds images, the root,
+        and the state folders."""
+        found = [f for f in (*self._folders, *sorted(self._state_folders)) if os.path.isdir(f)]
+        self._watched = set(found)
+        return found
+
+    def sort(self, paths: list[str]) -> tuple[list[str], bool, bool]:
+        """`(ids of the items whose captions changed, whether the session or journal changed,
+        whether a state folder not watched yet appeared)`."""
+        dataset = self._dataset()
+        captions: dict[str, None] = {}
+        state = appeared = False
+        for path in paths:
+            if path in self._state:
+                state = True
+            elif path in self._state_folders:
+                appeared = appeared or path not in self._watched
+            elif dataset is not None and path.endswith(CAPTION_EXTENSION) and (
+                    path.startswith(self._root)):
+                relative = path[len(self._root):].replace(os.sep, "/")
+                if "/." not in "/" + relative:  # hidden: temporary files, the state folder
+                    captions.update(dict.fromkeys(self._items_of(dataset, relative)))
+        return list(captions), state, appeared
+
+    def _items_of(self, dataset: Dataset, caption: str) -> Iterator[str]:
+        """The ids of the images whose caption file is `caption` (usually one)."""
+        stem = caption[: -len(CAPTION_EXTENSION)]
+        for suffix in self._suffixes:
+            try:
+                dataset.index_of(stem + suffix)
+            except KeyError:
+                continue
+            yield stem + suffix
+
+
+_watchers: weakref.WeakKeyDictionary[Dataset, FolderWatcher] = weakref.WeakKeyDictionary()
+_watchers_lock = threading.Lock()
+
+
+def watch_dataset(dataset: Dataset, mode: str | None = None) -> Callable[[], None]:
+    """Bring other writers' changes to `dataset`'s folder into it, live, until the returned
+    function is called (or the data set is dropped). Every user of one `Dataset` object shares
+    one watching thread; the first user's `mode` ("auto", "polling", "off"; see `watch_mode`)
+    decides how it watches."""
+    chosen = watch_mode(mode)
+    if chosen == "off":
+        return lambda: None
+    with _watchers_lock:
+        watcher = _watchers.get(dataset)
+        if watcher is None:
+            watcher = _watchers[dataset] = FolderWatcher(dataset, polling=chosen == "polling")
+        watcher.users += 1
+    watched = weakref.ref(dataset)
+    done = threading.Event()
+
+    def unwatch() -> None:
+        with _watchers_lock:
+            if done.is_set():
+                return
+            done.set()
+            watcher.users -= 1
+            last = watcher.users == 0
+            target = watched()
+            if last and target is not None and _watchers.get(target) is watcher:
+                del _watchers[target]
+        if last:
+            watcher.stop()
+
+    return unwatch
+
+
+def watcher_of(dataset: Dataset) -> FolderWatcher | None:
+    """The watcher of `dataset`, if something watches it."""
+    with _watchers_lock:
+        return _watchers.get(dataset)
