@@ -212,7 +212,7 @@ def _report(report: Any) -> dict[str, Any]:
         "summary": report.summary(),
         "scope_size": report.scope_size,
         "changes": len(report.changes),
-        "skipped": len(report.skipped_locked),
+        "skipped": len(report.skipped),
         "tags_added": [[tag, n] for tag, n in report.tags_added.items()],
         "tags_removed": [[tag, n] for tag, n in report.tags_removed.items()],
         "examples": [{"id": c.id, "before": c.before[:MAX_EXAMPLE], "after": c.after[:MAX_EXAMPLE]}
