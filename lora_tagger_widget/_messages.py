@@ -305,6 +305,10 @@ def _history_step(name: str) -> Callable[[TaggerWidget, Any], Reply]:
     return handle
 
 
+def _palette(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply(widget.full_palette())
+
+
 def _palette_add(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     widget.dataset.pin_tag(_text(message, "tag"))
     return Reply({})
@@ -374,6 +378,7 @@ HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] =
     "plots": _plots,
     "undo": _history_step("undo"),
     "redo": _history_step("redo"),
+    "palette": _palette,
     "palette_add": _palette_add,
     "palette_usage": _palette_usage,
     "palette_delete": _palette_delete,
