@@ -15,6 +15,11 @@ from operator import ne
 
 MAX_TAG_LENGTH = 500
 DEFAULT_SEPARATOR = ", "
+# A caption over either limit is text, not a tag list a person edits tag by tag (real captions
+# have a few hundred tags and a few thousand characters at most): tag edits refuse it, batch
+# edits leave it out, and the vocabulary does not count its tags. Raw text editing still works.
+MAX_EDIT_TAGS = 10_000
+MAX_EDIT_CHARS = 1_000_000
 
 # A tag: from the first to the last character of a piece between commas and line breaks that is
 # not white space (so the match is the piece, trimmed; a blank piece does not match).
@@ -70,6 +75,28 @@ def validate_tags(tags: Iterable[object]) -> list[str]:
     if isinstance(tags, str):
         raise ValueError("Tags must be a list of strings, not one string.")
     return [validate_tag(tag) for tag in tags]
+
+
+class CaptionTooLargeError(ValueError):
+    """A tag edit refused because the caption is too large to be edited as tags."""
+
+
+def counts_as_tags(tags: Sequence[str]) -> bool:
+    """Whether a caption with these tags is a tag list (at most `MAX_EDIT_TAGS` tags of at most
+    `MAX_EDIT_CHARS` characters in all); only such captions count in the vocabulary."""
+    return len(tags) <= MAX_EDIT_TAGS and sum(map(len, tags)) <= MAX_EDIT_CHARS
+
+
+def tag_edit_refusal(text: str, tags: Sequence[str], *, edited: bool = False) -> str | None:
+    """Why the caption `text` (whose tags are `tags`) cannot be edited tag by tag, or None;
+    `edited`: the caption is what an edit would make (which is then refused)."""
+    if len(text) <= MAX_EDIT_CHARS and len(tags) <= MAX_EDIT_TAGS:
+        return None
+    return (
+        f"This caption {'would be' if edited else 'is'} too large to edit as tags ({len(text):,} "
+        f"characters, {len(tags):,} tags; tag editing stops at {MAX_EDIT_CHARS:,} characters or "
+        f"{MAX_EDIT_TAGS:,} tags). Edit it as text (text mode, or Dataset.set_caption)."
+    )
 
 
 def edit_caption(text: str, new_tags: Sequence[str], tags: Sequence[str] | None = None) -> str:

@@ -18,10 +18,12 @@ from typing import Any, ClassVar, NamedTuple
 
 from ._batch import Operation, _quoted
 from ._captions import (
+    CaptionTooLargeError,
     edit_caption,
     existing_tag,
     parse_tag_input,
     split_tags,
+    tag_edit_refusal,
     validate_tag,
     validate_tags,
 )
@@ -53,7 +55,7 @@ from ._scan import FoundImage, scan_images
 from ._session import STATE_DIR_NAME, Session
 from ._taglist import Suggestion, TagList, complete_tags
 from ._tokens import clip_tokens
-from ._vocabulary import Vocabulary
+from ._vocabulary import Vocabulary, rank
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000
@@ -702,11 +704,19 @@ class Dataset(BatchEditing):
         self._emit(Change("settings"))
 
     def _set(self, item: Item, tags: list[str], label: str) -> list[str]:
-        """Make an item's tags `tags` (its other text kept), as one action named `label`."""
+        """Make an item's tags `tags` (its other text kept), as one action named `label`.
+        `CaptionTooLargeError` for a caption too large to edit as tags, or that the edit would
+        make so (`tag_edit_refusal`)."""
         with self._editing(label) as action:
             self._refuse_locked(item)
-            if tuple(tags) != item._tags:
-                self._hold(action, item, edit_caption(item._text, tags), tags)
+            too_large = tag_edit_refusal(item._text, item._tags)
+            if too_large is None and tuple(tags) != item._tags:
+                text = edit_caption(item._text, tags)
+                too_large = tag_edit_refusal(text, tags, edited=True)
+                if too_large is None:
+                    self._hold(action, item, text, tags)
+            if too_large:
+                raise CaptionTooLargeError(f"{item.id}: {too_large}")
             return item.tags
 
     @staticmethod
@@ -752,10 +762,13 @@ class Dataset(BatchEditing):
 
     @property
     def palette(self) -> list[tuple[str, int, bool]]:
-        """Every tag in use and every pinned tag: `(tag, images, pinned)`, most used first."""
+        """Every tag in use and every pinned tag: `(tag, images, pinned)`, most used first, then
+        by name (`rank`)."""
         pinned = set(self.session.palette)
-        rows = [(tag, n, tag in pinned) for tag, n in self.vocabulary.most_common()]
-        rows += [(tag, 0, True) for tag in self.session.palette if tag not in self.vocabulary]
+        counts = self.vocabulary.counts
+        rows = [(tag, n, tag in pinned) for tag, n in counts.items()]
+        rows += [(tag, 0, True) for tag in pinned if tag not in counts]
+        rows.sort(key=lambda row: rank(row[0], row[1]))
         return rows
 
     def complete(self, query: str, limit: int = 10) -> list[Suggestion]:

@@ -10,7 +10,8 @@ Decisions:
 
 * A scope is None (every image) or positions and/or ids; it is taken in data set order, each
   image once. Images whose captions are locked (`Item.locked_reason`) are left out of the plan
-  and listed in `BatchReport.skipped_locked`.
+  and listed in `BatchReport.skipped_locked`; so are captions too large to edit as tags
+  (`tag_edit_refusal`), listed in `BatchReport.skipped_large`.
 * An operation given as a dict without a "trigger" key gets the data set's `trigger` (so the
   trigger word stays first); an `Operation` is used as it is.
 * Frequency sorting counts tags over the whole data set (`Dataset.vocabulary`).
@@ -30,7 +31,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from ._batch import BatchPreview, Caption, Operation, _quoted, plan, plan_edits
-from ._captions import edit_caption, split_tags, validate_tags
+from ._captions import counts_as_tags, edit_caption, split_tags, tag_edit_refusal, validate_tags
 from ._gc import gc_paused
 from ._history import CaptionEdit, Entry, History
 
@@ -67,22 +68,33 @@ class BatchReport(BatchPreview):
     """A `BatchPreview` of a batch edit on a data set, with what the data set adds to it.
 
     operation: the operation (None for a paste that replaces the tags: no `Operation` kind does
-    that). `scope_size` counts the captions looked at, locked ones not included.
+    that). `scope_size` counts the captions looked at, locked and too large ones not included.
     skipped_locked: ids of the images in the scope left out because their captions are locked.
+    skipped_large: ids of the images left out because their captions are too large to edit as
+    tags (`tag_edit_refusal`).
     label: the history label of the edit, e.g. 'Remove "x" (3 images)'.
     """
 
     operation: Operation | None  # type: ignore[assignment]
     skipped_locked: tuple[str, ...] = ()
     label: str = ""
+    skipped_large: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line, e.g. '12 of 40 images change: +ohwx (12); 2 locked images left out'."""
         text = super().summary()
-        locked = len(self.skipped_locked)
+        locked, large = len(self.skipped_locked), len(self.skipped_large)
         if locked:
             text += f"; {locked} locked image{'' if locked == 1 else 's'} left out"
+        if large:
+            text += (f"; {large} image{'' if large == 1 else 's'} left out: caption too large "
+                     "to edit as tags")
         return text
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Every image of the scope left out: locked, then too large."""
+        return self.skipped_locked + self.skipped_large
 
 
 def check_caption_text(text: object) -> str:
@@ -170,13 +182,16 @@ class BatchEditing:
                            f"Paste {_quoted(new)} replacing the tags", None)
 
     def tag_counts(self, scope: Scope = None) -> dict[str, int]:
-        """How many images have each tag, among `scope` (positions and/or ids) or all images."""
+        """How many images have each tag, among `scope` (positions and/or ids) or all images
+        (as the vocabulary counts them: a caption too large to be a tag list has none)."""
         if scope is None:
             return self.vocabulary.as_dict()
         counts: Counter[str] = Counter()
         with self._lock:
             for position in self._positions(scope):
-                counts.update(set(self._items[position]._tags))
+                tags = self._items[position]._tags
+                if counts_as_tags(tags):
+                    counts.update(set(tags))
         return dict(counts)
 
     def _operation(self, operation: Operation | Mapping[str, Any]) -> Operation:
@@ -205,12 +220,27 @@ class BatchEditing:
 
     def _plan(self, scope: Scope, planner: Callable[[list[Caption]], BatchPreview],
               headline: str, op: Operation | None) -> BatchReport:
-        """Plan over the scope's editable captions (call with the lock held)."""
-        editable, locked = [], []
+        """Plan over the scope's editable captions (call with the lock held). A caption the
+        operation would make too large to edit as tags is left out too, and the plan made again
+        without it."""
+        editable, locked, large = [], [], []
         for position in self._positions(scope):
             item = self._items[position]
-            (locked if item.locked_reason else editable).append(item)
+            if item.locked_reason:
+                locked.append(item)
+            elif tag_edit_refusal(item._text, item._tags):
+                large.append(item)
+            else:
+                editable.append(item)
         preview = planner([(item.id, item._text, item._tags) for item in editable])
+        grown = {change.id for change in preview.changes if tag_edit_refusal(
+            change.after, split_tags(change.after) if change.after_tags is None
+            else change.after_tags)}
+        if grown:
+            large += [item for item in editable if item.id in grown]
+            large.sort(key=lambda item: self._by_id[item.id])
+            editable = [item for item in editable if item.id not in grown]
+            preview = planner([(item.id, item._text, item._tags) for item in editable])
         for change in preview.changes:
             if _CONTROL.search(change.after) and len(_CONTROL.findall(change.after)) > len(
                     _CONTROL.findall(change.before)):
@@ -219,7 +249,8 @@ class BatchEditing:
         values = {field.name: getattr(preview, field.name) for field in fields(preview)}
         values["operation"] = op
         return BatchReport(**values, skipped_locked=tuple(item.id for item in locked),
-                           label=_counted(headline, len(preview.changes)))
+                           label=_counted(headline, len(preview.changes)),
+                           skipped_large=tuple(item.id for item in large))
 
     def _positions(self, scope: Scope) -> Iterable[int]:
         """The positions `scope` names, in data set order, each once."""

@@ -212,7 +212,7 @@ def _report(report: Any) -> dict[str, Any]:
         "summary": report.summary(),
         "scope_size": report.scope_size,
         "changes": len(report.changes),
-        "skipped": len(report.skipped_locked),
+        "skipped": len(report.skipped),
         "tags_added": [[tag, n] for tag, n in report.tags_added.items()],
         "tags_removed": [[tag, n] for tag, n in report.tags_removed.items()],
         "examples": [{"id": c.id, "before": c.before[:MAX_EXAMPLE], "after": c.after[:MAX_EXAMPLE]}
@@ -305,6 +305,10 @@ def _history_step(name: str) -> Callable[[TaggerWidget, Any], Reply]:
     return handle
 
 
+def _palette(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+    return Reply(widget.full_palette())
+
+
 def _palette_add(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     widget.dataset.pin_tag(_text(message, "tag"))
     return Reply({})
@@ -374,6 +378,7 @@ HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] =
     "plots": _plots,
     "undo": _history_step("undo"),
     "redo": _history_step("redo"),
+    "palette": _palette,
     "palette_add": _palette_add,
     "palette_usage": _palette_usage,
     "palette_delete": _palette_delete,

@@ -30,7 +30,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -51,6 +51,9 @@ _CLIP_HUB = (
 )
 _T5_HUB = (("black-forest-labs/FLUX.1-dev", "tokenizer_2"), ("google/t5-v1_1-xxl", ""))
 _TEXT_CACHE = 1 << 17
+# A longer text is counted only this far (every limit is far behind by then): counting a 50 MB
+# caption would take half a minute.
+MAX_COUNTED_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class TokenCount:
     limit: int
     exact: bool  # False: an estimate
     source: str  # where the vocabulary came from, or "estimate"
+    partial: bool = False  # True: only the first `MAX_COUNTED_CHARS` characters were counted
 
     @property
     def over(self) -> bool:
@@ -70,6 +74,8 @@ class TokenCount:
 
     def label(self) -> str:
         """For people: "CLIP-L 23/77", or "CLIP-L ≈23/77 (estimate)" for an estimate."""
+        if self.partial:
+            return f"{self.model} >{self.count:,}/{self.limit} (caption too long to count)"
         if self.exact:
             return f"{self.model} {self.count}/{self.limit}"
         return f"{self.model} ≈{self.count}/{self.limit} (estimate)"
@@ -481,16 +487,31 @@ def _machine_counter() -> TokenCounter:
         return _counter
 
 
-@lru_cache(maxsize=_TEXT_CACHE)
 def clip_tokens(text: str) -> TokenCount:
     """CLIP-L tokens of `text` (start and end included): exact if a vocabulary is found."""
+    return _bounded(_clip_tokens, text)
+
+
+def t5_tokens(text: str) -> TokenCount:
+    """T5 tokens of `text` (</s> included): exact if a tokenizer and its vocabulary are found."""
+    return _bounded(_t5_tokens, text)
+
+
+@lru_cache(maxsize=_TEXT_CACHE)
+def _clip_tokens(text: str) -> TokenCount:
     return _machine_counter().clip(text)
 
 
 @lru_cache(maxsize=_TEXT_CACHE)
-def t5_tokens(text: str) -> TokenCount:
-    """T5 tokens of `text` (</s> included): exact if a tokenizer and its vocabulary are found."""
+def _t5_tokens(text: str) -> TokenCount:
     return _machine_counter().t5(text)
+
+
+def _bounded(count: Callable[[str], TokenCount], text: str) -> TokenCount:
+    """`count(text)`, or for a text over `MAX_COUNTED_CHARS` the count of its start, `partial`."""
+    if len(text) <= MAX_COUNTED_CHARS:
+        return count(text)
+    return replace(count(text[:MAX_COUNTED_CHARS]), partial=True)
 
 
 def token_counts(text: str) -> tuple[TokenCount, TokenCount]:

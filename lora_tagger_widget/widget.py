@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ STATIC = Path(__file__).parent / "static"
 MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption
 MAX_VIEW_CAPTION = 20_000
 BACKGROUND_SAVE_OVER = 1_000  # an autosave of more captions runs on a thread: the kernel stays free
+PALETTE_DELTA_MAX = 5_000  # rows in one `_palette_delta` at most; past that the view asks for all
+PALETTE_WINDOW = 8  # palette versions one `_palette_delta` spans (held trait updates merge)
 
 
 class TaggerWidget(anywidget.AnyWidget):
@@ -70,8 +72,11 @@ class TaggerWidget(anywidget.AnyWidget):
     """`selection` as places among the images shown (what the grid works with)."""
 
     # Tags
-    palette = traitlets.List().tag(sync=True)
-    """Every tag in use or pinned: `[tag, images, pinned]`, most used first."""
+    _palette_delta = traitlets.Dict({"version": 0, "since": 0, "rows": None}).tag(sync=True)
+    """The last palette change: `{"version", "since", "rows"}`, the rows `[tag, images, pinned]`
+    that differ between palette versions `since` and `version` (None: too many, or unknown).
+    The view keeps its copy of the palette current with it, and asks for the whole palette
+    (the `palette` request) when it is behind `since` (see docs/protocol.md)."""
 
     # Session
     progress = traitlets.Dict().tag(sync=True)
@@ -152,6 +157,9 @@ class TaggerWidget(anywidget.AnyWidget):
         self._error: str | None = None
         self._message = ""
         self._saving: list[int] | None = None  # [done, total] while a save runs on its thread
+        self._palette_seen = -1  # the vocabulary's version when the palette was last sent
+        self._pinned_seen: list[str] = []  # the pinned tags then
+        self._palette_window: list[tuple[int, set[str]]] = []  # (version, tags it changed)
         self._loop = kernel_loop()
         self._pool = WorkPool(workers)
         self._preview_group = 0
@@ -200,6 +208,12 @@ class TaggerWidget(anywidget.AnyWidget):
     def ready(self) -> bool:
         """Whether the folder has been read and is shown."""
         return self.loading.get("phase") == "ready"
+
+    @property
+    def palette(self) -> list[list[object]]:
+        """Every tag in use or pinned: `[tag, images, pinned]`, most used first, then by name
+        (what the view's palette shows)."""
+        return [] if self._dataset is None else [list(row) for row in self._dataset.palette]
 
     @property
     def current(self) -> Item | None:
@@ -562,10 +576,42 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _sync_all(self) -> None:
         self._sync_current()
-        self.palette = [list(row) for row in self._dataset.palette]
+        self._sync_palette()
         self._sync_progress()
         self._sync_status()
         self._sync_history()
+
+    def _sync_palette(self) -> None:
+        """Set `_palette_delta` to the rows changed over the last `PALETTE_WINDOW` palette
+        changes (so that a view that saw only the last of several updates sent together still
+        has them all), when the palette changed since the last call."""
+        dataset = self._dataset
+        vocabulary, pinned_list = dataset.vocabulary, dataset.session.palette
+        changed = vocabulary.changed_since(self._palette_seen)
+        self._palette_seen = vocabulary.version
+        if pinned_list != self._pinned_seen:
+            if changed is not None:
+                changed.update(set(pinned_list).symmetric_difference(self._pinned_seen))
+            self._pinned_seen = list(pinned_list)
+        if changed is not None and not changed:
+            return
+        version = self._palette_delta["version"] + 1
+        window = self._palette_window
+        if changed is None or len(changed) > PALETTE_DELTA_MAX:
+            window.clear()
+            self._palette_delta = {"version": version, "since": version - 1, "rows": None}
+            return
+        window.append((version, changed))
+        while len(window) > PALETTE_WINDOW or sum(len(tags) for _, tags in window) > (
+                PALETTE_DELTA_MAX):
+            del window[0]
+        tags = set().union(*(tags for _, tags in window))
+        self._palette_delta = {"version": version, "since": window[0][0] - 1,
+                               "rows": _palette_rows(dataset, tags)}
+
+    def full_palette(self) -> dict[str, object]:
+        """The whole palette as the `palette` request's reply has it: `rows` and `version`."""
+        return {"rows": self.palette, "version": self._palette_delta["version"]}
 
     def _sync_progress(self) -> None:
         dataset, view = self._dataset, self._view
@@ -683,6 +729,13 @@ class TaggerWidget(anywidget.AnyWidget):
     def thumbs_superseded(self, group: int) -> bool:
         """Whether a newer thumbnails request came since `group`'s (stop making these)."""
         return group < self._pool.latest("thumbs")
+
+
+def _palette_rows(dataset: Dataset, tags: Iterable[str]) -> list[list[object]]:
+    """`[tag, images, pinned]` of each of `tags` as the palette has it now; `[tag, 0, false]`
+    for a tag it no longer has."""
+    counts, pinned = dataset.vocabulary.counts, set(dataset.session.palette)
+    return [[tag, counts.get(tag, 0), tag in pinned] for tag in tags]
 
 
 def _token_view(token: TokenCount) -> dict[str, object]:

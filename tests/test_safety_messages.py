@@ -42,8 +42,9 @@ COUNT = len(IDS)
 
 PROTOCOL_TYPES = (
     "preview", "goto", "next", "prev", "next_untagged", "add_tag", "remove_tag", "toggle_tag",
-    "set_tags", "toggle_reviewed", "complete", "palette_add", "palette_usage", "palette_delete",
-    "palette_import", "palette_export", "save", "resolve_conflict", "allow_rewrite", "close",
+    "set_tags", "toggle_reviewed", "complete", "palette", "palette_add", "palette_usage",
+    "palette_delete", "palette_import", "palette_export", "save", "resolve_conflict",
+    "allow_rewrite", "close",
 )
 FIELDS: dict[str, tuple[str, ...]] = {
     "preview": ("id", "width", "height"),

@@ -162,7 +162,7 @@ def test_palette_tags_can_be_created_imported_and_exported(widget: TaggerWidget)
     assert ask(widget, type="palette_add", tag="ohwx")["ok"]
     assert ["ohwx", 0, True] in widget.palette
     assert ask(widget, type="palette_import", text="new\nsmiling\n")["added"] == 1
-    assert ask(widget, type="palette_export")["text"] == "red hair\nsmiling\nohwx\nnew\n"
+    assert ask(widget, type="palette_export")["text"] == "red hair\nsmiling\nnew\nohwx\n"
 
 
 def test_complete_suggests_palette_tags_most_used_first(widget: TaggerWidget) -> None:

@@ -149,7 +149,8 @@ const modeOf = (v) => (v === "add" ? "add" : "filter");
  *   setFilter(query)       sets the `filter` trait
  *   setTagClick(mode)      sets the `tag_click` trait ("filter" | "add")
  *   addTag(tag)            adds the tag to the selection (grid view) or the current image
- * state: items_version, filter, _shown_selection, progress.filtered, tag_click, palette.
+ * state: items_version, filter, _shown_selection, progress.filtered, tag_click, paletteInUse (the
+ *   palette's tags in use, or null while unknown).
  */
 export function createAllTags({ request, status, setFilter, setTagClick, addTag }) {
   const bodyId = uniqueId("ltw-at");
@@ -370,8 +371,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
     filterText = typeof state.filter === "string" ? state.filter : "";
     const selection = Array.isArray(state._shown_selection) ? state._shown_selection : [];
     const progress = state.progress && typeof state.progress === "object" ? state.progress : {};
-    const palette = Array.isArray(state.palette) ? state.palette : null;
-    paletteInUse = palette ? palette.filter((p) => Array.isArray(p) && count(p[1]) > 0).length : null;
+    paletteInUse = Number.isInteger(state.paletteInUse) ? state.paletteInUse : null;
     showFiltered = !!progress.filtered;
     showSelected = selection.length > 0;
     const now = [state.items_version ?? null, filterText, selection];

@@ -1,34 +1,29 @@
 // The tag palette: every tag with its count (1..9 on the nine most used), toggling on the
-// current item, a filter, adding, deleting everywhere (after confirmation), import/export.
+// current item, a filter, adding, deleting everywhere (after confirmation), import/export. Its
+// rows come from the view's palette store (palettestore.js).
 
 import { h, attr, isolate, setText } from "./dom.js";
 
 export const SHOWN_LIMIT = 200;
 export const SLOTS = 9;
 
-/** Palette rows as objects, keeping each row's position in the full palette. */
-export function normalizePalette(palette) {
-  if (!Array.isArray(palette)) return [];
-  const rows = [];
-  palette.forEach((row, index) => {
-    if (!Array.isArray(row) || typeof row[0] !== "string") return;
-    rows.push({ tag: row[0], count: Number.isFinite(row[1]) ? row[1] : 0, pinned: !!row[2], index });
-  });
-  return rows;
-}
-
-/** Rows whose tag contains the query (case-insensitive); all rows for an empty query. */
+/** Rows (the store's, in palette order) whose tag contains the query, case-insensitive, each
+ *  with its position in the whole palette: `[{ row, index }]`; every row for a blank query. */
 export function filterPalette(rows, query) {
-  const q = String(query || "").trim().toLowerCase();
-  if (!q) return rows;
-  return rows.filter((r) => r.tag.toLowerCase().includes(q));
+  const list = Array.isArray(rows) ? rows : [];
+  const q = String(query || "").trim().toUpperCase().toLowerCase();
+  const out = [];
+  list.forEach((row, index) => {
+    if (!q || row.fold.includes(q)) out.push({ row, index });
+  });
+  return out;
 }
 
 /** The tag bound to digit key `slot` (1..9): the slot-th most used palette entry. */
-export function slotTag(palette, slot) {
-  if (!Number.isInteger(slot) || slot < 1 || slot > SLOTS || !Array.isArray(palette)) return null;
-  const row = palette[slot - 1];
-  return Array.isArray(row) && typeof row[0] === "string" ? row[0] : null;
+export function slotTag(rows, slot) {
+  if (!Number.isInteger(slot) || slot < 1 || slot > SLOTS || !Array.isArray(rows)) return null;
+  const row = rows[slot - 1];
+  return row && typeof row.tag === "string" ? row.tag : null;
 }
 
 /** What an entry reads as (its accessible name): "red hair 12 ·1". */
@@ -62,22 +57,22 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     h("div", { class: "ltw-pal-tools" }, addInput, importBtn, exportBtn, file));
 
   let rows = [];
-  let signature = "";
+  let revision = null; // the store's revision on screen
   let query = "";
   let showAll = false;
   let present = new Set();
   let hasCurrent = false;
   const entries = new Map(); // tag -> toggle button (of the entries on screen)
 
-  function entry(row) {
+  function entry({ row, index }) {
     const parts = [h("span", { class: "ltw-pal-name", text: row.tag }), " ", h("span", { class: "ltw-count", text: String(row.count) })];
-    if (row.index < SLOTS) {
-      parts.push(" ", h("span", { class: "ltw-key", text: `·${row.index + 1}` }));
+    if (index < SLOTS) {
+      parts.push(" ", h("span", { class: "ltw-key", text: `·${index + 1}` }));
     }
     const toggle = h("button", {
       type: "button", class: "ltw-pal-tag" + (row.pinned ? " is-pinned" : ""), "aria-pressed": present.has(row.tag) ? "true" : "false",
-      "data-fkey": `pal:${row.tag}`, title: row.tag + (row.index < SLOTS ? ` (key ${row.index + 1})` : "") + (row.pinned ? " · pinned" : ""),
-      "aria-keyshortcuts": row.index < SLOTS ? String(row.index + 1) : null, disabled: !hasCurrent,
+      "data-fkey": `pal:${row.tag}`, title: row.tag + (index < SLOTS ? ` (key ${index + 1})` : "") + (row.pinned ? " · pinned" : ""),
+      "aria-keyshortcuts": index < SLOTS ? String(index + 1) : null, disabled: !hasCurrent,
       onclick: () => toggleTag(row.tag),
     }, parts);
     entries.set(row.tag, toggle);
@@ -140,7 +135,7 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     if (e.code !== "Enter" && e.code !== "NumpadEnter") return;
     e.preventDefault();
     const first = filterPalette(rows, query)[0];
-    if (first) toggleTag(first.tag);
+    if (first) toggleTag(first.row.tag);
   });
   more.addEventListener("click", () => {
     showAll = true;
@@ -194,13 +189,13 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
   });
   const downloads = new Set();
 
-  function update(palette, current) {
+  /** Show the store's rows (drawn again only when they changed) and the current image's tags. */
+  function update(store, current) {
     hasCurrent = !!(current && current.id);
     present = new Set(hasCurrent && Array.isArray(current.tags) ? current.tags : []);
-    const sig = JSON.stringify(palette || []);
-    if (sig !== signature) {
-      signature = sig;
-      rows = normalizePalette(palette);
+    if (store.revision !== revision) {
+      revision = store.revision;
+      rows = store.rows;
       render();
     }
     refreshPressed();

@@ -8,6 +8,7 @@ import { createLoading } from "./loading.js";
 import { createPreview } from "./preview.js";
 import { createTags } from "./tags.js";
 import { createPalette, slotTag } from "./palette.js";
+import { createPaletteStore } from "./palettestore.js";
 import { createHeader, createFooter, viewOf } from "./session.js";
 import { createBanners } from "./banners.js";
 import { createDialog } from "./dialog.js";
@@ -26,7 +27,7 @@ import { createPlots } from "./plots.js";
 // Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
 // The view works in places among the images the filter lets through: `_place`, `_shown_count` and
 // `_shown_selection` (Python's `index`, `count` and `selection` are positions in the whole set).
-const TRAITS = ["_place", "_shown_count", "_current", "palette", "progress", "status", "autosave",
+const TRAITS = ["_place", "_shown_count", "_current", "progress", "status", "autosave",
   "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
   "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export"];
 
@@ -67,6 +68,7 @@ function render({ model, el }) {
 
   const rpc = createRpc({ send: (content) => model.send(content) });
   const status = createStatus();
+  const paletteStore = createPaletteStore();
 
   /** Send a request; on failure show the reason and resolve null. */
   async function act(type, fields = {}, opts = {}) {
@@ -299,7 +301,7 @@ function render({ model, el }) {
       case "prev": step("prev"); break;
       case "next": step("next"); break;
       case "toggle-slot": {
-        const tag = slotTag(state.palette, r.slot);
+        const tag = slotTag(paletteStore.rows, r.slot);
         if (tag !== null) pickTag(tag);
         break;
       }
@@ -333,6 +335,7 @@ function render({ model, el }) {
   function renderAll() {
     if (disposed) return;
     state = readState(model);
+    state.paletteInUse = paletteStore.inUse;
     if (state.closed) {
       renderClosed();
       return;
@@ -362,7 +365,7 @@ function render({ model, el }) {
       tags.update(state.current);
       captionText.update(state);
       tokens.update(state.current);
-      palette.update(state.palette, state.current);
+      palette.update(paletteStore, state.current);
       grid.update(state);
       grid.setOpen(isGrid);
       multi.update(state);
@@ -398,6 +401,25 @@ function render({ model, el }) {
     model.on(`change:${name}`, schedule);
     cleanups.push(() => model.off(`change:${name}`, schedule));
   }
+  // ---- the palette: whole at first, then the rows that change --------------------------------
+  let paletteAsked = false;
+  function paletteChanged() {
+    if (disposed) return;
+    if (paletteStore.apply(model.get("_palette_delta")) === "behind") askPalette();
+    schedule();
+  }
+  async function askPalette() {
+    if (paletteAsked) return;
+    paletteAsked = true;
+    const reply = await act("palette", {}, { timeoutMs: 120000 });
+    paletteAsked = false;
+    if (!reply || disposed) return;
+    paletteStore.load(reply.rows, reply.version);
+    paletteChanged(); // a change made after the reply
+  }
+  model.on("change:_palette_delta", paletteChanged);
+  cleanups.push(() => model.off("change:_palette_delta", paletteChanged));
+
   const onMsg = (content, buffers) => {
     if (disposed || rpc.handle(content, buffers)) return;
     if (content && content.type === "notice" && typeof content.message === "string") {
@@ -431,6 +453,7 @@ function render({ model, el }) {
   }
 
   renderAll();
+  paletteChanged();
 
   return () => {
     const wasClosed = !!state.closed;

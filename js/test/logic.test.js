@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { moveIndex, dropIndex, sameList } from "../src/tags.js";
-import { normalizePalette, filterPalette, slotTag, entryText } from "../src/palette.js";
+import { filterPalette, slotTag, entryText } from "../src/palette.js";
+import { readRows } from "../src/palettestore.js";
 import { positionText, sizeText, saveText, conflictText } from "../src/session.js";
 
 test("moving a chip left/right swaps it with its neighbour; at the ends nothing moves", () => {
@@ -26,25 +27,27 @@ test("sameList compares in order", () => {
 });
 
 const palette = [["red hair", 12, false], ["smiling", 9, true], ["outdoors", 3, false], ["ohwx", 0, true]];
+const paletteRows = readRows(palette);
 
-test("palette rows keep their position and flags; malformed rows are skipped", () => {
-  const rows = normalizePalette([...palette, "bad", [1, 2]]);
-  assert.equal(rows.length, 4);
-  assert.deepEqual(rows[1], { tag: "smiling", count: 9, pinned: true, index: 1 });
+test("palette rows keep their flags; malformed and repeated rows are skipped", () => {
+  const rows = readRows([...palette, "bad", [1, 2], ["smiling", 1, false], ["x", -3, "yes"]]);
+  assert.deepEqual(rows.map((r) => [r.tag, r.count, r.pinned]),
+    [...palette, ["x", 0, true]]);
 });
 
-test("the palette filter is a case-insensitive substring match", () => {
-  const rows = normalizePalette(palette);
-  assert.deepEqual(filterPalette(rows, "HA").map((r) => r.tag), ["red hair"]);
-  assert.deepEqual(filterPalette(rows, "o").map((r) => r.index), [2, 3]);
-  assert.equal(filterPalette(rows, "  ").length, 4);
+test("the palette filter is a case-insensitive substring match keeping palette positions", () => {
+  assert.deepEqual(filterPalette(paletteRows, "HA").map((m) => m.row.tag), ["red hair"]);
+  assert.deepEqual(filterPalette(paletteRows, "o").map((m) => m.index), [2, 3]);
+  assert.equal(filterPalette(paletteRows, "  ").length, 4);
+  assert.deepEqual(filterPalette(readRows([["Straße", 1]]), "STRASSE").map((m) => m.row.tag), ["Straße"]);
 });
 
 test("digit keys map to the nine most used entries", () => {
-  assert.equal(slotTag(palette, 1), "red hair");
-  assert.equal(slotTag(palette, 4), "ohwx");
-  assert.equal(slotTag(palette, 5), null);
-  assert.equal(slotTag(palette, 0), null);
+  assert.equal(slotTag(paletteRows, 1), "red hair");
+  assert.equal(slotTag(paletteRows, 4), "ohwx");
+  assert.equal(slotTag(paletteRows, 5), null);
+  assert.equal(slotTag(paletteRows, 0), null);
+  assert.equal(slotTag(null, 1), null);
 });
 
 test("a palette entry reads as tag, count, then its digit", () => {
