@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ._batch import Operation, _quoted
 from ._captions import (
+    MAX_EDIT_TAGS,
     CaptionTooLargeError,
     edit_caption,
     existing_tag,
@@ -336,7 +337,10 @@ class Item:
     def _set_text(self, text: str, tags: Sequence[str] | None = None) -> None:
         """Hold `text` as the caption; `tags` when they are known to be `split_tags(text)`."""
         self._text = text
-        self._tags = tuple(map(sys.intern, split_tags(text) if tags is None else tags))
+        tags = split_tags(text) if tags is None else tags
+        # Interning saves memory for the tags many captions share; a huge caption (text, not a
+        # tag list) is not worth the time.
+        self._tags = tuple(map(sys.intern, tags) if len(tags) <= MAX_EDIT_TAGS else tags)
 
     def _set_caption(self, text: str | None, tags: Sequence[str] | None = None) -> None:
         """Hold `text` as the caption, None for "no caption file". An empty caption of an image
