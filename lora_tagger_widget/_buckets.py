@@ -22,10 +22,21 @@ def bucket_resolutions(resolution: int, step: int = STEP, min_size: int = _MIN_S
     return list(_resolutions(resolution, step, min_size, max_size))
 
 
+def bucket_limits(resolution: int, step: int = STEP) -> tuple[int, int]:
+    """The `min_bucket_reso` and `max_bucket_reso` our kohya config sets for a resolution:
+    kohya's default smallest side (256, or the resolution when smaller) rounded down to `step`,
+    and twice the resolution rounded up to it (kohya's default largest side, 1024, would stop
+    it at start-up for a resolution above 1024)."""
+    smallest = min(_MIN_SIZE, resolution) // step * step
+    largest = -(-2 * resolution // step) * step
+    return smallest, largest
+
+
 def bucket_for(width: int, height: int, resolution: int, step: int = STEP) -> tuple[int, int]:
-    """The bucket kohya puts an image of this (upright) size in: the nearest aspect ratio."""
+    """The bucket kohya puts an image of this (upright) size in (with `bucket_limits`): the
+    nearest aspect ratio."""
     _check_size(width, height)
-    resolutions = _resolutions(resolution, step, min(_MIN_SIZE, resolution), None)
+    resolutions = _resolutions(resolution, step, *bucket_limits(resolution, step))
     if (width, height) in resolutions:
         return width, height
     ratio = width / height

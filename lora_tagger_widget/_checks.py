@@ -51,6 +51,7 @@ from ._buckets import RESOLUTIONS, bucket_for
 from ._files import UTF8_ENCODINGS, atomic_write, checked_path, is_inside, read_bytes
 from ._images import ImageError, _displayable, _open, read_image_info
 from ._tokens import TokenCount, clip_tokens, t5_tokens
+from ._trainers import TRAINERS
 
 if TYPE_CHECKING:
     import pandas
@@ -61,15 +62,13 @@ SEVERITIES = ("blocking", "warning", "info")
 CHECKS_FILE_NAME = "checks.json"
 CACHE_VERSION = 1
 MAX_CACHE_BYTES = 256 << 20  # about 500,000 images' facts
-MIN_SIDE = 64
+MIN_SIDE = TRAINERS["civitai"].min_side  # Civitai refuses smaller images
 BLUR_SIDE = 512
 HASH_BITS = 64
-# Extensions (lower case, no dot) each trainer reads. kohya: library/train_util.py
-# IMAGE_EXTENSIONS (AVIF and JPEG XL only with a plugin installed there).
+# Extensions (lower case, no dot) each trainer reads, by its name (see `_trainers.TRAINERS`).
 TRAINER_FORMATS: Mapping[str, frozenset[str]] = {
-    "Civitai": frozenset({"png", "jpg", "jpeg", "webp"}),
-    "ai-toolkit": frozenset({"jpg", "jpeg", "png", "webp"}),
-    "kohya": frozenset({"png", "jpg", "jpeg", "webp", "bmp"}),
+    trainer.label: frozenset(extension.lstrip(".") for extension in trainer.extensions)
+    for trainer in TRAINERS.values()
 }
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _WIDE_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
@@ -584,8 +583,9 @@ def _image_findings(item_id: str, facts: ImageFacts,
     ids = (item_id,)
     if short < MIN_SIDE:
         yield Finding("blocking", "too_small",
-                      f"{item_id} is only {width}x{height} px; trainers need at least "
-                      f"{MIN_SIDE} px on each side. Use a larger version or remove it.", ids, size)
+                      f"{item_id} is only {width}x{height} px; Civitai refuses images under "
+                      f"{MIN_SIDE} px on a side (exports for it leave them out) and other "
+                      "trainers upscale them. Use a larger version or remove it.", ids, size)
         return
     if short < settings.resolution:
         yield Finding("warning", "under_resolution",

@@ -55,7 +55,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
@@ -63,16 +63,29 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image, ImageOps
 
 from ._batch import PLACEHOLDERS, Operation
+from ._buckets import STEP, bucket_limits
 from ._captions import validate_tag
 from ._files import _UMASK, UTF8_ENCODINGS, checked_path, is_inside
 from ._images import ImageError, ImageInfo, _open
+from ._trainers import (
+    COMMON_FORMATS,
+    LABEL_TYPES,
+    TRAINERS,
+    ai_toolkit_fooled,
+    ai_toolkit_rewrites,
+    civitai_guess,
+    civitai_label,
+    civitai_label_type,
+    civitai_trigger_problem,
+    kohya_escape_wildcards,
+)
 
 if TYPE_CHECKING:
     from ._dataset import Dataset, Item
 
 TARGETS = ("civitai", "ai-toolkit", "kohya", "renamed")
 MARKER_NAME = ".lora-tagger-export.json"
-CIVITAI_LIMIT = 1_000
+CIVITAI_LIMIT = TRAINERS["civitai"].max_images or 0
 AI_TOOLKIT_CONFIG_NAME = "ai-toolkit-dataset.yaml"
 KOHYA_CONFIG_NAME = "dataset_config.toml"
 NAMES_CSV_NAME = "names.csv"
@@ -84,15 +97,9 @@ LABELS = {
     "kohya": "kohya sd-scripts",
     "renamed": "the renamed copy",
 }
-# The image formats (Pillow's names) each target reads. ai-toolkit reads jpg, png, webp and
-# avif; kohya png, jpg, webp and bmp; Civitai png, jpg and webp; the renamed copy keeps to the
-# formats every trainer reads.
-READS = {
-    "civitai": frozenset({"JPEG", "PNG", "WEBP"}),
-    "ai-toolkit": frozenset({"JPEG", "PNG", "WEBP", "AVIF"}),
-    "kohya": frozenset({"JPEG", "PNG", "WEBP", "BMP"}),
-    "renamed": frozenset({"JPEG", "PNG", "WEBP"}),
-}
+# The image formats (Pillow's names) each target reads (see `_trainers.TRAINERS`); the renamed
+# copy keeps to the formats every trainer reads.
+READS = {**{key: trainer.formats for key, trainer in TRAINERS.items()}, "renamed": COMMON_FORMATS}
 
 # What `ExportReport.fixed` says was done, one of these per fix and item.
 ORIENTATION_FIXED = "EXIF orientation baked in"
@@ -105,6 +112,9 @@ FIRST_FRAME = "first frame of the animation kept"
 EXTENSION_FIXED = "extension matched to the real format"
 ONE_LINE = "caption made one line"
 PLACEHOLDER_REPLACED = "[trigger] placeholder replaced"
+PLACEHOLDER_REMOVED = "[trigger] placeholder removed (no trigger word)"
+TRIMMED = "white space and line breaks around the caption removed"
+BRACES_DOUBLED = "braces doubled, so kohya's wildcards keep them"
 TRIGGER_FIRST = "trigger word put first"
 BOM_REMOVED = "byte-order mark removed"
 NAME_MADE_UTF8 = "file name not UTF-8: its bad bytes replaced by _"
@@ -125,6 +135,10 @@ _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _JPEG_MODES = frozenset({"RGB", "L", "CMYK"})
 _PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"})
 _YAML_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What YAML does not take as is in a quoted string (outside its printable set, or a line break
+# it would fold) and TOML's control characters: written as \\uXXXX.
+_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+                          "|[\u2028\u2029\ufeff]")
 _PROGRESS_STEPS = 100
 _CHUNK = 1 << 20
 _STAMP_KEYS = ("inode", "mtime_ns", "ctime_ns")  # dropped when too recent to tell a change
@@ -158,11 +172,14 @@ class ExportReport:
     fixed: list[tuple[str, str]]  # (id, what was fixed)
     files: list[Path]
     config: str | None  # the YAML / TOML text (also written), else None
+    label_type: str | None = None  # Civitai: "tag" or "caption", what the labels are made for
+    notes: list[str] = field(default_factory=list)  # what the person must know or choose
 
     def summary(self) -> str:
         """A few lines for a person: how many images went where, what changed, what was left
         out and why."""
         lines = [f"Exported {_count(self.exported)} for {LABELS[self.target]} to {self.dest}."]
+        lines += self.notes
         if self.converted:
             kinds = Counter(f"{old} to {new}" for _, old, new in self.converted)
             lines.append(f"Converted {_count(len(self.converted))}: {_tally(kinds)}.")
@@ -216,6 +233,7 @@ def export(
     resolution: Sequence[int] = (512, 768, 1024),
     prefix: str = "image",
     quality: int = 95,
+    civitai_labels: str | None = None,
 ) -> ExportReport:
     """Export the data set (or the items of `scope`) for `target`, one of `TARGETS`, to `dest`.
 
@@ -227,7 +245,10 @@ def export(
     `.txt` files and `names.csv`, which maps the new names to the originals.
 
     `trigger`: None uses the data set's trigger word, "" none. `resolution`: ai-toolkit's list
-    (kohya takes the largest). `progress(done, total)` is called as images are written; setting
+    (kohya takes the largest, at least 64). `civitai_labels`: "tag" or "caption", the label type
+    to choose in Civitai (the labels are made so that Civitai keeps them as they are); None
+    takes the one Civitai guesses. `report.label_type` says which, `report.notes` whether
+    Civitai will guess it. `progress(done, total)` is called as images are written; setting
     `cancel` stops the export with `ExportCancelled`, leaving nothing behind.
 
     `FileExistsError` for a destination that exists and is not empty, unless `replace` is true
@@ -238,7 +259,14 @@ def export(
         raise ValueError(f"Unknown export target {target!r}; expected one of {', '.join(TARGETS)}.")
     fixes = Fixes() if fixes is None else fixes
     _check_options(fixes, repeats, resolution, quality)
+    if civitai_labels not in (None, *LABEL_TYPES):
+        raise ValueError(f"civitai_labels must be one of {', '.join(LABEL_TYPES)} or None, not "
+                         f"{civitai_labels!r}.")
+    if target == "kohya" and max(resolution) < STEP:
+        raise ValueError(f"kohya needs a resolution of at least {STEP}, not {max(resolution)}.")
     word = _trigger_word(dataset, trigger)
+    if word and target == "civitai" and (problem := civitai_trigger_problem(word)):
+        raise ValueError(problem)
     prefix = _file_name_part(prefix, "prefix")
     folder = ""
     if target == "kohya":
@@ -250,7 +278,13 @@ def export(
     sources, left_out = _sources(dataset, scope, target, fixes)
     names = _namer(target, prefix, len(sources))
     report = ExportReport(target, final, 0, left_out, [], [], [], None)
-    job = _Job(dataset.root, report, fixes, word, quality)
+    # kohya reads one line unless its wildcards are on: captions of several lines, kept, are
+    # read as alternatives, one line picked at each step.
+    wildcard = target == "kohya" and not fixes.one_line and any(
+        len(_lines(source.caption)) > 1 for source in sources)
+    job = _Job(dataset.root, report, fixes, word, quality, wildcard)
+    if target == "civitai":
+        report.label_type = civitai_labels or job.guessed_label_type(sources)
     with _staged(final, single_file=single_file, replace=replace) as stage:
         sink: _Sink = _ZipSink(stage) if single_file else _FolderSink(stage)
         try:
@@ -259,6 +293,7 @@ def export(
             sink.finish(_marker(target, dataset.root, report.exported))
         finally:
             sink.close()
+    job.add_notes()
     report.files = [final] if single_file else [final / written for written in job.written]
     return report
 
@@ -373,20 +408,18 @@ class _Job:
     """One export's writing: images, captions and the report."""
 
     def __init__(self, root: Path, report: ExportReport, fixes: Fixes, trigger: str | None,
-                 quality: int) -> None:
+                 quality: int, wildcard: bool) -> None:
         self.root = root
         self.report = report
         self.target = report.target
         self.fixes = fixes
         self.trigger = trigger
         self.quality = quality
-        self.put_first = (
-            Operation(kind="trigger", trigger=trigger)
-            if trigger and self.target in ("civitai", "kohya")
-            else None
-        )
+        self.wildcard = wildcard  # kohya's enable_wildcard, for captions of several lines
+        self.put_first = Operation(kind="trigger", trigger=trigger) if trigger else None
         self.written: list[str] = []
         self.rows: list[tuple[str, str, str, str]] = []  # new image, new caption, originals
+        self.labels: list[str] = []  # the captions written, for Civitai's label type guess
 
     def run(self, sink: _Sink, sources: list[_Source], folder: str,
             names: Callable[[str], str], progress: _Progress,
@@ -437,27 +470,98 @@ class _Job:
 
     def _caption(self, source: _Source) -> tuple[str, list[str]]:
         """The caption as the target gets it, and what was fixed on the way."""
+        text, fixed = self._plain_caption(source)
+        if self.target == "kohya":
+            lines = [self._kohya_line(line, fixed) if line.strip() else line
+                     for line in text.split("\n")]
+            text = "\n".join(lines)
+        elif self.target == "civitai":
+            text = self._civitai_label(text, fixed)
+        elif (self.target == "ai-toolkit" and self.trigger
+              and ai_toolkit_fooled(text, self.trigger, PLACEHOLDERS)):
+            text = self._trigger_first(text, fixed)
+        self.labels.append(text)
+        return text, fixed
+
+    def _plain_caption(self, source: _Source) -> tuple[str, list[str]]:
+        """The caption with the fixes every target gets (BOM, one line, placeholders)."""
         text, fixed = source.caption, []
         if source.encoding == "utf-8-sig":
             fixed.append(BOM_REMOVED)
         if self.fixes.one_line:
-            lines = [line.strip().rstrip(",").rstrip() for line in text.splitlines()]
-            lines = [line for line in lines if line]
+            lines = _lines(text)
             if len(lines) > 1:
-                text = ", ".join(lines)
                 fixed.append(ONE_LINE)
-        if self.put_first is not None and self.trigger:
-            replaced = text
-            for placeholder in PLACEHOLDERS:
-                replaced = replaced.replace(placeholder, self.trigger)
-            if replaced != text:
-                text = replaced
-                fixed.append(PLACEHOLDER_REPLACED)
-            first = self.put_first.apply(text)
-            if first != text:
-                text = first
-                fixed.append(TRIGGER_FIRST)
+            elif lines != [text]:
+                fixed.append(TRIMMED)
+            text = ", ".join(lines)
+        elif self.wildcard:
+            text = "\n".join(_lines(text))
+        if self.target in ("civitai", "kohya"):  # ai-toolkit replaces them itself
+            text = self._placeholders(text, fixed)
         return text, fixed
+
+    def _placeholders(self, text: str, fixed: list[str]) -> str:
+        """`text` with ai-toolkit's placeholders replaced by the trigger word or, without one,
+        removed (as ai-toolkit does) with the tags they leave empty."""
+        if not any(placeholder in text for placeholder in PLACEHOLDERS):
+            return text
+        replaced = text
+        for placeholder in PLACEHOLDERS:
+            replaced = replaced.replace(placeholder, self.trigger or "")
+        if self.trigger:
+            fixed.append(PLACEHOLDER_REPLACED)
+            return replaced
+        fixed.append(PLACEHOLDER_REMOVED)
+        return "\n".join(", ".join(" ".join(tag.split()) for tag in line.split(",")
+                                   if tag.strip())
+                         for line in replaced.split("\n"))
+
+    def _trigger_first(self, text: str, fixed: list[str]) -> str:
+        first = self.put_first.apply(text) if self.put_first is not None else text
+        if first != text:
+            fixed.append(TRIGGER_FIRST)
+        return first
+
+    def _kohya_line(self, line: str, fixed: list[str]) -> str:
+        line = self._trigger_first(line, fixed)
+        if self.wildcard and kohya_escape_wildcards(line) != line:
+            fixed.append(BRACES_DOUBLED)
+            return kohya_escape_wildcards(line)
+        return line
+
+    def _civitai_label(self, text: str, fixed: list[str]) -> str:
+        if not self.trigger or self.report.label_type is None:
+            return text
+        first = self._trigger_first(text, fixed) if self.report.label_type == "tag" else text
+        label = civitai_label(first, self.trigger, self.report.label_type)
+        if label != first and TRIGGER_FIRST not in fixed:
+            fixed.append(TRIGGER_FIRST)
+        return label
+
+    def guessed_label_type(self, sources: list[_Source]) -> str:
+        """The label type Civitai will guess from the first label (its text before the trigger
+        word is added)."""
+        return civitai_label_type(self._plain_caption(sources[0])[0]) if sources else "tag"
+
+    def add_notes(self) -> None:
+        """Tell what the person must know: Civitai's label type, kohya's wildcards."""
+        report = self.report
+        if report.label_type is not None and report.exported:
+            guesses = civitai_guess(self.labels)
+            if guesses == {report.label_type}:
+                report.notes.append(
+                    f"Civitai will guess the labels are {report.label_type}s: keep that in its "
+                    "“Found labels” dialog (the trigger word is already where it wants it).")
+            else:
+                report.notes.append(
+                    f"The labels are made for Civitai's “{report.label_type}” type, but Civitai "
+                    "guesses from whichever label it loads first and some look like the other "
+                    f"type: choose “{report.label_type}” in its “Found labels” dialog.")
+        if self.wildcard:
+            report.notes.append(
+                "Captions of several lines are kept: the TOML sets enable_wildcard, so kohya "
+                "trains one of the lines, picked at random at each step.")
 
     def write_config(self, sink: _Sink, final: Path, folder: str, repeats: int,
                      resolution: Sequence[int]) -> None:
@@ -467,7 +571,8 @@ class _Job:
             self._put(sink, "", AI_TOOLKIT_CONFIG_NAME, config.encode("utf-8"), True)
             self.report.config = config
         elif self.target == "kohya":
-            config = _kohya_toml(final / folder, repeats, max(resolution), self.trigger)
+            config = _kohya_toml(final / folder, repeats, max(resolution), self.trigger,
+                                 self.wildcard)
             self._put(sink, "", KOHYA_CONFIG_NAME, config.encode("utf-8"), True)
             self.report.config = config
         elif self.target == "renamed":
@@ -600,7 +705,8 @@ def _source(item: Item, caption: str, encoding: str, read_error: str | None, tar
     if info is None:
         return item.image_error or "The image cannot be read."
     why = _caption_problem(caption, encoding, read_error, item.has_caption_file)
-    return why or _format_problem(info, target, fixes) or _Source(item, caption, encoding, info)
+    return (why or _format_problem(info, target, fixes) or _size_problem(info, target)
+            or _Source(item, caption, encoding, info))
 
 
 def _scoped(dataset: Dataset, scope: Iterable[int | str]) -> list[Item]:
@@ -625,6 +731,20 @@ def _format_problem(info: ImageInfo, target: str, fixes: Fixes) -> str | None:
         return None
     return (f"{LABELS[target]} does not take {info.format or 'these'} images; allow converting "
             "formats to include it.")
+
+
+def _size_problem(info: ImageInfo, target: str) -> str | None:
+    trainer = TRAINERS.get(target)
+    if trainer is None or min(info.width, info.height) >= trainer.min_side:
+        return None
+    return (f"{trainer.label} refuses images under {trainer.min_side} px on a side; this one is "
+            f"{info.width}x{info.height}.")
+
+
+def _lines(text: str) -> list[str]:
+    """The caption's non-empty lines, stripped of white space and trailing commas."""
+    lines = [line.strip().rstrip(",").rstrip() for line in text.splitlines()]
+    return [line for line in lines if line]
 
 
 def _namer(target: str, prefix: str, count: int) -> Callable[[str], str]:
@@ -935,16 +1055,17 @@ def _escaped_surrogate(character: str) -> str:
 
 def _ai_toolkit_yaml(folder: Path, trigger: str | None, resolution: Sequence[int]) -> str:
     """ai-toolkit's `datasets:` section for `folder` (and `trigger_word`), as in its example
-    config `train_lora_flux_24gb.yaml`."""
+    config `train_lora_flux_24gb.yaml`; `ValueError` for a value ai-toolkit would read back
+    altered."""
     lines = [
         "# ai-toolkit: paste into the process of your config (under `config: process: - type:",
         "# 'sd_trainer'`, beside `network`, `train` and `model`), at that indentation.",
     ]
     if trigger:
-        lines.append(f"trigger_word: {_quoted(trigger)}")
+        lines.append(f"trigger_word: {_yaml_quoted(trigger, 'The trigger word')}")
     lines += [
         "datasets:",
-        f"  - folder_path: {_quoted(str(folder))}",
+        f"  - folder_path: {_yaml_quoted(str(folder), 'The destination')}",
         '    caption_ext: "txt"',
         "    caption_dropout_rate: 0.05",
         "    shuffle_tokens: false",
@@ -954,8 +1075,12 @@ def _ai_toolkit_yaml(folder: Path, trigger: str | None, resolution: Sequence[int
     return "\n".join(lines) + "\n"
 
 
-def _kohya_toml(image_dir: Path, repeats: int, resolution: int, trigger: str | None) -> str:
-    """kohya sd-scripts' dataset config (`--dataset_config`) for the images in `image_dir`."""
+def _kohya_toml(image_dir: Path, repeats: int, resolution: int, trigger: str | None,
+                wildcard: bool) -> str:
+    """kohya sd-scripts' dataset config (`--dataset_config`) for the images in `image_dir`:
+    bucket limits that hold the resolution (see `_buckets.bucket_limits`), and wildcards on
+    when captions keep several lines."""
+    smallest, largest = bucket_limits(resolution)
     lines = [
         "# kohya sd-scripts: train with --dataset_config pointing at this file.",
         "[general]",
@@ -968,11 +1093,16 @@ def _kohya_toml(image_dir: Path, repeats: int, resolution: int, trigger: str | N
         "",
         "[[datasets]]",
         f"resolution = {resolution}",
+        f"min_bucket_reso = {smallest}",
+        f"max_bucket_reso = {largest}  # kohya's default 1024 stops it above 1024",
+        f"bucket_reso_steps = {STEP}",
         "",
         "  [[datasets.subsets]]",
         f"  image_dir = {_quoted(str(image_dir))}",
         f"  num_repeats = {repeats}",
     ]
+    if wildcard:
+        lines.append("  enable_wildcard = true  # each line of a caption is an alternative")
     return "\n".join(lines) + "\n"
 
 
@@ -989,11 +1119,22 @@ def _quoted(text: str) -> str:
     return '"' + "".join(_escaped(character) for character in text) + '"'
 
 
+def _yaml_quoted(text: str, what: str) -> str:
+    """`text` quoted for ai-toolkit's YAML: as `_quoted`, with "$" escaped (ai-toolkit replaces
+    `${VAR}` in the config's text before parsing it); `ValueError` for what it alters after."""
+    problem = ai_toolkit_rewrites(text)
+    if problem:
+        raise ValueError(f"{what} {_printable(text)!r} would not be read back as written: "
+                         f"{problem}. Choose one without it.")
+    return _quoted(text).replace("$", "\\u0024")
+
+
 def _escaped(character: str) -> str:
     if character in _YAML_TOML_ESCAPES:
         return _YAML_TOML_ESCAPES[character]
-    if unicodedata.category(character) == "Cc":
-        return f"\\u{ord(character):04x}"
+    if _UNPRINTABLE.fullmatch(character):
+        code = ord(character)
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return character
 
 

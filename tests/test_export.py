@@ -44,6 +44,7 @@ from lora_tagger_widget._export import (
 )
 
 from imagefiles import write_image
+from oddset import SIZE, enlarge
 
 TRIGGER = "ohwx"
 CAPTIONS: dict[str, str | bytes | None] = {
@@ -56,7 +57,7 @@ CAPTIONS: dict[str, str | bytes | None] = {
 }
 KOHYA_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp",
                           ".PNG", ".JPG", ".JPEG", ".WEBP", ".BMP")
-AI_TOOLKIT_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".avif")
+AI_TOOLKIT_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")  # data_loader.py: no AVIF
 CIVITAI_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 
 
@@ -150,6 +151,13 @@ def tags(caption: str) -> list[str]:
     return [tag.strip() for tag in caption.split(",") if tag.strip()]
 
 
+def civitai_keeps(caption: str) -> bool:
+    """Civitai's tags rule, `^ohwx(,|$)` (TrainingImages.tsx, `handleNextAfterCheck`): the first
+    tag is the trigger itself, so it does not add it again; no other tag is the trigger."""
+    return (re.match(rf"{TRIGGER}(,|$)", caption) is not None
+            and TRIGGER not in tags(caption)[1:])
+
+
 def has_trigger_first_once(caption: str) -> bool:
     """Civitai's rule: the first tag is the trigger or starts with it as a word; no other tag
     is the trigger."""
@@ -161,9 +169,13 @@ def without_trigger(caption: str) -> list[str]:
     return [tag for tag in tags(caption) if tag != TRIGGER]
 
 
-def source_tags_without_trigger(caption: str) -> list[str]:
-    """The source caption's tags as a trainer should see them, the trigger tag aside."""
-    return without_trigger(caption.replace("[trigger]", TRIGGER).replace("\n", ", "))
+def source_tags_without_trigger(caption: str, *, split_first: bool = False) -> list[str]:
+    """The source caption's tags as a trainer should see them, the trigger tag aside (and, with
+    `split_first`, the trigger split off a first tag it starts as a word, as for Civitai)."""
+    found = tags(caption.replace("[trigger]", TRIGGER).replace("\n", ", "))
+    if split_first and found[0].startswith(f"{TRIGGER} "):
+        found[0] = found[0][len(TRIGGER) + 1:]
+    return without_trigger(", ".join(found))
 
 
 # Odd images
@@ -176,20 +188,20 @@ def _save(path: Path, image: Image.Image, **options: object) -> Path:
 
 
 def _rotated_jpeg(path: Path) -> Path:
-    """A 64x48 picture stored with EXIF orientation 6: shown 48x64."""
+    """A 96x64 picture stored with EXIF orientation 6: shown 64x96."""
     exif = Image.Exif()
     exif[0x0112] = 6
-    return _save(path, Image.new("RGB", (64, 48), "red"), exif=exif)
+    return _save(path, Image.new("RGB", (96, 64), "red"), exif=exif)
 
 
 def _transparent_png(path: Path) -> Path:
-    image = Image.new("RGBA", (40, 30), (255, 0, 0, 255))
-    image.paste((0, 0, 0, 0), (0, 0, 20, 30))
+    image = Image.new("RGBA", (80, 64), (255, 0, 0, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 40, 64))
     return _save(path, image)
 
 
 def _animated(path: Path) -> Path:
-    frames = [Image.new("RGB", (40, 30), color) for color in ("red", "lime", "blue")]
+    frames = [Image.new("RGB", (80, 64), color) for color in ("red", "lime", "blue")]
     return _save(path, frames[0], save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
@@ -199,8 +211,8 @@ def _rgb16_png(path: Path) -> Path:
         crc = zlib.crc32(kind + data) & 0xFFFFFFFF
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
-    header = struct.pack(">IIBBBBB", 8, 6, 16, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + b"\xff\xff\x80\x00\x00\x00" * 8 for _ in range(6))
+    header = struct.pack(">IIBBBBB", 64, 64, 16, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\xff\xff\x80\x00\x00\x00" * 64 for _ in range(64))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
                      + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
@@ -212,12 +224,12 @@ def _png_bit_depth(path: Path) -> int:
 
 
 def _palette_png(path: Path) -> Path:
-    return _save(path, Image.new("RGB", (40, 30), "orange").convert("P"))
+    return _save(path, Image.new("RGB", (80, 64), "orange").convert("P"))
 
 
 ODD_IMAGES: dict[str, Callable[[Path], Path]] = {
-    "cmyk.jpg": lambda p: _save(p, Image.new("CMYK", (40, 30), (0, 255, 255, 0))),
-    "gray16.png": lambda p: _save(p, Image.new("I;16", (40, 30), 50_000)),
+    "cmyk.jpg": lambda p: _save(p, Image.new("CMYK", (80, 64), (0, 255, 255, 0))),
+    "gray16.png": lambda p: _save(p, Image.new("I;16", (80, 64), 50_000)),
     "rgb16.png": _rgb16_png,
     "palette.png": _palette_png,
     "transparent.png": _transparent_png,
@@ -240,7 +252,7 @@ def _hashes(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def ds(make_set: Callable[..., Path]) -> Dataset:
-    dataset = Dataset(make_set(CAPTIONS))
+    dataset = Dataset(enlarge(make_set(CAPTIONS)))
     dataset.trigger = TRIGGER
     return dataset
 
@@ -251,7 +263,7 @@ def odd(tmp_path: Path) -> Dataset:
     for name, make in ODD_IMAGES.items():
         make(root / name)
         (root / name).with_suffix(".txt").write_text(f"{name}, tag", encoding="utf-8")
-    write_image(root / "plain.jpg")
+    write_image(root / "plain.jpg", SIZE)
     (root / "plain.txt").write_text("plain", encoding="utf-8")
     return Dataset(root)
 
@@ -269,8 +281,9 @@ def test_civitai_zip_has_numbered_pairs_with_the_trigger_first_and_never_twice(
     pairs = read_like_civitai(tmp_path / "out.zip")
     assert report.exported == len(pairs) == len(CAPTIONS)
     for (_, _, caption), source in zip(pairs, ds, strict=True):
-        assert has_trigger_first_once(caption), caption
-        assert without_trigger(caption) == source_tags_without_trigger(source.caption)
+        assert civitai_keeps(caption), caption
+        assert without_trigger(caption) == source_tags_without_trigger(source.caption,
+                                                                        split_first=True)
 
 
 def test_civitai_captions_follow_the_trigger_rule_exactly(ds: Dataset, tmp_path: Path) -> None:
@@ -280,8 +293,8 @@ def test_civitai_captions_follow_the_trigger_rule_exactly(ds: Dataset, tmp_path:
         "ohwx, red hair, smiling",
         "ohwx, outdoors",
         "ohwx, sky",
-        "ohwx woman, hat",
-        "ohwx woman, blue eyes",
+        "ohwx, woman, hat",  # Civitai's tags rule: "ohwx woman" would get the trigger again
+        "ohwx, woman, blue eyes",
         "ohwx, portrait, studio lighting",
     ]
 
@@ -295,7 +308,7 @@ def test_civitai_dest_without_zip_suffix_gets_one(ds: Dataset, tmp_path: Path) -
 
 def test_civitai_converts_bmp_tiff_and_gif_and_reports_it(make_set: Callable[..., Path],
                                                            tmp_path: Path) -> None:
-    root = make_set({"a.bmp": "x", "b.tif": "y", "c.gif": "z", "d.webp": "w"})
+    root = enlarge(make_set({"a.bmp": "x", "b.tif": "y", "c.gif": "z", "d.webp": "w"}))
     report = export(Dataset(root), "civitai", tmp_path / "out.zip", trigger="")
     formats = [image.format for _, image, _ in read_like_civitai(tmp_path / "out.zip")]
     assert formats == ["JPEG", "JPEG", "JPEG", "WEBP"]
@@ -305,7 +318,7 @@ def test_civitai_converts_bmp_tiff_and_gif_and_reports_it(make_set: Callable[...
 
 def test_civitai_without_format_conversion_leaves_out_what_it_cannot_read(
         make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.bmp": "x", "b.jpg": "y"})
+    root = enlarge(make_set({"a.bmp": "x", "b.jpg": "y"}))
     report = export(Dataset(root), "civitai", tmp_path / "out.zip",
                     fixes=Fixes(convert_formats=False))
     assert report.exported == 1
@@ -318,7 +331,7 @@ def big_set(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     root = tmp_path_factory.mktemp("big") / "imgs"
     root.mkdir()
     tiny = io.BytesIO()
-    Image.new("RGB", (8, 8), "teal").save(tiny, "PNG")
+    Image.new("RGB", (64, 64), "teal").save(tiny, "PNG")
     for number in range(1003):
         (root / f"img{number:04d}.png").write_bytes(tiny.getvalue())
         (root / f"img{number:04d}.txt").write_text(f"tag{number}", encoding="utf-8")
@@ -428,11 +441,13 @@ def test_kohya_without_a_trigger_keeps_captions_and_names_the_folder_after_the_s
     assert "keep_tokens" not in config["general"]
     read = read_like_kohya(tmp_path / "out" / "dataset_config.toml")
     assert read[0].image.parent.name == "10_imgs"
-    assert [r.caption for r in read] == [item.caption.splitlines()[0] for item in ds]
+    # ai-toolkit removes [trigger] when it has no trigger word; so does the export for kohya.
+    assert [r.caption for r in read] == [
+        item.caption.splitlines()[0].replace("[trigger] ", "") for item in ds]
 
 
 def test_kohya_keeps_bmp_which_it_reads(make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.bmp": "x"})
+    root = enlarge(make_set({"a.bmp": "x"}))
     report = export(Dataset(root), "kohya", tmp_path / "out", name="thing")
     copied = tmp_path / "out" / "10_thing" / "a.bmp"
     assert copied.read_bytes() == (root / "a.bmp").read_bytes()
@@ -609,14 +624,14 @@ def test_each_fix_is_applied_to_the_copy_and_reported(odd: Dataset, tmp_path: Pa
 
 def test_rotated_images_are_stored_upright(odd: Dataset, tmp_path: Path) -> None:
     export(odd, "ai-toolkit", tmp_path / "out")
-    assert Image.open(tmp_path / "out" / "rotated.jpg").size == (48, 64)
+    assert Image.open(tmp_path / "out" / "rotated.jpg").size == (64, 96)
 
 
 def test_transparency_is_flattened_onto_white_by_default(odd: Dataset, tmp_path: Path) -> None:
     export(odd, "ai-toolkit", tmp_path / "out")
     image = Image.open(tmp_path / "out" / "transparent.png")
     assert image.getpixel((5, 5)) == (255, 255, 255)
-    assert image.getpixel((35, 5)) == (255, 0, 0)
+    assert image.getpixel((60, 5)) == (255, 0, 0)
 
 
 def test_transparency_is_flattened_onto_the_chosen_background(odd: Dataset,
@@ -662,15 +677,15 @@ def test_transparency_kept_when_another_fix_re_encodes_the_image(tmp_path: Path)
     root = tmp_path / "imgs"
     exif = Image.Exif()
     exif[0x0112] = 6
-    image = Image.new("RGBA", (40, 30), (255, 0, 0, 255))
-    image.paste((0, 0, 0, 0), (0, 0, 20, 30))
+    image = Image.new("RGBA", (80, 64), (255, 0, 0, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 40, 64))
     _save(root / "a.png", image, exif=exif)
     (root / "a.txt").write_text("x")
     report = export(Dataset(root), "ai-toolkit", tmp_path / "out", fixes=Fixes(flatten=False))
     exported = Image.open(tmp_path / "out" / "a.png")
     assert report.fixed == [("a.png", ORIENTATION_FIXED)]
     assert exported.mode == "RGBA"
-    assert exported.size == (30, 40)
+    assert exported.size == (64, 80)
 
 
 def test_images_needing_nothing_are_copied_byte_for_byte(ds: Dataset, tmp_path: Path) -> None:
@@ -682,7 +697,7 @@ def test_images_needing_nothing_are_copied_byte_for_byte(ds: Dataset, tmp_path: 
 
 def test_a_jpeg_named_jpeg_keeps_its_bytes_and_gets_the_jpg_extension(
         make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.JPEG": "x"})
+    root = enlarge(make_set({"a.JPEG": "x"}))
     report = export(Dataset(root), "ai-toolkit", tmp_path / "out")
     assert (tmp_path / "out" / "a.jpg").read_bytes() == (root / "a.JPEG").read_bytes()
     assert report.fixed == []
@@ -690,7 +705,7 @@ def test_a_jpeg_named_jpeg_keeps_its_bytes_and_gets_the_jpg_extension(
 
 def test_an_image_named_for_another_format_gets_its_real_extension(tmp_path: Path) -> None:
     root = tmp_path / "imgs"
-    _save(root / "a.jpg", Image.new("RGB", (20, 20), "blue"), format="PNG")
+    _save(root / "a.jpg", Image.new("RGB", SIZE, "blue"), format="PNG")
     (root / "a.txt").write_text("x")
     report = export(Dataset(root), "ai-toolkit", tmp_path / "out")
     assert (tmp_path / "out" / "a.png").read_bytes() == (root / "a.jpg").read_bytes()
@@ -716,12 +731,14 @@ def test_captions_keep_their_lines_when_one_line_is_off(ds: Dataset, tmp_path: P
 def test_the_trigger_replacements_are_reported(ds: Dataset, tmp_path: Path) -> None:
     report = export(ds, "civitai", tmp_path / "out.zip")
     assert ("d.jpg", PLACEHOLDER_REPLACED) in report.fixed
-    assert [i for i, what in report.fixed if what == TRIGGER_FIRST] == ["a.jpg", "c.jpg", "f.jpg"]
+    # d and e start with "ohwx woman": Civitai's tags rule wants "ohwx," first.
+    assert [i for i, what in report.fixed if what == TRIGGER_FIRST] == [
+        "a.jpg", "c.jpg", "d.jpg", "e.png", "f.jpg"]
 
 
 def test_captions_are_written_as_utf8_without_a_byte_order_mark(
         make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.jpg": "\ufeffcafé, crème".encode()})
+    root = enlarge(make_set({"a.jpg": "\ufeffcafé, crème".encode()}))
     report = export(Dataset(root), "ai-toolkit", tmp_path / "out")
     assert (tmp_path / "out" / "a.txt").read_bytes() == "café, crème".encode()
     assert report.fixed == [("a.jpg", BOM_REMOVED)]
@@ -763,7 +780,7 @@ def test_an_image_that_fails_to_decode_is_left_out_when_it_must_be_converted(
     root.mkdir()
     (root / "cut.tif").write_bytes(full.getvalue()[:4000])
     (root / "cut.txt").write_text("x")
-    write_image(root / "ok.jpg")
+    write_image(root / "ok.jpg", SIZE)
     (root / "ok.txt").write_text("y")
     report = export(Dataset(root), "civitai", tmp_path / "out.zip")
     assert report.exported == 1
@@ -781,7 +798,7 @@ def test_scope_exports_only_the_named_items_in_data_set_order(ds: Dataset,
 
 def test_images_with_the_same_name_in_two_folders_both_keep_a_name(
         make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.jpg": "top", "A.png": "other case", "sub/a.jpg": "inside"})
+    root = enlarge(make_set({"a.jpg": "top", "A.png": "other case", "sub/a.jpg": "inside"}))
     export(Dataset(root), "ai-toolkit", tmp_path / "out")
     captions = {p.name: p.read_text() for p in (tmp_path / "out").glob("*.txt")}
     assert captions == {"a.txt": "top", "A-2.txt": "other case", "sub_a.txt": "inside"}
@@ -798,10 +815,12 @@ def test_progress_is_reported_from_zero_to_the_total(ds: Dataset, tmp_path: Path
 
 def test_the_summary_says_what_was_converted_fixed_and_left_out(
         make_set: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_set({"a.gif": "x\ny", "b.jpg": ""})
+    root = enlarge(make_set({"a.gif": "x\ny", "b.jpg": ""}))
     summary = export(Dataset(root), "civitai", tmp_path / "out.zip").summary()
     assert summary.splitlines() == [
         f"Exported 1 image for Civitai to {tmp_path / 'out.zip'}.",
+        "Civitai will guess the labels are tags: keep that in its “Found labels” dialog (the "
+        "trigger word is already where it wants it).",
         "Converted 1 image: GIF to JPEG (1).",
         "Fixed 1 image: palette to RGB (1), caption made one line (1).",
         "Left out 1 image:",

@@ -25,6 +25,7 @@ from lora_tagger_widget._export import (
 )
 
 from imagefiles import write_image
+from oddset import SIZE, enlarge
 
 FOLDER_TARGETS = ("ai-toolkit", "kohya", "renamed")
 CAPTIONS: dict[str, str | bytes | None] = {"a.jpg": "red hair", "b.png": "sky", "c.jpg": "hat"}
@@ -32,7 +33,7 @@ CAPTIONS: dict[str, str | bytes | None] = {"a.jpg": "red hair", "b.png": "sky", 
 
 @pytest.fixture
 def ds(make_set: Callable[..., Path]) -> Dataset:
-    return Dataset(make_set(CAPTIONS))
+    return Dataset(enlarge(make_set(CAPTIONS)))
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -329,10 +330,10 @@ def test_a_zip_whose_marker_lists_nothing_is_not_replaced(ds: Dataset, tmp_path:
 def bad_names(make_set: Callable[..., Path]) -> Dataset:
     """`ok.jpg`, `caf\\xe9.jpg`, `caf\\xea.jpg` (two names that become the same once fixed)
     and `sub\\xff/caf\\xe9.jpg`, each with its caption."""
-    root = make_set({"ok.jpg": "fine"})
+    root = enlarge(make_set({"ok.jpg": "fine"}))
     os.mkdir(bytes_path(root, b"sub\xff"))
     for name in (b"caf\xe9", b"caf\xea", b"sub\xff/caf\xe9"):
-        write_image(bytes_path(root, name + b".jpg"))
+        write_image(bytes_path(root, name + b".jpg"), SIZE)
         bytes_path(root, name + b".txt").write_text(name.decode("latin-1"), encoding="utf-8")
     return Dataset(root)
 
@@ -392,7 +393,7 @@ def test_a_data_set_folder_whose_name_is_not_utf8_exports(
         tmp_path: Path, target: str) -> None:
     root = bytes_path(tmp_path, b"imgs\xe9")
     root.mkdir()
-    write_image(root / "a.jpg")
+    write_image(root / "a.jpg", SIZE)
     (root / "a.txt").write_text("x")
     report = export(Dataset(root), target, tmp_path / "out")
     assert report.exported == 1
