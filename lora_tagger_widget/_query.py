@@ -497,7 +497,9 @@ class _Parser:
         token = self._peek()
         if token is None:
             end = len(self.text.rstrip())
-            raise QueryError(f"Expected a term at {end}, but the query ends there", end)
+            before = self.tokens[-1] if self.tokens else None
+            hint = _quote_hint(before.raw) if before and before.kind in _OPERATORS else ""
+            raise QueryError(f"Expected a term at {end}, but the query ends there{hint}", end)
         self.index += 1
         if token.kind == "(":
             return self._group(token, depth + 1)
@@ -505,8 +507,9 @@ class _Parser:
             return self._flag(token.raw.casefold())
         if token.kind == "term":
             return self._term(token)
+        hint = _quote_hint(token.raw) if token.kind in _OPERATORS else ""
         raise QueryError(
-            f'Expected a term at {token.position}, found "{token.raw}"', token.position
+            f'Expected a term at {token.position}, found "{token.raw}"{hint}', token.position
         )
 
     def _group(self, opening: _Token, depth: int) -> _Test:
@@ -551,6 +554,10 @@ class _Parser:
         self.fields.add(name)
         operator_text, number = token.number
         return _NUMBER_TESTS[name](_COMPARE[operator_text], number)
+
+
+def _quote_hint(word: str) -> str:
+    return f' (an operator; quote it, "{word}", to search for the word)'
 
 
 def _always(view: _View) -> bool:
