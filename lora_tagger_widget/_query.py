@@ -121,7 +121,7 @@ class Subject(Protocol):
         ...
 
     def token_count(self) -> int:
-        """The caption's CLIP token count. May be slow."""
+        """The caption's CLIP-L token count, without the start and end tokens. May be slow."""
         ...
 
 
@@ -175,8 +175,9 @@ class Query:
 
     text: str
     fields: frozenset[str]
-    """The fields the query uses: "tag", "caption", "name", "path", "tags", "chars", "tokens",
-    "width", "height", "untagged", "reviewed", "flagged" (a bare term uses caption and path)."""
+    """The fields the query uses: "tag", "caption", "name", "path", "size", "tags", "chars",
+    "tokens", "width", "height", "area", "untagged", "reviewed", "flagged" (a bare term uses
+    caption and path)."""
     _test: _Test = field(repr=False, compare=False)
 
     def matches(self, subject: Subject) -> bool:
