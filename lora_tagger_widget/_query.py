@@ -1,52 +1,73 @@
-r"""The filter language of the data set's filter box, modelled on taggui's.
+r"""The filter language of the data set's filter box: taggui's, read as taggui reads it.
 
-A query is a list of terms combined with boolean operators. Matching is case-insensitive
-throughout (both sides are compared case-folded). A blank query matches every image.
+taggui (jhc13/taggui: `FilterLineEdit` in ``widgets/image_list.py`` parses with pyparsing,
+`ProxyImageListModel.does_image_match_filter` matches with `fnmatch.fnmatchcase`) is the
+reference: a query taggui accepts finds here what it finds there, except for the deliberate
+differences listed at the end. A blank query matches every image.
 
 Terms
 -----
 ``tag:x``
-    The image has a tag equal to ``x`` (the whole tag). ``_`` and space are the same character
-    here, so ``tag:long_hair`` matches the tags ``long hair`` and ``Long_Hair``. With wildcards
-    the pattern must match a whole tag: ``tag:smil*`` matches ``smile`` and ``smiling``.
+    The image has a tag that ``x`` matches as a whole: ``tag:smil*`` matches the tags
+    ``smile`` and ``smiling``; ``tag:smil`` matches neither.
 ``caption:x``
-    The caption text, exactly as written in the ``.txt`` file, contains ``x``. Wildcards may
-    be used inside: ``caption:red*eyes``. ``_`` and space are different characters here.
+    The caption text contains ``x``.
 ``name:x`` / ``path:x``
     The file name (``img 01.jpg``) / the path relative to the data set, ``/``-separated
-    (``sub/img 01.jpg``). Without wildcards ``x`` may be any part of it (``name:01``); with
-    wildcards the pattern must match all of it (``name:*.png``, ``path:sub/*``).
+    (``sub/img 01.jpg``), contains ``x``; wildcards do not change that (``name:*.png`` is a
+    name containing ``.png``).
 ``x`` (a bare term)
-    As in taggui: the caption contains ``x`` or the relative path contains ``x`` (wildcards
-    may be used inside, as with ``caption:``).
-``tags:`` / ``chars:`` / ``tokens:`` / ``width:`` / ``height:`` with a number
-    The number of tags / the length of the caption text in characters / the caption's CLIP
-    token count / the image's width / height in pixels, compared with one of ``=`` (also
-    ``==``), ``!=``, ``<``, ``>``, ``<=``, ``>=``; no operator means ``=``: ``tags:>5``,
-    ``width:>=1024``, ``chars:!=0``. An image whose size cannot be read matches no
-    ``width:`` or ``height:`` term.
+    The caption or the relative path contains ``x``.
+``size:WxH``
+    The image is exactly W by H pixels (``size:1024x768``; ``:`` may stand for ``x``).
+``tags:`` / ``chars:`` / ``tokens:`` / ``width:`` / ``height:`` / ``area:`` with a number
+    The number of tags / the caption's length in characters / its CLIP-L token count without
+    the start and end tokens (the figure shown under the caption) / the image's width / height /
+    width times height in pixels, compared with one of ``=`` (also ``==``), ``!=``, ``<``,
+    ``>``, ``<=``, ``>=``: ``tags:>5``, ``width:>=1024``. An image whose size is unknown matches
+    no ``size:``, ``width:``, ``height:`` or ``area:`` term.
 ``untagged`` / ``reviewed`` / ``flagged``
-    The image has no tags / is marked reviewed / is flagged. These are keywords in any case
-    (``Reviewed``); in quotes (``"reviewed"``) the word is a plain bare term.
+    The image has no tags / is marked reviewed / is flagged.
 
-Wildcards, quotes, escapes
---------------------------
-``*`` matches any run of characters (none included) and ``?`` exactly one; in ``tag:`` terms
-neither reaches past the end of a tag. There is no other pattern syntax. Matching takes time
-linear in the text, whatever the pattern (RE2). A term ends at white
-space or a parenthesis; double quotes keep both as part of the term (``tag:"red hair"``,
-``"long hair"``, ``name:"(1).png"``) and may be used for part of a term (``tag:"red h"*``).
-Inside quotes ``\"`` is a ``"``, ``\\`` a ``\``, and ``\*`` / ``\?`` a literal ``*`` / ``?``;
-any other backslash is kept as it is (outside quotes a backslash is an ordinary character).
+A field name is followed by ``:``; white space may stand on either side of the ``:``
+(``tag: red``). The operators ``NOT``, ``AND``, ``OR`` bind in that order (``NOT`` tightest);
+parentheses group. Operator words and field names are read in any case.
 
-A field is a word of letters followed by ``:`` at the start of a term, in any case
-(``TAG:x``); an unknown one is an error, so quote text that looks like one (``"score:9"``).
+Values, quotes and wildcards
+----------------------------
+A value is a run of characters up to white space or a parenthesis, or a quoted string: one
+that starts with ``"`` or ``'`` and has its closing quote later in the query (a quote with no
+closing one, or one inside a word as in ``rock'n'roll``, is an ordinary character). Inside
+quotes a backslash takes the next character as it is (``\"``, ``\'``, ``\\``), except ``\t``,
+``\n``, ``\f``, ``\r``, which are those white space characters.
 
-Operators
----------
-``NOT``, ``AND``, ``OR`` and parentheses, binding in that order (``NOT`` tightest, ``OR``
-loosest); terms written side by side are joined by ``AND``. As in taggui the operator words
-are keywords in any case (``and``, ``Or``); quote them to search for the word: ``"and"``.
+The value is then a wildcard pattern: ``*`` matches any run of characters, ``?`` one
+character, ``[abc]`` one of those characters, ``[a-z]`` one in that range, ``[!abc]`` one
+that is not among them (a ``[`` without its ``]`` is itself). ``\*`` and ``\?`` are a literal
+``*`` and ``?`` (in quotes, where a backslash is taken away first, write ``\\*``); ``[*]``,
+``[?]`` and ``[[]`` are literal anywhere. Any other backslash is an ordinary character.
+Matching takes time linear in the text, whatever the pattern (RE2).
+
+Deliberate differences from taggui
+----------------------------------
+Each one keeps the meaning of a query that taggui refuses, or is named here:
+
+* Matching ignores case; in ``tag:`` terms ``_`` and space are the same character
+  (``tag:long_hair`` finds ``Long Hair``). taggui compares case and underscores exactly.
+* ``caption:`` and bare terms read the caption file's text; taggui reads the tags joined with
+  its separator (the same text for a caption written as ``tag, tag``).
+* ``path:`` and bare terms read the path relative to the data set, with ``/``; taggui reads the
+  absolute path in the system's own spelling.
+* ``untagged``, ``reviewed``, ``flagged`` are keywords (quote them to search for the word);
+  to taggui they are text.
+* A number field without an operator means ``=`` (``tags:3``); taggui reads ``tags:3`` as
+  text to search for.
+* An unknown field (``score:9``) is an error that says to quote it; taggui searches for the
+  text. taggui's ``marking:``, ``crops:``, ``visible:``, ``target:`` and ``stars:`` are refused
+  the same way: this data set has no markings, target sizes or ratings.
+* Queries taggui refuses are read here: terms side by side are joined by ``AND``; a value may
+  go on after its closing quote (``tag:"red h"*``); characters outside ASCII may be typed
+  without quotes.
 """
 
 from __future__ import annotations
@@ -100,7 +121,7 @@ class Subject(Protocol):
         ...
 
     def token_count(self) -> int:
-        """The caption's CLIP token count. May be slow."""
+        """The caption's CLIP-L token count, without the start and end tokens. May be slow."""
         ...
 
 
@@ -154,8 +175,9 @@ class Query:
 
     text: str
     fields: frozenset[str]
-    """The fields the query uses: "tag", "caption", "name", "path", "tags", "chars", "tokens",
-    "width", "height", "untagged", "reviewed", "flagged" (a bare term uses caption and path)."""
+    """The fields the query uses: "tag", "caption", "name", "path", "size", "tags", "chars",
+    "tokens", "width", "height", "area", "untagged", "reviewed", "flagged" (a bare term uses
+    caption and path)."""
     _test: _Test = field(repr=False, compare=False)
 
     def matches(self, subject: Subject) -> bool:
@@ -174,18 +196,17 @@ def parse_query(text: str) -> Query:
 
 # --- Lexing ---------------------------------------------------------------------------------
 
-
-class _Wild(str):
-    """A wildcard in a term's value (a plain `str` piece is literal text)."""
-
-
-_STAR, _ONE = _Wild("*"), _Wild("?")
-_ESCAPES = {'"': '"', "\\": "\\", "*": "*", "?": "?"}
-_FIELD = re.compile(r"([A-Za-z]+):")
-_TEXT_FIELDS = frozenset({"tag", "caption", "name", "path"})
-_NUMBER_FIELDS = frozenset({"tags", "chars", "tokens", "width", "height"})
+_FIELD = re.compile(r"([A-Za-z]+)(\s*):\s*")
+_NUMBER = re.compile(r"(==|!=|<=|>=|=|<|>)?\s*([0-9]+)(?![^\s()])")
+_SIZE = re.compile(r"([0-9]+)[xX:]([0-9]+)")
+_TEXT_FIELDS = frozenset({"tag", "caption", "name", "path", "size"})
+_NUMBER_FIELDS = frozenset({"tags", "chars", "tokens", "width", "height", "area"})
+_TAGGUI_ONLY = {"marking": "image markings", "crops": "image markings",
+                "visible": "image markings", "target": "target sizes", "stars": "star ratings"}
 _FLAGS = frozenset({"untagged", "reviewed", "flagged"})
 _OPERATORS = frozenset({"and", "or", "not"})
+_QUOTES = "\"'"
+_WHITE_ESCAPES = {"t": "\t", "n": "\n", "f": "\f", "r": "\r"}
 
 
 @dataclass
@@ -194,8 +215,9 @@ class _Token:
     position: int
     raw: str
     field: str | None = None
-    value: tuple[str, ...] = ()  # literal `str` pieces and `_Wild` pieces
+    value: str = ""  # the wildcard pattern, quotes taken away
     value_position: int = 0
+    number: tuple[str, int] | None = None  # a number field's comparison, when it has one
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -216,74 +238,215 @@ def _tokens(text: str) -> list[_Token]:
 
 def _term(text: str, start: int) -> _Token:
     prefix = _FIELD.match(text, start)
-    field_name = None
-    value_start = start
-    if prefix:
-        field_name = prefix.group(1).casefold()
-        if field_name not in _TEXT_FIELDS | _NUMBER_FIELDS:
+    field_name = prefix.group(1).casefold() if prefix else None
+    if prefix and field_name not in _TEXT_FIELDS | _NUMBER_FIELDS:
+        if prefix.group(2):  # "word :" is not a field: two terms
+            field_name, prefix = None, None
+        elif field_name in _TAGGUI_ONLY:
             raise QueryError(
-                f'Unknown field "{prefix.group(0)}" at {start} (known fields: tag, caption, '
-                f"name, path, tags, chars, tokens, width, height; quote the term to search "
-                f"for it as text)",
+                f'"{prefix.group(1)}:" at {start} is taggui\'s, for {_TAGGUI_ONLY[field_name]}, '
+                f"which this data set does not have (quote the term to search for it as text)",
                 start,
             )
-        value_start = prefix.end()
-    value, end = _value(text, value_start)
-    raw = text[start:end]
-    token = _Token("term", start, raw, field_name, value, value_start)
-    if field_name is None and raw.casefold() in _OPERATORS:
-        token.kind = raw.casefold()
-    elif field_name is None and raw.casefold() in _FLAGS:
+        else:
+            raise QueryError(
+                f'Unknown field "{prefix.group(1)}:" at {start} (known fields: tag, caption, '
+                f"name, path, size, tags, chars, tokens, width, height, area; quote the term "
+                f"to search for it as text)",
+                start,
+            )
+    value_start = prefix.end() if prefix else start
+    if field_name in _NUMBER_FIELDS and (number := _NUMBER.match(text, value_start)):
+        comparison = (number.group(1) or "=", int(number.group(2)))
+        return _Token("term", start, text[start : number.end()], field_name,
+                      value_position=value_start, number=comparison)
+    value, quoted, end = _value(text, value_start)
+    token = _Token("term", start, text[start:end], field_name, value, value_start)
+    word = token.raw.casefold()
+    if field_name is None and not quoted and word in _OPERATORS:
+        token.kind = word
+    elif field_name is None and not quoted and word in _FLAGS:
         token.kind = "flag"
+    elif not quoted and not value and field_name in _TEXT_FIELDS:
+        raise QueryError(
+            f'"{field_name}:" needs a value at {value_start}, e.g. {field_name}:x', value_start
+        )
     return token
 
 
-def _value(text: str, i: int) -> tuple[tuple[str, ...], int]:
-    """The pieces of the value starting at `i`, and the offset just after it."""
-    pieces: list[str] = []
-    literal: list[str] = []
-    while i < len(text) and not text[i].isspace() and text[i] not in "()":
-        if text[i] == '"':
-            i = _quoted(text, i, pieces, literal)
-            continue
-        if text[i] in "*?":
-            _add_wildcard(pieces, literal, text[i])
-        else:
-            literal.append(text[i])
-        i += 1
-    _flush(pieces, literal)
-    return tuple(pieces), i
+def _value(text: str, i: int) -> tuple[str, bool, int]:
+    """The wildcard pattern of the value at `i`, whether it starts with a quoted string, and
+    the offset just after the value."""
+    pattern = ""
+    close = _closing_quote(text, i)
+    if close is not None:
+        pattern = _escaped_wildcards(_unquoted(text[i + 1 : close]))
+        i = close + 1
+    end = i
+    while end < len(text) and not text[end].isspace() and text[end] not in "()":
+        end += 1
+    return pattern + _escaped_wildcards(text[i:end]), close is not None, end
 
 
-def _quoted(text: str, start: int, pieces: list[str], literal: list[str]) -> int:
-    """Read the quoted part at `start` into `pieces`/`literal`; the offset after its end."""
+def _closing_quote(text: str, start: int) -> int | None:
+    """The offset of the quote closing the one at `start`; None if `start` is no quote or
+    nothing closes it on its line."""
+    if start >= len(text) or text[start] not in _QUOTES:
+        return None
     i = start + 1
-    while i < len(text) and text[i] != '"':
-        char = text[i]
-        if char == "\\" and text[i + 1 : i + 2] in _ESCAPES:
-            literal.append(text[i + 1])
-            i += 2
-            continue
-        if char in "*?":
-            _add_wildcard(pieces, literal, char)
-        else:
-            literal.append(char)
+    while i < len(text) and text[i] not in "\r\n":
+        if text[i] == text[start]:
+            return i
+        if text[i] == "\\":
+            if text[i + 1 : i + 2] in ("", "\r", "\n"):
+                return None
+            i += 1
         i += 1
-    if i == len(text):
-        raise QueryError(f"Unclosed quote at {start}", start)
-    return i + 1
+    return None
 
 
-def _add_wildcard(pieces: list[str], literal: list[str], char: str) -> None:
-    _flush(pieces, literal)
-    if not (char == "*" and pieces and pieces[-1] is _STAR):  # "**" is the same as "*"
-        pieces.append(_STAR if char == "*" else _ONE)
+def _unquoted(inside: str) -> str:
+    """The text between two quotes with its backslash escapes taken away."""
+    if "\\" not in inside:
+        return inside
+    out: list[str] = []
+    i = 0
+    while i < len(inside):
+        if inside[i] == "\\":
+            out.append(_WHITE_ESCAPES.get(inside[i + 1], inside[i + 1]))
+            i += 2
+        else:
+            out.append(inside[i])
+            i += 1
+    return "".join(out)
 
 
-def _flush(pieces: list[str], literal: list[str]) -> None:
+def _escaped_wildcards(text: str) -> str:
+    """`text` with ``\\*`` and ``\\?`` written as the classes ``[*]`` and ``[?]``."""
+    return text.replace("\\*", "[*]").replace("\\?", "[?]")
+
+
+# --- Wildcard patterns ----------------------------------------------------------------------
+
+
+class _Wild:
+    """``*`` or ``?`` in a pattern."""
+
+    def __init__(self, regex: str) -> None:
+        self.regex = regex
+
+
+_STAR, _ONE = _Wild(".*"), _Wild(".")
+
+
+@dataclass(frozen=True)
+class _Class:
+    """``[...]`` in a pattern: single characters and (first, last) ranges."""
+
+    negated: bool
+    chars: str
+    ranges: tuple[tuple[str, str], ...]
+
+
+_Piece = str | _Wild | _Class
+
+
+def _pieces(pattern: str) -> list[_Piece]:
+    """`pattern` as literal text, wildcards and classes, "**" read as "*"."""
+    pieces: list[_Piece] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        piece: _Piece | None = None
+        if char == "*":
+            piece, i = _STAR, i + 1
+        elif char == "?":
+            piece, i = _ONE, i + 1
+        elif char == "[":
+            piece, i = _class(pattern, i)
+        else:
+            i += 1
+        if piece is None:
+            literal.append(char)
+            continue
+        if literal:
+            pieces.append("".join(literal))
+            literal.clear()
+        if not (piece is _STAR and pieces and pieces[-1] is _STAR):
+            pieces.append(piece)
     if literal:
         pieces.append("".join(literal))
-        literal.clear()
+    return pieces
+
+
+def _class(pattern: str, start: int) -> tuple[_Class | _Wild | None, int]:
+    """The class at `start` (a "[") and the offset after it; None if it has no "]"."""
+    first = start + 1 + (pattern[start + 1 : start + 2] == "!")
+    close = pattern.find("]", first + (pattern[first : first + 1] == "]"))
+    if close < 0:
+        return None, start + 1
+    negated = first > start + 1
+    body = pattern[first:close]
+    chars: list[str] = []
+    ranges: list[tuple[str, str]] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            if body[i] <= body[i + 2]:  # a range running backwards holds nothing
+                ranges.append((body[i], body[i + 2]))
+            i += 3
+        else:
+            chars.append(body[i])
+            i += 1
+    if negated and not chars and not ranges:
+        return _ONE, close + 1
+    return _Class(negated, "".join(chars), tuple(ranges)), close + 1
+
+
+def _regex(pieces: Sequence[_Piece], fold: Callable[[str], str], within_line: bool) -> str:
+    """The RE2 pattern of `pieces` matching folded text; `within_line`: no piece matches a
+    line break (the tags are matched one per line)."""
+    parts: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, _Wild):
+            parts.append(piece.regex)
+        elif isinstance(piece, _Class):
+            parts.append(_class_regex(piece, fold, within_line))
+        else:
+            parts.append(re.escape(fold(piece)))
+    return "".join(parts)
+
+
+_NOTHING = r"[^\x00-\x{10ffff}]"
+
+
+def _class_regex(piece: _Class, fold: Callable[[str], str], within_line: bool) -> str:
+    chars = {_fold_char(char, fold) for char in piece.chars}
+    ranges = list(piece.ranges)
+    if within_line:
+        if piece.negated:
+            chars.add("\n")
+        else:  # the line break out of the class, ranges included
+            chars.discard("\n")
+            ranges = [part for first, last in ranges for part in (
+                ((first, "\t"), ("\x0b", last)) if first <= "\n" <= last else ((first, last),)
+            ) if part[0] <= part[1]]
+    if not chars and not ranges:
+        return _NOTHING
+    members = "".join(re.escape(char) for char in sorted(chars)) + "".join(
+        f"{re.escape(first)}-{re.escape(last)}" for first, last in ranges
+    )
+    return f"[{'^' if piece.negated else ''}{members}]"
+
+
+def _fold_char(char: str, fold: Callable[[str], str]) -> str:
+    folded = fold(char)
+    return folded if len(folded) == 1 else char
+
+
+def _is_literal(pieces: Sequence[_Piece]) -> bool:
+    return all(type(piece) is str for piece in pieces)
 
 
 # --- Parsing --------------------------------------------------------------------------------
@@ -335,7 +498,9 @@ class _Parser:
         token = self._peek()
         if token is None:
             end = len(self.text.rstrip())
-            raise QueryError(f"Expected a term at {end}, but the query ends there", end)
+            before = self.tokens[-1] if self.tokens else None
+            hint = _quote_hint(before.raw) if before and before.kind in _OPERATORS else ""
+            raise QueryError(f"Expected a term at {end}, but the query ends there{hint}", end)
         self.index += 1
         if token.kind == "(":
             return self._group(token, depth + 1)
@@ -343,8 +508,9 @@ class _Parser:
             return self._flag(token.raw.casefold())
         if token.kind == "term":
             return self._term(token)
+        hint = _quote_hint(token.raw) if token.kind in _OPERATORS else ""
         raise QueryError(
-            f'Expected a term at {token.position}, found "{token.raw}"', token.position
+            f'Expected a term at {token.position}, found "{token.raw}"{hint}', token.position
         )
 
     def _group(self, opening: _Token, depth: int) -> _Test:
@@ -369,34 +535,30 @@ class _Parser:
     def _term(self, token: _Token) -> _Test:
         if token.field in _NUMBER_FIELDS:
             return self._number(token)
-        if not token.value:
-            where = token.value_position
-            if token.field is None:
-                raise QueryError(f"Empty quotes at {where}", where)
-            raise QueryError(
-                f'"{token.field}:" needs a value at {where}, e.g. {token.field}:x', where
-            )
         self.fields.update(("caption", "path") if token.field is None else (token.field,))
+        if token.field == "size":
+            return _size_test(token)
         try:
-            if token.field is None:
-                return _bare_test(token.value)
-            return _text_test(token.value, token.field)
+            return _text_test(_pieces(token.value), token.field)
         except RegexError as error:  # a term too long to search for with wildcards
             raise QueryError(f"Cannot search for the term at {token.position}: {error}",
                              token.position) from None
 
     def _number(self, token: _Token) -> _Test:
-        match = _COMPARISON.fullmatch("".join(token.value))
-        if not match:
-            name = token.field
+        name = token.field
+        assert name is not None
+        if token.number is None:
             raise QueryError(
                 f'"{name}:" needs a number at {token.value_position}, e.g. {name}:>5',
                 token.value_position,
             )
-        assert token.field is not None
-        self.fields.add(token.field)
-        compare = _COMPARE[match.group(1) or "="]
-        return _NUMBER_TESTS[token.field](compare, int(match.group(2)))
+        self.fields.add(name)
+        operator_text, number = token.number
+        return _NUMBER_TESTS[name](_COMPARE[operator_text], number)
+
+
+def _quote_hint(word: str) -> str:
+    return f' (an operator; quote it, "{word}", to search for the word)'
 
 
 def _always(view: _View) -> bool:
@@ -436,67 +598,72 @@ def _any_of(tests: list[_Test]) -> _Test:
 # --- Terms ----------------------------------------------------------------------------------
 
 
-def _text_test(value: tuple[str, ...], field_name: str) -> _Test:
-    """The test of the term `field_name:value`, for a text field."""
+def _text_test(pieces: list[_Piece], field_name: str | None) -> _Test:
+    """The test of the term `field_name:pattern` (a bare term when `field_name` is None)."""
     if field_name == "tag":
-        return _tag_test(value)
+        return _tag_test(pieces)
+    found = _finder(pieces)
+    if field_name is None:
+        return lambda view: found(view.caption()) or found(view.path())
     if field_name == "caption":
-        found = _finder(value)
         return lambda view: found(view.caption())
-    matches = _whole_matcher(value) if _is_wild(value) else _finder(value)
     if field_name == "path":
-        return lambda view: matches(view.path())
-    return lambda view: matches(view.subject.name.casefold())
+        return lambda view: found(view.path())
+    return lambda view: found(view.subject.name.casefold())
 
 
-def _bare_test(value: tuple[str, ...]) -> _Test:
-    """The test of a bare term: in the caption or in the path."""
-    found = _finder(value)
-    return lambda view: found(view.caption()) or found(view.path())
-
-
-def _tag_test(value: tuple[str, ...]) -> _Test:
-    if not _is_wild(value):
-        needle = "\n" + _fold_tag("".join(value)) + "\n"
+def _tag_test(pieces: list[_Piece]) -> _Test:
+    """Some tag matches all of `pieces`; the tags are matched each on its own line."""
+    if _is_literal(pieces):
+        tag = _fold_tag("".join(pieces))  # type: ignore[arg-type]
+        if "\n" in tag:  # no tag holds a line break
+            return _never
+        needle = f"\n{tag}\n"
         return lambda view: needle in view.tags()
-    search = compile_regex("\n" + _regex(value, _fold_tag) + "\n").search  # "." is not "\n"
+    if any(type(piece) is str and "\n" in piece for piece in pieces):
+        return _never
+    pattern = "\n" + _regex(pieces, _fold_tag, within_line=True) + "\n"
+    search = compile_regex(pattern, ignore_case=True).search
     return lambda view: search(view.tags())
 
 
-def _finder(value: tuple[str, ...]) -> Callable[[str], bool]:
-    """Whether a case-folded text contains `value`."""
-    if value and value[0] is _STAR:
-        value = value[1:]
-    if value and value[-1] is _STAR:
-        value = value[:-1]
-    if not _is_wild(value):
-        needle = "".join(value).casefold()
+def _finder(pieces: list[_Piece]) -> Callable[[str], bool]:
+    """Whether a case-folded text contains a match of `pieces`."""
+    if pieces and pieces[0] is _STAR:
+        pieces = pieces[1:]
+    if pieces and pieces[-1] is _STAR:
+        pieces = pieces[:-1]
+    if _is_literal(pieces):
+        needle = "".join(pieces).casefold()  # type: ignore[arg-type]
         return lambda text: needle in text
-    return compile_regex(_regex(value, str.casefold), dot_all=True).search
+    return compile_regex(_regex(pieces, str.casefold, within_line=False), ignore_case=True,
+                         dot_all=True).search
 
 
-def _whole_matcher(value: tuple[str, ...]) -> Callable[[str], bool]:
-    """Whether all of a case-folded text matches `value`."""
-    return compile_regex(_regex(value, str.casefold), dot_all=True).fullmatch
-
-
-def _is_wild(value: tuple[str, ...]) -> bool:
-    return any(type(piece) is _Wild for piece in value)
+def _never(view: _View) -> bool:
+    return False
 
 
 def _fold_tag(text: str) -> str:
     return text.casefold().replace("_", " ")
 
 
-def _regex(value: tuple[str, ...], fold: Callable[[str], str]) -> str:
-    parts = (
-        ".*" if piece is _STAR else "." if piece is _ONE else re.escape(fold(piece))
-        for piece in value
-    )
-    return "".join(parts)
+def _size_test(token: _Token) -> _Test:
+    match = _SIZE.fullmatch(token.value)
+    if match is None:
+        raise QueryError(
+            f'"size:" needs a width and a height at {token.value_position}, e.g. size:1024x768',
+            token.value_position,
+        )
+    wanted = match.groups()  # compared as text, as taggui does: "0768" is no height
+
+    def test(view: _View) -> bool:
+        size = view.size()
+        return size is not None and (str(size[0]), str(size[1])) == wanted
+
+    return test
 
 
-_COMPARISON = re.compile(r"(==|!=|<=|>=|=|<|>)?([0-9]+)")
 _COMPARE: dict[str, Callable[[int, int], bool]] = {
     "=": operator.eq,
     "==": operator.eq,
@@ -508,11 +675,13 @@ _COMPARE: dict[str, Callable[[int, int], bool]] = {
 }
 
 
-def _size_test(axis: int) -> Callable[[Callable[[int, int], bool], int], _Test]:
+def _pixels_test(
+    measure: Callable[[tuple[int, int]], int],
+) -> Callable[[Callable[[int, int], bool], int], _Test]:
     def make(compare: Callable[[int, int], bool], number: int) -> _Test:
         def test(view: _View) -> bool:
             size = view.size()
-            return size is not None and compare(size[axis], number)
+            return size is not None and compare(measure(size), number)
 
         return test
 
@@ -523,6 +692,7 @@ _NUMBER_TESTS: dict[str, Callable[[Callable[[int, int], bool], int], _Test]] = {
     "tags": lambda compare, n: lambda view: compare(len(view.subject.tags), n),
     "chars": lambda compare, n: lambda view: compare(len(view.subject.caption), n),
     "tokens": lambda compare, n: lambda view: compare(view.token_count(), n),
-    "width": _size_test(0),
-    "height": _size_test(1),
+    "width": _pixels_test(lambda size: size[0]),
+    "height": _pixels_test(lambda size: size[1]),
+    "area": _pixels_test(lambda size: size[0] * size[1]),
 }

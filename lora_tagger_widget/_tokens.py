@@ -1,9 +1,11 @@
 """How many tokens a caption takes in the text encoders of Flux.1-dev and SDXL.
 
-CLIP-L reads 77 tokens, its start and end tokens included; Flux.1-dev's T5 reads 512, its end
-token `</s>` included. A count is exact where the tokenizer's vocabulary is found offline, in an
-installed package or in the Hugging Face hub cache (see `find_vocabularies`); otherwise it is an
-estimate, and says so (`TokenCount.exact` is False and its label reads "≈… (estimate)").
+CLIP-L reads 77 tokens, its start and end tokens included: 75 of the caption's own, and a CLIP
+count here is of those, as taggui counts and as the filter's ``tokens:`` compares. Flux.1-dev's
+T5 reads 512, its end token `</s>` included, and a T5 count includes it. A count is exact where
+the tokenizer's vocabulary is found offline, in an installed package or in the Hugging Face hub
+cache (see `find_vocabularies`); otherwise it is an estimate, and says so (`TokenCount.exact` is
+False and its label reads "≈… (estimate)").
 
 The CLIP count is our own implementation of OpenAI CLIP's `SimpleTokenizer` (`ClipBPE`). Where
 it can differ from OpenAI's:
@@ -36,7 +38,8 @@ from itertools import groupby, pairwise
 from pathlib import Path
 from typing import TypeVar
 
-CLIP_L_LIMIT = 77  # including start and end
+CLIP_L_LIMIT = 75  # the caption's own tokens: 77 less the start and end tokens
+_CLIP_SPECIAL = 2  # the start and end tokens
 T5_LIMIT = 512  # Flux dev, including </s>
 
 ESTIMATE = "estimate"
@@ -61,7 +64,7 @@ class TokenCount:
     """How many tokens a text takes in one text encoder, and how sure that number is."""
 
     model: str  # "CLIP-L" or "T5"
-    count: int  # including the special tokens (CLIP: start and end; T5: </s>)
+    count: int  # CLIP: without its start and end tokens; T5: with its </s>
     limit: int
     exact: bool  # False: an estimate
     source: str  # where the vocabulary came from, or "estimate"
@@ -73,7 +76,7 @@ class TokenCount:
         return self.count > self.limit
 
     def label(self) -> str:
-        """For people: "CLIP-L 23/77", or "CLIP-L ≈23/77 (estimate)" for an estimate."""
+        """For people: "CLIP-L 21/75", or "CLIP-L ≈21/75 (estimate)" for an estimate."""
         if self.partial:
             return f"{self.model} >{self.count:,}/{self.limit} (caption too long to count)"
         if self.exact:
@@ -444,10 +447,12 @@ class TokenCounter:
         self._t5, self._t5_source = _load(vocabularies.t5, _t5_counter)
 
     def clip(self, text: str) -> TokenCount:
-        """CLIP-L tokens of `text`, start and end included."""
+        """CLIP-L tokens of `text`, without the start and end tokens."""
         if self._clip is None:
-            return TokenCount("CLIP-L", estimate_clip(text), CLIP_L_LIMIT, False, ESTIMATE)
-        return TokenCount("CLIP-L", self._clip.count(text), CLIP_L_LIMIT, True, self._clip_source)
+            usable = estimate_clip(text) - _CLIP_SPECIAL
+            return TokenCount("CLIP-L", usable, CLIP_L_LIMIT, False, ESTIMATE)
+        usable = self._clip.count(text) - _CLIP_SPECIAL
+        return TokenCount("CLIP-L", usable, CLIP_L_LIMIT, True, self._clip_source)
 
     def t5(self, text: str) -> TokenCount:
         """T5 tokens of `text`, </s> included."""
@@ -488,7 +493,8 @@ def _machine_counter() -> TokenCounter:
 
 
 def clip_tokens(text: str) -> TokenCount:
-    """CLIP-L tokens of `text` (start and end included): exact if a vocabulary is found."""
+    """CLIP-L tokens of `text` (without the start and end tokens): exact if a vocabulary is
+    found."""
     return _bounded(_clip_tokens, text)
 
 

@@ -43,8 +43,8 @@ def test_dataset_filter_returns_the_matching_items_in_order(dataset: Dataset) ->
 
 def test_an_invalid_query_says_where_it_is_wrong(dataset: Dataset) -> None:
     with pytest.raises(QueryError) as caught:
-        dataset.filter('tag:"red')
-    assert caught.value.position == 4
+        dataset.filter('tag:"red" OR')
+    assert caught.value.position == 12
 
 
 def test_an_edited_item_enters_and_leaves_the_view(dataset: Dataset) -> None:

@@ -122,10 +122,12 @@ def test_name_without_wildcards_matches_part_of_the_file_name() -> None:
     assert not matches("name:set", RED)
 
 
-def test_name_with_wildcards_must_match_the_whole_file_name() -> None:
+def test_name_with_wildcards_still_matches_part_of_the_file_name() -> None:
+    # taggui matches name: and path: as *value*: a wildcard does not anchor the pattern
     assert matches("name:*.png", RED)
+    assert matches("name:red*", image(path="a/bored.png"))
+    assert matches("name:re?", RED)
     assert matches('name:"red ??.png"', RED)
-    assert not matches("name:red*", image(path="a/bored.png"))
     assert not matches("name:*.png", PLAIN)
 
 
@@ -134,10 +136,12 @@ def test_path_without_wildcards_matches_part_of_the_relative_path() -> None:
     assert not matches("path:other", RED)
 
 
-def test_path_with_wildcards_must_match_the_whole_relative_path() -> None:
+def test_path_with_wildcards_still_matches_part_of_the_relative_path() -> None:
     assert matches("path:set/*", RED)
     assert matches("path:*/red*", RED)
-    assert not matches("path:red*", RED)
+    assert matches("path:red*", RED)
+    assert matches("path:e?/r", RED)
+    assert not matches("path:set/*.jpg", RED)
 
 
 def test_bare_term_matches_the_caption_or_the_path() -> None:
@@ -170,29 +174,128 @@ def test_quotes_keep_spaces_and_parentheses_in_a_term() -> None:
     assert matches('tag:"(masterpiece:1.2)"', image("(masterpiece:1.2)"))
 
 
-def test_quotes_may_cover_part_of_a_term() -> None:
+def test_a_value_may_go_on_after_its_closing_quote() -> None:
     assert matches('tag:"red h"*', RED)
-    assert matches('tag:red" "hair', RED)
+    assert matches("tag:'red h'air", RED)
 
 
-def test_backslash_escapes_a_quote_and_a_backslash_inside_quotes() -> None:
-    said = image('say "hi"', "back\\slash")
+def test_a_quote_inside_a_word_is_an_ordinary_character() -> None:
+    roll = image("rock'n'roll", 'a"b"')
+    assert matches("tag:rock'n'roll", roll)
+    assert matches('tag:a"b"', roll)
+    assert not matches('tag:ab', roll)
+
+
+def test_a_quote_that_nothing_closes_is_an_ordinary_character() -> None:
+    nineties = image("'90s", '"quoted')
+    assert matches("tag:'90s", nineties)
+    assert matches('tag:"quoted', nineties)
+
+
+def test_single_quotes_are_quotes_too() -> None:
+    assert matches("tag:'red hair'", RED)
+    assert matches("'hair, smiling'", RED)
+    assert matches("tag:'say \"hi\"'", image('say "hi"'))
+
+
+def test_backslash_takes_the_next_character_as_it_is_inside_quotes() -> None:
+    said = image('say "hi"', "back\\slash", "it's")
     assert matches(r'tag:"say \"hi\""', said)
     assert matches(r'tag:"back\\slash"', said)
+    assert matches(r'tag:"it\'s"', said)
+    assert matches(r"tag:'it\'s'", said)
+    assert matches(r'tag:"\it\'s"', said)
 
 
-def test_escaped_wildcards_are_literal_characters() -> None:
+def test_escaped_white_space_inside_quotes_is_that_white_space() -> None:
+    tabbed = image(caption="one\ttwo")
+    assert matches(r'caption:"one\ttwo"', tabbed)
+    assert matches(r'caption:"one\\ttwo"', image(caption="one\\ttwo"))
+    assert not matches(r'caption:"one\\ttwo"', tabbed)
+
+
+def test_a_line_break_in_a_tag_pattern_matches_no_tag() -> None:
+    two = image("red", "blue")
+    assert not matches(r'tag:"red\nblue"', two)
+    assert not matches(r'tag:"red\n*"', two)
+    assert not matches(r'tag:"red[\n]blue"', two)
+    assert not matches("tag:red[!x]blue", two)
+    assert matches(r'caption:"red\nblue"', image(caption="red\nblue"))
+
+
+def test_backslash_star_and_question_mark_are_literal_outside_quotes() -> None:
     starred = image("a*b", "a?b")
-    assert matches(r'tag:"a\*b"', starred)
-    assert not matches(r'tag:"a\*b"', image("axxb"))
-    assert not matches(r'tag:"a\?b"', image("axb"))
+    assert matches(r"tag:a\*b", starred)
+    assert not matches(r"tag:a\*b", image("axxb"))
+    assert not matches(r"tag:a\?b", image("axb"))
 
 
-def test_other_backslashes_are_kept_as_written() -> None:
+def test_in_quotes_a_literal_wildcard_takes_two_backslashes() -> None:
+    # the quoted string loses one backslash, then the pattern reads \* as a literal *
+    assert matches(r'tag:"a\*b"', image("axxb"))
+    assert matches(r'tag:"a\\*b"', image("a*b"))
+    assert not matches(r'tag:"a\\*b"', image("axxb"))
+
+
+def test_bracketed_wildcards_are_literal_anywhere() -> None:
+    odd = image("a*b", "a?b", "a[b")
+    assert matches("tag:a[*]b", odd) and not matches("tag:a[*]b", image("axb"))
+    assert matches('tag:"a[?]b"', odd) and not matches('tag:"a[?]b"', image("axb"))
+    assert matches("tag:a[[]b", odd)
+
+
+def test_character_classes() -> None:
+    cats = image("cat", "cot", "c-t")
+    assert matches("tag:c[ao]t", image("cot"))
+    assert not matches("tag:c[ao]t", image("cut"))
+    assert matches("tag:c[!ao]t", image("cut"))
+    assert not matches("tag:c[!ao]t", image("cat", "cot"))
+    assert matches("tag:c[a-f]t", image("cet"))
+    assert matches("tag:c[-]t", cats) and matches("tag:c[a-]t", image("c-t"))
+    assert matches("tag:c[]]t", image("c]t")) and matches("tag:c[!]]t", image("cxt"))
+    assert not matches("tag:c[z-a]t", cats)  # a range running backwards holds nothing
+    assert matches("tag:c[!z-a]t", cats)  # ... so "not in it" is any character
+    assert matches("tag:a[b", image("a[b"))  # no "]": the "[" is itself
+    assert matches("tag:C[A-Z]T", image("cat"))  # case is ignored, ranges too
+
+
+def test_other_backslashes_are_ordinary_characters() -> None:
     escaped = image(r"photo_\(medium\)")
-    assert matches(r'tag:"photo_\(medium\)"', escaped)
-    assert matches(r'caption:"\(medium"', escaped)
-    assert matches(r"caption:o_\*dium", escaped)
+    assert matches(r'tag:"photo_\\(medium\\)"', escaped)
+    assert matches(r'tag:"photo_\(medium\)"', image("photo_(medium)"))
+    assert matches(r'caption:"\\(medium"', escaped)
+    assert matches("caption:o_\\", escaped) and not matches("caption:o_\\\\", escaped)
+    assert not matches(r"caption:o_\*dium", escaped)
+
+
+def test_empty_quotes_are_the_empty_text() -> None:
+    assert matches('""', RED) and matches("''", image())
+    assert matches('name:""', RED)
+    assert not matches('tag:""', RED)
+
+
+def test_white_space_may_stand_around_the_colon() -> None:
+    assert matches("tag: smiling", RED)
+    assert matches("tag :smiling", RED)
+    assert matches('TAG : "red hair"', RED)
+    assert matches("tags: >= 3", RED)
+    assert not matches("tags: > 3", RED)
+
+
+def test_size_is_the_exact_pixel_size() -> None:
+    wide = image(pixels=(1024, 576))
+    assert matches("size:1024x576", wide) and matches("size:1024:576", wide)
+    assert matches("size:1024X576", wide)
+    assert not matches("size:576x1024", wide)
+    assert not matches("size:01024x576", wide)  # compared as text, as taggui does
+    assert not matches("size:1024x576", image(pixels=None))
+
+
+def test_area_is_width_times_height() -> None:
+    wide = image(pixels=(1024, 576))
+    assert matches("area:589824", wide)
+    assert matches("area:>500000", wide) and not matches("area:>600000", wide)
+    assert not matches("area:>0", image(pixels=None))
 
 
 # --- Numbers --------------------------------------------------------------------------------
@@ -228,7 +331,7 @@ def test_chars_is_the_length_of_the_caption_text() -> None:
     assert matches("chars:0", image())
 
 
-def test_tokens_is_the_token_count() -> None:
+def test_tokens_is_the_usable_token_count() -> None:
     assert matches("tokens:>75", image("x", tokens=80))
     assert not matches("tokens:>75", image("x", tokens=75))
 
@@ -386,8 +489,6 @@ def test_size_and_token_count_are_called_once_per_match() -> None:
 @pytest.mark.parametrize(
     ("text", "position", "message"),
     [
-        ('tag:"red', 4, "Unclosed quote at 4"),
-        ('a "b" "c', 6, "Unclosed quote at 6"),
         ("(tag:a OR tag:b", 15, 'Expected ")" at 15'),
         ("((a)", 4, 'Expected ")" at 4'),
         ("foo:bar", 0, 'Unknown field "foo:" at 0'),
@@ -404,9 +505,14 @@ def test_size_and_token_count_are_called_once_per_match() -> None:
         ("chars:", 6, '"chars:" needs a number at 6'),
         ("tokens:>*", 7, '"tokens:" needs a number at 7'),
         ("height:-3", 7, '"height:" needs a number at 7'),
-        ("a tag: b", 6, '"tag:" needs a value at 6'),
-        ('name:""', 5, '"name:" needs a value at 5'),
-        ('a ""', 2, "Empty quotes at 2"),
+        ("a tag: ", 7, '"tag:" needs a value at 7'),
+        ("tag:(a)", 4, '"tag:" needs a value at 4'),
+        ("size:big", 5, '"size:" needs a width and a height at 5'),
+        ("size:1024x", 5, '"size:" needs a width and a height at 5'),
+        ("tags:>5x", 5, '"tags:" needs a number at 5'),
+        ("stars:>3", 0, '"stars:" at 0 is taggui\'s, for star ratings'),
+        ("a marking:face", 2, '"marking:" at 2 is taggui\'s, for image markings'),
+        ("target:1024x1024", 0, '"target:" at 0 is taggui\'s'),
         ("(" * 101 + "a" + ")" * 101, 100, "Too many nested parentheses at 100"),
     ],
 )

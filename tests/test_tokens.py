@@ -144,14 +144,14 @@ def test_reads_openai_bpe_file_and_only_its_first_48894_merges(tmp_path: Path) -
     merges = [("c", "a"), ("ca", "t</w>"), *filler, ("d", "o</w>")]
     path = write_bpe_gz(tmp_path / "open_clip" / "bpe_simple_vocab_16e6.txt.gz", merges)
     counter = TokenCounter(find_vocabularies({"open_clip": path.parent}, tmp_path / "hub"))
-    assert counter.clip("cat").count == 3
-    assert counter.clip("do").count == 4  # the merge after the first 48894 is not read
+    assert counter.clip("cat").count == 1
+    assert counter.clip("do").count == 2  # the merge after the first 48894 is not read
 
 
 def test_reads_hugging_face_vocab_json_and_merges_txt(tmp_path: Path) -> None:
     write_hf_tokenizer(snapshot(tmp_path, FLUX) / "tokenizer")
     counter = TokenCounter(find_vocabularies({}, tmp_path))
-    assert counter.clip("hello hell").count == 2 + 1 + 3
+    assert counter.clip("hello hell").count == 1 + 3
 
 
 # ---- the finder
@@ -249,7 +249,7 @@ def test_nothing_found_gives_labelled_estimates(tmp_path: Path) -> None:
     assert vocabularies == Vocabularies(None, None)
     counter = TokenCounter(vocabularies)
     clip, t5 = counter.clip("a cat"), counter.t5("a cat")
-    assert (clip.exact, clip.source, clip.label()) == (False, "estimate", "CLIP-L ≈4/77 (estimate)")
+    assert (clip.exact, clip.source, clip.label()) == (False, "estimate", "CLIP-L ≈2/75 (estimate)")
     assert (t5.exact, t5.source, t5.label()) == (False, "estimate", "T5 ≈3/512 (estimate)")
 
 
@@ -258,9 +258,10 @@ def test_found_vocabulary_gives_exact_counts_naming_their_source(tmp_path: Path)
     count = TokenCounter(find_vocabularies({"open_clip": path.parent}, tmp_path / "hub")).clip(
         "Hello, hello!"
     )
-    assert (count.model, count.count, count.limit, count.exact) == ("CLIP-L", 6, 77, True)
+    # "Hello, hello!" is 4 tokens; CLIP-L reads them with a start and an end token, not counted
+    assert (count.model, count.count, count.limit, count.exact) == ("CLIP-L", 4, 75, True)
     assert str(path) in count.source
-    assert count.label() == "CLIP-L 6/77"
+    assert count.label() == "CLIP-L 4/75"
 
 
 def test_an_unreadable_vocabulary_gives_estimates(tmp_path: Path) -> None:
@@ -320,14 +321,14 @@ def test_t5_count_with_sentencepiece_adds_the_end_token(
 
 
 def test_over_means_more_tokens_than_the_limit() -> None:
-    assert not TokenCount("CLIP-L", 77, CLIP_L_LIMIT, True, "x").over
-    assert TokenCount("CLIP-L", 78, CLIP_L_LIMIT, True, "x").over
+    assert not TokenCount("CLIP-L", 75, CLIP_L_LIMIT, True, "x").over
+    assert TokenCount("CLIP-L", 76, CLIP_L_LIMIT, True, "x").over
     assert TokenCount("T5", 513, T5_LIMIT, False, "estimate").over
 
 
 def test_label_marks_estimates() -> None:
-    assert TokenCount("CLIP-L", 23, 77, True, "x").label() == "CLIP-L 23/77"
-    assert TokenCount("CLIP-L", 23, 77, False, "estimate").label() == "CLIP-L ≈23/77 (estimate)"
+    assert TokenCount("CLIP-L", 23, 75, True, "x").label() == "CLIP-L 23/75"
+    assert TokenCount("CLIP-L", 23, 75, False, "estimate").label() == "CLIP-L ≈23/75 (estimate)"
     assert TokenCount("T5", 600, 512, False, "estimate").label() == "T5 ≈600/512 (estimate)"
 
 
@@ -360,9 +361,9 @@ def test_t5_estimate_matches_t5_on_a_known_sentence() -> None:
 # ---- this machine's counts, whatever it has installed
 
 
-def test_counts_on_this_machine_include_the_special_tokens() -> None:
+def test_counts_on_this_machine_leave_out_clips_start_and_end_but_count_t5s_end() -> None:
     clip, t5 = token_counts("")
-    assert (clip.model, clip.count, clip.limit) == ("CLIP-L", 2, 77)
+    assert (clip.model, clip.count, clip.limit) == ("CLIP-L", 0, 75)
     assert (t5.model, t5.count, t5.limit) == ("T5", 1, 512)
     for count in (clip_tokens("a cat"), t5_tokens("a cat")):
         assert count.exact == (count.source != "estimate")

@@ -149,8 +149,8 @@ def test_the_trigger_operation_follows_civitais_rule(widget: TaggerWidget) -> No
 
 def test_the_current_caption_carries_token_counts(widget: TaggerWidget) -> None:
     tokens = widget._current["tokens"]
-    assert tokens["clip"]["limit"] == 77 and tokens["t5"]["limit"] == 512
-    assert tokens["clip"]["count"] >= 5 and "CLIP-L" in tokens["clip"]["label"]
+    assert tokens["clip"]["limit"] == 75 and tokens["t5"]["limit"] == 512
+    assert tokens["clip"]["count"] >= 3 and "CLIP-L" in tokens["clip"]["label"]
     assert tokens["clip"]["over"] is False
 
 

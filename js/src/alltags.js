@@ -56,10 +56,42 @@ export function sortRows(rows, key) {
   return list.sort(COMPARE[key] || COMPARE.count);
 }
 
-/** The filter query for exactly this tag: `tag:"<tag>"`, with `"` `\` `*` `?` escaped (in the
- *  filter language `*` and `?` are wildcards even inside quotes). */
+/** The filter query for exactly this tag: `tag:"<tag>"`. The tag's `*` `?` `[` are written as
+ *  the classes `[*]` `[?]` `[[]` (the filter reads them as wildcards, quoted or not), then `\` and
+ *  `"` are escaped for the quotes. */
 export function queryFor(tag) {
-  return `tag:"${String(tag ?? "").replace(/[\\"*?]/g, "\\$&")}"`;
+  const pattern = String(tag ?? "").replace(/[*?[]/g, "[$&]");
+  return `tag:"${pattern.replace(/[\\"]/g, "\\$&")}"`;
+}
+
+const FIELD = /^([A-Za-z]+)(\s*):\s*/;
+const FIELDS = new Set(["tag", "caption", "name", "path", "size", "tags", "chars", "tokens", "width", "height", "area"]);
+
+/** The offset just after the quoted string that starts at `i`, or -1 when none does there (a
+ *  quote that nothing closes on its line is an ordinary character, as in the filter language). */
+function afterQuote(query, i) {
+  const quote = query[i];
+  if (quote !== '"' && quote !== "'") return -1;
+  for (let j = i + 1; j < query.length && query[j] !== "\n" && query[j] !== "\r"; j += 1) {
+    if (query[j] === quote) return j + 1;
+    if (query[j] === "\\") {
+      if (j + 1 >= query.length || query[j + 1] === "\n" || query[j + 1] === "\r") return -1;
+      j += 1;
+    }
+  }
+  return -1;
+}
+
+/** The offset just after the term that starts at `i`: a field name and its `:` (white space may
+ *  stand around it), a quoted string if one starts there, then up to white space or a parenthesis. */
+function termEnd(query, i) {
+  const field = FIELD.exec(query.slice(i));
+  let j = i;
+  if (field && (!field[2] || FIELDS.has(field[1].toLowerCase()))) j += field[0].length;
+  const quoted = afterQuote(query, j);
+  if (quoted >= 0) j = quoted;
+  while (j < query.length && !/\s/.test(query[j]) && query[j] !== "(" && query[j] !== ")") j += 1;
+  return j;
 }
 
 /** The terms at the top level of a query (outside parentheses) and whether an OR is among them. */
@@ -69,8 +101,7 @@ function topLevel(query) {
   let depth = 0;
   let hasOr = false;
   let i = 0;
-  const n = query.length;
-  while (i < n) {
+  while (i < query.length) {
     const c = query[i];
     if (/\s/.test(c)) { i += 1; continue; }
     if (c === "(" || c === ")") {
@@ -79,15 +110,9 @@ function topLevel(query) {
       i += 1;
       continue;
     }
-    const start = i;
-    while (i < n && !/\s/.test(query[i]) && query[i] !== "(" && query[i] !== ")") {
-      if (query[i] === '"') {
-        i += 1;
-        while (i < n && query[i] !== '"') i += query[i] === "\\" ? 2 : 1;
-      }
-      i += 1;
-    }
-    const raw = query.slice(start, Math.min(i, n));
+    const end = termEnd(query, i);
+    const raw = query.slice(i, end);
+    i = end;
     if (depth === 0) {
       if (prev.toLowerCase() !== "not") terms.push(raw);
       if (raw.toLowerCase() === "or") hasOr = true;

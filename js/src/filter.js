@@ -21,7 +21,9 @@ export function createFilterBar({ setQuery, delayMs = FILTER_DELAY_MS }) {
     type: "search", class: "ltw-input ltw-filter-input", spellcheck: "false", autocomplete: "off",
     "aria-label": "Filter images", "aria-keyshortcuts": "/", "aria-describedby": "",
     placeholder: 'Filter: tag:"red hair" AND NOT reviewed   ( / )',
-    title: "Filter (/): tag:, caption:, name:, path:, tags:>5, width:>=1024, untagged, reviewed, flagged, NOT, AND, OR, ( )",
+    title: "Filter (/), taggui's language: tag:, caption:, name:, path:, size:1024x768, tags:>5, chars:, "
+      + "tokens:>75 (CLIP-L, start and end not counted), width:>=1024, height:, area:, untagged, reviewed, "
+      + "flagged, NOT, AND, OR, ( ); \"quotes\" or 'quotes'; wildcards * ? [abc] [!abc], \\* for a literal *",
   });
   const count = h("span", { class: "ltw-filter-count", "aria-live": "polite" });
   const error = h("span", { class: "ltw-filter-error", role: "alert", hidden: true });

@@ -13,11 +13,12 @@ function isCount(t) {
   return !!t && typeof t === "object" && (typeof t.label === "string" || Number.isFinite(t.count));
 }
 
-/** What hovering one count explains: usable tokens (CLIP), the model it is for, estimates. */
+/** What hovering one count explains: CLIP's count and limit leave out its start and end tokens
+ *  (the figure the filter's `tokens:` compares), the model it is for, estimates. */
 function titleOf(key, t) {
   const limit = Number.isFinite(t.limit) ? t.limit : null;
   const parts = [];
-  if (key === "clip" && limit !== null) parts.push(`${Math.max(0, limit - 2).toLocaleString()} usable + start and end`);
+  if (key === "clip" && limit !== null) parts.push(`${limit.toLocaleString()} usable, start and end not counted`);
   else if (key === "t5" && limit !== null) parts.push(`Flux dev reads up to ${limit.toLocaleString()} T5 tokens`);
   if (t.over) parts.push("the encoder cuts off the rest");
   if (t.exact === false) parts.push(ESTIMATE_TITLE);
@@ -45,7 +46,7 @@ export function tokenParts(tokens) {
   return parts;
 }
 
-/** The whole line as text: "CLIP-L 23/77 · T5 ≈30/512 (estimate)"; "" when there is nothing to count. */
+/** The whole line as text: "CLIP-L 21/75 · T5 ≈30/512 (estimate)"; "" when there is nothing to count. */
 export function tokenText(tokens) {
   return tokenParts(tokens).map((p) => p.text).join(" · ");
 }

@@ -46,7 +46,10 @@ test("a tag's query quotes it and escapes quotes, backslashes and wildcards", ()
   assert.equal(queryFor("red hair"), 'tag:"red hair"');
   assert.equal(queryFor('say "hi"'), 'tag:"say \\"hi\\""');
   assert.equal(queryFor("a\\b"), 'tag:"a\\\\b"');
-  assert.equal(queryFor("what?*"), 'tag:"what\\?\\*"');
+  assert.equal(queryFor("what?*"), 'tag:"what[?][*]"');
+  assert.equal(queryFor("a[b]"), 'tag:"a[[]b]"');
+  assert.equal(queryFor("it's"), `tag:"it's"`);
+  assert.equal(queryFor("a\\*b"), 'tag:"a\\\\[*]b"');
   assert.equal(queryFor("(1)"), 'tag:"(1)"');
 });
 
@@ -63,6 +66,10 @@ test("Shift+click narrows the query with AND", () => {
   assert.equal(addToQuery('NOT tag:"x"', "x"), 'NOT tag:"x" AND tag:"x"');
   assert.equal(addToQuery('(tag:"x" OR a)', "x"), '(tag:"x" OR a) AND tag:"x"');
   assert.equal(addToQuery('tag:"a \\" or b"', "x"), 'tag:"a \\" or b" AND tag:"x"');
+  assert.equal(addToQuery("tag:'a or b'", "x"), `tag:'a or b' AND tag:"x"`);
+  assert.equal(addToQuery('tag:12" OR b', "x"), '(tag:12" OR b) AND tag:"x"');
+  assert.equal(addToQuery("tag:'90s or b", "x"), "(tag:'90s or b) AND tag:\"x\"");
+  assert.equal(addToQuery('tag: "x"', "x"), 'tag: "x" AND tag:"x"');
 });
 
 test("a row's accessible name says the tag and its counts", () => {

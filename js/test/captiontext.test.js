@@ -78,18 +78,18 @@ test("read-only says why", () => {
 
 const TOKENS = {
   t5: { count: 30, limit: 512, exact: false, over: false, label: "T5 ≈30/512 (estimate)" },
-  clip: { count: 80, limit: 77, exact: true, over: true, label: "CLIP-L 80/77" },
+  clip: { count: 80, limit: 75, exact: true, over: true, label: "CLIP-L 80/75" },
 };
 
 test("token text: CLIP first, over the limit said in words", () => {
-  assert.equal(tokenText(TOKENS), "CLIP-L 80/77 — over the limit · T5 ≈30/512 (estimate)");
+  assert.equal(tokenText(TOKENS), "CLIP-L 80/75 — over the limit · T5 ≈30/512 (estimate)");
   assert.equal(tokenText(undefined), "");
   assert.equal(tokenText({}), "");
 });
 
 test("token titles: CLIP's usable tokens, estimates explained", () => {
   const [clip, t5] = tokenParts(TOKENS);
-  assert.match(clip.title, /^75 usable \+ start and end/);
+  assert.match(clip.title, /^75 usable, start and end not counted/);
   assert.equal(clip.over, true);
   assert.match(t5.title, /No tokenizer vocabulary found offline; this is an estimate/);
   assert.equal(t5.exact, false);

@@ -53,7 +53,7 @@ def test_an_invalid_filter_says_where_and_a_python_filter_shows_in_the_box(lab) 
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
     box = widget.get_by_role("searchbox", name="Filter images")
-    box.fill('tag:"red')
+    box.fill('tag:(red)')
     box.press("Enter")
     alert = widget.locator(".ltw-filter-error")
     wait_until(lambda: alert.is_visible() and "at 4" in alert.inner_text(),
