@@ -18,7 +18,7 @@ from ._dataset import (
     SaveReport,
 )
 from ._edits import BatchReport, UndoConflictError
-from ._export import TARGETS, ExportCancelled, ExportReport, Fixes
+from ._export import TARGETS, ExportCancelled, ExportReport, Fixes, ForeignFilesError
 from ._files import OutsideRootError
 from ._history import CaptionEdit, Entry
 from ._images import ImageError, ImageInfo, Preview
@@ -50,6 +50,7 @@ __all__ = [
     "Finding",
     "Fixes",
     "Flag",
+    "ForeignFilesError",
     "ImageError",
     "ImageInfo",
     "Item",

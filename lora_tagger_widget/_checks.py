@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import threading
 import time
 from collections import defaultdict
@@ -48,7 +47,15 @@ from PIL import Image, ImageOps
 
 from ._batch import has_trigger_placeholder, starts_with_trigger
 from ._buckets import RESOLUTIONS, bucket_for
-from ._files import UTF8_ENCODINGS, atomic_write, checked_path, is_inside, read_bytes
+from ._files import (
+    UTF8_ENCODINGS,
+    FileTooLargeError,
+    NotRegularFileError,
+    OutsideRootError,
+    StateFolder,
+    checked_path,
+    read_bytes,
+)
 from ._images import ImageError, _displayable, _open, read_image_info
 from ._tokens import TokenCount, clip_tokens, t5_tokens
 from ._trainers import TRAINERS
@@ -229,7 +236,7 @@ def check_dataset(dataset: Dataset, settings: CheckSettings | None = None, *,
     if settings is None:
         settings = CheckSettings(trigger=dataset.trigger)
     items = list(dataset)
-    cache = _FactCache(dataset.root, dataset.state_dir)
+    cache = _FactCache(dataset.state)
     try:
         facts, from_cache = _gather_facts(items, dataset.root, cache, progress, cancel)
     finally:  # what was computed is kept, even when interrupted
@@ -300,23 +307,22 @@ def _laplacian_variance(gray: Image.Image) -> float:
 class _FactCache:
     """`.lora-tagger/checks.json`: facts by image id, each with the size and mtime they are of.
 
-    Neither read nor written when the file would lie outside the data set (a `.lora-tagger`
-    link leading outside) or is not a regular file. A damaged entry (edited by hand, a wrong
+    Reached through `StateFolder` (never through a link); neither read nor written when it is
+    not a regular file. A damaged entry (edited by hand, a wrong
     type, a number out of range) is ignored and its image computed again; a file that cannot be
     read as a whole (not JSON, not UTF-8, cut short, too big) is set aside as
     ``checks.json.broken-<time>`` and rebuilt. `note` says what happened, for a person.
     """
 
-    def __init__(self, root: Path, state_dir: Path) -> None:
-        self.path = state_dir / CHECKS_FILE_NAME
-        self.usable = is_inside(root, self.path)
+    def __init__(self, state: StateFolder) -> None:
+        self.state = state
+        self.usable = True
         self.note: str | None = None
         self._entries: dict[str, dict[str, Any]] = {}  # as stored, each one checked
         self._facts: dict[str, ImageFacts] = {}  # the same entries' facts
         self._changed = False
         self._lock = threading.Lock()
-        if self.usable:
-            self._load()
+        self._load()
 
     def get(self, item_id: str, identity: tuple[int, int]) -> ImageFacts | None:
         entry = self._entries.get(item_id)
@@ -342,27 +348,26 @@ class _FactCache:
             return
         data = {"version": CACHE_VERSION, "files": dict(sorted(self._entries.items()))}
         try:
-            self.path.parent.mkdir(exist_ok=True)
-            atomic_write(self.path, json.dumps(data, indent=1).encode("utf-8"))
+            self.state.write(CHECKS_FILE_NAME, json.dumps(data, indent=1).encode("utf-8"))
         except OSError:
             return  # a read-only data set: the facts are computed again next time
         self._changed = False
 
     def _load(self) -> None:
-        name = f"{self.path.parent.name}/{self.path.name}"
+        name = f"{self.state.name}/{CHECKS_FILE_NAME}"
         try:
-            raw = _read_regular_file(self.path, MAX_CACHE_BYTES)
-        except FileNotFoundError:
-            return
-        except _NotRegularFile:
+            raw = self.state.read(CHECKS_FILE_NAME, max_bytes=MAX_CACHE_BYTES)
+        except (NotRegularFileError, OutsideRootError) as error:
             self.usable = False
-            self.note = f"{name} is not a regular file; it is neither read nor written."
+            self.note = f"{name}: {error.strerror or error}; it is neither read nor written."
+            return
+        except FileTooLargeError as error:
+            self._set_aside(name, error.strerror or str(error))
             return
         except OSError as error:
             self.note = f"{name} cannot be read ({error.strerror or error}); all were checked."
             return
-        except ValueError as error:  # too big
-            self._set_aside(name, str(error))
+        if raw is None:
             return
         try:
             data = json.loads(raw, parse_int=_json_int)
@@ -386,36 +391,14 @@ class _FactCache:
                          "ignored; those images were checked again.")
 
     def _set_aside(self, name: str, why: str) -> None:
-        aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+        aside = f"{CHECKS_FILE_NAME}.broken-{int(time.time())}"
         try:
-            self.path.replace(aside)
-            kept = f"it was kept as {aside.name}"
+            self.state.replace(CHECKS_FILE_NAME, aside)
+            kept = f"it was kept as {aside}"
         except OSError:
             kept = "it is replaced by the next save"
         self.note = f"{name} could not be read ({why}); {kept}, and every image was checked."
         self._changed = True
-
-
-class _NotRegularFile(OSError):
-    """A path that names a FIFO, a device, a folder...: nothing to read as a file."""
-
-
-def _read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file `path`; `_NotRegularFile` for anything else (opened
-    without blocking, so a FIFO cannot hang), `ValueError` when it is over `limit` bytes."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _NotRegularFile(f"{path} is not a regular file")
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 20):
-            size += len(chunk)
-            if size > limit:
-                raise ValueError(f"it is over {limit // (1 << 20)} MB")
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
 
 
 def _json_int(text: str) -> int | None:

@@ -33,6 +33,7 @@ from lora_tagger_widget._checks import (
     check_dataset,
     close_pairs,
 )
+from lora_tagger_widget._files import StateFolder
 
 CAPTION = "ohwx, red hair, smiling, outdoors"
 
@@ -478,7 +479,7 @@ def test_a_cache_over_the_size_cap_is_set_aside(clean: Path, computed: list[Path
     monkeypatch.setattr(checks, "MAX_CACHE_BYTES", 100)
     report = _check(clean)
     assert len(computed) == 6
-    assert report.cache_note is not None and "over" in report.cache_note
+    assert report.cache_note is not None and "too large" in report.cache_note
 
 
 def test_another_versions_cache_is_replaced_quietly(clean: Path, computed: list[Path]) -> None:
@@ -512,7 +513,7 @@ def test_any_json_in_an_entry_leaves_the_good_entries_usable(
     changed = {**good, "facts": {**good["facts"], fact: value}}
     files = {"good": good, "random": entry, "changed": changed}
     (state / CHECKS_FILE_NAME).write_text(json.dumps({"version": 1, "files": files}), "utf-8")
-    cache = checks._FactCache(state.parent, state)
+    cache = checks._FactCache(StateFolder(state.parent, state.name))
     assert cache.get("good", (10, 20)) == checks.ImageFacts(**good["facts"])
     for item_id in ("random", "changed"):
         facts = cache.get(item_id, (10, 20))
