@@ -75,8 +75,11 @@ def read_regular(
         fd = os.open(path, flags)
     except OSError as error:
         if error.errno == errno.ENXIO:  # a socket, or a device without a driver
-            with contextlib.suppress(OSError):
-                check_regular(os.stat(path, follow_symlinks=follow_links), path)
+            try:
+                status = os.stat(path, follow_symlinks=follow_links)
+            except OSError:
+                raise error from None
+            check_regular(status, path)
         raise
     try:
         return _read_open(fd, path, max_bytes)
