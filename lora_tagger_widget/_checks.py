@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -208,7 +209,8 @@ def image_facts(path: Path) -> ImageFacts:
     """The facts of the image at `path`; an unreadable one gives facts with `error` set."""
     try:
         info = read_image_info(path)
-        digest = hashlib.sha256(read_bytes(path)).hexdigest()
+        # an image may be far past the caption cap of read_bytes; Pillow has just read it
+        digest = hashlib.sha256(read_bytes(path, max_bytes=sys.maxsize)).hexdigest()
         gray, transparency = _decoded_gray(path, info.orientation)
     except ImageError as error:
         return ImageFacts(error=str(error))

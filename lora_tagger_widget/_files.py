@@ -75,8 +75,11 @@ def read_regular(
         fd = os.open(path, flags)
     except OSError as error:
         if error.errno == errno.ENXIO:  # a socket, or a device without a driver
-            with contextlib.suppress(OSError):
-                check_regular(os.stat(path, follow_symlinks=follow_links), path)
+            try:
+                status = os.stat(path, follow_symlinks=follow_links)
+            except OSError:
+                raise error from None
+            check_regular(status, path)
         raise
     try:
         return _read_open(fd, path, max_bytes)
@@ -245,9 +248,10 @@ class StateFolder:
         self.name = name
         self.path: Path = root / name
 
-    def read(self, relative: str, *, max_bytes: int) -> bytes | None:
+    def read(self, relative: str, *, max_bytes: int, touch: bool = False) -> bytes | None:
         """The bytes of the regular file `relative`, or None when it (or its folder) is absent.
-        Not a regular file: `NotRegularFileError`; over `max_bytes`: `FileTooLargeError`."""
+        Not a regular file: `NotRegularFileError`; over `max_bytes`: `FileTooLargeError`.
+        `touch=True` then sets its times to now, as `touch` does (a failure to is ignored)."""
         parts = _parts(relative)
         try:
             with self._folder(parts[:-1]) as folder:
@@ -255,7 +259,11 @@ class StateFolder:
         except FileNotFoundError:
             return None
         try:
-            return _read_open(fd, self._shown(parts), max_bytes)[0]
+            data = _read_open(fd, self._shown(parts), max_bytes)[0]
+            if touch:
+                with contextlib.suppress(OSError):  # read-only media
+                    os.utime(fd)
+            return data
         finally:
             os.close(fd)
 
@@ -350,32 +358,32 @@ class StateFolder:
     @contextlib.contextmanager
     def _folder(self, parts: list[str], *, create: bool = False) -> Iterator[int]:
         """A descriptor of the folder `parts` below the state folder, opened from the root
-        through no link (made when missing and `create`)."""
-        fd = os.open(self.root, _FOLDER_FLAGS)
+        through no link (made when missing and `create`). The root's own path is taken as it
+        is: it was resolved when the data set was opened, and captions are reached through it
+        too."""
+        fd = self._open_folder(None, os.fspath(self.path), self.path, create)
         try:
-            for depth, part in enumerate([self.name, *parts]):
-                try:
-                    child = self._open_folder(fd, part, depth, parts)
-                except FileNotFoundError:
-                    if not create:
-                        raise
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(part, 0o777, dir_fd=fd)
-                    child = self._open_folder(fd, part, depth, parts)
+            for depth, part in enumerate(parts, 1):
+                child = self._open_folder(fd, part, self._shown(parts[:depth]), create)
                 os.close(fd)
                 fd = child
             yield fd
         finally:
             os.close(fd)
 
-    def _open_folder(self, parent: int, part: str, depth: int, parts: list[str]) -> int:
+    def _open_folder(self, parent: int | None, name: str, shown: Path, create: bool) -> int:
         try:
-            return os.open(part, _FOLDER_FLAGS, dir_fd=parent)
+            return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+        except FileNotFoundError:
+            if not create:
+                raise
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(name, 0o777, dir_fd=parent)
+            return self._open_folder(parent, name, shown, False)
         except OSError as error:
             if error.errno not in (errno.ENOTDIR, errno.ELOOP):
                 raise
-            shown = self._shown(parts[:depth]) if depth else self.path
-            if stat.S_ISLNK(os.stat(part, dir_fd=parent, follow_symlinks=False).st_mode):
+            if stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode):
                 raise OutsideRootError(
                     errno.EPERM, "a link where the data set's own folder was expected; it is "
                     "not followed", os.fspath(shown)) from None

@@ -179,14 +179,12 @@ class PreviewCache:
     def _read(self, name: str) -> Preview | None:
         assert self.state is not None
         relative = f"{self.folder}/{name}"
-        try:
-            data = self.state.read(relative, max_bytes=MAX_ENTRY_BYTES)
+        try:  # touched: recency survives a restart
+            data = self.state.read(relative, max_bytes=MAX_ENTRY_BYTES, touch=True)
         except OSError:  # not a regular file, too big, or a link in the way
             return None
         if data is None:
             return None
-        with contextlib.suppress(OSError):  # read-only media: recency is kept in memory only
-            self.state.touch(relative)  # recency survives a restart
         stem, _, extension = name.rpartition(".")
         size = stem.rpartition("-")[2]
         width, _, height = size.partition("x")
