@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -67,3 +69,26 @@ def open_tmp() -> Iterator[Path]:
     os.chmod(folder, 0o777)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+WATCHDOG_SECONDS = 30
+
+
+class Hung(Exception):
+    """The watchdog fired: the code under test blocked."""
+
+
+@pytest.fixture
+def watchdog() -> Iterator[None]:
+    """Fail the test instead of hanging the suite when it blocks for `WATCHDOG_SECONDS`."""
+
+    def fire(signum: int, frame: FrameType | None) -> None:
+        raise Hung(f"blocked for {WATCHDOG_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(WATCHDOG_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

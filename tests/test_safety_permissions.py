@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from privileges import NOBODY, needs_root, run_as_nobody
 
 from lora_tagger_widget import CaptionLockedError, CaptionWriteError, Dataset
 
 from imagefiles import write_image
+from privileges import NOBODY, needs_root, run_as_nobody
 
 
 def _folder(tmp_path: Path) -> Path:

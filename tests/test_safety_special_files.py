@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import os
 import resource
-import signal
 import socket
 import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -33,29 +31,12 @@ from lora_tagger_widget._files import (
     read_regular,
 )
 
-WATCHDOG_SECONDS = 30
+from conftest import WATCHDOG_SECONDS
+
 CHILD_MEMORY_BYTES = 3 * 1024**3
 ZERO = os.makedev(1, 5)  # /dev/zero: endless bytes when read
 
 
-class Hung(Exception):
-    """The watchdog fired: the code under test blocked."""
-
-
-@pytest.fixture
-def watchdog() -> Iterator[None]:
-    """Fail the test instead of hanging the suite when it blocks for `WATCHDOG_SECONDS`."""
-
-    def fire(signum: int, frame: FrameType | None) -> None:
-        raise Hung(f"blocked for {WATCHDOG_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(WATCHDOG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def run_guarded(code: str, *args: str) -> object:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from imagefiles import write_image
 from lora_tagger_widget import CaptionWriteError, Dataset
-from test_safety_special_files import watchdog  # noqa: F401
+
+from imagefiles import write_image
 
 ZERO = os.makedev(1, 5)  # /dev/zero: endless bytes when read
 STATE_FILES = ["session.json", "history/journal.jsonl", "checks.json"]
