@@ -16,10 +16,11 @@ from operator import ne
 MAX_TAG_LENGTH = 500
 DEFAULT_SEPARATOR = ", "
 # A caption over either limit is text, not a tag list a person edits tag by tag (real captions
-# have a few hundred tags and a few thousand characters at most): tag edits refuse it, batch
-# edits leave it out, and the vocabulary does not count its tags. Raw text editing still works.
-MAX_EDIT_TAGS = 10_000
-MAX_EDIT_CHARS = 1_000_000
+# have a few hundred tags and a few thousand characters at most; up to these limits an edit still
+# takes milliseconds): tag edits refuse it, batch edits leave it out, and the vocabulary does not
+# count its tags. Raw text editing still works.
+MAX_EDIT_TAGS = 100_000
+MAX_EDIT_CHARS = 4_000_000
 
 # A tag: from the first to the last character of a piece between commas and line breaks that is
 # not white space (so the match is the piece, trimmed; a blank piece does not match).

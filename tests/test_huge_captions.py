@@ -38,10 +38,10 @@ def _unchanged(dataset: Dataset, root: Path, item_id: str, text: str) -> None:
     assert (root / item_id).with_suffix(".txt").read_text(encoding="utf-8") == text
 
 
-def test_the_limit_is_more_than_ten_thousand_tags_or_a_million_characters() -> None:
+def test_the_limit_is_max_edit_tags_or_max_edit_chars() -> None:
     assert tag_edit_refusal(AT_LIMIT, AT_LIMIT.split(", ")) is None
     refusal = tag_edit_refusal(MANY_TAGS, MANY_TAGS.split(", "))
-    assert refusal is not None and "10,001 tags" in refusal and "text" in refusal
+    assert refusal is not None and f"{MAX_EDIT_TAGS + 1:,} tags" in refusal and "text" in refusal
     assert tag_edit_refusal(LONG_TEXT, [LONG_TEXT]) is not None
     assert counts_as_tags(AT_LIMIT.split(", ")) and not counts_as_tags(MANY_TAGS.split(", "))
     assert not counts_as_tags([LONG_TEXT])
@@ -80,7 +80,7 @@ def test_the_text_editor_still_edits_a_caption_too_large_and_it_becomes_tags_aga
     root: Path,
 ) -> None:
     dataset = Dataset(root)
-    assert dataset.vocabulary["t10000"] == 0  # only the too-large caption has it
+    assert dataset.vocabulary[f"t{MAX_EDIT_TAGS}"] == 0  # only the too-large caption has it
     dataset.set_caption("big.jpg", MANY_TAGS + ", end")
     assert dataset["big.jpg"].tags[-1] == "end" and "end" not in dataset.vocabulary
     dataset.set_caption("big.jpg", "t1, short")
@@ -96,11 +96,12 @@ def test_the_text_editor_still_edits_a_caption_too_large_and_it_becomes_tags_aga
 
 def test_its_tags_are_not_counted_in_the_vocabulary_palette_or_scoped_counts(root: Path) -> None:
     dataset = Dataset(root)
-    assert dataset.vocabulary["t10000"] == 0 and dataset.vocabulary["t0"] == 1  # limit.jpg's
+    assert dataset.vocabulary[f"t{MAX_EDIT_TAGS}"] == 0  # only the too-large caption has it
+    assert dataset.vocabulary["t0"] == 1  # limit.jpg's
     assert LONG_TEXT not in dataset.vocabulary
     assert len(dataset.palette) == MAX_EDIT_TAGS + 2
     assert dataset.tag_counts(["big.jpg", "small.jpg"]) == {"red hair": 1, "smiling": 1}
-    assert dataset.filter("tag:t10000") == [dataset["big.jpg"]]  # the filter still sees them
+    assert dataset.filter(f"tag:t{MAX_EDIT_TAGS}") == [dataset["big.jpg"]]  # the filter sees them
 
 
 def test_batch_edits_leave_it_out_and_report_it_as_skipped(root: Path) -> None:
@@ -146,7 +147,7 @@ def test_the_widget_shows_it_and_answers_a_tag_edit_with_the_refusal(root: Path)
     widget.goto(widget.dataset.index_of("big.jpg"))
     current = widget._current
     assert len(current["tags"]) == 1_000 and "long_caption" in {f["code"] for f in current["flags"]}
-    assert not any(row[0] == "t10000" for row in widget.palette)
+    assert not any(row[0] == f"t{MAX_EDIT_TAGS}" for row in widget.palette)
     for kind in ("add_tag", "toggle_tag", "remove_tag"):
         reply = _ask(widget, type=kind, id="big.jpg", tag="t1")
         assert reply["ok"] is False and "too large to edit as tags" in reply["error"]
