@@ -15,6 +15,7 @@ from types import FrameType
 import pytest
 
 from imagefiles import write_image
+from watchdogs import WATCHDOG_SECONDS, Hung
 
 # Tests that watch folders for live changes say so (`watch="auto"`): widgets are never collected,
 # so a watcher started by every other test would outlive it, a thread and an inotify instance each.
@@ -69,13 +70,6 @@ def open_tmp() -> Iterator[Path]:
     os.chmod(folder, 0o777)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
-
-
-WATCHDOG_SECONDS = 30
-
-
-class Hung(Exception):
-    """The watchdog fired: the code under test blocked."""
 
 
 @pytest.fixture

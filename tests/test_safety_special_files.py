@@ -31,7 +31,7 @@ from lora_tagger_widget._files import (
     read_regular,
 )
 
-from conftest import WATCHDOG_SECONDS
+from watchdogs import WATCHDOG_SECONDS
 
 CHILD_MEMORY_BYTES = 3 * 1024**3
 ZERO = os.makedev(1, 5)  # /dev/zero: endless bytes when read
