@@ -1,28 +1,28 @@
 // lora-tagger-widget front end: wires the model (traits + custom messages) to the panels.
 import "./widget.css";
-import { h, isTextEntry, keepFocus } from "./dom.js";
-import { createRpc } from "./rpc.js";
-import { resolveKey, keepFromNotebook } from "./keys.js";
-import { createGrid } from "./grid.js";
-import { createLoading } from "./loading.js";
-import { createPreview } from "./preview.js";
-import { createTags } from "./tags.js";
-import { createPalette, slotTag } from "./palette.js";
-import { createPaletteStore } from "./palettestore.js";
-import { createHeader, createFooter, viewOf } from "./session.js";
-import { createBanners } from "./banners.js";
-import { createDialog } from "./dialog.js";
-import { createStatus } from "./status.js";
-import { createFilterBar } from "./filter.js";
-import { createEditBar, tagsClipboard } from "./editbar.js";
-import { createAllTags } from "./alltags.js";
-import { createCaptionText } from "./captiontext.js";
-import { createTokenCounts } from "./tokens.js";
-import { createMultiSelect } from "./multiselect.js";
-import { createBatch } from "./batch.js";
-import { createExport } from "./export.js";
-import { createChecks } from "./checks.js";
-import { createPlots } from "./plots.js";
+import { h, isTextEntry, keepFocus } from "./lib/dom.js";
+import { createRpc } from "./lib/rpc.js";
+import { resolveKey, keepFromNotebook } from "./shell/keys.js";
+import { createGrid } from "./grid/grid.js";
+import { createLoading } from "./shell/loading.js";
+import { createPreview } from "./editor/preview.js";
+import { createTags } from "./editor/tags.js";
+import { createPalette, slotTag } from "./editor/palette.js";
+import { createPaletteStore } from "./editor/palettestore.js";
+import { createHeader, createFooter, viewOf } from "./shell/session.js";
+import { createBanners } from "./shell/banners.js";
+import { createDialog } from "./shell/dialog.js";
+import { createStatus } from "./shell/status.js";
+import { createFilterBar } from "./shell/filter.js";
+import { createEditBar, tagsClipboard } from "./shell/editbar.js";
+import { createAllTags } from "./panels/alltags/view.js";
+import { createCaptionText } from "./editor/captiontext.js";
+import { createTokenCounts } from "./editor/tokens.js";
+import { createMultiSelect } from "./panels/multiselect/view.js";
+import { createBatch } from "./panels/batch/view.js";
+import { createExport } from "./panels/export/view.js";
+import { createChecks } from "./panels/checks/view.js";
+import { createPlots } from "./panels/plots/view.js";
 
 // Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
 // The view works in places among the images the filter lets through: `_place`, `_shown_count` and

@@ -4,8 +4,8 @@ import { fakeTimers } from "./helpers.js"; // first: the modules' .css imports l
 
 const {
   normalizeRows, searchRows, sortRows, queryFor, addToQuery, countsLabel, ROW_LIMIT,
-} = await import("../src/alltags.js");
-const { createFetcher } = await import("../src/panel.js");
+} = await import("../src/panels/alltags/logic.js");
+const { createFetcher } = await import("../src/panels/panel.js");
 
 const I = (s) => `\u2068${s}\u2069`;
 const tags = (rows) => rows.map((r) => r.tag);

@@ -5,7 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   KINDS, buildOperation, parseRenames, splitTags, scopeChoices, pickScope, scopeBasis, sameRequest,
   fieldsFromOperation, skippedText, doneText, tagRows,
-} = await import("../src/batch.js");
+} = await import("../src/panels/batch/logic.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";

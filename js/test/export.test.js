@@ -5,7 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, pickScope, destPlaceholder,
   destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint,
-} = await import("../src/export.js");
+} = await import("../src/panels/export/logic.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ItemPages, stateWords, parseItem } from "../src/items.js";
-import { ThumbStore, ThumbRequests, batches, isSuperseded } from "../src/thumbs.js";
-import { tileLabel } from "../src/grid.js";
-import { scanningText, isScanning } from "../src/loading.js";
+import { ItemPages, stateWords, parseItem } from "../src/grid/items.js";
+import { ThumbStore, ThumbRequests, batches, isSuperseded } from "../src/grid/thumbs.js";
+import { tileLabel } from "../src/grid/grid.js";
+import { scanningText, isScanning } from "../src/shell/loading.js";
 
 const rows = (start, n, state = 0) => Array.from({ length: n }, (_, i) => [`id${start + i}`, `img${start + i}.jpg`, state]);
 

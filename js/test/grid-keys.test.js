@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveKey, resolveGridKey } from "../src/keys.js";
-import { PreviewInflight, isSupersededReply } from "../src/preview.js";
-import { viewOf, HINTS } from "../src/session.js";
+import { resolveKey, resolveGridKey } from "../src/shell/keys.js";
+import { PreviewInflight, isSupersededReply } from "../src/editor/preview.js";
+import { viewOf, HINTS } from "../src/shell/session.js";
 
 const key = (code, mods = {}) => ({ code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 const grid = (ev, ctx = { onTile: true }) => resolveGridKey(ev, ctx);

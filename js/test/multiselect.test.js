@@ -4,7 +4,7 @@ import { fakeTimers } from "./helpers.js"; // first: the modules' .css imports l
 
 const {
   splitCommon, normalizeCounts, selectionKey, splitTags, labels, editMessage, quoteTags, createRefresher,
-} = await import("../src/multiselect.js");
+} = await import("../src/panels/multiselect/logic.js");
 
 const FSI = "\u2068";
 const PDI = "\u2069";

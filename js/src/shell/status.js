@@ -1,6 +1,6 @@
 // The status line: replies' errors, Python's notices and messages, results of actions.
 
-import { h, setText } from "./dom.js";
+import { h, setText } from "../lib/dom.js";
 
 export function createStatus() {
   const el = h("div", { class: "ltw-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });

@@ -1,7 +1,7 @@
 // The filter box: a query in the filter language (docs/protocol.md), applied as the person types
 // (after a short pause) or at once with Enter; an invalid query says where it is wrong.
 
-import { h, attr, setText } from "./dom.js";
+import { h, attr, setText } from "../lib/dom.js";
 
 export const FILTER_DELAY_MS = 300;
 

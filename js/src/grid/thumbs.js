@@ -1,7 +1,7 @@
 // Thumbnails of the grid: a bounded cache of Blob URLs (revoked when let go) and the bookkeeping
 // of `thumbs` requests: which ids are asked in which `group`, so stale groups are re-asked.
 
-import { LruCache } from "./lru.js";
+import { LruCache } from "../lib/lru.js";
 
 export const MAX_THUMBS = 800;
 export const BATCH = 40; // ids per `thumbs` request (the protocol allows 1..200)

@@ -1,7 +1,7 @@
 // The first scan of a large folder: an indeterminate progress line while `loading.phase` is
 // "scanning", gone once it is "ready".
 
-import { h, attr, setText } from "./dom.js";
+import { h, attr, setText } from "../lib/dom.js";
 
 /** "Scanning… 12,345 images found" */
 export function scanningText(done) {

@@ -1,7 +1,7 @@
 // The grid's item states, asked of Python in pages (`items` requests) and kept in a bounded cache.
 // A page read before the latest `items_version` is stale: still shown, and asked again when visible.
 
-import { LruCache } from "./lru.js";
+import { LruCache } from "../lib/lru.js";
 
 export const PAGE_SIZE = 500;
 export const MAX_PAGES = 80; // 40,000 items' [id, name, state]

@@ -3,7 +3,7 @@
 // keys inside an open panel, and the data a panel asks Python for only while it is open.
 
 import "./panel.css";
-import { h, attr } from "./dom.js";
+import { h, attr } from "../lib/dom.js";
 
 export const FETCH_DELAY_MS = 300;
 

@@ -1,8 +1,8 @@
 // The preview pane: asks Python for a preview sized to the pane, shows it, prefetches the
 // neighbours, and keeps a small bounded cache of Blob URLs (revoking the ones it lets go).
 
-import { h, isolate, setText } from "./dom.js";
-import { LruCache } from "./lru.js";
+import { h, isolate, setText } from "../lib/dom.js";
+import { LruCache } from "../lib/lru.js";
 
 export const MIN_SIDE = 16;
 export const MAX_SIDE = 4096;

@@ -3,7 +3,7 @@
 // Styles live in captiontext.css (shared with the caption text editor).
 
 import "./captiontext.css";
-import { h, setText } from "./dom.js";
+import { h, setText } from "../lib/dom.js";
 
 export const OVER_TEXT = " — over the limit";
 export const ESTIMATE_TITLE = "No tokenizer vocabulary found offline; this is an estimate";

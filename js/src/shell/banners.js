@@ -1,6 +1,6 @@
 // Banners about the current item: flags, "locked" (Edit anyway), and a caption conflict.
 
-import { h } from "./dom.js";
+import { h } from "../lib/dom.js";
 
 /** createBanners({ act }) -> { el, update(current) } */
 export function createBanners({ act }) {

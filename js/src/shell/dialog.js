@@ -1,6 +1,6 @@
 // An in-widget confirmation (role="alertdialog"); the rest of the widget is inert meanwhile.
 
-import { h, uniqueId } from "./dom.js";
+import { h, uniqueId } from "../lib/dom.js";
 
 /** createDialog({ host, background, root }) -> { confirm(message, label, opener), cancel(), isOpen(), dispose() } */
 export function createDialog({ host, background, root }) {

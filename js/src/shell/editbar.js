@@ -1,7 +1,7 @@
 // The editing toolbar: undo / redo, copy / paste of tags, the caption mode (tags or text), the
 // trigger word, and the batch edit panel's button.
 
-import { h, attr, isolate, setText } from "./dom.js";
+import { h, attr, isolate, setText } from "../lib/dom.js";
 
 /** Tags copied from an image, kept in the page (and put on the system clipboard when allowed). */
 export function tagsClipboard() {

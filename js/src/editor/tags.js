@@ -1,7 +1,7 @@
 // The current item's tags: chips (remove, reorder by drag and drop or Alt+Arrow), and the
 // "Add tag" input with its suggestion list.
 
-import { h, uniqueId } from "./dom.js";
+import { h, uniqueId } from "../lib/dom.js";
 import {
   acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
 } from "./autocomplete.js";

@@ -2,24 +2,23 @@
 // many images fall into each training bucket, drawn as inline SVG (built element by element; no
 // innerHTML) from one `plots` reply. Colours come from CSS (plots.css) so dark themes work.
 
-import "./plots.css";
-import { h, attr, isolate, setText, uniqueId } from "./dom.js";
-import { createPanelData, panelKeys, panelToggle, showOpen } from "./panel.js";
+import { h, attr, isolate, setText, uniqueId } from "../../lib/dom.js";
+import { createPanelData, panelKeys, panelToggle, showOpen } from "../panel.js";
 
 export const RESOLUTIONS = [512, 768, 1024];
 export const TOP = 30;
 export const REFRESH_DELAY_MS = 500;
 export const SUMMARY_LIMIT = 8; // entries an aria-label names before "…"
-const LABEL_CHARS = 24; // a tag label longer than this is cut (the whole tag is its tooltip)
+export const LABEL_CHARS = 24; // a tag label longer than this is cut (the whole tag is its tooltip)
 
-const SVG = "http://www.w3.org/2000/svg";
-const nf = new Intl.NumberFormat();
-const fmt = (n) => nf.format(n);
-const ratioFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-const fmtRatio = (n) => ratioFormat.format(n);
-const finite = (v) => typeof v === "number" && Number.isFinite(v);
-const count = (v) => (finite(v) && v > 0 ? Math.round(v) : 0);
-const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
+export const SVG = "http://www.w3.org/2000/svg";
+export const nf = new Intl.NumberFormat();
+export const fmt = (n) => nf.format(n);
+export const ratioFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+export const fmtRatio = (n) => ratioFormat.format(n);
+export const finite = (v) => typeof v === "number" && Number.isFinite(v);
+export const count = (v) => (finite(v) && v > 0 ? Math.round(v) : 0);
+export const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
 
 // ---- pure helpers ---------------------------------------------------------------------------------
 
@@ -43,7 +42,7 @@ export function tickStep(min, max, count = 5) {
 }
 
 /** i * step without the float dust (3 * 0.1 is 0.3, not 0.30000000000000004). */
-function times(i, step) {
+export function times(i, step) {
   if (step >= 1) return i * step + 0; // + 0: no -0
   const inverse = Math.round(1 / step);
   return (Math.abs(inverse * step - 1) < 1e-9 ? i / inverse : i * step) + 0;
@@ -203,7 +202,7 @@ export function ratiosSummary(bins) {
 
 // ---- SVG ------------------------------------------------------------------------------------------
 
-function svg(tag, attrs = {}, ...children) {
+export function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -214,26 +213,26 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
-const px = (v) => Math.round(v * 10) / 10;
+export const px = (v) => Math.round(v * 10) / 10;
 
-function chartSvg(width, height, label) {
+export function chartSvg(width, height, label) {
   return svg("svg", {
     class: "ltw-pl-svg", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label,
     preserveAspectRatio: "xMinYMin meet", focusable: "false",
   });
 }
 
-function figure(caption, content, extraClass = "") {
+export function figure(caption, content, extraClass = "") {
   return h("figure", { class: `ltw-pl-figure ${extraClass}`.trim() },
     h("figcaption", { class: "ltw-pl-caption", text: caption }), content);
 }
 
-function emptyNote(text) {
+export function emptyNote(text) {
   return h("p", { class: "ltw-empty ltw-pl-empty", text });
 }
 
 /** A horizontal bar chart: labels on the left, counts at the bars' ends. */
-function barChart(rows, { label, labelWidth = 200, userText = false }) {
+export function barChart(rows, { label, labelWidth = 200, userText = false }) {
   const W = 640;
   const countW = 56;
   const band = 20;
@@ -256,7 +255,7 @@ function barChart(rows, { label, labelWidth = 200, userText = false }) {
 }
 
 /** Grid lines, axis lines, tick labels and axis titles of an x/y plot. */
-function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, xTitle, yTitle }) {
+export function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, xTitle, yTitle }) {
   const { left, right, top, bottom } = box;
   for (const t of yTicks) {
     const yy = px(y(t));
@@ -276,7 +275,7 @@ function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, x
 }
 
 /** Width against height, one dot an image, dashed lines at the training resolutions. */
-function scatterChart(sizes, label) {
+export function scatterChart(sizes, label) {
   const W = 370;
   const H = 352;
   const box = { left: 58, right: W - 10, top: 10, bottom: H - 40 };
@@ -304,7 +303,7 @@ function scatterChart(sizes, label) {
 }
 
 /** A histogram of aspect ratios with a dashed line at 1 (square). */
-function ratioChart(bins, label) {
+export function ratioChart(bins, label) {
   const W = 300;
   const H = 352;
   const box = { left: 46, right: W - 10, top: 10, bottom: H - 40 };
@@ -337,149 +336,3 @@ function ratioChart(bins, label) {
 }
 
 // ---- the panel ------------------------------------------------------------------------------------
-
-/**
- * createPlots({ request, status }) -> { el, open(), close(), isOpen(), update(state), refresh(), dispose() }
- *   request(type, fields) -> Promise<{ reply }>  (the rpc; rejects with Python's sentence)
- *   status: { show(message, level) } (optional; errors show in the panel)
- * state: items_version (the plots are asked again, 500 ms after the last change, while open).
- */
-export function createPlots({ request, status = null }) {
-  const bodyId = uniqueId("ltw-pl-body");
-  const resId = uniqueId("ltw-pl-res");
-  const toggle = panelToggle("ltw-pl-toggle", bodyId, "Plots");
-  const resolution = h("select", { class: "ltw-input", id: resId },
-    RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px` })));
-  resolution.value = "1024";
-  const refreshBtn = h("button", {
-    type: "button", class: "ltw-btn ltw-pl-refresh", "aria-label": "Draw the plots again", title: "Draw the plots again",
-    text: "↻", onclick: () => refresh(),
-  });
-  const note = h("p", { class: "ltw-muted ltw-pl-note", role: "status", "aria-live": "polite" });
-  const alert = h("p", { class: "ltw-pl-error", role: "alert", hidden: true });
-  const charts = h("div", { class: "ltw-pl-charts" });
-  const body = h("div", { class: "ltw-pl-body", id: bodyId, hidden: true },
-    h("div", { class: "ltw-pl-tools" },
-      h("label", { for: resId, text: "Bucket resolution" }), resolution, refreshBtn),
-    note, alert, charts);
-  const el = h("section", { class: "ltw-panel ltw-pl", "aria-label": "Plots" }, toggle, body);
-
-  let open = false;
-  let seenVersion;
-  let datasetCount = null;
-  let loading = false; // a `plots` request is out
-  let asked = 1024; // the resolution of the request in flight / drawn
-  let disposed = false;
-
-  const loader = createPanelData({
-    delayMs: REFRESH_DELAY_MS,
-    fetch: () => {
-      loading = true;
-      asked = Number(resolution.value) || 1024;
-      showNote();
-      return request("plots", { top: TOP, resolution: asked });
-    },
-    onResult: (res) => {
-      loading = false;
-      showError("");
-      draw(normalizePlots(res && res.reply), asked);
-      showNote();
-    },
-    onError: (err) => {
-      loading = false;
-      if (err && err.disposed) return;
-      const message = err && err.message ? err.message : String(err);
-      showError(message);
-      if (!open && status) status.show(message, "error");
-      showNote();
-    },
-  });
-
-  function showError(message) {
-    setText(alert, message || "");
-    alert.hidden = !message;
-  }
-
-  function showNote() {
-    const busy = loading;
-    const loaded = loader.loaded();
-    attr(body, "aria-busy", busy ? "true" : null);
-    charts.classList.toggle("is-stale", busy && loaded);
-    setText(note, busy && !loaded ? "Drawing the plots…" : "");
-    note.hidden = !note.textContent;
-  }
-
-  function draw(data, res) {
-    const figures = [];
-    const tagLabel = chartSummary("Tag frequency", data.tags, { userText: true });
-    figures.push(figure(data.tags.length ? `Top ${fmt(data.tags.length)} tags: images with each` : "Tag frequency",
-      data.tags.length ? barChart(data.tags, { label: tagLabel, userText: true }) : emptyNote("No tags yet."),
-      "ltw-pl-wide"));
-
-    const n = data.sizes.length;
-    const sample = datasetCount !== null && n >= 5000 && datasetCount > n ? ` (a sample of ${fmt(n)})` : "";
-    const sizeCaption = `Image sizes, ${plural(n, "image", "images")}${sample}; dashed lines at ${RESOLUTIONS.join(", ")} px`;
-    const bins = n ? histogram(data.sizes.map(([w, hgt]) => w / hgt), binCount(n)) : [];
-    figures.push(h("div", { class: "ltw-pl-pair" },
-      figure(sizeCaption, n ? scatterChart(data.sizes, sizesSummary(data.sizes, res)) : emptyNote("No readable images.")),
-      figure("Aspect ratios (width / height); dashed line: square",
-        n ? ratioChart(bins, ratiosSummary(bins)) : emptyNote("No readable images."))));
-
-    const rows = bucketRows(data.buckets);
-    const total = data.buckets.reduce((s, b) => s + b[2], 0);
-    figures.push(figure(`Images per bucket at ${res} px (${plural(total, "image", "images")})`,
-      rows.length ? barChart(rows, { label: chartSummary(`Buckets at ${res} px`, rows), labelWidth: 110 })
-        : emptyNote("No readable images."), "ltw-pl-wide"));
-    charts.replaceChildren(...figures);
-  }
-
-  function render() {
-    showOpen(toggle, body, open);
-    showNote();
-  }
-
-  function setOpen(next) {
-    if (disposed || next === open) return;
-    open = next;
-    render();
-    if (open) loader.show();
-    else loader.hide();
-    showNote();
-  }
-
-  function refresh() {
-    if (disposed) return;
-    loader.refresh(open);
-  }
-
-  toggle.addEventListener("click", () => setOpen(!open));
-  resolution.addEventListener("change", () => refresh());
-  panelKeys(el, { body, isOpen: () => open, close: () => setOpen(false), refocus: toggle });
-
-  function update(state) {
-    if (disposed || !state) return;
-    datasetCount = finite(state.count) ? state.count : null;
-    const version = state.items_version;
-    if (seenVersion !== undefined && version !== seenVersion) loader.changed(open);
-    seenVersion = version;
-  }
-
-  function dispose() {
-    disposed = true;
-    loader.dispose();
-  }
-
-  render();
-  return {
-    el,
-    open() {
-      setOpen(true);
-      toggle.focus({ preventScroll: true });
-    },
-    close: () => setOpen(false),
-    isOpen: () => open,
-    update,
-    refresh,
-    dispose,
-  };
-}

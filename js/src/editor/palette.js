@@ -2,7 +2,7 @@
 // current item, a filter, adding, deleting everywhere (after confirmation), import/export. Its
 // rows come from the view's palette store (palettestore.js).
 
-import { h, attr, isolate, setText } from "./dom.js";
+import { h, attr, isolate, setText } from "../lib/dom.js";
 
 export const SHOWN_LIMIT = 200;
 export const SLOTS = 9;

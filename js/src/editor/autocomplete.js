@@ -1,7 +1,7 @@
 // Suggestion list state for the tag inputs, as pure functions over plain objects, and the list
 // drawn from it. state: { open, items: [[tag, count], ...], active (-1 = none), query }
 
-import { h, attr } from "./dom.js";
+import { h, attr } from "../lib/dom.js";
 
 export function acClosed() {
   return { open: false, items: [], active: -1, query: "" };

@@ -2,18 +2,18 @@
 // exist in the DOM; item states come in `items` pages, thumbnails in `thumbs` batches for the
 // visible tiles only, each batch tagged with a `group` that grows when the visible range changes.
 
-import { h, attr, setText } from "./dom.js";
+import { h, attr, setText } from "../lib/dom.js";
 import {
   TILE_MIN, TILE_MAX, TILE_DEFAULT, clampTile, gridLayout, tilePosition, visibleRange, sameRange,
   revealScrollTop, rowsPerPage, thumbBox,
-} from "./virtual.js";
+} from "../lib/virtual.js";
 import { ItemPages, stateWords, TAGGED, REVIEWED, FLAGGED, UNSAVED } from "./items.js";
 import { ThumbStore, ThumbRequests, batches, isSuperseded } from "./thumbs.js";
 import {
   normalizeSelection, isSelected, clickSelect, keySelect, sameSelection, selectionText,
 } from "./selection.js";
-import { resolveGridKey } from "./keys.js";
-import { isScanning } from "./loading.js";
+import { resolveGridKey } from "../shell/keys.js";
+import { isScanning } from "../shell/loading.js";
 
 const THUMB_THROTTLE_MS = 90; // at most one round of `thumbs` requests per this while scrolling
 const TIMEOUT_MS = 60000;

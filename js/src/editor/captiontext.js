@@ -4,7 +4,7 @@
 // meanwhile is offered as a choice ("Use theirs" / "Keep mine"), never replaced silently.
 
 import "./captiontext.css";
-import { h, isolate, setText, uniqueId } from "./dom.js";
+import { h, isolate, setText, uniqueId } from "../lib/dom.js";
 
 export const SEND_DELAY_MS = 600;
 /** Python sends at most this many characters of a caption in `_current` (longer ones are cut). */

@@ -2,7 +2,7 @@
 // filtered ones or the selected ones, as choices with their counts and as a radio group.
 
 import "./panel.css";
-import { h, setText, uniqueId } from "./dom.js";
+import { h, setText, uniqueId } from "../lib/dom.js";
 
 const nf = new Intl.NumberFormat();
 const fmt = (n) => nf.format(n);

@@ -1,6 +1,6 @@
 // Header (name, size, position and progress, save state, Save/Close) and navigation footer.
 
-import { h, attr, setText } from "./dom.js";
+import { h, attr, setText } from "../lib/dom.js";
 
 const int = (v, d = 0) => (Number.isFinite(v) ? Math.trunc(v) : d);
 
