@@ -9,7 +9,8 @@ import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
 import { createPalette, slotTag } from "./editor/palette.js";
 import { createPaletteStore } from "./editor/palettestore.js";
-import { createHeader, createFooter, viewOf } from "./shell/session.js";
+import { createHeader, createFooter } from "./shell/session.js";
+import { TRAITS, readState, viewOf } from "./lib/model.js";
 import { createBanners } from "./shell/banners.js";
 import { createDialog } from "./shell/dialog.js";
 import { createStatus } from "./shell/status.js";
@@ -23,34 +24,12 @@ import { createBatch } from "./panels/batch/view.js";
 import { createExport } from "./panels/export/view.js";
 import { createChecks } from "./panels/checks/view.js";
 import { createPlots } from "./panels/plots/view.js";
+import { errorText } from "./lib/format.js";
 
-// Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
-// The view works in places among the images the filter lets through: `_place`, `_shown_count` and
-// `_shown_selection` (Python's `index`, `count` and `selection` are positions in the whole set).
-const TRAITS = ["_place", "_shown_count", "_current", "progress", "status", "autosave",
-  "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
-  "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export"];
-
-function asObject(value) {
-  return value && typeof value === "object" ? value : {};
-}
-
-function readState(model) {
-  const state = {};
-  for (const name of TRAITS) state[name] = model.get(name);
-  state.index = state._place;
-  state.count = state._shown_count;
-  state.selection = state._shown_selection;
-  state.filter_error = asObject(state.filter_error);
-  state.current = asObject(state._current);
-  state.status = asObject(state.status);
-  state.progress = asObject(state.progress);
-  state.view = viewOf(state.view);
-  state.selection = Array.isArray(state.selection) ? state.selection : [];
-  state.loading = asObject(state.loading);
-  return state;
-}
-
+/**
+ * Draw the widget into `el` and keep it in step with `model`; returns the cleanup.
+ * @param {{ model: import("./lib/model.js").Model, el: HTMLElement }} ctx
+ */
 function render({ model, el }) {
   const cleanups = [];
   const listen = (target, type, fn, opts) => {
@@ -77,13 +56,13 @@ function render({ model, el }) {
       const { reply } = await rpc.request(type, fields, opts);
       return reply;
     } catch (err) {
-      if (!disposed && !(err && err.disposed)) status.show(err && err.message ? err.message : String(err), "error");
+      if (!disposed && !(err && err.disposed)) status.show(errorText(err), "error");
       return null;
     }
   }
-  const getCurrent = () => (state.current && state.current.id ? state.current : null);
+  const getCurrent = () => (state._current.id ? state._current : null);
   /** "prev" or "next": the neighbour's preview shows at once when it is here; Python confirms. */
-  let moved = Promise.resolve(); // the last move's answer: once in, `state.current` is what shows
+  let moved = Promise.resolve(); // the last move's answer: once in, `state._current` is what shows
   function step(type) {
     const cur = getCurrent();
     const shownAhead = !!cur && preview.anticipate(cur[type]);
@@ -134,7 +113,7 @@ function render({ model, el }) {
       model.set("_shown_selection", list);
       model.save_changes();
     },
-    onOpen: (index) => openImage(index),
+    onOpen: (place) => openImage(place),
   });
   const loading = createLoading();
   const footer = createFooter({
@@ -195,9 +174,9 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  /** From the grid: make `index` the current image, then show it in the single view. */
-  async function openImage(index) {
-    const reply = await act("goto", { index });
+  /** From the grid: make the image at `place` the current one, then show it in the single view. */
+  async function openImage(place) {
+    const reply = await act("goto", { index: place });
     if (!reply || disposed) return;
     setView("single");
   }
@@ -228,7 +207,7 @@ function render({ model, el }) {
 
   /** Add `tag` to the selected images in the grid, else to the current image. */
   async function addTagHere(tag) {
-    if (state.view === "grid" && state.selection.length) {
+    if (state.view === "grid" && state._shown_selection.length) {
       const reply = await act("paste_tags", { tags: [tag], scope: "selected", mode: "add" });
       if (reply && !disposed) status.show(`Added to ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
       return;
@@ -243,7 +222,7 @@ function render({ model, el }) {
       status.show("Copy an image's tags first (Ctrl+C).");
       return;
     }
-    const scope = state.view === "grid" && state.selection.length ? "selected" : "current";
+    const scope = state.view === "grid" && state._shown_selection.length ? "selected" : "current";
     const reply = await act("paste_tags", { tags: tagsToPaste, scope, mode });
     if (reply && !disposed) status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
   }
@@ -255,13 +234,18 @@ function render({ model, el }) {
     status.show(n === 0 ? "Nothing to save: all changes were already on disk." : `Saved ${n} caption file${n === 1 ? "" : "s"}.`);
   }
 
+  /** @param {any} node  an element that may be able to lose the focus (HTML or SVG) */
+  const blur = (node) => {
+    if (node && typeof node.blur === "function") node.blur();
+  };
+
   function releaseFocus() {
     const target = root.closest(".jp-Notebook") || root.closest(".jp-Cell");
     const active = document.activeElement;
     if (target && typeof target.focus === "function") target.focus({ preventScroll: true });
     if (document.activeElement && root.contains(document.activeElement)) {
-      if (active && active.blur) active.blur();
-      if (document.activeElement && root.contains(document.activeElement)) document.activeElement.blur();
+      blur(active);
+      if (document.activeElement && root.contains(document.activeElement)) blur(document.activeElement);
     }
   }
 
@@ -354,18 +338,18 @@ function render({ model, el }) {
       exporter.update(state);
       checks.update(state);
       plots.update(state);
-      banners.update(isGrid ? null : state.current);
+      banners.update(isGrid ? null : state._current);
       banners.el.hidden = isGrid || banners.el.childElementCount === 0;
-      main.hidden = isGrid || (scanning && !state.current.id);
-      preview.update(state.current);
+      main.hidden = isGrid || (scanning && !state._current.id);
+      preview.update(state._current);
       if (!isGrid && wasGrid) preview.refresh();
       const textMode = state.caption_mode === "text";
       tags.el.hidden = textMode;
       captionText.el.hidden = !textMode;
-      tags.update(state.current);
+      tags.update(state._current);
       captionText.update(state);
-      tokens.update(state.current);
-      palette.update(paletteStore, state.current);
+      tokens.update(state._current);
+      palette.update(paletteStore, state._current);
       grid.update(state);
       grid.setOpen(isGrid);
       multi.update(state);

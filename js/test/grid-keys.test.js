@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveKey, resolveGridKey } from "../src/shell/keys.js";
 import { PreviewInflight, isSupersededReply } from "../src/editor/preview.js";
-import { viewOf, HINTS } from "../src/shell/session.js";
+import { HINTS } from "../src/shell/session.js";
+import { viewOf } from "../src/lib/model.js";
 
 const key = (code, mods = {}) => ({ code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 const grid = (ev, ctx = { onTile: true }) => resolveGridKey(ev, ctx);

@@ -5,6 +5,7 @@
 
 import "./captiontext.css";
 import { h, isolate, setText, uniqueId } from "../lib/dom.js";
+import { errorText } from "../lib/format.js";
 
 export const SEND_DELAY_MS = 600;
 /** Python sends at most this many characters of a caption in `_current` (longer ones are cut). */
@@ -88,7 +89,7 @@ export function readOnlyReason(current) {
 
 function currentOf(state) {
   const s = state && typeof state === "object" ? state : {};
-  const cur = s._current && typeof s._current === "object" && s._current.id ? s._current : s.current;
+  const cur = s._current;
   return cur && typeof cur === "object" && typeof cur.id === "string" && cur.id ? cur : null;
 }
 
@@ -176,7 +177,7 @@ export function createCaptionText({ request, status, getCurrent, delayMs = SEND_
     }
     return call.then(() => undefined, (err) => {
       if (disposed || (err && err.disposed)) return;
-      const msg = err && err.message ? err.message : String(err);
+      const msg = errorText(err);
       if (key === id) {
         if (lastSent === text) lastSent = before; // still unsent: leaving the box or Ctrl+Enter tries again
         status.show(`The caption text was not sent: ${msg}`, "error");

@@ -3,6 +3,7 @@
 
 import { h, isolate, setText } from "../lib/dom.js";
 import { LruCache } from "../lib/lru.js";
+import { errorText } from "../lib/format.js";
 
 export const MIN_SIDE = 16;
 export const MAX_SIDE = 4096;
@@ -270,7 +271,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
           onError(err.message);
           return;
         }
-        showBroken(err && err.message ? err.message : String(err));
+        showBroken(errorText(err));
       });
     if (forCurrent && !shown) showMessage("Loading…");
   }

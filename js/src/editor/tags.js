@@ -2,6 +2,7 @@
 // "Add tag" input with its suggestion list.
 
 import { h, uniqueId } from "../lib/dom.js";
+import { createLatest } from "../lib/latest.js";
 import {
   acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
 } from "./autocomplete.js";
@@ -66,7 +67,7 @@ export function createTags({ act, request, getCurrent }) {
   let currentId = null;
   let ac = acClosed();
   let debounce = null;
-  let seq = 0;
+  const suggestions = createLatest();
   let dragFrom = null;
 
   // ---- chips -------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ export function createTags({ act, request, getCurrent }) {
 
   function closeList() {
     clearTimeout(debounce);
-    seq += 1;
+    suggestions.drop();
     if (ac.open || ac.items.length) setAc(acClosed());
   }
 
@@ -213,14 +214,14 @@ export function createTags({ act, request, getCurrent }) {
       closeList();
       return;
     }
-    const mine = ++seq;
+    const ticket = suggestions.next();
     request("complete", { query: q, limit: COMPLETE_LIMIT })
       .then(({ reply }) => {
-        if (mine !== seq || document.activeElement !== input) return;
+        if (!suggestions.isLatest(ticket) || document.activeElement !== input) return;
         setAc(acWithItems(q, reply.items));
       })
       .catch(() => {
-        if (mine === seq) setAc(acClosed()); // suggestions are a convenience: stay quiet
+        if (suggestions.isLatest(ticket)) setAc(acClosed()); // suggestions are a convenience: stay quiet
       });
   }
 
@@ -290,7 +291,7 @@ export function createTags({ act, request, getCurrent }) {
 
   function dispose() {
     clearTimeout(debounce);
-    seq += 1;
+    suggestions.drop();
   }
 
   return {

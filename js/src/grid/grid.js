@@ -14,6 +14,7 @@ import {
 } from "./selection.js";
 import { resolveGridKey } from "../shell/keys.js";
 import { isScanning } from "../shell/loading.js";
+import { errorText } from "../lib/format.js";
 
 const THUMB_THROTTLE_MS = 90; // at most one round of `thumbs` requests per this while scrolling
 const TIMEOUT_MS = 60000;
@@ -32,7 +33,7 @@ export function tileLabel(item, position, current) {
  *   request(type, fields, opts) -> Promise<{ reply, buffers }>   (the rpc; errors are handled here)
  *   status.show(message, level)                                  (the status line)
  *   setSelection(list)   the person changed the selection (sorted unique positions)
- *   onOpen(index)        open this image in the single view
+ *   onOpen(place)        open the image at this place (among the shown ones) in the single view
  * Returns { el, update(state), setOpen(on), focusCurrent(), handleKey(event, { onTile }), dispose() }.
  */
 export function createGrid({ request, status, setSelection, onOpen }) {
@@ -65,7 +66,7 @@ export function createGrid({ request, status, setSelection, onOpen }) {
   let scanning = false; // the folder's first scan is running: its progress line says so
   let tile = TILE_DEFAULT;
   let count = 0;
-  let index = -1;
+  let currentPlace = -1; // `_place`: the current image among the shown ones
   let selection = [];
   let selectionSource = null; // the trait value `selection` was read from
   let focusIndex = -1;
@@ -116,7 +117,7 @@ export function createGrid({ request, status, setSelection, onOpen }) {
     const selected = isSelected(selection, i);
     attr(t, "aria-selected", selected ? "true" : "false");
     t.classList.toggle("is-selected", selected);
-    const current = i === index;
+    const current = i === currentPlace;
     t.classList.toggle("is-current", current);
     attr(t, "aria-current", current ? "true" : null);
     const tabindex = i === tabStop ? "0" : "-1";
@@ -248,7 +249,7 @@ export function createGrid({ request, status, setSelection, onOpen }) {
           itemRequests -= 1;
           pages.fail(p, version);
           if (disposed || (err && err.disposed)) return;
-          status.show(err && err.message ? err.message : String(err), "error");
+          status.show(errorText(err), "error");
         });
     }
   }
@@ -312,7 +313,7 @@ export function createGrid({ request, status, setSelection, onOpen }) {
       .catch((err) => {
         reqs.settle(ids, box, group);
         if (disposed || (err && err.disposed) || isSuperseded(err)) return; // newer work took its place
-        status.show(err && err.message ? err.message : String(err), "error");
+        status.show(errorText(err), "error");
       });
   }
 
@@ -358,7 +359,7 @@ export function createGrid({ request, status, setSelection, onOpen }) {
     const tileFocused = tileOf(document.activeElement) !== null;
     if (a.action === "move" && !tileFocused) {
       // Into the grid: the first arrow puts the focus on the remembered tile (or the current image's).
-      focusTile(focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, index));
+      focusTile(focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, currentPlace));
       return true;
     }
     const page = rowsPerPage(layout, scroller.clientHeight) * layout.columns;
@@ -413,8 +414,9 @@ export function createGrid({ request, status, setSelection, onOpen }) {
   if (ro) ro.observe(scroller);
 
   // ---- model -> view -------------------------------------------------------------------------
+  /** @param {import("../lib/model.js").ViewState} state */
   function update(state) {
-    const n = Number.isInteger(state.count) && state.count > 0 ? state.count : 0;
+    const n = Number.isInteger(state._shown_count) && state._shown_count > 0 ? state._shown_count : 0;
     if (n !== count) {
       count = n;
       pages.reset(count);
@@ -424,10 +426,10 @@ export function createGrid({ request, status, setSelection, onOpen }) {
     }
     pages.setVersion(state.items_version);
     scanning = isScanning(state.loading);
-    index = Number.isInteger(state.index) ? state.index : -1;
-    if (state.selection !== selectionSource) {
-      selectionSource = state.selection;
-      selection = normalizeSelection(state.selection, count);
+    currentPlace = Number.isInteger(state._place) ? state._place : -1;
+    if (state._shown_selection !== selectionSource) {
+      selectionSource = state._shown_selection;
+      selection = normalizeSelection(state._shown_selection, count);
     }
     showSummary();
     render();
@@ -444,17 +446,17 @@ export function createGrid({ request, status, setSelection, onOpen }) {
       return;
     }
     range = null;
-    if (index >= 0 && index < count) {
-      focusIndex = index;
-      anchor = anchor >= 0 ? anchor : index;
-      pendingReveal = { index, center: true };
+    if (currentPlace >= 0 && currentPlace < count) {
+      focusIndex = currentPlace;
+      anchor = anchor >= 0 ? anchor : currentPlace;
+      pendingReveal = { index: currentPlace, center: true };
     }
     render();
   }
 
   /** Put the keyboard focus on the current image's tile (or the remembered one). */
   function focusCurrent() {
-    const i = focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, index);
+    const i = focusIndex >= 0 && focusIndex < count ? focusIndex : Math.max(0, currentPlace);
     if (count > 0) focusTile(i);
   }
 

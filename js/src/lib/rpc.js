@@ -24,6 +24,12 @@ export class RpcError extends Error {
 }
 
 /**
+ * A request to Python: the `rpc.request` every module that asks Python is given.
+ * @typedef {(type: string, fields?: object, opts?: { timeoutMs?: number }) =>
+ *   Promise<{ reply: any, buffers: DataView[] }>} Request
+ */
+
+/**
  * createRpc({ send, timeoutMs, timers, makeRid })
  *   send(content)        -> posts a message to Python (model.send)
  *   request(type, fields, { timeoutMs }) -> Promise<{ reply, buffers }>

@@ -4,6 +4,7 @@
 
 import "./panel.css";
 import { h, attr } from "../lib/dom.js";
+import { createRefresher } from "../lib/latest.js";
 
 export const FETCH_DELAY_MS = 300;
 
@@ -62,80 +63,21 @@ export function showProgress(progress, bar, { done, total, text, flag = progress
 }
 
 /**
- * createFetcher({ fetch, onResult, onError, delayMs, timers }) -> { now(), soon(), cancel(),
- * dispose(), busy() }: at most one `fetch()` in flight; asking while one is in flight runs one
- * more right after it (the newest state wins); `soon()` debounces by `delayMs`.
- */
-export function createFetcher({ fetch, onResult, onError, delayMs = FETCH_DELAY_MS, timers = globalThis }) {
-  let timer = null;
-  let inFlight = false;
-  let again = false;
-  let disposed = false;
-
-  function cancel() {
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = null;
-    again = false;
-  }
-
-  function now() {
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = null;
-    if (disposed) return;
-    if (inFlight) {
-      again = true;
-      return;
-    }
-    inFlight = true;
-    let result;
-    try {
-      result = Promise.resolve(fetch());
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => { if (!disposed) onResult(value); },
-      (err) => { if (!disposed) onError(err); },
-    ).finally(() => {
-      inFlight = false;
-      if (again && !disposed) {
-        again = false;
-        now();
-      }
-    });
-  }
-
-  function soon() {
-    if (disposed) return;
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = timers.setTimeout(() => {
-      timer = null;
-      now();
-    }, delayMs);
-  }
-
-  function dispose() {
-    disposed = true;
-    cancel();
-  }
-
-  return { now, soon, cancel, dispose, busy: () => inFlight || timer !== null || again };
-}
-
-/**
- * createPanelData({ fetch, onResult, onError, delayMs, timers }): a createFetcher for data a panel
+ * createPanelData({ fetch, onResult, onError, delayMs, timers }): a createRefresher for data a panel
  * shows only while it is open. It is stale until fetched, again after a failure (not a disposed
  * rpc's), and when a change or a refresh comes while the panel is closed.
  *   show(): the panel opened; ask now when stale or never loaded.
  *   hide(): the panel closed; drop what is pending (stale when an answer was still due).
  *   refresh(open) / changed(open): ask now / soon while open, else on the next show().
- *   now(), busy(), dispose() as the fetcher's; loaded(): has a result come.
+ *   now(), busy(), dispose() as the refresher's; loaded(): has a result come.
+ * @param {{ fetch: () => any, onResult: (data: any) => void, onError: (err: any) => void,
+ *   delayMs?: number, timers?: { setTimeout: Function, clearTimeout: Function } }} options
  */
 export function createPanelData({ fetch, onResult, onError, delayMs, timers }) {
   let stale = true;
   let loaded = false;
-  const fetcher = createFetcher({
-    delayMs,
+  const fetcher = createRefresher({
+    delayMs: delayMs ?? FETCH_DELAY_MS,
     timers,
     fetch: () => {
       stale = false;

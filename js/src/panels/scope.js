@@ -3,16 +3,13 @@
 
 import "./panel.css";
 import { h, setText, uniqueId } from "../lib/dom.js";
+import { count, fmt, obj } from "../lib/format.js";
 
-const nf = new Intl.NumberFormat();
-const fmt = (n) => nf.format(n);
-const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
-const count = (v) => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
-/** The selected images of a state: `_shown_selection`, or the widget's readState alias `selection`. */
+/** The selected images of a state (`_shown_selection`). */
 export function selectionOf(state) {
   const s = obj(state);
-  return Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
+  return Array.isArray(s._shown_selection) ? s._shown_selection : [];
 }
 
 /**
@@ -30,6 +27,17 @@ export function imageScopes(state, { disableEmpty = false } = {}) {
     { value: "filtered", label: "Filtered images", count: filtered, disabled: !progress.filtered || (disableEmpty && filtered === 0) },
     { value: "selected", label: "Selected images", count: selection.length, disabled: selection.length === 0 },
   ];
+}
+
+/**
+ * The scope to use: `wanted` when it can be, else the first of `fallbacks` that can be; when none
+ * can, `wanted` if it is one of the choices, else "all".
+ */
+export function pickScope(choices, wanted, fallbacks = ["all"]) {
+  const ok = (value) => choices.some((c) => c.value === value && !c.disabled);
+  if (ok(wanted)) return wanted;
+  for (const value of fallbacks) if (ok(value)) return value;
+  return choices.some((c) => c.value === wanted) ? wanted : "all";
 }
 
 /**

@@ -69,7 +69,8 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
     triggerNote,
     batch);
 
-  function update({ _history: history, caption_mode: mode, trigger: word, current, view }) {
+  /** @param {import("../lib/model.js").ViewState} state */
+  function update({ _history: history, caption_mode: mode, trigger: word, _current: current, view }) {
     const hist = history && typeof history === "object" ? history : {};
     const undos = Array.isArray(hist.undo) ? hist.undo : [];
     const redos = Array.isArray(hist.redo) ? hist.redo : [];

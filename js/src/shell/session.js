@@ -1,13 +1,13 @@
 // Header (name, size, position and progress, save state, Save/Close) and navigation footer.
 
 import { h, attr, setText } from "../lib/dom.js";
+import { int } from "../lib/format.js";
+import { viewOf } from "../lib/model.js";
 
-const int = (v, d = 0) => (Number.isFinite(v) ? Math.trunc(v) : d);
-
-/** "12 / 40 · 30 tagged", with " (filtered)" while a filter is set (index is 0-based; -1 when empty). */
-export function positionText(index, count, progress) {
+/** "12 / 40 · 30 tagged", with " (filtered)" while a filter is set (place is 0-based; -1 when empty). */
+export function positionText(place, count, progress) {
   const n = Math.max(0, int(count));
-  const pos = n > 0 && int(index, -1) >= 0 ? int(index) + 1 : 0;
+  const pos = n > 0 && int(place, -1) >= 0 ? int(place) + 1 : 0;
   const tagged = Math.max(0, int(progress && progress.tagged));
   const filtered = progress && progress.filtered ? " (filtered)" : "";
   return `${pos} / ${n} · ${tagged} tagged${filtered}`;
@@ -32,17 +32,15 @@ export function conflictText(status) {
   return n === 1 ? "1 conflict" : `${n} conflicts`;
 }
 
-/** The view shown: "grid" or "single" (anything else). */
-export function viewOf(view) {
-  return view === "grid" ? "grid" : "single";
-}
-
 export const HINTS = {
   single: "← → move · 1–9 toggle palette tags · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
   grid: "Arrows move · Shift+arrows extend · Space select · Enter open · Ctrl+A all · Esc clear · G single view",
 };
 
-/** createHeader({ onSave, onClose, onView }) -> { el, update(state) } */
+/**
+ * createHeader({ onSave, onClose, onView }) -> { el, update(state: ViewState) }
+ * @param {{ onSave: () => void, onClose: () => void, onView?: (view: string) => void }} options
+ */
 export function createHeader({ onSave, onClose, onView = () => {} }) {
   const name = h("span", { class: "ltw-name" });
   const dims = h("span", { class: "ltw-dims" });
@@ -75,7 +73,8 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
       })),
     progress);
 
-  function update({ index, count, current, progress: prog, status, view }) {
+  /** @param {import("../lib/model.js").ViewState} state */
+  function update({ _place: place, _shown_count: count, _current: current, progress: prog, status, view }) {
     const v = viewOf(view);
     attr(singleBtn, "aria-pressed", v === "single" ? "true" : "false");
     attr(gridBtn, "aria-pressed", v === "grid" ? "true" : "false");
@@ -85,7 +84,7 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     const size = cur ? sizeText(cur.width, cur.height) : "";
     setText(dims, size);
     dims.hidden = !size;
-    setText(position, positionText(index, count, prog));
+    setText(position, positionText(place, count, prog));
     setText(save, saveText(status));
     save.classList.toggle("is-dirty", int(status && status.unsaved) > 0);
     const c = conflictText(status);
@@ -108,7 +107,7 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
   return { el, update };
 }
 
-/** createFooter({ act, step, status, setAutosave, getCurrent }) -> { el, update(state) }
+/** createFooter({ act, step, status, setAutosave, getCurrent }) -> { el, update(state: ViewState) }
  *  step("prev" | "next") moves one image. */
 export function createFooter({ act, step, status, setAutosave, getCurrent }) {
   const goto = h("input", {
@@ -155,13 +154,14 @@ export function createFooter({ act, step, status, setAutosave, getCurrent }) {
     act("goto", { index: n - 1 });
   });
 
-  function update({ index, count, current, autosave: auto, view }) {
+  /** @param {import("../lib/model.js").ViewState} state */
+  function update({ _place: place, _shown_count: count, _current: current, autosave: auto, view }) {
     const grid = viewOf(view) === "grid";
     setText(hint, HINTS[grid ? "grid" : "single"]);
     const n = Math.max(0, int(count));
     goto.max = String(Math.max(1, n));
     goto.disabled = n === 0;
-    if (document.activeElement !== goto) goto.value = n > 0 && int(index, -1) >= 0 ? String(int(index) + 1) : "";
+    if (document.activeElement !== goto) goto.value = n > 0 && int(place, -1) >= 0 ? String(int(place) + 1) : "";
     setText(of, `of ${n}`);
     const cur = current && current.id ? current : null;
     reviewed.disabled = !cur;

@@ -2,6 +2,9 @@
 
 import { h, setText } from "../lib/dom.js";
 
+/** @typedef {{ el: HTMLElement, show: (message: string, level?: string) => void }} Status */
+
+/** @returns {Status} */
 export function createStatus() {
   const el = h("div", { class: "ltw-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
   function show(message, level = "info") {

@@ -2,15 +2,14 @@
 // images the filter lets through and in the selection; search, sort, and a click that either
 // filters by the tag or adds it (the person's choice, the `tag_click` trait).
 
-import { h, attr, isolate, keepFocus, setText, uniqueId } from "../../lib/dom.js";
-import { createPanelData, panelToggle, showOpen } from "../panel.js";
+import { isolate } from "../../lib/dom.js";
+import { count, fmt } from "../../lib/format.js";
 
 export const ROW_LIMIT = 300;
 export const REFRESH_DELAY_MS = 300;
 export const OPEN_KEY = "ltw-alltags-open";
 export const SORT_KEYS = ["count", "name", "length"];
 
-export const count = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.round(v) : 0);
 
 /** Reply rows `[[tag, all, filtered, selected], ...]` as objects; junk rows are dropped, junk
  *  counts read as 0, a repeated tag keeps its first row. */
@@ -39,10 +38,10 @@ export function searchRows(rows, query) {
   return list.filter((r) => searchKey(r.tag).includes(q));
 }
 
-export const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-export const byName = (a, b) => collator.compare(a.tag, b.tag) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
-export const length = (tag) => [...tag].length;
-export const COMPARE = {
+const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+const byName = (a, b) => collator.compare(a.tag, b.tag) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
+const length = (tag) => [...tag].length;
+const COMPARE = {
   count: (a, b) => b.all - a.all || byName(a, b),
   name: byName,
   length: (a, b) => length(a.tag) - length(b.tag) || byName(a, b),
@@ -63,12 +62,12 @@ export function queryFor(tag) {
   return `tag:"${pattern.replace(/[\\"]/g, "\\$&")}"`;
 }
 
-export const FIELD = /^([A-Za-z]+)(\s*):\s*/;
-export const FIELDS = new Set(["tag", "caption", "name", "path", "size", "tags", "chars", "tokens", "width", "height", "area"]);
+const FIELD = /^([A-Za-z]+)(\s*):\s*/;
+const FIELDS = new Set(["tag", "caption", "name", "path", "size", "tags", "chars", "tokens", "width", "height", "area"]);
 
 /** The offset just after the quoted string that starts at `i`, or -1 when none does there (a
  *  quote that nothing closes on its line is an ordinary character, as in the filter language). */
-export function afterQuote(query, i) {
+function afterQuote(query, i) {
   const quote = query[i];
   if (quote !== '"' && quote !== "'") return -1;
   for (let j = i + 1; j < query.length && query[j] !== "\n" && query[j] !== "\r"; j += 1) {
@@ -83,7 +82,7 @@ export function afterQuote(query, i) {
 
 /** The offset just after the term that starts at `i`: a field name and its `:` (white space may
  *  stand around it), a quoted string if one starts there, then up to white space or a parenthesis. */
-export function termEnd(query, i) {
+function termEnd(query, i) {
   const field = FIELD.exec(query.slice(i));
   let j = i;
   if (field && (!field[2] || FIELDS.has(field[1].toLowerCase()))) j += field[0].length;
@@ -94,7 +93,7 @@ export function termEnd(query, i) {
 }
 
 /** The terms at the top level of a query (outside parentheses) and whether an OR is among them. */
-export function topLevel(query) {
+function topLevel(query) {
   const terms = []; // top-level terms not negated by a NOT right before them
   let prev = "";
   let depth = 0;
@@ -134,8 +133,7 @@ export function addToQuery(query, tag) {
   return `${q} AND ${term}`;
 }
 
-export const numbers = new Intl.NumberFormat();
-export const formatCount = (n) => numbers.format(count(n));
+export const formatCount = (n) => fmt(count(n));
 
 /** A row's accessible name: "red hair: 120 images, 12 filtered, 3 selected" (the filtered and
  *  selected parts only when those columns show). */

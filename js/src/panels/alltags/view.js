@@ -3,11 +3,12 @@
 // filters by the tag or adds it (the person's choice, the `tag_click` trait).
 
 import "./alltags.css";
-import { h, attr, isolate, keepFocus, setText, uniqueId } from "../../lib/dom.js";
+import { h, attr, keepFocus, setText, uniqueId } from "../../lib/dom.js";
 import { createPanelData, panelToggle, showOpen } from "../panel.js";
 import {
-  ROW_LIMIT, REFRESH_DELAY_MS, SORT_KEYS, count, normalizeRows, searchRows, length, sortRows, queryFor, addToQuery, formatCount, countsLabel, readOpen, writeOpen, sameList, modeOf,
+  ROW_LIMIT, REFRESH_DELAY_MS, SORT_KEYS, normalizeRows, searchRows, sortRows, queryFor, addToQuery, formatCount, countsLabel, readOpen, writeOpen, sameList, modeOf,
 } from "./logic.js";
+import { errorText } from "../../lib/format.js";
 
 /**
  * createAllTags({ request, status, setFilter, setTagClick, addTag }) -> { el, update(state), refresh(), dispose() }
@@ -96,7 +97,7 @@ export function createAllTags({ request, status, setFilter, setTagClick, addTag 
       if (err && err.disposed) return;
       failed = true;
       render();
-      status.show(err && err.message ? err.message : String(err), "error");
+      status.show(errorText(err), "error");
     },
   });
 

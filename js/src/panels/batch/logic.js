@@ -3,9 +3,10 @@
 // before it is applied. Python validates the operation (lora_tagger_widget/_batch.py) and says
 // what is wrong with it; this module only checks for obviously missing input.
 
-import { h, append, attr, isolate, setText, uniqueId } from "../../lib/dom.js";
-import { panelKeys } from "../panel.js";
-import { createScopeGroup, imageScopes, selectionOf } from "../scope.js";
+import { isolate } from "../../lib/dom.js";
+import { splitTags } from "../../lib/captions.js";
+import { imageScopes, selectionOf } from "../scope.js";
+import { fmt, plural, count, obj, has } from "../../lib/format.js";
 
 /** The operations, in the order the menu lists them. */
 export const KINDS = [
@@ -33,19 +34,8 @@ export const PARAMETERS = {
 
 export const SCOPES = ["all", "filtered", "selected", "current"];
 export const TAG_LIST_LIMIT = 30; // tags shown per "added" / "removed" list
-export const nf = new Intl.NumberFormat();
-export const fmt = (n) => nf.format(n);
-export const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
-export const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
-export const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
-export const count = (v) => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
-/** Comma- (or line-) separated tags, trimmed, empty pieces dropped. */
-export function splitTags(text) {
-  return String(text ?? "").split(/[,\r\n\u2028\u2029\u0085]/).map((s) => s.trim()).filter(Boolean);
-}
-
-export const ARROW = /->|\u2192/g;
+const ARROW = /->|\u2192/g;
 
 /**
  * Rename lines, one "old -> new" (or "old → new") a line; "a, b -> c" merges a and b into c.
@@ -82,7 +72,7 @@ export function parseRenames(text) {
   return pairs;
 }
 
-export function quote(text) {
+function quote(text) {
   return `"${isolate(text)}"`;
 }
 
@@ -151,19 +141,13 @@ export function scopeChoices(state = {}) {
   ];
 }
 
-/** The current image of a state: `_current`, or the widget's readState alias `current`. */
-export function currentOf(state) {
-  const s = obj(state);
-  return obj(s._current && s._current.id !== undefined ? s._current : s.current);
+/** The current image of a state (`_current`). */
+function currentOf(state) {
+  return obj(obj(state)._current);
 }
 
-/** The scope to use: `wanted` when it can be, else the selection, the filtered images or all. */
-export function pickScope(choices, wanted) {
-  const ok = (value) => choices.some((c) => c.value === value && !c.disabled);
-  if (ok(wanted)) return wanted;
-  for (const value of ["selected", "filtered", "all", "current"]) if (ok(value)) return value;
-  return SCOPES.includes(wanted) ? wanted : "all";
-}
+/** Where the scope goes when the one asked for cannot be: the selection, the filtered images, all, this image. */
+export const SCOPE_FALLBACKS = ["selected", "filtered", "all", "current"];
 
 /** What the images of `scope` depend on: a preview of other images is not the same preview. */
 export function scopeBasis(state, scope) {

@@ -6,10 +6,11 @@
 import "./batch.css";
 import { h, append, attr, isolate, setText, uniqueId } from "../../lib/dom.js";
 import { panelKeys } from "../panel.js";
-import { createScopeGroup, imageScopes, selectionOf } from "../scope.js";
+import { createScopeGroup, pickScope } from "../scope.js";
 import {
-  KINDS, PARAMETERS, SCOPES, TAG_LIST_LIMIT, fmt, plural, obj, has, count, buildOperation, fieldsFromOperation, scopeChoices, pickScope, scopeBasis, sameRequest, skippedText, doneText, tagRows, TAG_LABELS, KIND_HINTS, FIELDS,
+  KINDS, PARAMETERS, SCOPES, TAG_LIST_LIMIT, buildOperation, fieldsFromOperation, scopeChoices, SCOPE_FALLBACKS, scopeBasis, sameRequest, skippedText, doneText, tagRows, TAG_LABELS, KIND_HINTS, FIELDS,
 } from "./logic.js";
+import { fmt, plural, count, obj, has, errorText } from "../../lib/format.js";
 
 /**
  * createBatch({ request, status, onApplied })
@@ -148,7 +149,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
 
   function showScopes() {
     const choices = scopeChoices(state);
-    scope = pickScope(choices, scope);
+    scope = pickScope(choices, scope, SCOPE_FALLBACKS);
     scopeGroup.show(choices, scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
   }
 
@@ -268,7 +269,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
       preview = null;
       setText(headline, "");
       renderPreview();
-      report(err && err.message ? err.message : String(err), true);
+      report(errorText(err), true);
     } finally {
       if (!disposed) {
         busy = false;
@@ -297,7 +298,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
       if (onApplied) onApplied(r);
     } catch (err) {
       if (disposed || (err && err.disposed)) return;
-      report(err && err.message ? err.message : String(err), true);
+      report(errorText(err), true);
     } finally {
       if (!disposed) {
         busy = false;
@@ -398,7 +399,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
       setText(headline, "");
       renderPreview();
     }
-    scope = pickScope(scopeChoices(state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : scope);
+    scope = pickScope(scopeChoices(state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : scope, SCOPE_FALLBACKS);
     showError("");
     el.hidden = false;
     refresh();

@@ -1,11 +1,9 @@
+import { fmt, plural, count, obj } from "../../lib/format.js";
 // The Checks panel: data set checks run in the background (Python reports their progress in the
 // `_checks` trait), then their findings grouped by severity, each a click away from its image.
 // Duplicates show their images side by side. Python decides what a finding is; this module only
 // draws the findings and asks for the run.
 
-import { h, attr, isolate, keepFocus, setText, uniqueId } from "../../lib/dom.js";
-import { isSuperseded } from "../../grid/thumbs.js";
-import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 
 export const SEVERITIES = ["blocking", "warning", "info"];
 export const RESOLUTIONS = [512, 768, 1024];
@@ -16,14 +14,10 @@ export const THUMB_SIZE = 160; // CSS px of a duplicate's thumbnail
 export const DUPLICATE_CODES = new Set(["exact_duplicate", "near_duplicate"]);
 
 export const GROUP_TITLES = { blocking: "Blocking", warning: "Warnings", info: "Info" };
-export const PHASES = new Set(["idle", "running", "done", "failed"]);
+const PHASES = new Set(["idle", "running", "done", "failed"]);
 export const THUMB_TIMEOUT_MS = 60000;
 export const RETRIES = 2; // a superseded thumbnail is asked again this many times
 
-export const nf = new Intl.NumberFormat();
-export const fmt = (n) => nf.format(n);
-export const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
-export const count = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
 /** The `_checks` trait with every field present and sane. */
 export function normalizeChecks(checks) {
@@ -80,7 +74,6 @@ export function isPair(finding) {
   return DUPLICATE_CODES.has(f.code) && ids.length >= 2;
 }
 
-export const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
 
 /** "Checks: 2 blocking, 5 warnings"; "Checks: no problems" (", 12 info" when there are notes);
  *  "Checks" while the counts are not known. */

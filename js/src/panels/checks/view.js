@@ -6,10 +6,12 @@
 import "./checks.css";
 import { h, attr, isolate, keepFocus, setText, uniqueId } from "../../lib/dom.js";
 import { isSuperseded } from "../../grid/thumbs.js";
+import { createLatest } from "../../lib/latest.js";
 import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import {
-  SEVERITIES, RESOLUTIONS, GROUP_LIMIT, IDS_LIMIT, PAIR_LIMIT, THUMB_SIZE, GROUP_TITLES, THUMB_TIMEOUT_MS, RETRIES, fmt, normalizeChecks, normalizeFindings, groupFindings, isPair, progressText, toggleText, distinctNames, settingsFields, groupTotal, thumbEntries,
+  SEVERITIES, RESOLUTIONS, GROUP_LIMIT, IDS_LIMIT, PAIR_LIMIT, THUMB_SIZE, GROUP_TITLES, THUMB_TIMEOUT_MS, RETRIES, normalizeChecks, normalizeFindings, groupFindings, isPair, progressText, toggleText, distinctNames, settingsFields, groupTotal, thumbEntries,
 } from "./logic.js";
+import { fmt, errorText } from "../../lib/format.js";
 
 /**
  * createChecks({ request, status, openImage, thumbGroup }) -> { el, open(), close(), isOpen(), update(state), dispose() }
@@ -91,12 +93,13 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   let seenKey = null;
   let generation = 0; // grows with each finished run we see
   let fetchedGeneration = -1;
-  let fetchSeq = 0;
+  const findingsAsked = createLatest();
   let fetching = false;
   let findings = null; // normalized findings of the last fetch, or null
   let requestError = null; // a failed run_checks / checks request
   let sending = false;
-  let renderSeq = 0; // grows with each re-render of the rows (older thumbnails are dropped)
+  const rowsDrawn = createLatest(); // a new ticket with each re-render of the rows (older thumbnails are dropped)
+  let rowsTicket = rowsDrawn.next();
   let urls = new Set(); // Blob URLs of the rows drawn now
   let observer = null;
   const timers = new Set();
@@ -151,7 +154,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
 
   /** Re-draw the finding rows (only when the findings changed): revokes the old thumbnails. */
   function renderRows() {
-    renderSeq += 1;
+    rowsTicket = rowsDrawn.next();
     dropThumbs();
     const grouped = groupFindings(findings || []);
     keepFocus(el, () => {
@@ -209,7 +212,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
 
   function watch(row, slots) {
     if (typeof IntersectionObserver !== "function") {
-      loadSlots(slots, renderSeq, 0);
+      loadSlots(slots, rowsTicket, 0);
       return;
     }
     if (!observer) {
@@ -219,7 +222,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
           const s = pending.get(entry.target);
           observer.unobserve(entry.target);
           pending.delete(entry.target);
-          if (s) loadSlots(s, renderSeq, 0);
+          if (s) loadSlots(s, rowsTicket, 0);
         }
       }, { rootMargin: "200px" });
     }
@@ -256,18 +259,18 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
       })));
   }
 
-  async function loadSlots(slots, seq, attempt) {
+  async function loadSlots(slots, ticket, attempt) {
     const wanted = slots.filter((s) => s.img.classList.contains("is-loading"));
-    if (!wanted.length || disposed || seq !== renderSeq) return;
+    if (!wanted.length || disposed || !rowsDrawn.isLatest(ticket)) return;
     let entries;
     try {
       entries = await fetchThumbs(wanted.map((s) => s.id));
     } catch (err) {
-      if (disposed || seq !== renderSeq || (err && err.disposed)) return;
+      if (disposed || !rowsDrawn.isLatest(ticket) || (err && err.disposed)) return;
       entries = wanted.map((s) => ({ id: s.id, ok: false, superseded: isSuperseded(err),
         error: err && err.message ? err.message : "No thumbnail" }));
     }
-    if (disposed || seq !== renderSeq) return;
+    if (disposed || !rowsDrawn.isLatest(ticket)) return;
     let retry = false;
     for (const entry of entries) {
       const slot = wanted.find((s) => s.id === entry.id && s.img.classList.contains("is-loading"));
@@ -289,7 +292,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
     if (retry) {
       const t = setTimeout(() => {
         timers.delete(t);
-        loadSlots(slots, seq, attempt + 1);
+        loadSlots(slots, ticket, attempt + 1);
       }, 400 * (attempt + 1));
       timers.add(t);
     }
@@ -297,7 +300,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
 
   // ---- requests ---------------------------------------------------------------------------------
   function fail(err) {
-    const message = err && err.message ? err.message : String(err);
+    const message = errorText(err);
     requestError = message;
     if (!open && status) status.show(message, "error");
   }
@@ -305,21 +308,21 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   async function fetchFindings() {
     if (disposed) return;
     fetchedGeneration = generation;
-    const seq = ++fetchSeq;
+    const ticket = findingsAsked.next();
     fetching = true;
     render();
     try {
       const { reply } = await request("checks", {});
-      if (disposed || seq !== fetchSeq) return;
+      if (disposed || !findingsAsked.isLatest(ticket)) return;
       findings = normalizeFindings(reply);
       requestError = null;
       renderRows();
     } catch (err) {
-      if (disposed || (err && err.disposed) || seq !== fetchSeq) return;
+      if (disposed || (err && err.disposed) || !findingsAsked.isLatest(ticket)) return;
       fetchedGeneration = -1; // ask again on the next open
       fail(err);
     } finally {
-      if (!disposed && seq === fetchSeq) {
+      if (!disposed && findingsAsked.isLatest(ticket)) {
         fetching = false;
         render();
       }
@@ -394,8 +397,8 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
 
   function dispose() {
     disposed = true;
-    fetchSeq += 1;
-    renderSeq += 1;
+    findingsAsked.drop();
+    rowsDrawn.drop();
     dropThumbs();
     for (const t of timers) clearTimeout(t);
     timers.clear();

@@ -3,9 +3,9 @@
 // in the background (request `export`) and reports it in the `_export` trait; this module checks
 // only what is obviously missing or wrong in the form. Originals are never modified.
 
-import { h, isolate, setText, uniqueId } from "../../lib/dom.js";
-import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
-import { createScopeGroup, imageScopes } from "../scope.js";
+import { isolate } from "../../lib/dom.js";
+import { imageScopes } from "../scope.js";
+import { fmt, count, obj, str } from "../../lib/format.js";
 
 /** The targets, in the order the radio group lists them. */
 export const TARGETS = [
@@ -42,14 +42,9 @@ export const STORAGE_KEY = "ltw-export";
 export const REPEATS_DEFAULT = 10;
 export const REPEATS_MAX = 1000;
 
-export const nf = new Intl.NumberFormat();
-export const fmt = (n) => nf.format(n);
-export const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
-export const count = (v) => (Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-export const str = (v) => (typeof v === "string" ? v : "");
-export const targetOf = (value) => TARGETS.find((t) => t.value === value) || null;
-export const ZIP = /\.zip$/i;
-export const SLASH_END = /[\\/]$/;
+const targetOf = (value) => TARGETS.find((t) => t.value === value) || null;
+const ZIP = /\.zip$/i;
+const SLASH_END = /[\\/]$/;
 
 /** The one-line description of a target ("" for an unknown one). */
 export function targetDescription(target) {
@@ -67,11 +62,6 @@ export function scopeChoices(state = {}) {
   return imageScopes(state);
 }
 
-/** The scope to use: `wanted` when it can be, else all. */
-export function pickScope(choices, wanted) {
-  return choices.some((c) => c.value === wanted && !c.disabled) ? wanted : "all";
-}
-
 /** The fixes object Python takes: each of the six booleans, on unless set to false. */
 export function normalizeFixes(fixes) {
   const f = obj(fixes);
@@ -86,7 +76,7 @@ export function parseRepeats(value) {
   return n >= 1 && n <= REPEATS_MAX ? n : null;
 }
 
-export function checkName(text, what) {
+function checkName(text, what) {
   if (/[\\/]/.test(text)) return `The ${what} cannot contain / or \\.`;
   if (text === "." || text === "..") return `The ${what} cannot be "${text}".`;
   return null;

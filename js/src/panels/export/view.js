@@ -6,18 +6,20 @@
 import "./export.css";
 import { h, isolate, setText, uniqueId } from "../../lib/dom.js";
 import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
-import { createScopeGroup, imageScopes } from "../scope.js";
+import { createScopeGroup, pickScope } from "../scope.js";
 import {
-  TARGETS, FIXES, SCOPES, REPEATS_DEFAULT, REPEATS_MAX, obj, count, str, destPlaceholder, scopeChoices, pickScope, parseRepeats, buildExportRequest, destForTarget, progressText, configHint, readSettings, writeSettings,
+  TARGETS, FIXES, SCOPES, REPEATS_DEFAULT, REPEATS_MAX, destPlaceholder, scopeChoices, parseRepeats, buildExportRequest, destForTarget, progressText, configHint, readSettings, writeSettings,
 } from "./logic.js";
+import { count, obj, str, errorText } from "../../lib/format.js";
 
 /**
  * createExport({ request, status }) -> { el, update(state), open(), close(), isOpen(), dispose() }
  *   request(type, fields) -> Promise<{ reply }>  (the rpc)
  *   status.show(message, level)  (optional: news of an export that ends while the panel is closed)
  * state: _export, trigger, progress ({ total, all, filtered }), _shown_selection.
+ * @param {{ request: import("../../lib/rpc.js").Request, status?: import("../../shell/status.js").Status }} options
  */
-export function createExport({ request, status } = {}) {
+export function createExport({ request, status }) {
   const settings = readSettings();
   const ids = {};
   for (const key of ["body", "dest", "destHint", "repeats", "name", "prefix", "replace", "replaceHint", "config", "configHint"]) {
@@ -287,7 +289,7 @@ export function createExport({ request, status } = {}) {
       await request("export", built.fields);
     } catch (err) {
       if (disposed || (err && err.disposed)) return;
-      const message = err && err.message ? err.message : String(err);
+      const message = errorText(err);
       showError(message);
       if (body.hidden && status) status.show(message, "error");
     } finally {

@@ -3,33 +3,22 @@
 // and an input that adds tags to every selected image. Counts come from `tag_counts`; every edit
 // is one request (one undo step in Python), after which the counts are asked again.
 
-import { h, attr, setText, isolate, uniqueId } from "../../lib/dom.js";
-import {
-  acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
-} from "../../editor/autocomplete.js";
+import { isolate } from "../../lib/dom.js";
+import { splitTags } from "../../lib/captions.js";
+import { fmt, plural, count } from "../../lib/format.js";
 
 export const COUNTS_DELAY_MS = 250;
 export const SOME_LIMIT = 200;
 export const COMPLETE_LIMIT = 10;
 export const COMPLETE_DELAY_MS = 80;
 
-export const numberFormat = new Intl.NumberFormat();
-/** A count as the person's locale writes it. */
-export function num(n) {
-  return numberFormat.format(n);
-}
-
-export function isCount(v) {
+function isCount(v) {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
-}
-
-export function count(v) {
-  return typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
 }
 
 /** One count row as `{tag, all, filtered, selected}` from `[tag, all, filtered, selected]` or an
  *  object with those keys; null when it has no tag. Counts that are not numbers become 0. */
-export function toRow(row) {
+function toRow(row) {
   let tag;
   let all;
   let filtered;
@@ -59,8 +48,8 @@ export function normalizeCounts(reply) {
   return { rows, selected: isCount(src.selected) ? src.selected : null };
 }
 
-export const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-export function byName(a, b) {
+const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+function byName(a, b) {
   return collator.compare(a.tag, b.tag) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
 }
 
@@ -104,37 +93,32 @@ export function selectionKey(list) {
   return nums.join(",");
 }
 
-/** Tags typed into the input: split at commas, trimmed, empty ones dropped, each once. */
-export function splitTags(text) {
-  const out = [];
-  for (const part of String(text ?? "").split(",")) {
-    const tag = part.trim();
-    if (tag && !out.includes(tag)) out.push(tag);
-  }
-  return out;
+/** Tags typed into the input: the tags `splitTags` finds, each once. */
+export function typedTags(text) {
+  return [...new Set(splitTags(text))];
 }
 
 export function images(n) {
-  return `${num(n)} image${n === 1 ? "" : "s"}`;
+  return plural(n, "image", "images");
 }
 
 /** The accessible names of the buttons (the tag as it is: names are not displayed). */
 export const labels = {
   heading: (n) => `${images(n)} selected`,
-  onAll: (n) => `On all ${num(n)}`,
-  removeCommon: (tag, n) => `Remove ${tag} from the ${num(n)} selected images`,
-  addToAll: (tag, n) => `Add ${tag} to all ${num(n)} selected images`,
+  onAll: (n) => `On all ${fmt(n)}`,
+  removeCommon: (tag, n) => `Remove ${tag} from the ${fmt(n)} selected images`,
+  addToAll: (tag, n) => `Add ${tag} to all ${fmt(n)} selected images`,
   removeSome: (tag, k) => (k === 1
     ? `Remove ${tag} from the 1 selected image that has it`
-    : `Remove ${tag} from the ${num(k)} selected images that have it`),
-  more: (k) => `${num(k)} more`,
+    : `Remove ${tag} from the ${fmt(k)} selected images that have it`),
+  more: (k) => `${fmt(k)} more`,
 };
 
 /** Tags for a sentence: “a”, “b” and 3 more (each isolated). */
 export function quoteTags(tags, max = 3) {
   const q = tags.slice(0, max).map((t) => `“${isolate(t)}”`);
   const rest = tags.length - q.length;
-  if (rest > 0) return `${q.join(", ")} and ${num(rest)} more`;
+  if (rest > 0) return `${q.join(", ")} and ${fmt(rest)} more`;
   if (q.length <= 1) return q.join("");
   return `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
 }
@@ -151,80 +135,4 @@ export function editMessage(kind, tags, reply) {
   }
   const did = kind === "add" ? `Added ${quoteTags(tags)} to` : `Removed ${quoteTags(tags)} from`;
   return `${did} ${images(changes)}.${locked} Ctrl+Z undoes it.`;
-}
-
-/**
- * Ask again, at most one request in flight, the newest state wins.
- * createRefresher({ fetch, onData, onError, delayMs, timers })
- *   fetch() -> Promise<data>;  onData(data) / onError(err): for the newest request only.
- *   now(): ask at once (or right after the one in flight; its answer is then dropped as stale);
- *   soon(): ask after `delayMs` of quiet; cancel(): drop what is pending and the answer in flight;
- *   dispose(): cancel for good.  `busy`: something is pending or in flight.
- */
-export function createRefresher({ fetch, onData, onError = () => {}, delayMs = COUNTS_DELAY_MS, timers = globalThis }) {
-  let timer = null;
-  let inFlight = false;
-  let again = false;
-  let gen = 0;
-  let disposed = false;
-
-  function clearTimer() {
-    if (timer !== null) timers.clearTimeout(timer);
-    timer = null;
-  }
-
-  function settle(mine, deliver) {
-    inFlight = false;
-    if (disposed) return;
-    if (again) {
-      now();
-      return;
-    }
-    if (mine === gen) deliver();
-  }
-
-  function now() {
-    clearTimer();
-    if (disposed) return;
-    if (inFlight) {
-      again = true;
-      return;
-    }
-    inFlight = true;
-    again = false;
-    const mine = gen;
-    let p;
-    try {
-      p = Promise.resolve(fetch());
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    p.then((data) => settle(mine, () => onData(data)), (err) => settle(mine, () => onError(err)));
-  }
-
-  function soon() {
-    clearTimer();
-    if (disposed) return;
-    timer = timers.setTimeout(() => {
-      timer = null;
-      now();
-    }, delayMs);
-  }
-
-  function cancel() {
-    clearTimer();
-    again = false;
-    gen += 1;
-  }
-
-  return {
-    now, soon, cancel,
-    dispose() {
-      cancel();
-      disposed = true;
-    },
-    get busy() {
-      return inFlight || again || timer !== null;
-    },
-  };
 }

@@ -8,15 +8,17 @@ import { h, attr, setText, isolate, uniqueId } from "../../lib/dom.js";
 import {
   acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
 } from "../../editor/autocomplete.js";
+import { createLatest, createRefresher } from "../../lib/latest.js";
 import {
-  SOME_LIMIT, COMPLETE_LIMIT, COMPLETE_DELAY_MS, num, count, normalizeCounts, splitCommon, selectionKey, splitTags, images, labels, editMessage, createRefresher,
+  COUNTS_DELAY_MS, SOME_LIMIT, COMPLETE_LIMIT, COMPLETE_DELAY_MS, normalizeCounts, splitCommon, selectionKey, typedTags, images, labels, editMessage,
 } from "./logic.js";
+import { fmt, errorText } from "../../lib/format.js";
 
 /**
  * createMultiSelect({ request, status }) -> { el, update(state), dispose() }
  *   request(type, fields) -> Promise<{reply}> (rejects with Python's sentence)
  *   status.show(message, "error") for failures.
- *   update(state) reads `state._shown_selection` (or `state.selection`), `state.items_version`
+ *   update(state) reads `state._shown_selection`, `state.items_version`
  *   and `state.view` (hidden while it is "single").
  */
 export function createMultiSelect({ request, status }) {
@@ -63,7 +65,8 @@ export function createMultiSelect({ request, status }) {
 
   const refresher = createRefresher({
     fetch: () => request("tag_counts", {}),
-    onData: ({ reply } = {}) => {
+    delayMs: COUNTS_DELAY_MS,
+    onResult: ({ reply } = {}) => {
       const counts = normalizeCounts(reply);
       const n = counts.selected ?? liveCount;
       data = { n, ...splitCommon(counts.rows, n) };
@@ -79,14 +82,14 @@ export function createMultiSelect({ request, status }) {
 
   function showError(err) {
     if (disposed || (err && (err.disposed || err.superseded))) return;
-    if (status && typeof status.show === "function") status.show(err && err.message ? err.message : String(err), "error");
+    if (status && typeof status.show === "function") status.show(errorText(err), "error");
   }
 
   // ---- rendering -----------------------------------------------------------------------------
   function commonChip(row, n) {
     const remove = h("button", {
       type: "button", class: "ltw-ms-x", text: "×", "aria-label": labels.removeCommon(row.tag, n),
-      title: `Remove “${isolate(row.tag)}” from all ${num(n)} selected images`, "data-fkey": `ms-cx:${row.tag}`,
+      title: `Remove “${isolate(row.tag)}” from all ${fmt(n)} selected images`, "data-fkey": `ms-cx:${row.tag}`,
       onclick: (e) => {
         e.stopPropagation();
         removeFromSelection(row.tag, fallbackAfter(e.currentTarget.closest("li"), commonList, "ms-cx:"));
@@ -101,9 +104,9 @@ export function createMultiSelect({ request, status }) {
   function someRow(row, n) {
     return h("li", { class: "ltw-ms-row", "data-tag": row.tag },
       h("span", { class: "ltw-ms-name", text: row.tag, title: row.tag }),
-      h("span", { class: "ltw-ms-frac", "aria-hidden": "true", title: `On ${num(row.selected)} of ${num(n)} selected images`,
-        text: `${num(row.selected)}/${num(n)}` }),
-      h("span", { class: "ltw-vh", text: `on ${num(row.selected)} of ${num(n)}` }),
+      h("span", { class: "ltw-ms-frac", "aria-hidden": "true", title: `On ${fmt(row.selected)} of ${fmt(n)} selected images`,
+        text: `${fmt(row.selected)}/${fmt(n)}` }),
+      h("span", { class: "ltw-vh", text: `on ${fmt(row.selected)} of ${fmt(n)}` }),
       h("button", {
         type: "button", class: "ltw-btn ltw-ms-addall", text: "Add to all", "aria-label": labels.addToAll(row.tag, n),
         "data-fkey": `ms-sa:${row.tag}`,
@@ -147,7 +150,7 @@ export function createMultiSelect({ request, status }) {
   /** Heading and busy marks: cheap, on every update. */
   function render() {
     if (disposed) return;
-    const stale = refresher.busy || !data;
+    const stale = refresher.busy() || !data;
     el.classList.toggle("is-stale", stale);
     attr(el, "aria-busy", stale ? "true" : null);
     setText(heading, labels.heading(liveCount));
@@ -222,11 +225,11 @@ export function createMultiSelect({ request, status }) {
   // ---- the input and its suggestions ---------------------------------------------------------
   let ac = acClosed();
   let acTimer = null;
-  let acSeq = 0;
+  const suggestions = createLatest();
 
   function renderList() {
     renderSuggestions({
-      listbox, input, listId, state: ac, countText: ([, n]) => (Number.isFinite(n) ? num(n) : ""), expanded: true,
+      listbox, input, listId, state: ac, countText: ([, n]) => (Number.isFinite(n) ? fmt(n) : ""), expanded: true,
     });
   }
 
@@ -237,7 +240,7 @@ export function createMultiSelect({ request, status }) {
 
   function closeList() {
     clearTimeout(acTimer);
-    acSeq += 1;
+    suggestions.drop();
     if (ac.open || ac.items.length) setAc(acClosed());
   }
 
@@ -247,21 +250,21 @@ export function createMultiSelect({ request, status }) {
       closeList();
       return;
     }
-    const mine = ++acSeq;
+    const ticket = suggestions.next();
     Promise.resolve()
       .then(() => request("complete", { query: q, limit: COMPLETE_LIMIT }))
       .then(({ reply } = {}) => {
-        if (mine !== acSeq || disposed || document.activeElement !== input) return;
+        if (!suggestions.isLatest(ticket) || disposed || document.activeElement !== input) return;
         setAc(acWithItems(q, reply && reply.items));
       })
       .catch(() => {
-        if (mine === acSeq && !disposed) setAc(acClosed()); // suggestions are a convenience: stay quiet
+        if (suggestions.isLatest(ticket) && !disposed) setAc(acClosed()); // suggestions are a convenience: stay quiet
       });
   }
 
   function submit(text) {
     closeList();
-    const tags = splitTags(text);
+    const tags = typedTags(text);
     if (!tags.length) return;
     input.value = "";
     addToSelection(tags, "ms-input").then((ok) => {
@@ -345,7 +348,7 @@ export function createMultiSelect({ request, status }) {
   function update(state) {
     if (disposed) return;
     const s = state && typeof state === "object" ? state : {};
-    const sel = Array.isArray(s._shown_selection) ? s._shown_selection : Array.isArray(s.selection) ? s.selection : [];
+    const sel = Array.isArray(s._shown_selection) ? s._shown_selection : [];
     const show = sel.length >= 2 && s.view !== "single";
     if (!show) {
       if (visible) hide();
@@ -378,7 +381,7 @@ export function createMultiSelect({ request, status }) {
     disposed = true;
     refresher.dispose();
     clearTimeout(acTimer);
-    acSeq += 1;
+    suggestions.drop();
   }
 
   return { el, update, dispose };

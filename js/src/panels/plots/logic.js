@@ -2,23 +2,19 @@
 // many images fall into each training bucket, drawn as inline SVG (built element by element; no
 // innerHTML) from one `plots` reply. Colours come from CSS (plots.css) so dark themes work.
 
-import { h, attr, isolate, setText, uniqueId } from "../../lib/dom.js";
-import { createPanelData, panelKeys, panelToggle, showOpen } from "../panel.js";
+import { h, isolate } from "../../lib/dom.js";
+import { fmt, plural, count } from "../../lib/format.js";
 
 export const RESOLUTIONS = [512, 768, 1024];
 export const TOP = 30;
 export const REFRESH_DELAY_MS = 500;
 export const SUMMARY_LIMIT = 8; // entries an aria-label names before "…"
-export const LABEL_CHARS = 24; // a tag label longer than this is cut (the whole tag is its tooltip)
+const LABEL_CHARS = 24; // a tag label longer than this is cut (the whole tag is its tooltip)
 
 export const SVG = "http://www.w3.org/2000/svg";
-export const nf = new Intl.NumberFormat();
-export const fmt = (n) => nf.format(n);
-export const ratioFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-export const fmtRatio = (n) => ratioFormat.format(n);
+const ratioFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const fmtRatio = (n) => ratioFormat.format(n);
 export const finite = (v) => typeof v === "number" && Number.isFinite(v);
-export const count = (v) => (finite(v) && v > 0 ? Math.round(v) : 0);
-export const plural = (n, one, many) => `${fmt(n)} ${n === 1 ? one : many}`;
 
 // ---- pure helpers ---------------------------------------------------------------------------------
 
@@ -42,7 +38,7 @@ export function tickStep(min, max, count = 5) {
 }
 
 /** i * step without the float dust (3 * 0.1 is 0.3, not 0.30000000000000004). */
-export function times(i, step) {
+function times(i, step) {
   if (step >= 1) return i * step + 0; // + 0: no -0
   const inverse = Math.round(1 / step);
   return (Math.abs(inverse * step - 1) < 1e-9 ? i / inverse : i * step) + 0;
@@ -202,7 +198,7 @@ export function ratiosSummary(bins) {
 
 // ---- SVG ------------------------------------------------------------------------------------------
 
-export function svg(tag, attrs = {}, ...children) {
+function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -215,7 +211,7 @@ export function svg(tag, attrs = {}, ...children) {
 
 export const px = (v) => Math.round(v * 10) / 10;
 
-export function chartSvg(width, height, label) {
+function chartSvg(width, height, label) {
   return svg("svg", {
     class: "ltw-pl-svg", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label,
     preserveAspectRatio: "xMinYMin meet", focusable: "false",
@@ -255,7 +251,7 @@ export function barChart(rows, { label, labelWidth = 200, userText = false }) {
 }
 
 /** Grid lines, axis lines, tick labels and axis titles of an x/y plot. */
-export function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, xTitle, yTitle }) {
+function axes(root, { x, y, xTicks, yTicks, box, xFormat = fmt, yFormat = fmt, xTitle, yTitle }) {
   const { left, right, top, bottom } = box;
   for (const t of yTicks) {
     const yy = px(y(t));

@@ -3,11 +3,12 @@
 // innerHTML) from one `plots` reply. Colours come from CSS (plots.css) so dark themes work.
 
 import "./plots.css";
-import { h, attr, isolate, setText, uniqueId } from "../../lib/dom.js";
+import { h, attr, setText, uniqueId } from "../../lib/dom.js";
 import { createPanelData, panelKeys, panelToggle, showOpen } from "../panel.js";
 import {
-  RESOLUTIONS, TOP, REFRESH_DELAY_MS, fmt, finite, count, plural, histogram, binCount, normalizePlots, bucketRows, chartSummary, sizesSummary, ratiosSummary, px, figure, emptyNote, barChart, scatterChart, ratioChart,
+  RESOLUTIONS, TOP, REFRESH_DELAY_MS, finite, histogram, binCount, normalizePlots, bucketRows, chartSummary, sizesSummary, ratiosSummary, figure, emptyNote, barChart, scatterChart, ratioChart,
 } from "./logic.js";
+import { fmt, plural, errorText } from "../../lib/format.js";
 
 /**
  * createPlots({ request, status }) -> { el, open(), close(), isOpen(), update(state), refresh(), dispose() }
@@ -59,7 +60,7 @@ export function createPlots({ request, status = null }) {
     onError: (err) => {
       loading = false;
       if (err && err.disposed) return;
-      const message = err && err.message ? err.message : String(err);
+      const message = errorText(err);
       showError(message);
       if (!open && status) status.show(message, "error");
       showNote();
@@ -129,7 +130,7 @@ export function createPlots({ request, status = null }) {
 
   function update(state) {
     if (disposed || !state) return;
-    datasetCount = finite(state.count) ? state.count : null;
+    datasetCount = finite(state._shown_count) ? state._shown_count : null;
     const version = state.items_version;
     if (seenVersion !== undefined && version !== seenVersion) loader.changed(open);
     seenVersion = version;
