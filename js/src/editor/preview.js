@@ -3,6 +3,7 @@
 
 import { h, isolate, setText } from "../lib/dom.js";
 import { LruCache } from "../lib/lru.js";
+import { isSuperseded } from "../lib/rpc.js";
 import { errorText } from "../lib/format.js";
 
 export const MIN_SIDE = 16;
@@ -139,11 +140,6 @@ export class PreviewInflight {
   }
 }
 
-/** Was this rpc failure a `superseded: true` reply (a newer "show" took its place)? */
-export function isSupersededReply(err) {
-  return !!(err && err.reply && err.reply.superseded === true);
-}
-
 /**
  * createPreview({ request, onError, prefetchEnabled })
  *   request(type, fields, opts) -> Promise<{ reply, buffers }>  (the rpc)
@@ -257,7 +253,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
       .catch((err) => {
         inflight.done(key, purpose);
         if (disposed || (err && err.disposed)) return;
-        if (isSupersededReply(err)) {
+        if (isSuperseded(err)) {
           // Quietly: newer work took its place. Should it still be the image to show, ask again.
           if (current && current.id === id && (!shown || shown.id !== id) && brokenFor !== id) {
             const nb = box();

@@ -2,31 +2,21 @@
 // exist in the DOM; item states come in `items` pages, thumbnails in `thumbs` batches for the
 // visible tiles only, each batch tagged with a `group` that grows when the visible range changes.
 
-import { h, attr, setText } from "../lib/dom.js";
+import { h, setText } from "../lib/dom.js";
 import {
   TILE_MIN, TILE_MAX, TILE_DEFAULT, clampTile, gridLayout, tilePosition, visibleRange, sameRange,
   revealScrollTop, rowsPerPage, thumbBox,
 } from "../lib/virtual.js";
-import { ItemPages, stateWords, TAGGED, REVIEWED, FLAGGED, UNSAVED } from "./items.js";
-import { ThumbStore, ThumbRequests, batches, isSuperseded } from "./thumbs.js";
+import { ItemPages } from "./items.js";
+import { makeTile, paintTile, tileImage } from "./tiles.js";
+import { ThumbStore, ThumbRequests } from "./thumbs.js";
+import { createGridLoader } from "./loader.js";
 import {
   normalizeSelection, isSelected, clickSelect, keySelect, sameSelection, selectionText,
 } from "./selection.js";
 import { resolveGridKey } from "../shell/keys.js";
 import { isScanning } from "../shell/loading.js";
-import { errorText } from "../lib/format.js";
 
-const THUMB_THROTTLE_MS = 90; // at most one round of `thumbs` requests per this while scrolling
-const TIMEOUT_MS = 60000;
-const MAX_ITEM_REQUESTS = 2;
-
-/** The accessible name of a tile: "img12.jpg, tagged, reviewed" (+ ", current image"). */
-export function tileLabel(item, position, current) {
-  if (!item) return `Image ${position + 1}, loading`;
-  const words = [item.name, ...stateWords(item.state)];
-  if (current) words.push("current image");
-  return words.join(", ");
-}
 
 /**
  * createGrid({ request, status, setSelection, onOpen })
@@ -40,6 +30,11 @@ export function createGrid({ request, status, setSelection, onOpen }) {
   const pages = new ItemPages();
   const store = new ThumbStore();
   const reqs = new ThumbRequests();
+  const loader = createGridLoader({
+    request, status, pages, store, reqs,
+    shown: () => (open && !disposed && range ? { range, box: thumbBox(tile, globalThis.devicePixelRatio || 1) } : null),
+    onChange: () => scheduleRender(),
+  });
 
   // ---- elements ------------------------------------------------------------------------------
   const size = h("input", {
@@ -74,91 +69,17 @@ export function createGrid({ request, status, setSelection, onOpen }) {
   let layout = gridLayout({ width: 0, tile, count: 0 });
   let range = null;
   let raf = 0;
-  let thumbTimer = null;
-  let lastThumbs = 0;
   let pendingReveal = null; // { index, center } to apply at the next layout with a size
   const tiles = new Map(); // position -> element
   const pool = [];
 
   // ---- tiles ---------------------------------------------------------------------------------
-  function makeTile() {
-    const img = h("img", { class: "ltw-thumb-img", alt: "", draggable: false, decoding: "async", hidden: true });
-    const ph = h("span", { class: "ltw-thumb-ph" });
-    const name = h("span", { class: "ltw-tile-name" });
-    const dot = h("span", { class: "ltw-tile-dot", "aria-hidden": "true" });
-    const marks = h("span", { class: "ltw-tile-marks", "aria-hidden": "true" });
-    const check = h("span", { class: "ltw-tile-check", "aria-hidden": "true", text: "✓" });
-    const t = h("div", { class: "ltw-tile", role: "option", tabindex: "-1", "aria-selected": "false" },
-      h("div", { class: "ltw-thumb" }, img, ph, marks, check),
-      h("div", { class: "ltw-tile-label" }, dot, name));
-    t.ltw = { img, ph, name, marks, id: null, url: null, label: null, state: null };
-    return t;
-  }
-
-  function setMarks(marks, state) {
-    const want = [];
-    if (state & REVIEWED) want.push(["is-reviewed", "✓", "Reviewed"]);
-    if (state & FLAGGED) want.push(["is-flagged", "!", "Flagged"]);
-    if (state & UNSAVED) want.push(["is-unsaved", "●", "Unsaved"]);
-    marks.replaceChildren(...want.map(([cls, text, title]) => h("span", { class: `ltw-mark ${cls}`, text, title })));
-  }
-
   function fill(t, i, tabStop, box) {
-    const p = t.ltw;
     const item = pages.get(i);
-    const { x, y } = tilePosition(layout, i);
-    const transform = `translate(${x}px, ${y}px)`;
-    if (t.style.transform !== transform) t.style.transform = transform;
-    if (t.dataset.index !== String(i)) {
-      t.dataset.index = String(i);
-      t.setAttribute("aria-posinset", String(i + 1));
-    }
-    attr(t, "aria-setsize", String(count));
-    const selected = isSelected(selection, i);
-    attr(t, "aria-selected", selected ? "true" : "false");
-    t.classList.toggle("is-selected", selected);
-    const current = i === currentPlace;
-    t.classList.toggle("is-current", current);
-    attr(t, "aria-current", current ? "true" : null);
-    const tabindex = i === tabStop ? "0" : "-1";
-    if (t.getAttribute("tabindex") !== tabindex) t.setAttribute("tabindex", tabindex);
-    const label = tileLabel(item, i, current);
-    if (p.label !== label) {
-      p.label = label;
-      t.setAttribute("aria-label", label);
-      t.title = item ? `${item.name}\n${stateWords(item.state).join(", ")}` : "";
-    }
-    const state = item ? item.state : -1;
-    if (p.state !== state) {
-      p.state = state;
-      t.classList.toggle("is-tagged", !!item && (state & TAGGED) !== 0);
-      t.classList.toggle("is-untagged", !!item && (state & TAGGED) === 0);
-      setMarks(p.marks, Math.max(0, state));
-    }
-    setText(p.name, item ? item.name : "");
-    const id = item ? item.id : null;
-    const thumb = id ? store.get(id, box) : undefined;
-    const url = thumb && thumb.url ? thumb.url : null;
-    if (id !== p.id || url !== p.url) {
-      p.id = id;
-      p.url = url;
-      p.img.alt = item ? item.name : "";
-      if (url) {
-        p.img.src = url;
-        p.img.hidden = false;
-      } else {
-        p.img.removeAttribute("src");
-        p.img.hidden = true;
-      }
-    } else if (item && p.img.alt !== item.name) {
-      p.img.alt = item.name;
-    }
-    const error = thumb && thumb.error ? thumb.error : "";
-    p.ph.hidden = !!url;
-    p.ph.classList.toggle("is-broken", !!error);
-    setText(p.ph, error);
-    if (error) p.ph.title = error;
-    else p.ph.removeAttribute("title");
+    paintTile(t, {
+      position: i, count, item, at: tilePosition(layout, i), selected: isSelected(selection, i),
+      current: i === currentPlace, tabStop: i === tabStop, thumb: item ? store.get(item.id, box) : undefined,
+    });
   }
 
   function tabStopFor(r) {
@@ -211,10 +132,10 @@ export function createGrid({ request, status, setSelection, onOpen }) {
     }
     for (const [i, t] of tiles) if (i < r.start || i >= r.end) fill(t, i, tabStop, box);
     if (pool.length > 200) pool.length = 200;
-    askPages(r.start, r.end);
+    loader.askPages(r.start, r.end);
     if (moved) {
       reqs.nextGroup();
-      scheduleThumbs();
+      loader.scheduleThumbs();
     }
   }
 
@@ -224,97 +145,6 @@ export function createGrid({ request, status, setSelection, onOpen }) {
       raf = 0;
       render();
     });
-  }
-
-  // ---- items ---------------------------------------------------------------------------------
-  // At most MAX_ITEM_REQUESTS pages on their way: during a fast scroll the pages that flew by are
-  // not asked at all; when an answer comes, the pages of the range shown *then* are asked.
-  let itemRequests = 0;
-  function askPages(start, end) {
-    for (const p of pages.wanted(start, end)) {
-      if (itemRequests >= MAX_ITEM_REQUESTS) return;
-      const fields = pages.request(p);
-      if (!fields) continue;
-      const version = pages.begin(p);
-      itemRequests += 1;
-      request("items", fields, { timeoutMs: TIMEOUT_MS })
-        .then(({ reply }) => {
-          itemRequests -= 1;
-          if (disposed) return;
-          const at = Number.isInteger(reply.start) ? reply.start : fields.start;
-          if (pages.receive(p, version, at, reply.items)) scheduleThumbs();
-          scheduleRender(); // shows the page, and asks for the pages still missing
-        })
-        .catch((err) => {
-          itemRequests -= 1;
-          pages.fail(p, version);
-          if (disposed || (err && err.disposed)) return;
-          status.show(errorText(err), "error");
-        });
-    }
-  }
-
-  // ---- thumbnails ----------------------------------------------------------------------------
-  function scheduleThumbs() {
-    if (thumbTimer || disposed) return;
-    const wait = Math.max(0, THUMB_THROTTLE_MS - (Date.now() - lastThumbs));
-    thumbTimer = setTimeout(() => {
-      thumbTimer = null;
-      lastThumbs = Date.now();
-      askThumbs();
-    }, wait);
-  }
-
-  function askThumbs() {
-    if (!open || disposed || !range) return;
-    const box = thumbBox(tile, globalThis.devicePixelRatio || 1);
-    const ids = [];
-    const seen = new Set();
-    const push = (i) => {
-      const item = pages.get(i);
-      if (item && !seen.has(item.id)) {
-        seen.add(item.id);
-        ids.push(item.id);
-      }
-    };
-    for (let i = range.visibleStart; i < range.visibleEnd; i += 1) push(i); // on screen first
-    for (let i = range.start; i < range.end; i += 1) push(i);
-    const want = reqs.wanted(ids, box, store);
-    if (!want.length) return;
-    const group = reqs.begin(want, box);
-    for (const batch of batches(want)) askBatch(batch, box, group);
-  }
-
-  function askBatch(ids, box, group) {
-    request("thumbs", { ids, size: box, group }, { timeoutMs: TIMEOUT_MS })
-      .then(({ reply, buffers }) => {
-        reqs.settle(ids, box, group);
-        if (disposed) return;
-        const list = Array.isArray(reply.thumbs) ? reply.thumbs : [];
-        let b = 0;
-        let got = false;
-        for (const t of list) {
-          if (!t || typeof t !== "object") continue;
-          if (t.ok === true) {
-            const data = buffers[b];
-            b += 1;
-            if (!data || typeof t.id !== "string") continue;
-            const mime = typeof t.mime === "string" && t.mime ? t.mime : "image/jpeg";
-            store.add(t.id, box, { url: URL.createObjectURL(new Blob([data], { type: mime })) });
-            got = true;
-          } else if (t.superseded !== true && typeof t.id === "string") {
-            store.add(t.id, box, { error: typeof t.error === "string" && t.error ? t.error : "No thumbnail" });
-            got = true;
-          }
-        }
-        if (got) scheduleRender();
-        if (list.some((t) => t && t.superseded === true)) scheduleThumbs();
-      })
-      .catch((err) => {
-        reqs.settle(ids, box, group);
-        if (disposed || (err && err.disposed) || isSuperseded(err)) return; // newer work took its place
-        status.show(errorText(err), "error");
-      });
   }
 
   // ---- selection, focus, opening ---------------------------------------------------------------
@@ -463,9 +293,9 @@ export function createGrid({ request, status, setSelection, onOpen }) {
   function dispose() {
     disposed = true;
     if (raf) cancelAnimationFrame(raf);
-    clearTimeout(thumbTimer);
+    loader.dispose();
     if (ro) ro.disconnect();
-    for (const t of tiles.values()) t.ltw.img.removeAttribute("src");
+    for (const t of tiles.values()) tileImage(t).removeAttribute("src");
     store.clear();
     reqs.clear();
   }

@@ -10,11 +10,6 @@ export function thumbKey(id, size) {
   return `${size}\u0000${id}`;
 }
 
-/** Was this rpc failure a `superseded: true` reply (newer work took its place)? */
-export function isSuperseded(err) {
-  return !!(err && err.reply && err.reply.superseded === true);
-}
-
 /** Split ids into batches of at most `size`. */
 export function batches(ids, size = BATCH) {
   const out = [];

@@ -11,6 +11,11 @@ export function nextRid() {
   return ridCounter;
 }
 
+/** Was this request failure a `superseded: true` reply (newer work took its place)? */
+export function isSuperseded(err) {
+  return !!(err && err.reply && err.reply.superseded === true);
+}
+
 export class RpcError extends Error {
   constructor(message, info = {}) {
     super(message);

@@ -5,7 +5,7 @@
 
 import "./checks.css";
 import { h, attr, isolate, keepFocus, setText, uniqueId } from "../../lib/dom.js";
-import { isSuperseded } from "../../grid/thumbs.js";
+import { isSuperseded } from "../../lib/rpc.js";
 import { createLatest } from "../../lib/latest.js";
 import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import {
