@@ -1,8 +1,8 @@
 // lora-tagger-widget front end: wires the model (traits + custom messages) to the panels.
 import "./widget.css";
-import { h, isTextEntry, keepFocus } from "./lib/dom.js";
+import { h, keepFocus } from "./lib/dom.js";
 import { createRpc } from "./lib/rpc.js";
-import { resolveKey, keepFromNotebook } from "./shell/keys.js";
+import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
 import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
 import { createPreview } from "./editor/preview.js";
@@ -15,7 +15,8 @@ import { createBanners } from "./shell/banners.js";
 import { createDialog } from "./shell/dialog.js";
 import { createStatus } from "./shell/status.js";
 import { createFilterBar } from "./shell/filter.js";
-import { createEditBar, tagsClipboard } from "./shell/editbar.js";
+import { createEditBar } from "./shell/editbar.js";
+import { createActions } from "./shell/actions.js";
 import { createAllTags } from "./panels/alltags/view.js";
 import { createCaptionText } from "./editor/captiontext.js";
 import { createTokenCounts } from "./editor/tokens.js";
@@ -188,112 +189,39 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  async function history(kind) {
-    const reply = await act(kind);
-    if (!reply || disposed) return;
-    status.show(reply.label ? `${kind === "undo" ? "Undone" : "Redone"}: ${reply.label}` : `Nothing to ${kind}.`);
-  }
-
-  const clipboard = tagsClipboard();
-  function copyTags() {
-    const cur = getCurrent();
-    if (!cur) return;
-    const n = clipboard.set(cur.tags);
-    editBar.setPasteEnabled(n > 0);
-    const text = clipboard.get().join(", ");
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(() => {});
-    status.show(n ? `Copied ${n} tag${n === 1 ? "" : "s"}.` : "This image has no tags to copy.");
-  }
-
-  /** Add `tag` to the selected images in the grid, else to the current image. */
-  async function addTagHere(tag) {
-    if (state.view === "grid" && state._shown_selection.length) {
-      const reply = await act("paste_tags", { tags: [tag], scope: "selected", mode: "add" });
-      if (reply && !disposed) status.show(`Added to ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
-      return;
-    }
-    const cur = getCurrent();
-    if (cur) await act("add_tag", { id: cur.id, tag });
-  }
-
-  async function pasteTags(mode) {
-    const tagsToPaste = clipboard.get();
-    if (!tagsToPaste.length) {
-      status.show("Copy an image's tags first (Ctrl+C).");
-      return;
-    }
-    const scope = state.view === "grid" && state._shown_selection.length ? "selected" : "current";
-    const reply = await act("paste_tags", { tags: tagsToPaste, scope, mode });
-    if (reply && !disposed) status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
-  }
-
-  async function save() {
-    const reply = await act("save", {}, { timeoutMs: 120000 });
-    if (!reply) return;
-    const n = Number.isFinite(reply.saved) ? reply.saved : 0;
-    status.show(n === 0 ? "Nothing to save: all changes were already on disk." : `Saved ${n} caption file${n === 1 ? "" : "s"}.`);
-  }
-
-  /** @param {any} node  an element that may be able to lose the focus (HTML or SVG) */
-  const blur = (node) => {
-    if (node && typeof node.blur === "function") node.blur();
-  };
-
-  function releaseFocus() {
-    const target = root.closest(".jp-Notebook") || root.closest(".jp-Cell");
-    const active = document.activeElement;
-    if (target && typeof target.focus === "function") target.focus({ preventScroll: true });
-    if (document.activeElement && root.contains(document.activeElement)) {
-      blur(active);
-      if (document.activeElement && root.contains(document.activeElement)) blur(document.activeElement);
-    }
-  }
+  const actions = createActions({
+    act, status, getCurrent,
+    onSelection: () => state.view === "grid" && state._shown_selection.length > 0,
+    onCopied: (n) => editBar.setPasteEnabled(n > 0),
+    isDisposed: () => disposed,
+  });
+  const { history, copyTags, addTagHere, pasteTags, save } = actions;
 
   // ---- keyboard ---------------------------------------------------------------------------
-  listen(root, "keydown", (e) => {
-    const target = e.target;
-    const inText = isTextEntry(target);
-    if (state.view === "grid" && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
-      const onTile = target === root || !!(target.closest && target.closest(".ltw-tile"));
-      if (grid.handleKey(e, { onTile })) {
-        e.stopPropagation();
-        e.preventDefault();
-        return;
-      }
-    }
-    const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
-    const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
-    const r = e.isComposing ? null : resolveKey(e, {
-      inText, onChip: !!chip, listOpen: tags.isListOpen(), dialogOpen: dialog.isOpen(),
-      grid: state.view === "grid", textSelected: selected.length > 0,
-    });
-    if (keepFromNotebook(e, r, inText)) e.stopPropagation();
-    if (!r) return;
-    if (r.prevent) e.preventDefault();
-    switch (r.action) {
-      case "save": save(); break;
-      case "close-list": tags.closeList(); break;
-      case "close-dialog": dialog.cancel(); break;
-      case "release-focus": releaseFocus(); break;
-      case "toggle-view": setView(state.view === "grid" ? "single" : "grid"); break;
-      case "focus-filter": filterBar.focus(); break;
-      case "batch": batch.open(); break;
-      case "undo": history("undo"); break;
-      case "redo": history("redo"); break;
-      case "copy-tags": afterMoves(copyTags); break;
-      case "paste-tags": afterMoves(() => pasteTags(r.mode)); break;
-      case "prev": step("prev"); break;
-      case "next": step("next"); break;
-      case "toggle-slot": {
-        const tag = slotTag(paletteStore.rows, r.slot);
-        if (tag !== null) pickTag(tag);
-        break;
-      }
-      case "move-chip": tags.moveChip(chip, r.delta); break;
-      case "remove-chip": tags.removeChip(chip); break;
-      default: break;
-    }
-  });
+  const keyActions = {
+    "save": () => save(),
+    "close-list": () => tags.closeList(),
+    "close-dialog": () => dialog.cancel(),
+    "release-focus": () => releaseFocus(root),
+    "toggle-view": () => setView(state.view === "grid" ? "single" : "grid"),
+    "focus-filter": () => filterBar.focus(),
+    "batch": () => batch.open(),
+    "undo": () => history("undo"),
+    "redo": () => history("redo"),
+    "copy-tags": () => afterMoves(copyTags),
+    "paste-tags": (r) => afterMoves(() => pasteTags(r.mode)),
+    "prev": () => step("prev"),
+    "next": () => step("next"),
+    "toggle-slot": (r) => {
+      const tag = slotTag(paletteStore.rows, r.slot);
+      if (tag !== null) pickTag(tag);
+    },
+    "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
+    "remove-chip": (r, chip) => tags.removeChip(chip),
+  };
+  listen(root, "keydown", (e) => handleWidgetKey(e, {
+    root, gridShown: state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
+  }));
 
   // ---- model -> view ------------------------------------------------------------------------
   let lastMessage = null;
@@ -365,11 +293,6 @@ function render({ model, el }) {
       if (nowGrid && lost) grid.focusCurrent();
       else if (!nowGrid && (lost || grid.el.contains(document.activeElement))) root.focus({ preventScroll: true });
     }
-  }
-
-  /** Controls that use arrows and Space themselves (the size slider, inputs). */
-  function inControl(target) {
-    return !!(target && target.closest && target.closest("input, select, textarea, [contenteditable]"));
   }
 
   let scheduled = false;
