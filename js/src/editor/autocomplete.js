@@ -2,6 +2,7 @@
 // drawn from it. state: { open, items: [[tag, count], ...], active (-1 = none), query }
 
 import { h, attr } from "../lib/dom.js";
+import { createLatest } from "../lib/latest.js";
 
 export function acClosed() {
   return { open: false, items: [], active: -1, query: "" };
@@ -64,4 +65,85 @@ export function renderSuggestions({ listbox, input, listId, state, countText, ex
     const opt = listbox.children[state.active];
     if (opt && opt.scrollIntoView) opt.scrollIntoView({ block: "nearest" });
   }
+}
+
+/**
+ * createSuggestions({ request, input, listbox, listId, limit, delayMs, countText, expanded, onAccept })
+ * The suggestion list of a tag input: asks Python (`complete`) for the segment being typed after a
+ * pause (only the latest answer counts, and only while the input has the focus), draws the list,
+ * closes it when the input loses the focus; a click on a suggestion calls onAccept(tag).
+ * -> { state(), close(), arrow(code) -> handled?, pick({ tab }), dispose() }
+ *   arrow("ArrowDown" | "ArrowUp"): moves the highlight in an open list, or opens it (ArrowDown).
+ */
+export function createSuggestions({ request, input, listbox, listId, limit, delayMs, countText, expanded = false, onAccept }) {
+  const latest = createLatest();
+  let ac = acClosed();
+  let timer = null;
+
+  function set(next) {
+    ac = next;
+    renderSuggestions({ listbox, input, listId, state: ac, countText, expanded });
+  }
+
+  function close() {
+    clearTimeout(timer);
+    latest.drop();
+    if (ac.open || ac.items.length) set(acClosed());
+  }
+
+  function ask() {
+    const q = lastSegment(input.value);
+    if (!q) {
+      close();
+      return;
+    }
+    const ticket = latest.next();
+    Promise.resolve()
+      .then(() => request("complete", { query: q, limit }))
+      .then(({ reply } = {}) => {
+        if (!latest.isLatest(ticket) || document.activeElement !== input) return;
+        set(acWithItems(q, reply && reply.items));
+      })
+      .catch(() => {
+        if (latest.isLatest(ticket)) set(acClosed()); // suggestions are a convenience: stay quiet
+      });
+  }
+
+  function arrow(code) {
+    if (ac.open) {
+      set(acMove(ac, code === "ArrowDown" ? 1 : -1));
+      return true;
+    }
+    if (code === "ArrowDown" && lastSegment(input.value)) {
+      clearTimeout(timer);
+      ask();
+      return true;
+    }
+    return false;
+  }
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(ask, delayMs);
+  });
+  input.addEventListener("blur", () => close());
+  listbox.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the input
+  listbox.addEventListener("click", (e) => {
+    const target = /** @type {Element} */ (e.target);
+    const li = target && target.closest ? target.closest("[role=option]") : null;
+    if (!li) return;
+    const item = ac.items[Number(li.getAttribute("data-index"))];
+    if (item) onAccept(item[0]);
+  });
+
+  return {
+    state: () => ac,
+    close,
+    arrow,
+    pick: (opts) => acPick(ac, opts),
+    dispose() {
+      clearTimeout(timer);
+      latest.drop();
+    },
+  };
 }

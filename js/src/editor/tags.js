@@ -2,9 +2,8 @@
 // "Add tag" input with its suggestion list.
 
 import { h, uniqueId } from "../lib/dom.js";
-import { createLatest } from "../lib/latest.js";
 import {
-  acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
+  applySuggestion, createSuggestions,
 } from "./autocomplete.js";
 
 export const COMPLETE_DEBOUNCE_MS = 80;
@@ -65,9 +64,6 @@ export function createTags({ act, request, getCurrent }) {
 
   let tags = [];
   let currentId = null;
-  let ac = acClosed();
-  let debounce = null;
-  const suggestions = createLatest();
   let dragFrom = null;
 
   // ---- chips -------------------------------------------------------------------------------
@@ -191,44 +187,11 @@ export function createTags({ act, request, getCurrent }) {
   });
 
   // ---- input and suggestions ------------------------------------------------------------------
-  function renderList() {
-    renderSuggestions({
-      listbox, input, listId, state: ac, countText: ([, count, listed]) => suggestionCount(count, listed),
-    });
-  }
-
-  function setAc(next) {
-    ac = next;
-    renderList();
-  }
-
-  function closeList() {
-    clearTimeout(debounce);
-    suggestions.drop();
-    if (ac.open || ac.items.length) setAc(acClosed());
-  }
-
-  function query() {
-    const q = lastSegment(input.value);
-    if (!q) {
-      closeList();
-      return;
-    }
-    const ticket = suggestions.next();
-    request("complete", { query: q, limit: COMPLETE_LIMIT })
-      .then(({ reply }) => {
-        if (!suggestions.isLatest(ticket) || document.activeElement !== input) return;
-        setAc(acWithItems(q, reply.items));
-      })
-      .catch(() => {
-        if (suggestions.isLatest(ticket)) setAc(acClosed()); // suggestions are a convenience: stay quiet
-      });
-  }
-
-  function schedule() {
-    clearTimeout(debounce);
-    debounce = setTimeout(query, COMPLETE_DEBOUNCE_MS);
-  }
+  const suggestions = createSuggestions({
+    request, input, listbox, listId, limit: COMPLETE_LIMIT, delayMs: COMPLETE_DEBOUNCE_MS,
+    countText: ([, count, listed]) => suggestionCount(count, listed), onAccept: (tag) => accept(tag),
+  });
+  const closeList = () => suggestions.close();
 
   function submit(text) {
     const value = text.replace(/[\s,]+$/, "").trim();
@@ -244,38 +207,22 @@ export function createTags({ act, request, getCurrent }) {
     submit(applySuggestion(input.value, tag));
   }
 
-  input.addEventListener("input", schedule);
-  input.addEventListener("blur", () => closeList());
   input.addEventListener("keydown", (e) => {
     if (e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.code === "ArrowDown" || e.code === "ArrowUp") {
-      if (ac.open) {
-        e.preventDefault();
-        setAc(acMove(ac, e.code === "ArrowDown" ? 1 : -1));
-      } else if (e.code === "ArrowDown" && lastSegment(input.value)) {
-        e.preventDefault();
-        clearTimeout(debounce);
-        query();
-      }
+      if (suggestions.arrow(e.code)) e.preventDefault();
     } else if (e.code === "Enter" || e.code === "NumpadEnter") {
       e.preventDefault();
-      const pick = acPick(ac, { tab: false });
+      const pick = suggestions.pick({ tab: false });
       if (pick !== null) accept(pick);
       else submit(input.value);
     } else if (e.code === "Tab" && !e.shiftKey) {
-      const pick = acPick(ac, { tab: true });
+      const pick = suggestions.pick({ tab: true });
       if (pick !== null) {
         e.preventDefault();
         accept(pick);
       }
     }
-  });
-  listbox.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the input
-  listbox.addEventListener("click", (e) => {
-    const li = e.target && e.target.closest ? e.target.closest("[role=option]") : null;
-    if (!li) return;
-    const item = ac.items[Number(li.getAttribute("data-index"))];
-    if (item) accept(item[0]);
   });
 
   // ---- updates from the model -----------------------------------------------------------------
@@ -290,13 +237,12 @@ export function createTags({ act, request, getCurrent }) {
   }
 
   function dispose() {
-    clearTimeout(debounce);
-    suggestions.drop();
+    suggestions.dispose();
   }
 
   return {
     el, update, dispose, moveChip, removeChip, closeList,
-    isListOpen: () => ac.open,
+    isListOpen: () => suggestions.state().open,
     focusInput: () => input.focus(),
   };
 }

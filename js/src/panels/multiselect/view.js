@@ -5,10 +5,8 @@
 
 import "./multiselect.css";
 import { h, attr, setText, isolate, uniqueId } from "../../lib/dom.js";
-import {
-  acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion, renderSuggestions,
-} from "../../editor/autocomplete.js";
-import { createLatest, createRefresher } from "../../lib/latest.js";
+import { applySuggestion, createSuggestions } from "../../editor/autocomplete.js";
+import { createRefresher } from "../../lib/latest.js";
 import {
   COUNTS_DELAY_MS, SOME_LIMIT, COMPLETE_LIMIT, COMPLETE_DELAY_MS, normalizeCounts, splitCommon, selectionKey, typedTags, images, labels, editMessage,
 } from "./logic.js";
@@ -223,44 +221,12 @@ export function createMultiSelect({ request, status }) {
   }
 
   // ---- the input and its suggestions ---------------------------------------------------------
-  let ac = acClosed();
-  let acTimer = null;
-  const suggestions = createLatest();
-
-  function renderList() {
-    renderSuggestions({
-      listbox, input, listId, state: ac, countText: ([, n]) => (Number.isFinite(n) ? fmt(n) : ""), expanded: true,
-    });
-  }
-
-  function setAc(next) {
-    ac = next;
-    renderList();
-  }
-
-  function closeList() {
-    clearTimeout(acTimer);
-    suggestions.drop();
-    if (ac.open || ac.items.length) setAc(acClosed());
-  }
-
-  function complete() {
-    const q = lastSegment(input.value);
-    if (!q) {
-      closeList();
-      return;
-    }
-    const ticket = suggestions.next();
-    Promise.resolve()
-      .then(() => request("complete", { query: q, limit: COMPLETE_LIMIT }))
-      .then(({ reply } = {}) => {
-        if (!suggestions.isLatest(ticket) || disposed || document.activeElement !== input) return;
-        setAc(acWithItems(q, reply && reply.items));
-      })
-      .catch(() => {
-        if (suggestions.isLatest(ticket) && !disposed) setAc(acClosed()); // suggestions are a convenience: stay quiet
-      });
-  }
+  const suggestions = createSuggestions({
+    request, input, listbox, listId, limit: COMPLETE_LIMIT, delayMs: COMPLETE_DELAY_MS, expanded: true,
+    countText: ([, n]) => (Number.isFinite(n) ? fmt(n) : ""),
+    onAccept: (tag) => submit(applySuggestion(input.value, tag)),
+  });
+  const closeList = () => suggestions.close();
 
   function submit(text) {
     closeList();
@@ -272,49 +238,30 @@ export function createMultiSelect({ request, status }) {
     });
   }
 
-  input.addEventListener("input", () => {
-    clearTimeout(acTimer);
-    acTimer = setTimeout(complete, COMPLETE_DELAY_MS);
-  });
-  input.addEventListener("blur", () => closeList());
   input.addEventListener("keydown", (e) => {
     if (e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.code === "ArrowDown" || e.code === "ArrowUp") {
       e.stopPropagation();
-      if (ac.open) {
-        e.preventDefault();
-        setAc(acMove(ac, e.code === "ArrowDown" ? 1 : -1));
-      } else if (e.code === "ArrowDown" && lastSegment(input.value)) {
-        e.preventDefault();
-        clearTimeout(acTimer);
-        complete();
-      }
+      if (suggestions.arrow(e.code)) e.preventDefault();
     } else if (e.code === "Enter" || e.code === "NumpadEnter") {
       e.preventDefault();
       e.stopPropagation();
-      const pick = acPick(ac, { tab: false });
+      const pick = suggestions.pick({ tab: false });
       submit(pick !== null ? applySuggestion(input.value, pick) : input.value);
     } else if (e.code === "Tab" && !e.shiftKey) {
-      const pick = acPick(ac, { tab: true });
+      const pick = suggestions.pick({ tab: true });
       if (pick !== null) {
         e.preventDefault();
         input.value = applySuggestion(input.value, pick);
         closeList();
       }
-    } else if (e.code === "Escape" && ac.open) {
+    } else if (e.code === "Escape" && suggestions.state().open) {
       e.preventDefault();
       e.stopPropagation();
       closeList();
     }
   });
   addButton.addEventListener("click", () => submit(input.value));
-  listbox.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the input
-  listbox.addEventListener("click", (e) => {
-    const li = e.target && e.target.closest ? e.target.closest("[role=option]") : null;
-    if (!li) return;
-    const item = ac.items[Number(li.getAttribute("data-index"))];
-    if (item) submit(applySuggestion(input.value, item[0]));
-  });
 
   // ---- keys on the panel ---------------------------------------------------------------------
   const PANEL_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
@@ -380,8 +327,7 @@ export function createMultiSelect({ request, status }) {
   function dispose() {
     disposed = true;
     refresher.dispose();
-    clearTimeout(acTimer);
-    suggestions.drop();
+    suggestions.dispose();
   }
 
   return { el, update, dispose };
