@@ -6,8 +6,9 @@ import "./plots.css";
 import { h, attr, setText, uniqueId } from "../../lib/dom.js";
 import { createPanelData, panelKeys, panelToggle, showOpen } from "../panel.js";
 import {
-  RESOLUTIONS, TOP, REFRESH_DELAY_MS, finite, histogram, binCount, normalizePlots, bucketRows, chartSummary, sizesSummary, ratiosSummary, figure, emptyNote, barChart, scatterChart, ratioChart,
+  RESOLUTIONS, TOP, REFRESH_DELAY_MS, finite, histogram, binCount, normalizePlots, bucketRows, chartSummary, sizesSummary, ratiosSummary,
 } from "./logic.js";
+import { barChart, emptyNote, figure, ratioChart, scatterChart } from "./charts.js";
 import { fmt, plural, errorText } from "../../lib/format.js";
 
 /**
