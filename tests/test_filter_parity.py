@@ -377,12 +377,12 @@ ODD_TAGS = ["it's", 'say "hi"', '12" vinyl', "a*b", "what?", "[bracket]", "a\\b"
 
 
 def front_end_queries(tags: list[str]) -> list[str]:
-    """`queryFor` of js/src/alltags.js (what a click on a tag sets the filter to), run by node."""
+    """`queryFor` of js/src/panels/alltags/logic.js (what a click on a tag sets the filter to)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is needed to run the front end's code (it comes with Node.js).")
     helpers = (ROOT / "js" / "test" / "helpers.js").as_uri()
-    alltags = (ROOT / "js" / "src" / "alltags.js").as_uri()
+    alltags = (ROOT / "js" / "src" / "panels" / "alltags" / "logic.js").as_uri()
     script = (f"await import({json.dumps(helpers)});"
               f"const {{ queryFor }} = await import({json.dumps(alltags)});"
               f"process.stdout.write(JSON.stringify({json.dumps(tags)}.map(queryFor)));")
@@ -400,7 +400,7 @@ def test_a_click_on_a_tag_finds_exactly_the_images_with_that_tag(dataset: Datase
 
 
 def test_a_shift_click_adds_the_tag_so_that_both_must_hold(dataset: Dataset) -> None:
-    node_script = (ROOT / "js" / "src" / "alltags.js").as_uri()
+    node_script = (ROOT / "js" / "src" / "panels" / "alltags" / "logic.js").as_uri()
     helpers = (ROOT / "js" / "test" / "helpers.js").as_uri()
     cases = [["tag:'it\\'s' OR tag:smiling", "rock'n'roll"], ['tag:12"* OR tag:smiling', "1girl"],
              ["tag:'say \"hi\"' OR name:long", "sky"]]

@@ -165,7 +165,7 @@ def test_the_front_ends_store_keeps_the_palette_from_the_widgets_deltas(
     widget.dataset.pin_tag("pinned only")
     widget.dataset.remove_tag("a.jpg", "smiling")
     script = """
-import { createPaletteStore } from "./src/palettestore.js";
+import { createPaletteStore } from "./src/editor/palettestore.js";
 const { full, deltas } = JSON.parse(process.argv[1]);
 const store = createPaletteStore();
 store.load(full.rows, full.version);

@@ -1,56 +1,36 @@
 // lora-tagger-widget front end: wires the model (traits + custom messages) to the panels.
 import "./widget.css";
-import { h, isTextEntry, keepFocus } from "./dom.js";
-import { createRpc } from "./rpc.js";
-import { resolveKey, keepFromNotebook } from "./keys.js";
-import { createGrid } from "./grid.js";
-import { createLoading } from "./loading.js";
-import { createPreview } from "./preview.js";
-import { createTags } from "./tags.js";
-import { createPalette, slotTag } from "./palette.js";
-import { createPaletteStore } from "./palettestore.js";
-import { createHeader, createFooter, viewOf } from "./session.js";
-import { createBanners } from "./banners.js";
-import { createDialog } from "./dialog.js";
-import { createStatus } from "./status.js";
-import { createFilterBar } from "./filter.js";
-import { createEditBar, tagsClipboard } from "./editbar.js";
-import { createAllTags } from "./alltags.js";
-import { createCaptionText } from "./captiontext.js";
-import { createTokenCounts } from "./tokens.js";
-import { createMultiSelect } from "./multiselect.js";
-import { createBatch } from "./batch.js";
-import { createExport } from "./export.js";
-import { createChecks } from "./checks.js";
-import { createPlots } from "./plots.js";
+import { h, keepFocus } from "./lib/dom.js";
+import { createRpc } from "./lib/rpc.js";
+import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
+import { createGrid } from "./grid/grid.js";
+import { createLoading } from "./shell/loading.js";
+import { createPreview } from "./editor/preview.js";
+import { createTags } from "./editor/tags.js";
+import { createPalette, slotTag } from "./editor/palette.js";
+import { createPaletteStore } from "./editor/palettestore.js";
+import { createHeader, createFooter } from "./shell/session.js";
+import { TRAITS, readState, viewOf } from "./lib/model.js";
+import { createBanners } from "./shell/banners.js";
+import { createDialog } from "./shell/dialog.js";
+import { createStatus } from "./shell/status.js";
+import { createFilterBar } from "./shell/filter.js";
+import { createEditBar } from "./shell/editbar.js";
+import { createActions } from "./shell/actions.js";
+import { createAllTags } from "./panels/alltags/view.js";
+import { createCaptionText } from "./editor/captiontext.js";
+import { createTokenCounts } from "./editor/tokens.js";
+import { createMultiSelect } from "./panels/multiselect/view.js";
+import { createBatch } from "./panels/batch/view.js";
+import { createExport } from "./panels/export/view.js";
+import { createChecks } from "./panels/checks/view.js";
+import { createPlots } from "./panels/plots/view.js";
+import { errorText } from "./lib/format.js";
 
-// Synced traits (docs/protocol.md); `_current` is underscored because Python's `current` is the Item.
-// The view works in places among the images the filter lets through: `_place`, `_shown_count` and
-// `_shown_selection` (Python's `index`, `count` and `selection` are positions in the whole set).
-const TRAITS = ["_place", "_shown_count", "_current", "progress", "status", "autosave",
-  "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
-  "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export"];
-
-function asObject(value) {
-  return value && typeof value === "object" ? value : {};
-}
-
-function readState(model) {
-  const state = {};
-  for (const name of TRAITS) state[name] = model.get(name);
-  state.index = state._place;
-  state.count = state._shown_count;
-  state.selection = state._shown_selection;
-  state.filter_error = asObject(state.filter_error);
-  state.current = asObject(state._current);
-  state.status = asObject(state.status);
-  state.progress = asObject(state.progress);
-  state.view = viewOf(state.view);
-  state.selection = Array.isArray(state.selection) ? state.selection : [];
-  state.loading = asObject(state.loading);
-  return state;
-}
-
+/**
+ * Draw the widget into `el` and keep it in step with `model`; returns the cleanup.
+ * @param {{ model: import("./lib/model.js").Model, el: HTMLElement }} ctx
+ */
 function render({ model, el }) {
   const cleanups = [];
   const listen = (target, type, fn, opts) => {
@@ -77,13 +57,13 @@ function render({ model, el }) {
       const { reply } = await rpc.request(type, fields, opts);
       return reply;
     } catch (err) {
-      if (!disposed && !(err && err.disposed)) status.show(err && err.message ? err.message : String(err), "error");
+      if (!disposed && !(err && err.disposed)) status.show(errorText(err), "error");
       return null;
     }
   }
-  const getCurrent = () => (state.current && state.current.id ? state.current : null);
+  const getCurrent = () => (state._current.id ? state._current : null);
   /** "prev" or "next": the neighbour's preview shows at once when it is here; Python confirms. */
-  let moved = Promise.resolve(); // the last move's answer: once in, `state.current` is what shows
+  let moved = Promise.resolve(); // the last move's answer: once in, `state._current` is what shows
   function step(type) {
     const cur = getCurrent();
     const shownAhead = !!cur && preview.anticipate(cur[type]);
@@ -134,7 +114,7 @@ function render({ model, el }) {
       model.set("_shown_selection", list);
       model.save_changes();
     },
-    onOpen: (index) => openImage(index),
+    onOpen: (place) => openImage(place),
   });
   const loading = createLoading();
   const footer = createFooter({
@@ -195,9 +175,9 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  /** From the grid: make `index` the current image, then show it in the single view. */
-  async function openImage(index) {
-    const reply = await act("goto", { index });
+  /** From the grid: make the image at `place` the current one, then show it in the single view. */
+  async function openImage(place) {
+    const reply = await act("goto", { index: place });
     if (!reply || disposed) return;
     setView("single");
   }
@@ -209,107 +189,39 @@ function render({ model, el }) {
     model.save_changes();
   }
 
-  async function history(kind) {
-    const reply = await act(kind);
-    if (!reply || disposed) return;
-    status.show(reply.label ? `${kind === "undo" ? "Undone" : "Redone"}: ${reply.label}` : `Nothing to ${kind}.`);
-  }
-
-  const clipboard = tagsClipboard();
-  function copyTags() {
-    const cur = getCurrent();
-    if (!cur) return;
-    const n = clipboard.set(cur.tags);
-    editBar.setPasteEnabled(n > 0);
-    const text = clipboard.get().join(", ");
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(() => {});
-    status.show(n ? `Copied ${n} tag${n === 1 ? "" : "s"}.` : "This image has no tags to copy.");
-  }
-
-  /** Add `tag` to the selected images in the grid, else to the current image. */
-  async function addTagHere(tag) {
-    if (state.view === "grid" && state.selection.length) {
-      const reply = await act("paste_tags", { tags: [tag], scope: "selected", mode: "add" });
-      if (reply && !disposed) status.show(`Added to ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
-      return;
-    }
-    const cur = getCurrent();
-    if (cur) await act("add_tag", { id: cur.id, tag });
-  }
-
-  async function pasteTags(mode) {
-    const tagsToPaste = clipboard.get();
-    if (!tagsToPaste.length) {
-      status.show("Copy an image's tags first (Ctrl+C).");
-      return;
-    }
-    const scope = state.view === "grid" && state.selection.length ? "selected" : "current";
-    const reply = await act("paste_tags", { tags: tagsToPaste, scope, mode });
-    if (reply && !disposed) status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
-  }
-
-  async function save() {
-    const reply = await act("save", {}, { timeoutMs: 120000 });
-    if (!reply) return;
-    const n = Number.isFinite(reply.saved) ? reply.saved : 0;
-    status.show(n === 0 ? "Nothing to save: all changes were already on disk." : `Saved ${n} caption file${n === 1 ? "" : "s"}.`);
-  }
-
-  function releaseFocus() {
-    const target = root.closest(".jp-Notebook") || root.closest(".jp-Cell");
-    const active = document.activeElement;
-    if (target && typeof target.focus === "function") target.focus({ preventScroll: true });
-    if (document.activeElement && root.contains(document.activeElement)) {
-      if (active && active.blur) active.blur();
-      if (document.activeElement && root.contains(document.activeElement)) document.activeElement.blur();
-    }
-  }
+  const actions = createActions({
+    act, status, getCurrent,
+    onSelection: () => state.view === "grid" && state._shown_selection.length > 0,
+    onCopied: (n) => editBar.setPasteEnabled(n > 0),
+    isDisposed: () => disposed,
+  });
+  const { history, copyTags, addTagHere, pasteTags, save } = actions;
 
   // ---- keyboard ---------------------------------------------------------------------------
-  listen(root, "keydown", (e) => {
-    const target = e.target;
-    const inText = isTextEntry(target);
-    if (state.view === "grid" && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
-      const onTile = target === root || !!(target.closest && target.closest(".ltw-tile"));
-      if (grid.handleKey(e, { onTile })) {
-        e.stopPropagation();
-        e.preventDefault();
-        return;
-      }
-    }
-    const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
-    const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
-    const r = e.isComposing ? null : resolveKey(e, {
-      inText, onChip: !!chip, listOpen: tags.isListOpen(), dialogOpen: dialog.isOpen(),
-      grid: state.view === "grid", textSelected: selected.length > 0,
-    });
-    if (keepFromNotebook(e, r, inText)) e.stopPropagation();
-    if (!r) return;
-    if (r.prevent) e.preventDefault();
-    switch (r.action) {
-      case "save": save(); break;
-      case "close-list": tags.closeList(); break;
-      case "close-dialog": dialog.cancel(); break;
-      case "release-focus": releaseFocus(); break;
-      case "toggle-view": setView(state.view === "grid" ? "single" : "grid"); break;
-      case "focus-filter": filterBar.focus(); break;
-      case "batch": batch.open(); break;
-      case "undo": history("undo"); break;
-      case "redo": history("redo"); break;
-      case "copy-tags": afterMoves(copyTags); break;
-      case "paste-tags": afterMoves(() => pasteTags(r.mode)); break;
-      case "prev": step("prev"); break;
-      case "next": step("next"); break;
-      case "toggle-slot": {
-        const tag = slotTag(paletteStore.rows, r.slot);
-        if (tag !== null) pickTag(tag);
-        break;
-      }
-      case "move-chip": tags.moveChip(chip, r.delta); break;
-      case "remove-chip": tags.removeChip(chip); break;
-      default: break;
-    }
-  });
+  const keyActions = {
+    "save": () => save(),
+    "close-list": () => tags.closeList(),
+    "close-dialog": () => dialog.cancel(),
+    "release-focus": () => releaseFocus(root),
+    "toggle-view": () => setView(state.view === "grid" ? "single" : "grid"),
+    "focus-filter": () => filterBar.focus(),
+    "batch": () => batch.open(),
+    "undo": () => history("undo"),
+    "redo": () => history("redo"),
+    "copy-tags": () => afterMoves(copyTags),
+    "paste-tags": (r) => afterMoves(() => pasteTags(r.mode)),
+    "prev": () => step("prev"),
+    "next": () => step("next"),
+    "toggle-slot": (r) => {
+      const tag = slotTag(paletteStore.rows, r.slot);
+      if (tag !== null) pickTag(tag);
+    },
+    "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
+    "remove-chip": (r, chip) => tags.removeChip(chip),
+  };
+  listen(root, "keydown", (e) => handleWidgetKey(e, {
+    root, gridShown: state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
+  }));
 
   // ---- model -> view ------------------------------------------------------------------------
   let lastMessage = null;
@@ -354,18 +266,18 @@ function render({ model, el }) {
       exporter.update(state);
       checks.update(state);
       plots.update(state);
-      banners.update(isGrid ? null : state.current);
+      banners.update(isGrid ? null : state._current);
       banners.el.hidden = isGrid || banners.el.childElementCount === 0;
-      main.hidden = isGrid || (scanning && !state.current.id);
-      preview.update(state.current);
+      main.hidden = isGrid || (scanning && !state._current.id);
+      preview.update(state._current);
       if (!isGrid && wasGrid) preview.refresh();
       const textMode = state.caption_mode === "text";
       tags.el.hidden = textMode;
       captionText.el.hidden = !textMode;
-      tags.update(state.current);
+      tags.update(state._current);
       captionText.update(state);
-      tokens.update(state.current);
-      palette.update(paletteStore, state.current);
+      tokens.update(state._current);
+      palette.update(paletteStore, state._current);
       grid.update(state);
       grid.setOpen(isGrid);
       multi.update(state);
@@ -381,11 +293,6 @@ function render({ model, el }) {
       if (nowGrid && lost) grid.focusCurrent();
       else if (!nowGrid && (lost || grid.el.contains(document.activeElement))) root.focus({ preventScroll: true });
     }
-  }
-
-  /** Controls that use arrows and Space themselves (the size slider, inputs). */
-  function inControl(target) {
-    return !!(target && target.closest && target.closest("input, select, textarea, [contenteditable]"));
   }
 
   let scheduled = false;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion } from "../src/autocomplete.js";
+import { acClosed, acWithItems, acMove, acPick, lastSegment, applySuggestion } from "../src/editor/autocomplete.js";
 
 const items = [["red hair", 12], ["red eyes", 4], ["redhead", 1]];
 

@@ -3,20 +3,13 @@ import assert from "node:assert/strict";
 import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
-  KINDS, buildOperation, parseRenames, splitTags, scopeChoices, pickScope, scopeBasis, sameRequest,
+  KINDS, buildOperation, parseRenames, scopeChoices, SCOPE_FALLBACKS, scopeBasis, sameRequest,
   fieldsFromOperation, skippedText, doneText, tagRows,
-} = await import("../src/batch.js");
+} = await import("../src/panels/batch/logic.js");
+const { pickScope } = await import("../src/panels/scope.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";
-
-test("tags are comma-separated, trimmed, empties dropped", () => {
-  assert.deepEqual(splitTags(" red hair ,, smiling,  "), ["red hair", "smiling"]);
-  assert.deepEqual(splitTags("a\nb"), ["a", "b"]);
-  assert.deepEqual(splitTags(""), []);
-  assert.deepEqual(splitTags(undefined), []);
-  assert.deepEqual(splitTags("^_^, >_<"), ["^_^", ">_<"]);
-});
 
 test("renames: one pair a line, either arrow, blank lines skipped", () => {
   assert.deepEqual(parseRenames("red_hair -> red hair\n\n  blonde → blonde hair  \r\n"),
@@ -143,20 +136,17 @@ test("scopes that name no image are disabled", () => {
   const none = scopeChoices({ progress: { total: 400, all: 400, filtered: false }, _shown_selection: [], _current: {} });
   assert.deepEqual(none.map((c) => c.disabled), [false, true, true, true]);
   assert.deepEqual(scopeChoices({}).map((c) => c.disabled), [true, true, true, true]);
-  // the widget's readState aliases are understood too
-  const alias = scopeChoices({ progress: { total: 5, all: 5 }, selection: [0], current: { id: "x" } });
-  assert.deepEqual(alias.map((c) => c.count), [5, 5, 1, 1]);
 });
 
 test("the scope picked: the one asked for when possible, else selection, filter, all", () => {
   const choices = scopeChoices(STATE);
-  assert.equal(pickScope(choices, "current"), "current");
-  assert.equal(pickScope(choices, null), "selected");
+  assert.equal(pickScope(choices, "current", SCOPE_FALLBACKS), "current");
+  assert.equal(pickScope(choices, null, SCOPE_FALLBACKS), "selected");
   const noSel = scopeChoices({ ...STATE, _shown_selection: [] });
-  assert.equal(pickScope(noSel, "selected"), "filtered");
+  assert.equal(pickScope(noSel, "selected", SCOPE_FALLBACKS), "filtered");
   const plain = scopeChoices({ progress: { total: 9, all: 9, filtered: false }, _current: { id: "a" } });
-  assert.equal(pickScope(plain, undefined), "all");
-  assert.equal(pickScope(plain, "filtered"), "all");
+  assert.equal(pickScope(plain, undefined, SCOPE_FALLBACKS), "all");
+  assert.equal(pickScope(plain, "filtered", SCOPE_FALLBACKS), "all");
 });
 
 test("a preview is of other images when the filter, the selection or the image changes", () => {

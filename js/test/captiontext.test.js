@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const { insertTag, shouldAcceptEcho, readOnlyReason, withBreaksOf, createCaptionText, MAX_VIEW_CAPTION } =
-  await import("../src/captiontext.js");
-const { tokenText, tokenParts } = await import("../src/tokens.js");
+  await import("../src/editor/captiontext.js");
+const { tokenText, tokenParts } = await import("../src/editor/tokens.js");
 
 // ---- insertTag ------------------------------------------------------------------------------
 

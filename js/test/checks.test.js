@@ -5,7 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   groupFindings, checksLabel, progressText, normalizeFindings, isPair, normalizeChecks, toggleText,
   settingsFields, groupTotal, thumbEntries, distinctNames,
-} = await import("../src/checks.js");
+} = await import("../src/panels/checks/logic.js");
 
 const finding = (severity, code, ids = [], message = "m") => ({ severity, code, message, ids, details: {} });
 

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
-  TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, pickScope, destPlaceholder,
+  TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, destPlaceholder,
   destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint,
-} = await import("../src/export.js");
+} = await import("../src/panels/export/logic.js");
+const { pickScope } = await import("../src/panels/scope.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { matchText } from "../src/filter.js";
-import { resolveKey } from "../src/keys.js";
-import { positionText } from "../src/session.js";
+import { matchText } from "../src/shell/filter.js";
+import { resolveKey } from "../src/shell/keys.js";
+import { positionText } from "../src/shell/session.js";
 
 test("the match count names how many of all images the filter lets through", () => {
   assert.equal(matchText({ total: 12, all: 400, filtered: true }, "tag:x"), "12 of 400 images match");

@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ItemPages, stateWords, parseItem } from "../src/items.js";
-import { ThumbStore, ThumbRequests, batches, isSuperseded } from "../src/thumbs.js";
-import { tileLabel } from "../src/grid.js";
-import { scanningText, isScanning } from "../src/loading.js";
+import { ItemPages, stateWords, parseItem } from "../src/grid/items.js";
+import { ThumbStore, ThumbRequests, batches } from "../src/grid/thumbs.js";
+import { isSuperseded } from "../src/lib/rpc.js";
+import { tileLabel, tileMarks } from "../src/grid/tiles.js";
+import { idsToShow } from "../src/grid/loader.js";
+import { scanningText, isScanning } from "../src/shell/loading.js";
 
 const rows = (start, n, state = 0) => Array.from({ length: n }, (_, i) => [`id${start + i}`, `img${start + i}.jpg`, state]);
 
@@ -118,4 +120,16 @@ test("the scanning line counts the images found so far", () => {
   assert.ok(isScanning({ phase: "scanning", done: 3 }));
   assert.ok(!isScanning({ phase: "ready", done: 3 }));
   assert.ok(!isScanning(null));
+});
+
+test("a tile marks reviewed, flagged and unsaved images, in that order", () => {
+  assert.deepEqual(tileMarks(0), []);
+  assert.deepEqual(tileMarks(1), [], "tagged is the tile's colour, not a mark");
+  assert.deepEqual(tileMarks(2 | 4 | 8).map(([cls]) => cls), ["is-reviewed", "is-flagged", "is-unsaved"]);
+});
+
+test("thumbnails are asked for the tiles on screen first, each image once", () => {
+  const items = { 0: { id: "a" }, 1: { id: "b" }, 2: { id: "c" }, 3: { id: "a" }, 5: { id: "f" } };
+  const pages = { get: (i) => items[i] };
+  assert.deepEqual(idsToShow(pages, { start: 0, end: 6, visibleStart: 2, visibleEnd: 4 }), ["c", "a", "b", "f"]);
 });

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveKey, resolveGridKey } from "../src/keys.js";
-import { PreviewInflight, isSupersededReply } from "../src/preview.js";
-import { viewOf, HINTS } from "../src/session.js";
+import { resolveKey, resolveGridKey } from "../src/shell/keys.js";
+import { PreviewInflight } from "../src/editor/preview.js";
+import { isSuperseded } from "../src/lib/rpc.js";
+import { HINTS } from "../src/shell/session.js";
+import { viewOf } from "../src/lib/model.js";
 
 const key = (code, mods = {}) => ({ code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 const grid = (ev, ctx = { onTile: true }) => resolveGridKey(ev, ctx);
@@ -67,7 +69,7 @@ test("a show request is sent even while a prefetch of the same preview is on its
 });
 
 test("superseded preview replies are told apart from real failures", () => {
-  assert.ok(isSupersededReply({ reply: { ok: false, superseded: true } }));
-  assert.ok(!isSupersededReply({ reply: { ok: false, error: "broken" } }));
-  assert.ok(!isSupersededReply({ timeout: true }));
+  assert.ok(isSuperseded({ reply: { ok: false, superseded: true } }));
+  assert.ok(!isSuperseded({ reply: { ok: false, error: "broken" } }));
+  assert.ok(!isSuperseded({ timeout: true }));
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveKey, keepFromNotebook } from "../src/keys.js";
+import { resolveKey, keepFromNotebook } from "../src/shell/keys.js";
 
 const key = (code, mods = {}) => ({ code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 const act = (ev, ctx) => resolveKey(ev, ctx)?.action ?? null;

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { moveIndex, dropIndex, sameList } from "../src/tags.js";
-import { filterPalette, slotTag, entryText } from "../src/palette.js";
-import { readRows } from "../src/palettestore.js";
-import { positionText, sizeText, saveText, conflictText } from "../src/session.js";
+import { moveIndex, dropIndex, sameList } from "../src/editor/tags.js";
+import { filterPalette, slotTag, entryText } from "../src/editor/palette.js";
+import { readRows } from "../src/editor/palettestore.js";
+import { positionText, sizeText, saveText, conflictText } from "../src/shell/session.js";
 
 test("moving a chip left/right swaps it with its neighbour; at the ends nothing moves", () => {
   assert.deepEqual(moveIndex(["a", "b", "c"], 1, 0), ["b", "a", "c"]);

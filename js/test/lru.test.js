@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LruCache } from "../src/lru.js";
+import { LruCache } from "../src/lib/lru.js";
 
 test("the least recently used entry is evicted and reported", () => {
   const evicted = [];

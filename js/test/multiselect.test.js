@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fakeTimers } from "./helpers.js"; // first: the modules' .css imports load as nothing
+import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
-  splitCommon, normalizeCounts, selectionKey, splitTags, labels, editMessage, quoteTags, createRefresher,
-} = await import("../src/multiselect.js");
+  splitCommon, normalizeCounts, selectionKey, typedTags, labels, editMessage, quoteTags,
+} = await import("../src/panels/multiselect/logic.js");
 
 const FSI = "\u2068";
 const PDI = "\u2069";
@@ -69,9 +69,9 @@ test("selectionKey changes with the set of places only", () => {
 });
 
 test("typed tags split at commas, trimmed, each once", () => {
-  assert.deepEqual(splitTags(" red hair, smiling ,, red hair,"), ["red hair", "smiling"]);
-  assert.deepEqual(splitTags(""), []);
-  assert.deepEqual(splitTags(undefined), []);
+  assert.deepEqual(typedTags(" red hair, smiling ,, red hair,"), ["red hair", "smiling"]);
+  assert.deepEqual(typedTags(""), []);
+  assert.deepEqual(typedTags(undefined), []);
 });
 
 test("accessible names say what a button does to how many images", () => {
@@ -95,96 +95,3 @@ test("edit messages isolate the tags and mention undo only when something change
   assert.doesNotMatch(editMessage("remove", ["x"], {}), /Ctrl\+Z/);
 });
 
-// ---- the refresher: debounce, one in flight, newest wins ---------------------------------------
-function harness() {
-  const calls = [];
-  const got = [];
-  const errors = [];
-  const timers = fakeTimers();
-  const r = createRefresher({
-    fetch: () => new Promise((resolve, reject) => calls.push({ resolve, reject })),
-    onData: (d) => got.push(d),
-    onError: (e) => errors.push(e.message),
-    delayMs: 250,
-    timers,
-  });
-  return { r, calls, got, errors, timers };
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-test("refresher: now asks at once, soon waits for quiet", async () => {
-  const { r, calls, got, timers } = harness();
-  r.now();
-  assert.equal(calls.length, 1);
-  calls[0].resolve("a");
-  await tick();
-  assert.deepEqual(got, ["a"]);
-  assert.equal(r.busy, false);
-  r.soon();
-  r.soon();
-  r.soon();
-  assert.equal(calls.length, 1);
-  assert.equal(timers.size, 1);
-  assert.equal(r.busy, true);
-  timers.fire();
-  assert.equal(calls.length, 2);
-  calls[1].resolve("b");
-  await tick();
-  assert.deepEqual(got, ["a", "b"]);
-});
-
-test("refresher: one request in flight; the stale answer is dropped and the newest asked", async () => {
-  const { r, calls, got } = harness();
-  r.now();
-  r.now();
-  r.now();
-  assert.equal(calls.length, 1);
-  calls[0].resolve("old");
-  await tick();
-  assert.deepEqual(got, []);
-  assert.equal(calls.length, 2);
-  calls[1].resolve("new");
-  await tick();
-  assert.deepEqual(got, ["new"]);
-});
-
-test("refresher: cancel drops the answer in flight, but still waits for it", async () => {
-  const { r, calls, got, errors } = harness();
-  r.now();
-  r.cancel();
-  calls[0].resolve("dropped");
-  await tick();
-  assert.deepEqual(got, []);
-  r.now();
-  r.cancel();
-  r.now(); // the first is still in flight: asked right after it
-  assert.equal(calls.length, 2);
-  calls[1].reject(new Error("late"));
-  await tick();
-  assert.deepEqual(errors, []);
-  assert.equal(calls.length, 3);
-  calls[2].reject(new Error("No answer"));
-  await tick();
-  assert.deepEqual(errors, ["No answer"]);
-  assert.deepEqual(got, []);
-});
-
-test("refresher: nothing after dispose", async () => {
-  const { r, calls, got, timers } = harness();
-  r.soon();
-  r.dispose();
-  assert.equal(timers.fire(), 0);
-  r.now();
-  assert.equal(calls.length, 0);
-  assert.deepEqual(got, []);
-});
-
-test("refresher: a fetch that throws is an error, not a crash", async () => {
-  const errors = [];
-  const r = createRefresher({ fetch: () => { throw new Error("boom"); }, onData: () => {}, onError: (e) => errors.push(e.message) });
-  r.now();
-  await tick();
-  assert.deepEqual(errors, ["boom"]);
-  assert.equal(r.busy, false);
-});

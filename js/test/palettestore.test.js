@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createPaletteStore, comparePalette, paletteRow, readRows, SPLICE_MAX } from "../src/palettestore.js";
+import { createPaletteStore, comparePalette, paletteRow, readRows, SPLICE_MAX } from "../src/editor/palettestore.js";
 
 const view = (store) => store.rows.map((r) => [r.tag, r.count, r.pinned]);
 

@@ -5,7 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   barLayout, histogram, ticks, scale, niceExtent, tickStep, binCount, normalizePlots, bucketRows, truncate,
   chartSummary, sizesSummary, ratiosSummary,
-} = await import("../src/plots.js");
+} = await import("../src/panels/plots/logic.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { previewBox, sameVersion, PreviewStore, MAX_NEIGHBORS } from "../src/preview.js";
+import { previewBox, sameVersion, PreviewStore, MAX_NEIGHBORS } from "../src/editor/preview.js";
 
 test("the preview box is the pane size times devicePixelRatio, clamped to 16..4096", () => {
   assert.deepEqual(previewBox(500, 300, 2), { width: 1000, height: 600 });

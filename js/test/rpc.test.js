@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRpc, nextRid, RpcError } from "../src/rpc.js";
+import { createRpc, nextRid, RpcError } from "../src/lib/rpc.js";
 
 function fakeTimers() {
   const timers = new Map();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import {
   normalizeSelection, isSelected, toggleSelected, rangeOf, union, selectAll, clickSelect, moveFocus,
   keySelect, selectionText, sameSelection,
-} from "../src/selection.js";
+} from "../src/grid/selection.js";
 
 test("a selection is sorted, unique and inside the items", () => {
   assert.deepEqual(normalizeSelection([5, 1, 5, -1, 2.5, "3", 9, 1], 9), [1, 5]);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import {
   gridLayout, tilePosition, visibleRange, revealScrollTop, rowsPerPage, thumbBox, clampTile, sameRange,
   TILE_DEFAULT,
-} from "../src/virtual.js";
+} from "../src/lib/virtual.js";
 
 const layout100k = () => gridLayout({ width: 1200, tile: 144, count: 100000, gap: 8, label: 22 });
 

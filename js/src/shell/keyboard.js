@@ -1,0 +1,56 @@
+// The widget's keydown, from the key to what it does: the grid's own keys first while the grid
+// shows, then the widget's map (keys.js); what the widget handles, and what is typed in it, is
+// kept from the notebook. Escape gives the focus back to the notebook.
+
+import { isTextEntry } from "../lib/dom.js";
+import { resolveKey, keepFromNotebook } from "./keys.js";
+
+/** Controls that use arrows and Space themselves (the size slider, inputs). */
+function inControl(target) {
+  return !!(target && target.closest && target.closest("input, select, textarea, [contenteditable]"));
+}
+
+/** @param {any} node  an element that may be able to lose the focus (HTML or SVG) */
+function blur(node) {
+  if (node && typeof node.blur === "function") node.blur();
+}
+
+/** Give the keyboard back to the notebook (its cell or the notebook itself), out of `root`. */
+export function releaseFocus(root) {
+  const target = root.closest(".jp-Notebook") || root.closest(".jp-Cell");
+  const active = document.activeElement;
+  if (target && typeof target.focus === "function") target.focus({ preventScroll: true });
+  if (document.activeElement && root.contains(document.activeElement)) {
+    blur(active);
+    if (document.activeElement && root.contains(document.activeElement)) blur(document.activeElement);
+  }
+}
+
+/**
+ * Handle a keydown inside the widget's `root`.
+ *   gridShown: the grid is the view; grid.handleKey(e, { onTile }) -> handled?
+ *   dialog: { isOpen() }; listOpen: a suggestion list is open;
+ *   actions: { [action]: (resolved, chip) => void } for the actions of resolveKey.
+ */
+export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, actions }) {
+  const target = e.target;
+  const inText = isTextEntry(target);
+  if (gridShown && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
+    const onTile = target === root || !!(target.closest && target.closest(".ltw-tile"));
+    if (grid.handleKey(e, { onTile })) {
+      e.stopPropagation();
+      e.preventDefault();
+      return;
+    }
+  }
+  const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
+  const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
+  const r = e.isComposing ? null : resolveKey(e, {
+    inText, onChip: !!chip, listOpen, dialogOpen: dialog.isOpen(), grid: gridShown, textSelected: selected.length > 0,
+  });
+  if (keepFromNotebook(e, r, inText)) e.stopPropagation();
+  if (!r) return;
+  if (r.prevent) e.preventDefault();
+  const run = Object.prototype.hasOwnProperty.call(actions, r.action) ? actions[r.action] : null;
+  if (run) run(r, chip);
+}
