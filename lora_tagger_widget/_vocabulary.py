@@ -104,7 +104,7 @@ class Vocabulary:
 def rank(tag: str, count: int) -> tuple[int, str, str]:
     """Where a tag goes in a list of tags with counts: most used first, then by name ignoring
     case, then as written. Case is folded as upper then lower case, which JavaScript does the
-    same way, so the front end's palette (js/src/palettestore.js) orders exactly so too."""
+    same way, so the front end's palette (js/src/editor/palettestore.js) orders exactly so too."""
     return -count, tag.upper().lower(), tag
 
 
