@@ -17,8 +17,8 @@ from pathlib import Path
 from watchfiles._rust_notify import RustNotify
 
 from lora_tagger_widget import Change, Dataset
-from lora_tagger_widget import _watch as watch_module
-from lora_tagger_widget._watch import FolderWatcher, _Targets, watch_dataset, watcher_of
+from lora_tagger_widget.core import watch as watch_module
+from lora_tagger_widget.core.watch import FolderWatcher, _Targets, watch_dataset, watcher_of
 
 from _bench import Row, add_common_args, median, ms, print_table, write_summary
 from _datasets import make_captioned_set

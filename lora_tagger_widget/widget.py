@@ -12,9 +12,14 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ._batch import has_trigger_placeholder, starts_with_trigger
-from ._checks import CheckReport, CheckSettings
-from ._dataset import (
+from .app.jobs import BackgroundJob
+from .app.messages import Reply, handle_request
+from .app.scheduling import Debouncer, call_on_loop, kernel_loop
+from .app.view import FilteredView
+from .app.workers import WorkPool
+from .core.batch import has_trigger_placeholder, starts_with_trigger
+from .core.checks import CheckReport, CheckSettings
+from .core.dataset import (
     CaptionConflictError,
     CaptionWriteError,
     Change,
@@ -22,15 +27,10 @@ from ._dataset import (
     Item,
     SaveReport,
 )
-from ._export import ExportReport
-from ._jobs import BackgroundJob
-from ._messages import Reply, handle_request
-from ._query import QueryError
-from ._scheduling import Debouncer, call_on_loop, kernel_loop
-from ._tokens import TokenCount, token_counts
-from ._view import FilteredView
-from ._watch import watch_dataset, watch_mode
-from ._workers import WorkPool
+from .core.export import ExportReport
+from .core.query import QueryError
+from .core.tokens import TokenCount, token_counts
+from .core.watch import watch_dataset, watch_mode
 
 STATIC = Path(__file__).parent / "static"
 MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption

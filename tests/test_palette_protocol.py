@@ -14,7 +14,7 @@ import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
 from lora_tagger_widget import widget as widget_module
-from lora_tagger_widget._vocabulary import CHANGE_LOG, Vocabulary, rank
+from lora_tagger_widget.core.vocabulary import CHANGE_LOG, Vocabulary, rank
 
 JS = Path(__file__).resolve().parents[1] / "js"
 

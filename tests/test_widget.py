@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from lora_tagger_widget import Dataset, TaggerWidget, _dataset
+from lora_tagger_widget import Dataset, TaggerWidget
 from lora_tagger_widget import widget as widget_module
-from lora_tagger_widget._messages import handle_request
+from lora_tagger_widget.app.messages import handle_request
+from lora_tagger_widget.core import dataset as dataset_module
 
 
 class Recorder:
@@ -270,7 +271,7 @@ def _slow_big_saves(monkeypatch: pytest.MonkeyPatch, seconds: float, written: li
     """Autosaves of more than 3 captions on a thread, 2 captions a chunk, each file written
     `seconds` late (its id then added to `written`)."""
     monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
-    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    monkeypatch.setattr(dataset_module, "SAVE_CHUNK", 2)
     real_write = Dataset._write_outcome
 
     def slow_write(self: Dataset, write: Any) -> object:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from ._batch import Operation, _quoted
-from ._captions import (
+from .batch import Operation, _quoted
+from .captions import (
     MAX_EDIT_TAGS,
     CaptionTooLargeError,
     edit_caption,
@@ -28,11 +28,11 @@ from ._captions import (
     validate_tag,
     validate_tags,
 )
-from ._checks import CheckReport, CheckSettings, check_dataset
-from ._edits import BatchEditing, check_caption_text
-from ._export import ExportReport
-from ._export import export as export_for_trainer
-from ._files import (
+from .checks import CheckReport, CheckSettings, check_dataset
+from .edits import BatchEditing, check_caption_text
+from .export import ExportReport
+from .export import export as export_for_trainer
+from .files import (
     BOM_ENCODINGS,
     CAPTION_MAX_BYTES,
     UTF8_ENCODINGS,
@@ -46,17 +46,17 @@ from ._files import (
     read_regular,
     sync_folders,
 )
-from ._gc import gc_paused
-from ._history import CaptionEdit, History
-from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
-from ._locks import FolderLock
-from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
-from ._query import Query, parse_query
-from ._scan import FoundImage, scan_images
-from ._session import STATE_DIR_NAME, Session
-from ._taglist import Suggestion, TagList, complete_tags
-from ._tokens import clip_tokens
-from ._vocabulary import Vocabulary, rank
+from .gc import gc_paused
+from .history import CaptionEdit, History
+from .images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from .locks import FolderLock
+from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
+from .query import Query, parse_query
+from .scan import FoundImage, scan_images
+from .session import STATE_DIR_NAME, Session
+from .taglist import Suggestion, TagList, complete_tags
+from .tokens import clip_tokens
+from .vocabulary import Vocabulary, rank
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000

@@ -62,12 +62,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image, ImageOps
 
-from ._batch import PLACEHOLDERS, Operation
-from ._buckets import STEP, bucket_limits
-from ._captions import validate_tag
-from ._files import _UMASK, UTF8_ENCODINGS, checked_path, is_inside
-from ._images import ImageError, ImageInfo, _open
-from ._trainers import (
+from .batch import PLACEHOLDERS, Operation
+from .buckets import STEP, bucket_limits
+from .captions import validate_tag
+from .files import _UMASK, UTF8_ENCODINGS, checked_path, is_inside
+from .images import ImageError, ImageInfo, _open
+from .trainers import (
     COMMON_FORMATS,
     LABEL_TYPES,
     TRAINERS,
@@ -81,7 +81,7 @@ from ._trainers import (
 )
 
 if TYPE_CHECKING:
-    from ._dataset import Dataset, Item
+    from .dataset import Dataset, Item
 
 TARGETS = ("civitai", "ai-toolkit", "kohya", "renamed")
 MARKER_NAME = ".lora-tagger-export.json"

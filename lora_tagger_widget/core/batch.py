@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from operator import and_, ne
 
-from ._captions import (
+from .captions import (
     DEFAULT_SEPARATOR,
     edit_caption,
     existing_tag,
@@ -77,7 +77,7 @@ from ._captions import (
     split_tags,
     validate_tag,
 )
-from ._regex import RegexError, compile_regex
+from .regex import RegexError, compile_regex
 
 __all__ = [
     "KINDS",

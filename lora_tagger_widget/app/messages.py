@@ -10,16 +10,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._buckets import RESOLUTIONS
-from ._checks import SEVERITIES
-from ._dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
-from ._edits import UndoConflictError
-from ._export import TARGETS, Fixes
-from ._images import ImageError
-from ._plots import buckets, image_sizes, tag_frequency
+from ..core.buckets import RESOLUTIONS
+from ..core.checks import SEVERITIES
+from ..core.dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
+from ..core.edits import UndoConflictError
+from ..core.export import TARGETS, Fixes
+from ..core.images import ImageError
+from ..core.plots import buckets, image_sizes, tag_frequency
 
 if TYPE_CHECKING:
-    from .widget import TaggerWidget
+    from ..widget import TaggerWidget
 
 MAX_TEXT = 200_000
 MAX_RID = 2**53

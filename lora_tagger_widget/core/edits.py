@@ -30,14 +30,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchPreview, Caption, Operation, _quoted, plan, plan_edits
-from ._captions import counts_as_tags, edit_caption, split_tags, tag_edit_refusal, validate_tags
-from ._gc import gc_paused
-from ._history import CaptionEdit, Entry, History
+from .batch import BatchPreview, Caption, Operation, _quoted, plan, plan_edits
+from .captions import counts_as_tags, edit_caption, split_tags, tag_edit_refusal, validate_tags
+from .gc import gc_paused
+from .history import CaptionEdit, Entry, History
 
 if TYPE_CHECKING:
-    from ._dataset import Item, ItemRef
-    from ._vocabulary import Vocabulary
+    from .dataset import Item, ItemRef
+    from .vocabulary import Vocabulary
 
     Scope = Iterable[ItemRef | Item] | ItemRef | None
 

@@ -46,9 +46,9 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._batch import has_trigger_placeholder, starts_with_trigger
-from ._buckets import RESOLUTIONS, bucket_for
-from ._files import (
+from .batch import has_trigger_placeholder, starts_with_trigger
+from .buckets import RESOLUTIONS, bucket_for
+from .files import (
     UTF8_ENCODINGS,
     FileTooLargeError,
     NotRegularFileError,
@@ -57,14 +57,14 @@ from ._files import (
     checked_path,
     read_bytes,
 )
-from ._images import ImageError, _displayable, _open, read_image_info
-from ._tokens import TokenCount, clip_tokens, t5_tokens
-from ._trainers import TRAINERS
+from .images import ImageError, _displayable, _open, read_image_info
+from .tokens import TokenCount, clip_tokens, t5_tokens
+from .trainers import TRAINERS
 
 if TYPE_CHECKING:
     import pandas
 
-    from ._dataset import Dataset, Item
+    from .dataset import Dataset, Item
 
 SEVERITIES = ("blocking", "warning", "info")
 CHECKS_FILE_NAME = "checks.json"
