@@ -1,7 +1,10 @@
 """lora-tagger-widget: tag a LoRA training data set inside a Jupyter notebook.
 
-`Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view.
+`Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view, imported on
+first use so that `from lora_tagger_widget import Dataset` loads no Jupyter module.
 """
+
+from typing import TYPE_CHECKING
 
 from .core.batch import BatchPreview, CaptionChange, Operation
 from .core.captions import split_tags, validate_tag
@@ -26,7 +29,9 @@ from .core.plots import plot_buckets, plot_sizes, plot_tag_frequency
 from .core.query import QueryError
 from .core.sample import make_sample_dataset
 from .core.vocabulary import Vocabulary
-from .widget import TaggerWidget
+
+if TYPE_CHECKING:
+    from .widget import TaggerWidget
 
 __version__ = "0.1.0"
 
@@ -70,3 +75,13 @@ __all__ = [
     "split_tags",
     "validate_tag",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`TaggerWidget`, imported (with anywidget and traitlets) when first asked for."""
+    if name == "TaggerWidget":
+        from .widget import TaggerWidget
+
+        globals()["TaggerWidget"] = TaggerWidget
+        return TaggerWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
