@@ -16,6 +16,7 @@ import lora_tagger_widget
 
 PACKAGE = Path(lora_tagger_widget.__file__).parent
 JUPYTER = frozenset({"anywidget", "ipywidgets", "traitlets", "IPython"})
+WIDGET_ONLY = frozenset({"anywidget", "ipywidgets", "traitlets"})
 
 LOAD_EVERYTHING_BUT_THE_WIDGET = """
 import importlib, json, pkgutil, sys
@@ -68,3 +69,12 @@ def test_no_core_module_imports_jupyter_or_the_layers_above() -> None:
             assert level > 0 or top not in JUPYTER, f"{path.name} imports {module}"
             assert level < 2 or top not in ("app", "widget"), f"{path.name} imports ..{module}"
 
+
+def test_no_app_module_imports_the_widget_toolkit_or_the_widget() -> None:
+    modules = sorted((PACKAGE / "app").glob("*.py"))
+    assert len(modules) > 4
+    for path in modules:
+        for level, module in imports_of(path):
+            top = module.split(".")[0]
+            assert level > 0 or top not in WIDGET_ONLY, f"{path.name} imports {module}"
+            assert level < 2 or top != "widget", f"{path.name} imports ..{module}"
