@@ -93,7 +93,7 @@ def latency_rows(size: int, dataset: Dataset, repeat: int) -> list[Row]:
     original = item.caption_path.read_bytes()
     for mode in ("auto", "polling"):
         a_minute_ago = time.time() - 60  # polling misses a change within the second before it
-        os.utime(item.caption_path, (a_minute_ago, a_minute_ago))  # started (see _watch.py)
+        os.utime(item.caption_path, (a_minute_ago, a_minute_ago))  # started (see core/watch.py)
         stop = watch_dataset(dataset, mode)
         assert watcher_of(dataset).wait_started(60)
         times = []

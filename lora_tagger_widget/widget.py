@@ -364,7 +364,7 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _attach(self, dataset: Dataset) -> None:
         self._dataset = dataset
-        saved = dataset.session.settings.get("autosave", True)
+        saved = dataset.setting("autosave", True)
         self.autosave = saved if self._explicit_autosave is None else bool(self._explicit_autosave)
         self._unsubscribe = dataset.subscribe(self._on_change)
         self._unwatch = watch_dataset(dataset, self._watch_mode)
@@ -473,16 +473,15 @@ class TaggerWidget(anywidget.AnyWidget):
                 self._send_notice(f"Trigger word not set: {error}")
                 self.trigger = dataset.trigger or ""
             return
-        if dataset.session.settings.get(change["name"]) != change["new"]:
-            dataset.session.settings[change["name"]] = change["new"]
-            dataset.note_session_change()
+        if dataset.setting(change["name"]) != change["new"]:
+            dataset.set_setting(change["name"], change["new"])
             self._schedule_autosave()
 
     def _sync_settings(self) -> None:
-        settings = self._dataset.session.settings
-        self.trigger = self._dataset.trigger or ""
+        dataset = self._dataset
+        self.trigger = dataset.trigger or ""
         for name, choices in (("caption_mode", ("tags", "text")), ("tag_click", ("filter", "add"))):
-            value = settings.get(name)
+            value = dataset.setting(name)
             if value in choices:
                 setattr(self, name, value)
 
@@ -511,8 +510,7 @@ class TaggerWidget(anywidget.AnyWidget):
     def _autosave_changed(self, change: dict[str, Any]) -> None:
         if self._dataset is None:
             return
-        self._dataset.session.settings["autosave"] = bool(change["new"])
-        self._dataset.note_session_change()
+        self._dataset.set_setting("autosave", bool(change["new"]))
         if change["new"]:
             self._schedule_autosave()
 
