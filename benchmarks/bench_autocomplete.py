@@ -21,7 +21,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from lora_tagger_widget._taglist import ListedTag, TagList, complete_tags
+from lora_tagger_widget.core.taglist import ListedTag, TagList, complete_tags
 
 from _bench import Row, add_common_args, mb, ms, percentile, print_table, verdict, write_summary
 

@@ -21,8 +21,8 @@ import tracemalloc
 from pathlib import Path
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._previews import DEFAULT_MEMORY_BYTES
-from lora_tagger_widget._workers import WorkPool
+from lora_tagger_widget.app.workers import WorkPool
+from lora_tagger_widget.core.previews import DEFAULT_MEMORY_BYTES
 
 from _bench import Row, add_common_args, mb, print_table, rss_bytes, write_summary
 from _datasets import add_photo_copies, caption_files, make_captioned_set, make_photo

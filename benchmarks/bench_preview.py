@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._images import make_preview
+from lora_tagger_widget.core.images import make_preview
 
 from _bench import (
     Row,
@@ -174,7 +174,7 @@ def main() -> None:
                         "<= 1/20", verdict(fraction <= TARGET_BYTES_FRACTION)))
     notes = [
         f"times: median of {repeat} interleaved runs after a warm-up; box {BOX[0]}x{BOX[1]}"
-        " device px; ours = lora_tagger_widget._images.make_preview",
+        " device px; ours = lora_tagger_widget.core.images.make_preview",
         "full = Image.open + load + thumbnail + save JPEG q85; floor = draft('RGB', box) + load",
         f"bytes per Next = encoded preview + {overhead} B of JSON messages (next, reply, one trait"
         " update, preview request, reply header); with prefetch one preview still moves per Next",

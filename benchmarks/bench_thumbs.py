@@ -20,7 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._workers import WorkPool
+from lora_tagger_widget.app.workers import WorkPool
 
 from _bench import Row, add_common_args, print_table, write_summary
 from _datasets import make_photo

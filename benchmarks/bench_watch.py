@@ -17,8 +17,8 @@ from pathlib import Path
 from watchfiles._rust_notify import RustNotify
 
 from lora_tagger_widget import Change, Dataset
-from lora_tagger_widget import _watch as watch_module
-from lora_tagger_widget._watch import FolderWatcher, _Targets, watch_dataset, watcher_of
+from lora_tagger_widget.core import watch as watch_module
+from lora_tagger_widget.core.watch import FolderWatcher, _Targets, watch_dataset, watcher_of
 
 from _bench import Row, add_common_args, median, ms, print_table, write_summary
 from _datasets import make_captioned_set
@@ -93,7 +93,7 @@ def latency_rows(size: int, dataset: Dataset, repeat: int) -> list[Row]:
     original = item.caption_path.read_bytes()
     for mode in ("auto", "polling"):
         a_minute_ago = time.time() - 60  # polling misses a change within the second before it
-        os.utime(item.caption_path, (a_minute_ago, a_minute_ago))  # started (see _watch.py)
+        os.utime(item.caption_path, (a_minute_ago, a_minute_ago))  # started (see core/watch.py)
         stop = watch_dataset(dataset, mode)
         assert watcher_of(dataset).wait_started(60)
         times = []

@@ -1,12 +1,15 @@
 """lora-tagger-widget: tag a LoRA training data set inside a Jupyter notebook.
 
-`Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view.
+`Dataset` is the core and needs no Jupyter; `TaggerWidget` is its notebook view, imported on
+first use so that `from lora_tagger_widget import Dataset` loads no Jupyter module.
 """
 
-from ._batch import BatchPreview, CaptionChange, Operation
-from ._captions import split_tags, validate_tag
-from ._checks import CheckReport, CheckSettings, Finding
-from ._dataset import (
+from typing import TYPE_CHECKING
+
+from .core.batch import BatchPreview, CaptionChange, Operation
+from .core.captions import split_tags, validate_tag
+from .core.checks import CheckReport, CheckSettings, Finding
+from .core.dataset import (
     CaptionConflictError,
     CaptionLockedError,
     CaptionWriteError,
@@ -17,16 +20,18 @@ from ._dataset import (
     Item,
     SaveReport,
 )
-from ._edits import BatchReport, UndoConflictError
-from ._export import TARGETS, ExportCancelled, ExportReport, Fixes, ForeignFilesError
-from ._files import OutsideRootError
-from ._history import CaptionEdit, Entry
-from ._images import ImageError, ImageInfo, Preview
-from ._plots import plot_buckets, plot_sizes, plot_tag_frequency
-from ._query import QueryError
-from ._sample import make_sample_dataset
-from ._vocabulary import Vocabulary
-from .widget import TaggerWidget
+from .core.edits import BatchReport, UndoConflictError
+from .core.export import TARGETS, ExportCancelled, ExportReport, Fixes, ForeignFilesError
+from .core.files import OutsideRootError
+from .core.history import CaptionEdit, Entry
+from .core.images import ImageError, ImageInfo, Preview
+from .core.plots import plot_buckets, plot_sizes, plot_tag_frequency
+from .core.query import QueryError
+from .core.sample import make_sample_dataset
+from .core.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from .widget import TaggerWidget
 
 __version__ = "0.1.0"
 
@@ -70,3 +75,13 @@ __all__ = [
     "split_tags",
     "validate_tag",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`TaggerWidget`, imported (with anywidget and traitlets) when first asked for."""
+    if name == "TaggerWidget":
+        from .widget import TaggerWidget
+
+        globals()["TaggerWidget"] = TaggerWidget
+        return TaggerWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-from ._batch import has_trigger_placeholder, starts_with_trigger
-from ._checks import CheckReport, CheckSettings
-from ._dataset import (
+from .app.autosave import Autosave
+from .app.images import ImageJobs
+from .app.jobs import BackgroundJob
+from .app.loading import BackgroundScan
+from .app.messages import Reply, handle_request
+from .app.scheduling import call_on_loop, kernel_loop
+from .app.view import FilteredView
+from .app.viewmodel import (
+    PaletteDeltas,
+    current_view,
+    item_states,
+    resolve_scope,
+    resume_position,
+)
+from .core.checks import CheckReport, CheckSettings
+from .core.dataset import (
     CaptionConflictError,
     CaptionWriteError,
     Change,
@@ -22,22 +35,11 @@ from ._dataset import (
     Item,
     SaveReport,
 )
-from ._export import ExportReport
-from ._jobs import BackgroundJob
-from ._messages import Reply, handle_request
-from ._query import QueryError
-from ._scheduling import Debouncer, call_on_loop, kernel_loop
-from ._tokens import TokenCount, token_counts
-from ._view import FilteredView
-from ._watch import watch_dataset, watch_mode
-from ._workers import WorkPool
+from .core.export import ExportReport
+from .core.query import QueryError
+from .core.watch import watch_dataset, watch_mode
 
 STATIC = Path(__file__).parent / "static"
-MAX_VIEW_TAGS = 1_000  # traits stay small even for a pathological caption
-MAX_VIEW_CAPTION = 20_000
-BACKGROUND_SAVE_OVER = 1_000  # an autosave of more captions runs on a thread: the kernel stays free
-PALETTE_DELTA_MAX = 5_000  # rows in one `_palette_delta` at most; past that the view asks for all
-PALETTE_WINDOW = 8  # palette versions one `_palette_delta` spans (held trait updates merge)
 
 
 class TaggerWidget(anywidget.AnyWidget):
@@ -147,33 +149,29 @@ class TaggerWidget(anywidget.AnyWidget):
         self._watch_mode = watch_mode(watch)
         self._dataset: Dataset | None = None
         self._view: FilteredView | None = None
-        self._scanned = threading.Event()  # the background scan ended (`_loaded` or `_load_error`)
-        self._loaded: Dataset | None = None
+        self._scan: BackgroundScan | None = None
         self._attaching = threading.Lock()
-        self._load_error: BaseException | None = None
         self._explicit_autosave = autosave
         self._explicit_trigger = trigger
         self._tag_list_path = tag_list
         self._error: str | None = None
         self._message = ""
         self._saving: list[int] | None = None  # [done, total] while a save runs on its thread
-        self._palette_seen = -1  # the vocabulary's version when the palette was last sent
-        self._pinned_seen: list[str] = []  # the pinned tags then
-        self._palette_window: list[tuple[int, set[str]]] = []  # (version, tags it changed)
+        self._palette_deltas = PaletteDeltas()
         self._loop = kernel_loop()
-        self._pool = WorkPool(workers)
-        self._preview_group = 0
-        self._autosaver = Debouncer(self._autosave_now, autosave_delay)
+        self._images = ImageJobs(workers, self._deliver)
+        self._autosaver = Autosave(
+            autosave_delay, lambda: self.dataset, self.save,
+            progress=lambda done, total: self._on_loop(lambda: self._show_saving(done, total)),
+            saved=lambda report: self._on_loop(lambda: self._saved(report)),
+            failed=lambda error: self._on_loop(lambda: self._autosave_failed(error)),
+            notice=self._send_notice)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._unwatch: Callable[[], None] = lambda: None
         self.check_report: CheckReport | None = None
         self.export_report: ExportReport | None = None
         self._checks_job = self._job("checks", "_checks", self._checks_done)
         self._export_job = self._job("export", "_export", self._export_done)
-        self._save_job = BackgroundJob(
-            "save", lambda done, total: self._on_loop(lambda: self._show_saving(done, total)),
-            lambda report: self._on_loop(lambda: self._saved(report)),
-            lambda error: self._on_loop(lambda: self._autosave_failed(error)), daemon=False)
         super().__init__(prefetch=prefetch)
         self.on_msg(self._on_request)
         if isinstance(source, Dataset):
@@ -187,7 +185,12 @@ class TaggerWidget(anywidget.AnyWidget):
             self._attach(Dataset.open(folder))
             return
         self.loading = {"phase": "scanning", "done": 0, "total": 0}
-        threading.Thread(target=self._load, args=(folder,), name="ltw-scan", daemon=True).start()
+        self._scan = BackgroundScan(
+            folder, progress=lambda done, total: self._on_loop(
+                lambda: self._show_progress(done, total)),
+            failed=lambda error: self._on_loop(
+                lambda: self._send_notice(f"The folder could not be read: {error}")),
+            finished=lambda: self._on_loop(self._attach_loaded))
 
     # Python API
 
@@ -197,9 +200,8 @@ class TaggerWidget(anywidget.AnyWidget):
 
         While the folder is still being read in the background, this waits for it."""
         if not self.ready:
-            self._scanned.wait()
-            if self._loaded is None:
-                raise RuntimeError(f"The folder could not be read: {self._load_error}")
+            assert self._scan is not None
+            self._scan.wait()
             self._attach_loaded()  # here and now: the kernel's loop may be busy running this
         assert self._dataset is not None
         return self._dataset
@@ -249,8 +251,7 @@ class TaggerWidget(anywidget.AnyWidget):
     def save(self) -> SaveReport:
         """Write every changed caption and the session now (see `Dataset.save`), after an
         autosave still running on its thread."""
-        self._autosaver.cancel()
-        self._save_job.wait()
+        self._autosaver.settle()
         try:
             report = self.dataset.save()
         except (CaptionWriteError, CaptionConflictError) as error:
@@ -299,14 +300,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._autosaver.cancel()
         self._unsubscribe()
         self._unwatch()
-        self._pool.close()
-
-    def item_states(self, start: int, count: int) -> list[list[object]]:
-        """`[id, name, state]` of the images shown at places `start...`, for the grid (see
-        docs/protocol.md)."""
-        dataset = self.dataset
-        return [[item.id, item.name, dataset.state_bits(item)]
-                for item in map(dataset.__getitem__, self._shown().positions(start, count))]
+        self._images.close()
 
     def _shown(self) -> FilteredView:
         """The filtered view, once the folder is read (waits for a background scan)."""
@@ -359,32 +353,18 @@ class TaggerWidget(anywidget.AnyWidget):
 
     # Loading
 
-    def _load(self, folder: Path) -> None:
-        def progress(done: int, total: int) -> None:
-            self._on_loop(lambda: self._show_progress(done, total))
-
-        try:
-            self._loaded = Dataset.open(folder, progress=progress)
-        except Exception as error:  # shown in the view; `dataset` re-raises it in Python
-            self._load_error = error
-            message = f"The folder could not be read: {error}"
-            self._on_loop(lambda: self._send_notice(message))
-        finally:
-            self._scanned.set()
-        self._on_loop(self._attach_loaded)
-
     def _show_progress(self, done: int, total: int) -> None:
         if self._dataset is None:
             self.loading = {"phase": "scanning", "done": done, "total": total}
 
     def _attach_loaded(self) -> None:
         with self._attaching:  # the scan thread and a caller of `dataset` may both come here
-            if self._dataset is None and self._loaded is not None:
-                self._attach(self._loaded)
+            if self._dataset is None and self._scan is not None and self._scan.loaded is not None:
+                self._attach(self._scan.loaded)
 
     def _attach(self, dataset: Dataset) -> None:
         self._dataset = dataset
-        saved = dataset.session.settings.get("autosave", True)
+        saved = dataset.setting("autosave", True)
         self.autosave = saved if self._explicit_autosave is None else bool(self._explicit_autosave)
         self._unsubscribe = dataset.subscribe(self._on_change)
         self._unwatch = watch_dataset(dataset, self._watch_mode)
@@ -395,7 +375,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._sync_settings()
         self._view = FilteredView(dataset)
         self.count = len(dataset)
-        self.index = self._resume_position()
+        self.index = resume_position(dataset)
         self._apply_filter()
         self._sync_all()
         self.loading = {"phase": "ready", "done": len(dataset), "total": len(dataset)}
@@ -493,16 +473,15 @@ class TaggerWidget(anywidget.AnyWidget):
                 self._send_notice(f"Trigger word not set: {error}")
                 self.trigger = dataset.trigger or ""
             return
-        if dataset.session.settings.get(change["name"]) != change["new"]:
-            dataset.session.settings[change["name"]] = change["new"]
-            dataset.note_session_change()
+        if dataset.setting(change["name"]) != change["new"]:
+            dataset.set_setting(change["name"], change["new"])
             self._schedule_autosave()
 
     def _sync_settings(self) -> None:
-        settings = self._dataset.session.settings
-        self.trigger = self._dataset.trigger or ""
+        dataset = self._dataset
+        self.trigger = dataset.trigger or ""
         for name, choices in (("caption_mode", ("tags", "text")), ("tag_click", ("filter", "add"))):
-            value = settings.get(name)
+            value = dataset.setting(name)
             if value in choices:
                 setattr(self, name, value)
 
@@ -522,40 +501,18 @@ class TaggerWidget(anywidget.AnyWidget):
         entry = self.dataset.redo()
         return entry.label if entry is not None else None
 
-    def scope(self, name: str) -> list[int] | None:
-        """The data set positions a batch edit's scope names: "all" (None: every image),
-        "filtered" (the images the filter lets through), "selected", or "current"."""
-        if name == "all":
-            return None
-        if name == "filtered":
-            return self._shown().positions()
-        if name == "selected":
-            if not self.selection:
-                raise ValueError("No images are selected.")
-            return list(self.selection)
-        if name == "current":
-            if self.current is None or self._place < 0:
-                raise ValueError("No image is shown.")
-            return [self.index]
-        raise ValueError(f'Scope must be "all", "filtered", "selected" or "current", not {name!r}.')
+    def _scope(self, name: str) -> list[int] | None:
+        """The data set positions a batch edit's scope names (see `resolve_scope`)."""
+        shown = self.index if self.current is not None and self._place >= 0 else None
+        return resolve_scope(name, self._shown(), self.selection, shown)
 
     @traitlets.observe("autosave")
     def _autosave_changed(self, change: dict[str, Any]) -> None:
         if self._dataset is None:
             return
-        self._dataset.session.settings["autosave"] = bool(change["new"])
-        self._dataset.note_session_change()
+        self._dataset.set_setting("autosave", bool(change["new"]))
         if change["new"]:
             self._schedule_autosave()
-
-    def _resume_position(self) -> int:
-        if not len(self._dataset):
-            return -1
-        position = self._dataset.session.position
-        try:
-            return self._dataset.index_of(position) if position else 0
-        except KeyError:
-            return 0
 
     def _on_change(self, change: Change) -> None:
         self._on_loop(lambda: self._show_change(change))
@@ -582,36 +539,13 @@ class TaggerWidget(anywidget.AnyWidget):
         self._sync_history()
 
     def _sync_palette(self) -> None:
-        """Set `_palette_delta` to the rows changed over the last `PALETTE_WINDOW` palette
-        changes (so that a view that saw only the last of several updates sent together still
-        has them all), when the palette changed since the last call."""
-        dataset = self._dataset
-        vocabulary, pinned_list = dataset.vocabulary, dataset.session.palette
-        changed = vocabulary.changed_since(self._palette_seen)
-        self._palette_seen = vocabulary.version
-        if pinned_list != self._pinned_seen:
-            if changed is not None:
-                changed.update(set(pinned_list).symmetric_difference(self._pinned_seen))
-            self._pinned_seen = list(pinned_list)
-        if changed is not None and not changed:
-            return
-        version = self._palette_delta["version"] + 1
-        window = self._palette_window
-        if changed is None or len(changed) > PALETTE_DELTA_MAX:
-            window.clear()
-            self._palette_delta = {"version": version, "since": version - 1, "rows": None}
-            return
-        window.append((version, changed))
-        while len(window) > PALETTE_WINDOW or sum(len(tags) for _, tags in window) > (
-                PALETTE_DELTA_MAX):
-            del window[0]
-        tags = set().union(*(tags for _, tags in window))
-        self._palette_delta = {"version": version, "since": window[0][0] - 1,
-                               "rows": _palette_rows(dataset, tags)}
+        delta = self._palette_deltas.next(self._dataset)
+        if delta is not None:
+            self._palette_delta = delta
 
-    def full_palette(self) -> dict[str, object]:
+    def _full_palette(self) -> dict[str, object]:
         """The whole palette as the `palette` request's reply has it: `rows` and `version`."""
-        return {"rows": self.palette, "version": self._palette_delta["version"]}
+        return {"rows": self.palette, "version": self._palette_deltas.version}
 
     def _sync_progress(self) -> None:
         dataset, view = self._dataset, self._view
@@ -621,50 +555,10 @@ class TaggerWidget(anywidget.AnyWidget):
                          "all": len(dataset), "filtered": filtered}
 
     def _sync_current(self) -> None:
-        item = self.current
-        if item is None or self._place < 0:
+        if self.current is None or self._place < 0:
             self._current = {}
             return
-        info = item.image_info
-        view = self._shown()
-        after, before = view.after(self.index), view.before(self.index)
-        neighbors = [before, after,
-                     view.after(after) if after is not None else None,
-                     view.before(before) if before is not None else None]
-        flags = [{"code": f.code, "message": f.message} for f in item.flags]
-        tags, caption = item.tags, item.caption
-        if len(tags) > MAX_VIEW_TAGS or len(caption) > MAX_VIEW_CAPTION:
-            flags.append({"code": "long_caption", "message": (
-                f"Very long caption ({len(caption):,} characters, {len(tags):,} tags); "
-                f"the view shows the first {MAX_VIEW_TAGS:,} tags")})
-        self._current = {
-            "id": item.id,
-            "name": item.name,
-            "index": self.index,
-            "tags": tags[:MAX_VIEW_TAGS],
-            "caption": caption[:MAX_VIEW_CAPTION],
-            "flags": flags,
-            "width": info.width if info else None,
-            "height": info.height if info else None,
-            "reviewed": self._dataset.is_reviewed(self.index),
-            "dirty": item.dirty,
-            "editable": item.locked_reason is None,
-            "locked_reason": item.locked_reason,
-            "conflict": (
-                {"ours": item.conflict.ours, "theirs": item.conflict.theirs}
-                if item.conflict
-                else None
-            ),
-            "neighbors": [self._dataset[i].id for i in neighbors if i is not None],
-            "prev": self._dataset[before].id if before is not None else None,
-            "next": self._dataset[after].id if after is not None else None,
-            "tokens": {token.model.split("-")[0].lower(): _token_view(token)
-                       for token in token_counts(caption)},
-            "trigger": {
-                "first": bool(self.trigger) and starts_with_trigger(caption, self.trigger),
-                "placeholder": has_trigger_placeholder(caption),
-            },
-        }
+        self._current = current_view(self._dataset, self._shown(), self.index, self.trigger)
 
     def _sync_status(self) -> None:
         self.status = {
@@ -681,18 +575,6 @@ class TaggerWidget(anywidget.AnyWidget):
         if self.autosave:
             self._autosaver.poke()
 
-    def _autosave_now(self) -> None:
-        if self._save_job.running:
-            return  # what it leaves unsaved is saved when it is done (`_saved`)
-        if self._dataset.unsaved_count > BACKGROUND_SAVE_OVER:
-            dataset = self._dataset
-            self._save_job.start(lambda progress, cancel: dataset.save(progress=progress))
-            return
-        try:
-            self.save()
-        except (CaptionWriteError, CaptionConflictError) as error:
-            self._send_notice(str(error))
-
     # Front end
 
     def _on_request(self, _widget: object, content: object, buffers: list[bytes]) -> None:
@@ -704,40 +586,10 @@ class TaggerWidget(anywidget.AnyWidget):
     def _send_notice(self, message: str) -> None:
         self.send({"type": "notice", "level": "error", "message": message})
 
-    def deliver(self, reply: Reply) -> None:
+    def _deliver(self, reply: Reply) -> None:
         """Send a reply made off the kernel's thread (previews, thumbnails)."""
         self._on_loop(lambda: self.send(reply.content, reply.buffers or None))
 
-    def run_image_job(self, lane: str, group: int, priority: int,
-                      make: Callable[[], Reply], superseded: Callable[[], Reply]) -> None:
-        """Make a reply on the worker pool and send it when done (see `WorkPool`)."""
-        self._pool.submit(lambda: self.deliver(make()), lane=lane, group=group,
-                          priority=priority, superseded=lambda: self.deliver(superseded()))
-
-    def preview_group(self, purpose: str) -> int:
-        """The group of a preview request: a new "show" supersedes all earlier ones."""
-        if purpose == "show":
-            self._preview_group += 1
-            self._pool.advance("preview", self._preview_group)
-        return self._preview_group
-
-    def thumbs_group(self, group: int) -> int:
-        """The group of a thumbnails request: a higher one supersedes queued lower ones."""
-        self._pool.advance("thumbs", group)
-        return group
-
-    def thumbs_superseded(self, group: int) -> bool:
-        """Whether a newer thumbnails request came since `group`'s (stop making these)."""
-        return group < self._pool.latest("thumbs")
-
-
-def _palette_rows(dataset: Dataset, tags: Iterable[str]) -> list[list[object]]:
-    """`[tag, images, pinned]` of each of `tags` as the palette has it now; `[tag, 0, false]`
-    for a tag it no longer has."""
-    counts, pinned = dataset.vocabulary.counts, set(dataset.session.palette)
-    return [[tag, counts.get(tag, 0), tag in pinned] for tag in tags]
-
-
-def _token_view(token: TokenCount) -> dict[str, object]:
-    return {"count": token.count, "limit": token.limit, "exact": token.exact,
-            "over": token.over, "label": token.label()}
+    def _item_states(self, start: int, count: int) -> list[list[object]]:
+        """`[id, name, state]` of the images shown at places `start...` (see `item_states`)."""
+        return item_states(self.dataset, self._shown(), start, count)

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset, ImageError, TaggerWidget
-from lora_tagger_widget import _images as images_module
+from lora_tagger_widget.core import images as images_module
 
 from imagefiles import write_image
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lora_tagger_widget._batch import (
+from lora_tagger_widget.core.batch import (
     BatchPreview,
     CaptionChange,
     Operation,
@@ -19,7 +19,7 @@ from lora_tagger_widget._batch import (
     plan,
     starts_with_trigger,
 )
-from lora_tagger_widget._captions import split_tags
+from lora_tagger_widget.core.captions import split_tags
 
 ODD = "A,b\nc"  # bare commas and a line break
 WIDE = "Red_Hair,  smiling ,  Outdoors\n"  # wide separators, odd case, trailing line break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lora_tagger_widget._buckets import (
+from lora_tagger_widget.core.buckets import (
     RESOLUTIONS,
     STEP,
     bucket_counts,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lora_tagger_widget._captions import (
+from lora_tagger_widget.core.captions import (
     _TAG,
     MAX_TAG_LENGTH,
     _default_separator,

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget import _checks as checks
-from lora_tagger_widget._buckets import bucket_for
-from lora_tagger_widget._checks import (
+from lora_tagger_widget.core import checks
+from lora_tagger_widget.core.buckets import bucket_for
+from lora_tagger_widget.core.checks import (
     CHECKS_FILE_NAME,
     CheckReport,
     CheckSettings,
@@ -33,7 +33,7 @@ from lora_tagger_widget._checks import (
     check_dataset,
     close_pairs,
 )
-from lora_tagger_widget._files import StateFolder
+from lora_tagger_widget.core.files import StateFolder
 
 CAPTION = "ohwx, red hair, smiling, outdoors"
 

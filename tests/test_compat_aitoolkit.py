@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._export import export
+from lora_tagger_widget.core.export import export
 
 from oddset import ODD_CAPTIONS, TRIGGER, make_odd_set
 

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._export import export
+from lora_tagger_widget.core.export import export
 
 from oddset import ODD_CAPTIONS, SENTENCE, SIZE, TRIGGER, make_odd_set
 

@@ -24,8 +24,8 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._buckets import bucket_for, bucket_resolutions
-from lora_tagger_widget._export import Fixes, export
+from lora_tagger_widget.core.buckets import bucket_for, bucket_resolutions
+from lora_tagger_widget.core.export import Fixes, export
 
 from oddset import ODD_CAPTIONS, TRIGGER, make_odd_set
 

@@ -15,8 +15,8 @@ from lora_tagger_widget import (
     CaptionWriteError,
     Change,
     Dataset,
-    _dataset,
 )
+from lora_tagger_widget.core import dataset as dataset_module
 
 from imagefiles import write_image
 
@@ -451,7 +451,7 @@ def test_renaming_a_tag_changes_only_the_captions_that_have_it(
 def test_save_writes_in_chunks_and_an_edit_between_them_is_kept_for_the_next_save(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    monkeypatch.setattr(dataset_module, "SAVE_CHUNK", 2)
     root = make_set({f"{n}.jpg": "cat" for n in range(5)})
     ds = Dataset(root)
     for n in range(5):

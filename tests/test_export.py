@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._export import (
+from lora_tagger_widget.core.export import (
     BOM_REMOVED,
     CMYK_TO_RGB,
     EIGHT_BIT,

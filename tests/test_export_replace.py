@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._export import (
+from lora_tagger_widget.core.export import (
     MARKER_NAME,
     NAME_ESCAPED,
     NAME_MADE_UTF8,

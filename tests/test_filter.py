@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
-from lora_tagger_widget._query import QueryError
-from lora_tagger_widget._view import FilteredView
+from lora_tagger_widget.app.view import FilteredView
+from lora_tagger_widget.core.query import QueryError
 
 from test_widget import ask
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
-from lora_tagger_widget._query import QueryError
+from lora_tagger_widget.core.query import QueryError
 
 from imagefiles import write_image
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lora_tagger_widget._gc import gc_paused
+from lora_tagger_widget.core.gc import gc_paused
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lora_tagger_widget import _history
-from lora_tagger_widget._history import CaptionEdit, Entry, History
+from lora_tagger_widget.core import history as _history
+from lora_tagger_widget.core.history import CaptionEdit, Entry, History
 
 JOURNAL = Path(".lora-tagger") / "history" / "journal.jsonl"
 
@@ -272,8 +272,8 @@ from pathlib import Path
 package = types.ModuleType("lora_tagger_widget")  # the package without its Jupyter imports,
 package.__path__ = [sys.argv[2]]  # to start fast
 sys.modules["lora_tagger_widget"] = package
-from lora_tagger_widget import _history
-from lora_tagger_widget._history import CaptionEdit, History
+from lora_tagger_widget.core import history as _history
+from lora_tagger_widget.core.history import CaptionEdit, History
 
 _history.COMPACT_SLACK_BYTES = 4_096  # rewrite the journal often, to be killed in a rewrite too
 history = History(Path(sys.argv[1]), max_entries=30)
@@ -297,7 +297,7 @@ def test_a_kill_at_any_moment_leaves_a_consistent_prefix_of_the_history(tmp_path
     children = []
     for root in roots:
         root.mkdir()
-        command = [sys.executable, "-c", _CHILD, str(root), str(Path(_history.__file__).parent)]
+        command = [sys.executable, "-c", _CHILD, str(root), str(Path(_history.__file__).parents[1])]
         children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
     for child in children:
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
@@ -340,7 +340,7 @@ def test_a_read_only_state_folder_keeps_the_history_in_memory_with_a_warning(
     out = run_unprivileged(
         "import os\n"
         "from pathlib import Path\n"
-        "from lora_tagger_widget._history import CaptionEdit, History\n"
+        "from lora_tagger_widget.core.history import CaptionEdit, History\n"
         f"root, bare, folder = Path({str(root)!r}), Path({str(bare)!r}), Path({str(folder)!r})\n"
         "history = History(root)\n"
         "print(history.warning)\n"
@@ -493,11 +493,11 @@ def test_a_big_entry_is_written_on_a_thread_and_everything_else_waits_for_it(
 def test_a_big_entry_is_written_before_the_process_exits(tmp_path: Path) -> None:
     child = (
         "import sys; sys.path.insert(0, sys.argv[2])\n"
-        "from lora_tagger_widget._history import CaptionEdit, History\n"
+        "from lora_tagger_widget.core.history import CaptionEdit, History\n"
         "edits = [CaptionEdit(f'{n}.png', 'cat, dog', 'feline, dog') for n in range(5000)]\n"
         "History(sys.argv[1]).record('big', edits)\n"
     )
-    package_parent = str(Path(_history.__file__).parent.parent)
+    package_parent = str(Path(_history.__file__).parents[2])
     subprocess.run([sys.executable, "-c", child, str(tmp_path), package_parent], check=True)
     entry = History(tmp_path).peek_undo()
     assert entry is not None and entry.label == "big" and len(entry.edits) == 5000

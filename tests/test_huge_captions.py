@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
-from lora_tagger_widget._captions import (
+from lora_tagger_widget.core.captions import (
     MAX_EDIT_CHARS,
     MAX_EDIT_TAGS,
     CaptionTooLargeError,
     counts_as_tags,
     tag_edit_refusal,
 )
-from lora_tagger_widget._tokens import MAX_COUNTED_CHARS, clip_tokens, t5_tokens
+from lora_tagger_widget.core.tokens import MAX_COUNTED_CHARS, clip_tokens, t5_tokens
 
 MANY_TAGS = ", ".join(f"t{n}" for n in range(MAX_EDIT_TAGS + 1))  # one tag over the limit
 AT_LIMIT = ", ".join(f"t{n}" for n in range(MAX_EDIT_TAGS))

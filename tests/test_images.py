@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lora_tagger_widget._images import (
+from lora_tagger_widget.core.images import (
     ImageError,
     is_image_name,
     make_preview,

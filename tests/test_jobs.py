@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from lora_tagger_widget._jobs import BackgroundJob
+from lora_tagger_widget.app.jobs import BackgroundJob
 
 
 class Heard:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
-from lora_tagger_widget import widget as widget_module
-from lora_tagger_widget._vocabulary import CHANGE_LOG, Vocabulary, rank
+from lora_tagger_widget.app import viewmodel
+from lora_tagger_widget.core.vocabulary import CHANGE_LOG, Vocabulary, rank
 
 JS = Path(__file__).resolve().parents[1] / "js"
 
@@ -116,7 +116,7 @@ def test_updates_sent_together_still_bring_the_copy_up_to_date(widget: TaggerWid
         widget.dataset.pin_tag("pinned")
     copy.catch_up(last_only=True)
     assert copy.asked == 1 and copy.ordered() == widget.palette
-    for n in range(widget_module.PALETTE_WINDOW + 1):  # more than a delta spans
+    for n in range(viewmodel.PALETTE_WINDOW + 1):  # more than a delta spans
         widget.dataset.add_tag("c.jpg", f"more{n}")
     copy.catch_up(last_only=True)
     assert copy.asked == 2 and copy.ordered() == widget.palette
@@ -125,7 +125,7 @@ def test_updates_sent_together_still_bring_the_copy_up_to_date(widget: TaggerWid
 def test_a_change_of_too_many_rows_makes_the_view_ask_for_all(
     widget: TaggerWidget, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(widget_module, "PALETTE_DELTA_MAX", 3)
+    monkeypatch.setattr(viewmodel, "PALETTE_DELTA_MAX", 3)
     copy = Copy(widget)
     widget.dataset.set_tags("c.jpg", ["w", "x", "y", "z"])
     assert copy.deltas[-1]["rows"] is None

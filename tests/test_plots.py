@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lora_tagger_widget._dataset import Dataset
-from lora_tagger_widget._plots import (
+from lora_tagger_widget.core.dataset import Dataset
+from lora_tagger_widget.core.plots import (
     aspect_ratios,
     buckets,
     image_sizes,
@@ -134,8 +134,8 @@ def test_a_figure_shows_as_png_in_a_notebook(dataset: Dataset) -> None:
 def test_plotting_neither_imports_pyplot_nor_changes_the_backend(dataset: Dataset) -> None:
     code = (
         "import sys, matplotlib; matplotlib.use('svg'); "
-        "from lora_tagger_widget._dataset import Dataset; "
-        "from lora_tagger_widget._plots import plot_sizes; "
+        "from lora_tagger_widget.core.dataset import Dataset; "
+        "from lora_tagger_widget.core.plots import plot_sizes; "
         f"plot_sizes(Dataset({str(dataset.root)!r})); "
         "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
     )

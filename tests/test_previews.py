@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import Dataset, Preview
-from lora_tagger_widget import _dataset as dataset_module
-from lora_tagger_widget._files import StateFolder
-from lora_tagger_widget._previews import PreviewCache, preview_key
+from lora_tagger_widget.core import dataset as dataset_module
+from lora_tagger_widget.core.files import StateFolder
+from lora_tagger_widget.core.previews import PreviewCache, preview_key
 
 from imagefiles import write_image
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from lora_tagger_widget._query import Query, QueryError, Subject, parse_query
+from lora_tagger_widget.core.query import Query, QueryError, Subject, parse_query
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lora_tagger_widget._regex import MAX_PATTERN_LENGTH, RegexError, compile_regex
+from lora_tagger_widget.core.regex import MAX_PATTERN_LENGTH, RegexError, compile_regex
 
 WATCHDOG = 20  # seconds; the work takes milliseconds on RE2 and ages on a backtracking engine
 
@@ -255,7 +255,7 @@ def test_hostile_patterns_run_in_linear_time_with_the_right_results() -> None:
     results = run_with_watchdog(
         f"""
         import json
-        from lora_tagger_widget._regex import compile_regex
+        from lora_tagger_widget.core.regex import compile_regex
         out = []
         for pattern in {HOSTILE!r}:
             regex = compile_regex(pattern)

@@ -32,9 +32,9 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._files import TEMP_PREFIX
-from lora_tagger_widget._images import IMAGE_EXTENSIONS
-from lora_tagger_widget._session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
+from lora_tagger_widget.core.files import TEMP_PREFIX
+from lora_tagger_widget.core.images import IMAGE_EXTENSIONS
+from lora_tagger_widget.core.session import SESSION_FILE_NAME, STATE_DIR_NAME, Session
 
 NO_CAPTION_EVERY = 7  # img0, img7, img14, ... start without a caption file
 AT_ONCE = 0.0  # a kill point: as soon as the child says it starts saving

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget import CaptionLockedError, CaptionWriteError, Dataset, TaggerWidget
-from lora_tagger_widget._files import (
+from lora_tagger_widget.core.files import (
     CAPTION_MAX_BYTES,
     FileTooLargeError,
     NotRegularFileError,
@@ -156,7 +156,7 @@ def test_read_bytes_refuses_a_device_and_a_fifo_without_reading_or_waiting(
         read_bytes(make_fifo(tmp_path / "fifo"))
     outcome = run_guarded("""
         import json, sys
-        from lora_tagger_widget._files import NotRegularFileError, read_bytes
+        from lora_tagger_widget.core.files import NotRegularFileError, read_bytes
         try:
             read_bytes(sys.argv[1])
         except NotRegularFileError as error:

@@ -22,7 +22,7 @@ from types import FrameType
 import pytest
 
 from lora_tagger_widget import Dataset, OutsideRootError
-from lora_tagger_widget._files import (
+from lora_tagger_widget.core.files import (
     TEMP_PREFIX,
     NotRegularFileError,
     StateFolder,
@@ -32,7 +32,7 @@ from lora_tagger_widget._files import (
 MARKER = b"OUTSIDE-MARKER-7d41"
 OLD_NS = 1_000_000_000 * 10**9  # 2001: an outside file's mtime that a touch would change
 WATCHDOG_SECONDS = 30
-FILES_MODULE = Path(__file__).parent.parent / "lora_tagger_widget" / "_files.py"
+FILES_MODULE = Path(__file__).parent.parent / "lora_tagger_widget" / "core" / "files.py"
 NOBODY = 65534
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
-from lora_tagger_widget._sample import make_sample_dataset
+from lora_tagger_widget.core.sample import make_sample_dataset
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lora_tagger_widget._taglist import (
+from lora_tagger_widget.core.taglist import (
     ListedTag,
     Suggestion,
     TagList,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lora_tagger_widget._tokens import (
+from lora_tagger_widget.core.tokens import (
     CLIP_L_LIMIT,
     T5_LIMIT,
     ClipBPE,

@@ -15,9 +15,9 @@ from lora_tagger_widget import (
     Change,
     Dataset,
     UndoConflictError,
-    _history,
 )
-from lora_tagger_widget._history import CaptionEdit
+from lora_tagger_widget.core import history as _history
+from lora_tagger_widget.core.history import CaptionEdit
 
 
 def _captions(root: Path) -> dict[str, bytes]:

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lora_tagger_widget._vocabulary import Vocabulary
+from lora_tagger_widget.core.vocabulary import Vocabulary
 
 TAGS = st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=5).map(tuple)
 

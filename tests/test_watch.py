@@ -20,7 +20,7 @@ import pytest
 
 from lora_tagger_widget import Change, Dataset, TaggerWidget
 from lora_tagger_widget import widget as widget_module
-from lora_tagger_widget._watch import FolderWatcher, watch_dataset, watcher_of
+from lora_tagger_widget.core.watch import FolderWatcher, watch_dataset, watcher_of
 
 from test_widget import ask
 
@@ -315,7 +315,7 @@ def test_an_unknown_watch_mode_is_a_clear_error(
 FALLBACK = """
 import os, resource, sys, time
 from lora_tagger_widget import Dataset
-from lora_tagger_widget._watch import watch_dataset, watcher_of
+from lora_tagger_widget.core.watch import watch_dataset, watcher_of
 root = sys.argv[1]
 ds = Dataset(root)
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from lora_tagger_widget import Dataset, TaggerWidget, _dataset
-from lora_tagger_widget import widget as widget_module
-from lora_tagger_widget._messages import handle_request
+from lora_tagger_widget import Dataset, TaggerWidget
+from lora_tagger_widget.app import autosave
+from lora_tagger_widget.app.messages import handle_request
+from lora_tagger_widget.core import dataset as dataset_module
 
 
 class Recorder:
@@ -269,8 +270,8 @@ def test_a_failing_autosave_shows_the_error_and_clears_it_once_saving_works(
 def _slow_big_saves(monkeypatch: pytest.MonkeyPatch, seconds: float, written: list[str]) -> None:
     """Autosaves of more than 3 captions on a thread, 2 captions a chunk, each file written
     `seconds` late (its id then added to `written`)."""
-    monkeypatch.setattr(widget_module, "BACKGROUND_SAVE_OVER", 3)
-    monkeypatch.setattr(_dataset, "SAVE_CHUNK", 2)
+    monkeypatch.setattr(autosave, "BACKGROUND_SAVE_OVER", 3)
+    monkeypatch.setattr(dataset_module, "SAVE_CHUNK", 2)
     real_write = Dataset._write_outcome
 
     def slow_write(self: Dataset, write: Any) -> object:
@@ -292,11 +293,11 @@ def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_i
     for n in range(6):
         w.dataset.add_tag(n, "dog")
     started = time.monotonic()
-    w._autosave_now()  # returns at once: the captions are written on a thread
-    assert time.monotonic() - started < 0.3 and w._save_job.running
+    w._autosaver.save_now()  # returns at once: the captions are written on a thread
+    assert time.monotonic() - started < 0.3 and w._autosaver.running
     w.dataset.add_tag(0, "bird")  # an edit while it saves: saved too, by the next save
     w.save()  # waits for the running save, then writes what is left
-    assert not w._save_job.running and not w.dataset.unsaved
+    assert not w._autosaver.running and not w.dataset.unsaved
     assert [2, 6] in seen and [6, 6] in seen and w.status["saving"] is None
     assert (root / "0.txt").read_text() == "cat, dog, bird"
     assert all((root / f"{n}.txt").read_text() == "cat, dog" for n in range(1, 6))
@@ -315,7 +316,7 @@ def test_an_edit_made_while_a_big_autosave_runs_is_autosaved_after_it(
         time.sleep(0.01)
     w.dataset.add_tag(0, "bird")  # most likely after its caption was written
     while time.monotonic() < deadline and (w.status["unsaved"] or w.status["saving"]
-                                           or w._save_job.running):
+                                           or w._autosaver.running):
         time.sleep(0.02)
     assert not w.dataset.unsaved and (root / "0.txt").read_text() == "cat, dog, bird"
     assert w.status["saving"] is None and w.status["unsaved"] == 0

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
-from lora_tagger_widget import _dataset as dataset_module
+from lora_tagger_widget.core import dataset as dataset_module
 
 from imagefiles import write_image
 

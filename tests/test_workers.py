@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from lora_tagger_widget._workers import WorkPool
+from lora_tagger_widget.app.workers import WorkPool
 
 
 def test_jobs_run_by_priority_and_superseded_ones_are_dropped() -> None:

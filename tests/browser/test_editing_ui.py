@@ -141,8 +141,10 @@ def test_tags_are_copied_and_pasted_with_keys_right_after_moving(lab) -> None:
 
 SLOW_SAVES = """
 import time
-from lora_tagger_widget import Dataset, _dataset, widget as widget_module
-widget_module.BACKGROUND_SAVE_OVER = 3
+from lora_tagger_widget import Dataset
+from lora_tagger_widget.app import autosave
+from lora_tagger_widget.core import dataset as _dataset
+autosave.BACKGROUND_SAVE_OVER = 3
 _dataset.SAVE_CHUNK = 2
 real_write = Dataset._write_outcome
 def slow_write(self, write):

@@ -43,7 +43,7 @@ def test_a_caption_saved_by_another_process_shows_in_the_page_without_a_click(
     lab.open_and_run("live", CELLS)
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
-    assert lab.run_cell("from lora_tagger_widget._watch import watcher_of\n"
+    assert lab.run_cell("from lora_tagger_widget.core.watch import watcher_of\n"
                         "print(watcher_of(w.dataset).wait_started(10))").strip() == "True"
 
     elsewhere(root, "ds.set_tags('img00000.jpg', 'red, round, from elsewhere'); ds.save()")

@@ -29,7 +29,7 @@ from operator import add, itemgetter, lshift, sub
 from pathlib import Path
 from typing import TypeVar
 
-from ._captions import MAX_TAG_LENGTH
+from .captions import MAX_TAG_LENGTH
 
 __all__ = ["ListedTag", "Suggestion", "TagList", "complete_tags"]
 

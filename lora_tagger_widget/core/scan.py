@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ._files import TEMP_PREFIX, is_inside, is_stale_temp_file
-from ._images import is_image_name
+from .files import TEMP_PREFIX, is_inside, is_stale_temp_file
+from .images import is_image_name
 
 _DIGITS = re.compile(r"(\d+)")
 

@@ -30,14 +30,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from ._batch import BatchPreview, Caption, Operation, _quoted, plan, plan_edits
-from ._captions import counts_as_tags, edit_caption, split_tags, tag_edit_refusal, validate_tags
-from ._gc import gc_paused
-from ._history import CaptionEdit, Entry, History
+from .batch import BatchPreview, Caption, Operation, plan, plan_edits, quoted_tags
+from .captions import counts_as_tags, edit_caption, split_tags, tag_edit_refusal, validate_tags
+from .gc import gc_paused
+from .history import CaptionEdit, Entry, History
 
 if TYPE_CHECKING:
-    from ._dataset import Item, ItemRef
-    from ._vocabulary import Vocabulary
+    from .dataset import Item, ItemRef
+    from .vocabulary import Vocabulary
 
     Scope = Iterable[ItemRef | Item] | ItemRef | None
 
@@ -177,9 +177,9 @@ class BatchEditing:
             raise ValueError("Nothing to paste: no tags were given.")
         if mode == "add":
             op = Operation("add", tags=tuple(new))
-            return self._apply(scope, self._planner(op), f"Paste {_quoted(new)}", op)
+            return self._apply(scope, self._planner(op), f"Paste {quoted_tags(new)}", op)
         return self._apply(scope, lambda captions: _plan_exact(new, captions),
-                           f"Paste {_quoted(new)} replacing the tags", None)
+                           f"Paste {quoted_tags(new)} replacing the tags", None)
 
     def tag_counts(self, scope: Scope = None) -> dict[str, int]:
         """How many images have each tag, among `scope` (positions and/or ids) or all images
@@ -318,7 +318,7 @@ class BatchEditing:
             return "changed on disk; resolve that conflict first"
         if item.locked_reason:
             return f"cannot be edited now ({item.locked_reason})"
-        if item._original is None and edit.before is not None and item._absent:
+        if not item.has_caption_file and edit.before is not None and item.caption_absent:
             return "lost its caption file (deleted on disk) since"
         if item._text != (edit.before or ""):
             return "was changed since"

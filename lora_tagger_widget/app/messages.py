@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ._buckets import RESOLUTIONS
-from ._checks import SEVERITIES
-from ._dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
-from ._edits import UndoConflictError
-from ._export import TARGETS, Fixes
-from ._images import ImageError
-from ._plots import buckets, image_sizes, tag_frequency
+from ..core.buckets import RESOLUTIONS
+from ..core.checks import SEVERITIES
+from ..core.dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
+from ..core.edits import UndoConflictError
+from ..core.export import TARGETS, Fixes
+from ..core.images import ImageError
+from ..core.plots import buckets, image_sizes, tag_frequency
 
 if TYPE_CHECKING:
-    from .widget import TaggerWidget
+    from ..core.checks import CheckReport
+    from ..core.dataset import Dataset, SaveReport
+    from .images import ImageJobs
 
 MAX_TEXT = 200_000
 MAX_RID = 2**53
@@ -29,6 +31,35 @@ MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 MAX_FINDINGS = 5_000
 MAX_PLOT_POINTS = 5_000
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
+
+
+class Host(Protocol):
+    """What requests act on: the widget's user API, and the few private members it keeps for
+    the requests alone (what the view shows and the image jobs)."""
+
+    dataset: Dataset
+    index: int
+    selection: list[int]
+    check_report: CheckReport | None
+    _shown_count: int
+    _images: ImageJobs
+
+    @property
+    def ready(self) -> bool: ...
+    def goto(self, index: int) -> None: ...
+    def goto_place(self, place: int) -> None: ...
+    def next(self) -> None: ...
+    def prev(self) -> None: ...
+    def next_untagged(self) -> None: ...
+    def save(self) -> SaveReport: ...
+    def undo(self) -> str | None: ...
+    def redo(self) -> str | None: ...
+    def run_checks(self, **options: Any) -> None: ...
+    def start_export(self, target: str, dest: str, **options: Any) -> None: ...
+    def close_after_saving(self) -> None: ...
+    def _scope(self, name: str) -> list[int] | None: ...
+    def _item_states(self, start: int, count: int) -> list[list[object]]: ...
+    def _full_palette(self) -> dict[str, object]: ...
 
 
 class BadRequest(ValueError):
@@ -64,7 +95,7 @@ def _int(message: Mapping[str, Any], name: str, low: int, high: int) -> int:
     return value
 
 
-def _item_index(widget: TaggerWidget, message: Mapping[str, Any]) -> int:
+def _item_index(widget: Host, message: Mapping[str, Any]) -> int:
     item_id = _text(message, "id")
     try:
         return widget.dataset.index_of(item_id)
@@ -72,7 +103,7 @@ def _item_index(widget: TaggerWidget, message: Mapping[str, Any]) -> int:
         raise BadRequest(f"No image {item_id[:80]!r} in this data set.") from None
 
 
-def _preview(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
+def _preview(widget: Host, message: Mapping[str, Any]) -> None:
     index = _item_index(widget, message)
     width = _int(message, "width", 16, 4096)
     height = _int(message, "height", 16, 4096)
@@ -91,11 +122,12 @@ def _preview(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
                    "height": preview.height}
         return finish(rid, Reply(content, [preview.data]))
 
-    widget.run_image_job("preview", widget.preview_group(purpose), 0 if purpose == "show" else 1,
-                         make, lambda: _superseded(rid))
+    jobs = widget._images
+    jobs.run("preview", jobs.preview_group(purpose), 0 if purpose == "show" else 1, make,
+             lambda: _superseded(rid))
 
 
-def _thumbs(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
+def _thumbs(widget: Host, message: Mapping[str, Any]) -> None:
     ids = _field(message, "ids", list)
     if not 1 <= len(ids) <= MAX_THUMBS or not all(isinstance(i, str) for i in ids):
         raise BadRequest(f"Field 'ids' must be a list of 1 to {MAX_THUMBS} image ids.")
@@ -103,11 +135,12 @@ def _thumbs(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
     size = _int(message, "size", 32, 512)
     group = _int(message, "group", 0, MAX_RID)
     rid = message["rid"]
+    jobs = widget._images
 
     def make() -> Reply:
         entries, buffers = [], []
         for item_id, index in zip(ids, indices, strict=True):
-            if widget.thumbs_superseded(group):
+            if jobs.thumbs_superseded(group):
                 return _superseded(rid)
             try:
                 thumb = widget.dataset.preview(index, size, size)
@@ -118,7 +151,7 @@ def _thumbs(widget: TaggerWidget, message: Mapping[str, Any]) -> None:
             buffers.append(thumb.data)
         return finish(rid, Reply({"thumbs": entries}, buffers))
 
-    widget.run_image_job("thumbs", widget.thumbs_group(group), 2, make, lambda: _superseded(rid))
+    jobs.run("thumbs", jobs.thumbs_group(group), 2, make, lambda: _superseded(rid))
 
 
 def _superseded(rid: int) -> Reply:
@@ -126,13 +159,13 @@ def _superseded(rid: int) -> Reply:
                               "error": "A newer request took this one's place."}))
 
 
-def _items(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _items(widget: Host, message: Mapping[str, Any]) -> Reply:
     start = _int(message, "start", 0, max(widget._shown_count - 1, 0))
     count = _int(message, "count", 1, MAX_ITEMS)
-    return Reply({"start": start, "items": widget.item_states(start, count)})
+    return Reply({"start": start, "items": widget._item_states(start, count)})
 
 
-def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _goto(widget: Host, message: Mapping[str, Any]) -> Reply:
     if "id" in message:
         widget.goto(_item_index(widget, message))
     else:
@@ -140,16 +173,16 @@ def _goto(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({"index": widget.index})
 
 
-def _move(step: Callable[[TaggerWidget], object]) -> Callable[[TaggerWidget, Any], Reply]:
-    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _move(step: Callable[[Host], object]) -> Callable[[Host, Any], Reply]:
+    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
         step(widget)
         return Reply({"index": widget.index})
 
     return handle
 
 
-def _tag_edit(edit: str) -> Callable[[TaggerWidget, Any], Reply]:
-    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _tag_edit(edit: str) -> Callable[[Host, Any], Reply]:
+    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
         index = _item_index(widget, message)
         had = _text(message, "tag").strip() in widget.dataset[index].tags
         tags = getattr(widget.dataset, edit)(index, _text(message, "tag"))
@@ -158,7 +191,7 @@ def _tag_edit(edit: str) -> Callable[[TaggerWidget, Any], Reply]:
     return handle
 
 
-def _set_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _set_tags(widget: Host, message: Mapping[str, Any]) -> Reply:
     index = _item_index(widget, message)
     tags = _field(message, "tags", list)
     if not all(isinstance(tag, str) for tag in tags):
@@ -168,37 +201,37 @@ def _set_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({"tags": widget.dataset.set_tags(index, tags)})
 
 
-def _toggle_reviewed(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _toggle_reviewed(widget: Host, message: Mapping[str, Any]) -> Reply:
     index = _item_index(widget, message)
     reviewed = not widget.dataset.is_reviewed(index)
     widget.dataset.set_reviewed(index, reviewed)
     return Reply({"reviewed": reviewed})
 
 
-def _complete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _complete(widget: Host, message: Mapping[str, Any]) -> Reply:
     query = _text(message, "query")
     limit = _int(message, "limit", 1, 50)
     items = widget.dataset.complete(query, limit)
     return Reply({"items": [[s.tag, s.in_dataset, s.in_list] for s in items]})
 
 
-def _tag_counts(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _tag_counts(widget: Host, message: Mapping[str, Any]) -> Reply:
     dataset = widget.dataset
     every = dataset.tag_counts()
-    shown = widget.scope("filtered")
+    shown = widget._scope("filtered")
     filtered = dataset.tag_counts(shown) if len(shown) < len(dataset) else every
     selected = dataset.tag_counts(widget.selection) if widget.selection else {}
     rows = [[tag, n, filtered.get(tag, 0), selected.get(tag, 0)] for tag, n in every.items()]
     return Reply({"rows": rows, "filtered": len(shown), "selected": len(widget.selection)})
 
 
-def _operation(widget: TaggerWidget, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:
+def _operation(widget: Host, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:
     operation = _field(message, "operation", dict)
-    return operation, widget.scope(_text(message, "scope"))
+    return operation, widget._scope(_text(message, "scope"))
 
 
-def _batch(apply: bool) -> Callable[[TaggerWidget, Any], Reply]:
-    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _batch(apply: bool) -> Callable[[Host, Any], Reply]:
+    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
         operation, scope = _operation(widget, message)
         dataset = widget.dataset
         report = (dataset.apply_batch if apply else dataset.preview_batch)(operation, scope)
@@ -220,22 +253,22 @@ def _report(report: Any) -> dict[str, Any]:
     }
 
 
-def _paste_tags(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _paste_tags(widget: Host, message: Mapping[str, Any]) -> Reply:
     tags = _field(message, "tags", list)
     scope = _text(message, "scope")
     if scope not in ("current", "selected"):
         raise BadRequest('Field \'scope\' must be "current" or "selected".')
-    report = widget.dataset.paste_tags(widget.scope(scope), tags, _text(message, "mode"))
+    report = widget.dataset.paste_tags(widget._scope(scope), tags, _text(message, "mode"))
     return Reply({"changes": len(report.changes)})
 
 
-def _set_caption(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _set_caption(widget: Host, message: Mapping[str, Any]) -> Reply:
     index = _item_index(widget, message)
     widget.dataset.set_caption(index, _text(message, "text"))
     return Reply({"tags": widget.dataset[index].tags})
 
 
-def _run_checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _run_checks(widget: Host, message: Mapping[str, Any]) -> Reply:
     options: dict[str, Any] = {"resolution": _choice(message, "resolution", RESOLUTIONS)}
     for name, kind in (("max_aspect", (int, float)), ("near_duplicate_distance", int),
                        ("blur_threshold", (int, float))):
@@ -247,7 +280,7 @@ def _run_checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
-def _checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _checks(widget: Host, message: Mapping[str, Any]) -> Reply:
     report = widget.check_report
     if report is None:
         raise BadRequest("No checks have run yet.")
@@ -259,10 +292,10 @@ def _checks(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
          "details": dict(f.details)} for f in findings[:MAX_FINDINGS]]})
 
 
-def _export(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _export(widget: Host, message: Mapping[str, Any]) -> Reply:
     options: dict[str, Any] = {"replace": _field(message, "replace", bool)}
     if "scope" in message:
-        options["scope"] = widget.scope(_choice(message, "scope", ("all", "filtered", "selected")))
+        options["scope"] = widget._scope(_choice(message, "scope", ("all", "filtered", "selected")))
     if "fixes" in message:
         fixes = _field(message, "fixes", dict)
         unknown = set(fixes) - FIX_NAMES
@@ -278,7 +311,7 @@ def _export(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
-def _plots(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _plots(widget: Host, message: Mapping[str, Any]) -> Reply:
     dataset = widget.dataset
     top = _int(message, "top", 1, 200) if "top" in message else 30
     resolution = _choice(message, "resolution", RESOLUTIONS) if "resolution" in message else 1024
@@ -298,43 +331,43 @@ def _choice(message: Mapping[str, Any], name: str, choices: tuple[Any, ...]) -> 
     return value
 
 
-def _history_step(name: str) -> Callable[[TaggerWidget, Any], Reply]:
-    def handle(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _history_step(name: str) -> Callable[[Host, Any], Reply]:
+    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
         return Reply({"label": getattr(widget, name)()})
 
     return handle
 
 
-def _palette(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
-    return Reply(widget.full_palette())
+def _palette(widget: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply(widget._full_palette())
 
 
-def _palette_add(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _palette_add(widget: Host, message: Mapping[str, Any]) -> Reply:
     widget.dataset.pin_tag(_text(message, "tag"))
     return Reply({})
 
 
-def _palette_usage(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _palette_usage(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"count": widget.dataset.vocabulary[_text(message, "tag").strip()]})
 
 
-def _palette_delete(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _palette_delete(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"changed": widget.dataset.delete_tag(_text(message, "tag"))})
 
 
-def _palette_import(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _palette_import(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"added": widget.dataset.import_palette_text(_text(message, "text"))})
 
 
-def _palette_export(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _palette_export(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"text": widget.dataset.export_palette_text()})
 
 
-def _save(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _save(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"saved": len(widget.save().written)})
 
 
-def _resolve_conflict(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _resolve_conflict(widget: Host, message: Mapping[str, Any]) -> Reply:
     index = _item_index(widget, message)
     keep = _text(message, "keep")
     if keep not in ("theirs", "mine"):
@@ -343,17 +376,17 @@ def _resolve_conflict(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply
     return Reply({})
 
 
-def _allow_rewrite(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _allow_rewrite(widget: Host, message: Mapping[str, Any]) -> Reply:
     widget.dataset.allow_rewrite(_item_index(widget, message))
     return Reply({})
 
 
-def _close(widget: TaggerWidget, message: Mapping[str, Any]) -> Reply:
+def _close(widget: Host, message: Mapping[str, Any]) -> Reply:
     widget.close_after_saving()
     return Reply({})
 
 
-HANDLERS: dict[str, Callable[[TaggerWidget, Mapping[str, Any]], Reply | None]] = {
+HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "preview": _preview,
     "thumbs": _thumbs,
     "items": _items,
@@ -404,7 +437,7 @@ EXPECTED_ERRORS = (
 )
 
 
-def handle_request(widget: TaggerWidget, message: object) -> Reply | None:
+def handle_request(widget: Host, message: object) -> Reply | None:
     """The reply to one request from the front end, or None when the reply is made on the
     worker pool and sent from there (previews, thumbnails); never raises."""
     rid = message.get("rid") if isinstance(message, dict) else None

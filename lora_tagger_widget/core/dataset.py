@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from ._batch import Operation, _quoted
-from ._captions import (
+from .batch import Operation, quoted_tags
+from .captions import (
     MAX_EDIT_TAGS,
     CaptionTooLargeError,
     edit_caption,
@@ -28,11 +28,11 @@ from ._captions import (
     validate_tag,
     validate_tags,
 )
-from ._checks import CheckReport, CheckSettings, check_dataset
-from ._edits import BatchEditing, check_caption_text
-from ._export import ExportReport
-from ._export import export as export_for_trainer
-from ._files import (
+from .checks import CheckReport, CheckSettings, check_dataset
+from .edits import BatchEditing, check_caption_text
+from .export import ExportReport
+from .export import export as export_for_trainer
+from .files import (
     BOM_ENCODINGS,
     CAPTION_MAX_BYTES,
     UTF8_ENCODINGS,
@@ -46,17 +46,17 @@ from ._files import (
     read_regular,
     sync_folders,
 )
-from ._gc import gc_paused
-from ._history import CaptionEdit, History
-from ._images import ImageError, ImageInfo, Preview, make_preview, read_image_info
-from ._locks import FolderLock
-from ._previews import CACHE_DIR_NAME, PreviewCache, preview_key
-from ._query import Query, parse_query
-from ._scan import FoundImage, scan_images
-from ._session import STATE_DIR_NAME, Session
-from ._taglist import Suggestion, TagList, complete_tags
-from ._tokens import clip_tokens
-from ._vocabulary import Vocabulary, rank
+from .gc import gc_paused
+from .history import CaptionEdit, History
+from .images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from .locks import FolderLock
+from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
+from .query import Query, parse_query
+from .scan import FoundImage, scan_images
+from .session import STATE_DIR_NAME, Session
+from .taglist import Suggestion, TagList, complete_tags
+from .tokens import clip_tokens
+from .vocabulary import Vocabulary, rank
 
 CAPTION_EXTENSION = ".txt"
 PROGRESS_EVERY = 2_000
@@ -219,6 +219,16 @@ class Item:
     def encoding(self) -> str:
         """The encoding the caption file was read with."""
         return self._encoding
+
+    @property
+    def read_error(self) -> str | None:
+        """Why the caption file could not be read (it is then left untouched), or None."""
+        return self._read_error
+
+    @property
+    def caption_absent(self) -> bool:
+        """Whether the caption is "no caption file" (the file is absent, or a save removes it)."""
+        return self._absent
 
     @property
     def locked_reason(self) -> str | None:
@@ -547,7 +557,7 @@ class Dataset(BatchEditing):
     def filter(self, query: str | Query) -> list[Item]:
         """The items `query` matches, in order. The filter language (`tag:`, `caption:`,
         `name:`, `path:`, `tags:>5`, `width:>=1024`, `untagged`, `reviewed`, `flagged`,
-        `NOT`/`AND`/`OR`, ...) is described in `lora_tagger_widget._query`; an invalid query
+        `NOT`/`AND`/`OR`, ...) is described in `lora_tagger_widget.core.query`; an invalid query
         raises `QueryError` saying where it is wrong."""
         return [self._items[i] for i in self.matching(query)]
 
@@ -604,7 +614,7 @@ class Dataset(BatchEditing):
         item = self[ref]
         tags = item.tags
         extra = [t for t in dict.fromkeys(new) if t not in tags]
-        label = f"Add {_quoted(extra)} to {item.id}" if extra else ""
+        label = f"Add {quoted_tags(extra)} to {item.id}" if extra else ""
         return self._set(item, tags + extra, label)
 
     def remove_tag(self, ref: ItemRef, tag: str) -> list[str]:
@@ -613,7 +623,7 @@ class Dataset(BatchEditing):
         tag = existing_tag(tag)
         item = self[ref]
         return self._set(item, [t for t in item._tags if t != tag],
-                         f"Remove {_quoted([tag])} from {item.id}")
+                         f"Remove {quoted_tags([tag])} from {item.id}")
 
     def toggle_tag(self, ref: ItemRef, tag: str) -> list[str]:
         """Remove `tag` when the item has it, add it otherwise."""
@@ -799,7 +809,7 @@ class Dataset(BatchEditing):
 
     def export(self, target: str, dest: str | os.PathLike[str], **options: Any) -> ExportReport:
         """Copy the set for a trainer: "civitai" (a zip), "ai-toolkit", "kohya" or "renamed"
-        (see `lora_tagger_widget._export.export` for the options: `replace`, `fixes`, `scope`,
+        (see `lora_tagger_widget.core.export.export` for the options: `replace`, `fixes`, `scope`,
         `trigger`, `repeats`, ...). The originals are never modified."""
         return export_for_trainer(self, target, dest, **options)
 
@@ -883,6 +893,22 @@ class Dataset(BatchEditing):
         shown = [self._items[p] for p in positions]
         return (len(shown), sum(1 for item in shown if item._tags),
                 sum(1 for item in shown if item.id in reviewed))
+
+    def setting(self, name: str, default: object = None) -> object:
+        """The view setting `name` kept in the session (e.g. "caption_mode"), or `default`."""
+        return self.session.settings.get(name, default)
+
+    def set_setting(self, name: str, value: object) -> None:
+        """Keep the view setting `name` in the session; the next save writes it."""
+        with self._lock:
+            self.session.settings[name] = value
+            self._session_dirty = True
+
+    def caption_states(self, items: Iterable[Item]) -> list[tuple[str, str, str | None]]:
+        """`(caption, encoding, read_error)` of each of `items`, taken together: no edit lands
+        between two of them."""
+        with self._lock:
+            return [(item.caption, item.encoding, item.read_error) for item in items]
 
     def note_session_change(self) -> None:
         """Say that `session` (position or settings) changed, so the next save writes it."""

@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from operator import and_, ne
 
-from ._captions import (
+from .captions import (
     DEFAULT_SEPARATOR,
     edit_caption,
     existing_tag,
@@ -77,7 +77,7 @@ from ._captions import (
     split_tags,
     validate_tag,
 )
-from ._regex import RegexError, compile_regex
+from .regex import RegexError, compile_regex
 
 __all__ = [
     "KINDS",
@@ -242,15 +242,17 @@ class Operation:
         """One sentence saying what the operation does, e.g. 'Add "ohwx" at the start'."""
         kind = self.kind
         if kind == "add":
-            text = f"Add {_quoted(self.tags)} at the {self.where}"
+            text = f"Add {quoted_tags(self.tags)} at the {self.where}"
         elif kind == "remove":
-            text = f"Remove {_quoted(self.tags)}"
+            text = f"Remove {quoted_tags(self.tags)}"
         elif kind == "rename":
             news = {new for _, new in self.mapping}
             if len(self.mapping) > 1 and len(news) == 1:
-                text = f"Merge {_quoted([old for old, _ in self.mapping])} into {_quoted(news)}"
+                olds = quoted_tags([old for old, _ in self.mapping])
+                text = f"Merge {olds} into {quoted_tags(news)}"
             else:
-                renames = [f"{_quoted([old])} to {_quoted([new])}" for old, new in self.mapping]
+                renames = [f"{quoted_tags([old])} to {quoted_tags([new])}"
+                           for old, new in self.mapping]
                 text = "Rename " + _joined(renames)
         elif kind == "replace":
             if self.target == "tag":
@@ -258,7 +260,7 @@ class Operation:
             else:
                 where = ("from" if not self.replacement else "in") + " the caption text"
             if self.replacement:
-                text = f"Replace /{self.pattern}/ with {_quoted([self.replacement])} {where}"
+                text = f"Replace /{self.pattern}/ with {quoted_tags([self.replacement])} {where}"
             else:
                 text = f"Remove /{self.pattern}/ {where}"
         elif kind == "sort":
@@ -267,13 +269,13 @@ class Operation:
         elif kind == "dedupe":
             text = "Remove duplicate tags, keeping the first"
         elif kind == "front":
-            text = f"Move {_quoted(self.tags)} to the front"
+            text = f"Move {quoted_tags(self.tags)} to the front"
         else:
-            text = f"Put the trigger word {_quoted([self.trigger or ''])} first"
+            text = f"Put the trigger word {quoted_tags([self.trigger or ''])} first"
         if self.ignore_case:
             text += " (ignoring case)"
         if self.trigger is not None and kind != "trigger":
-            text += f", keeping {_quoted([self.trigger])} first"
+            text += f", keeping {quoted_tags([self.trigger])} first"
         return text
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -800,7 +802,8 @@ def _difference(before: list[str], after: list[str]) -> tuple[tuple[str, ...], t
     return tuple(gained), tuple(lost)
 
 
-def _quoted(tags: Iterable[str], limit: int = 5) -> str:
+def quoted_tags(tags: Iterable[str], limit: int = 5) -> str:
+    """`tags` quoted and joined for a label, the `limit`-th and later ones counted."""
     items = [f'"{tag}"' for tag in tags]
     if len(items) > limit:
         items = [*items[: limit - 1], f"{len(items) - limit + 1} more"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from types import MappingProxyType
 
-from ._captions import counts_as_tags, replaced_at
+from .captions import counts_as_tags, replaced_at
 
 CHANGE_LOG = 100_000  # changed tags remembered for `changed_since`; older ones are forgotten
 

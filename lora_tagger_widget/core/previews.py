@@ -12,8 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from ._files import TEMP_PREFIX, StateFolder
-from ._images import Preview
+from .files import TEMP_PREFIX, StateFolder
+from .images import Preview
 
 CACHE_DIR_NAME = "cache"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a cached file bigger than this is no preview of ours

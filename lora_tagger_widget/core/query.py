@@ -78,7 +78,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ._regex import RegexError, compile_regex
+from .regex import RegexError, compile_regex
 
 __all__ = ["Query", "QueryError", "Subject", "parse_query"]
 

@@ -97,7 +97,7 @@ class Preview:
 
 def read_image_info(path: Path) -> ImageInfo:
     """Header facts of the image at `path`; `ImageError` with the reason when it is unreadable."""
-    with _open(path) as image:
+    with open_image(path) as image:
         orientation = _orientation(image, may_load=False)
         width, height = image.size
         if orientation in SIDEWAYS:
@@ -125,7 +125,7 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
     """
     max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
     max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
-    with _open(path) as image:
+    with open_image(path) as image:
         stored_w, stored_h = image.size
         box = (max_width, max_height)
         if _orientation(image, may_load=False) in SIDEWAYS:
@@ -141,7 +141,7 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
                 # After draft mode little reduction is left; bilinear looks the same there.
                 resample = Image.Resampling.BILINEAR if left < 2 else Image.Resampling.LANCZOS
                 upright.thumbnail((max_width, max_height), resample=resample, reducing_gap=2.0)
-            shown = _displayable(upright)
+            shown = displayable(upright)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError(f"The image is damaged or truncated ({error}).") from error
     original_w, original_h = (
@@ -168,7 +168,8 @@ def _draft_request(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, in
     return size
 
 
-def _open(path: Path) -> Image.Image:
+def open_image(path: Path) -> Image.Image:
+    """The image at `path`, opened; raises `ImageError` with a sentence saying why it cannot be."""
     suffix = path.suffix.lower()
     if suffix in PLUGIN_HINTS and suffix not in readable_extensions():
         raise ImageError(
@@ -215,7 +216,7 @@ def _orientation(image: Image.Image, *, may_load: bool) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _displayable(image: Image.Image) -> Image.Image:
+def displayable(image: Image.Image) -> Image.Image:
     """`image` in RGB, or RGBA when it has transparency, with 16-bit data scaled to 8 bits."""
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         image = image.point(lambda value: value * (1 / 256)).convert("L")

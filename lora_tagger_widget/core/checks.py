@@ -46,9 +46,9 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._batch import has_trigger_placeholder, starts_with_trigger
-from ._buckets import RESOLUTIONS, bucket_for
-from ._files import (
+from .batch import has_trigger_placeholder, starts_with_trigger
+from .buckets import RESOLUTIONS, bucket_for
+from .files import (
     UTF8_ENCODINGS,
     FileTooLargeError,
     NotRegularFileError,
@@ -57,14 +57,14 @@ from ._files import (
     checked_path,
     read_bytes,
 )
-from ._images import ImageError, _displayable, _open, read_image_info
-from ._tokens import TokenCount, clip_tokens, t5_tokens
-from ._trainers import TRAINERS
+from .images import ImageError, displayable, open_image, read_image_info
+from .tokens import TokenCount, clip_tokens, t5_tokens
+from .trainers import TRAINERS
 
 if TYPE_CHECKING:
     import pandas
 
-    from ._dataset import Dataset, Item
+    from .dataset import Dataset, Item
 
 SEVERITIES = ("blocking", "warning", "info")
 CHECKS_FILE_NAME = "checks.json"
@@ -259,13 +259,13 @@ def _decoded_gray(path: Path, orientation: int) -> tuple[Image.Image, bool]:
     """The upright grayscale image at most BLUR_SIDE px on a side, and whether the image has
     real transparency. JPEGs are decoded in draft mode, luma only, at the smallest scale that
     is enough."""
-    with _open(path) as image:
+    with open_image(path) as image:
         try:
             if image.format == "JPEG":
                 image.draft("L", _draft_request(image.size))
             image.load()
             transparency = _really_transparent(image)
-            gray = (_displayable(image) if image.mode in _WIDE_MODES else image).convert("L")
+            gray = (displayable(image) if image.mode in _WIDE_MODES else image).convert("L")
             gray.thumbnail((BLUR_SIDE, BLUR_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError(f"The image is damaged or truncated ({error}).") from error
@@ -627,22 +627,22 @@ def _format_warnings(item_id: str, facts: ImageFacts) -> Iterable[Finding]:
 def _caption_findings(item: Item, settings: CheckSettings) -> Iterable[Finding]:
     ids, caption_name = (item.id,), item.caption_path.name
     text = item.caption
-    if item._read_error is not None:
+    if item.read_error is not None:
         yield Finding("blocking", "caption_unreadable",
                       f"The caption file {caption_name} of {item.id} cannot be read "
-                      f"({item._read_error}); fix its permissions or replace it.", ids,
-                      {"error": item._read_error})
+                      f"({item.read_error}); fix its permissions or replace it.", ids,
+                      {"error": item.read_error})
         return
-    if item._absent:
+    if item.caption_absent:
         yield Finding("warning", "no_caption",
                       f"{item.id} has no caption file; it trains with an empty caption (Civitai "
                       "counts it as untagged). Tag it.", ids, {})
         return
-    if item._encoding not in UTF8_ENCODINGS:
+    if item.encoding not in UTF8_ENCODINGS:
         yield Finding("blocking", "not_utf8",
-                      f"The caption of {item.id} is {item._encoding}, not UTF-8; trainers read "
+                      f"The caption of {item.id} is {item.encoding}, not UTF-8; trainers read "
                       "UTF-8. Allow rewriting it (dataset.allow_rewrite) and save it as UTF-8.",
-                      ids, {"encoding": item._encoding})
+                      ids, {"encoding": item.encoding})
     if not text.strip():
         yield Finding("blocking", "empty_caption",
                       f"The caption file {caption_name} of {item.id} is empty; kohya stops on "

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ._buckets import RESOLUTIONS, bucket_counts
+from .buckets import RESOLUTIONS, bucket_counts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._dataset import Dataset
+    from .dataset import Dataset
 
 _BAR_COLOR = "#4c72b0"
 _LINE_COLOR = "#c44e52"

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._files import OutsideRootError, StateFolder, is_stale_temp
-from ._locks import FolderLock
-from ._session import STATE_DIR_NAME
+from .files import OutsideRootError, StateFolder, is_stale_temp
+from .locks import FolderLock
+from .session import STATE_DIR_NAME
 
 HISTORY_DIR_NAME = "history"
 JOURNAL_FILE_NAME = "journal.jsonl"

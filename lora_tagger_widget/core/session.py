@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._files import StateFolder
+from .files import StateFolder
 
 STATE_DIR_NAME = ".lora-tagger"
 SESSION_FILE_NAME = "session.json"

@@ -172,7 +172,7 @@ def atomic_write(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             if old is None:
-                os.fchmod(fd, 0o666 & ~_UMASK)
+                os.fchmod(fd, 0o666 & ~UMASK)
             else:
                 _take_owner_and_mode(fd, old, path)
             handle.write(data)
@@ -461,7 +461,7 @@ def _read_umask() -> int:
     return mask
 
 
-_UMASK = _read_umask()
+UMASK = _read_umask()  # the process's umask: new files get 0o666 & ~UMASK
 
 
 def _fsync_folder(folder: Path) -> None:

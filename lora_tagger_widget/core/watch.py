@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 
 from watchfiles import watch
 
-from ._dataset import CAPTION_EXTENSION
+from .dataset import CAPTION_EXTENSION
 
 if TYPE_CHECKING:
-    from ._dataset import Dataset
+    from .dataset import Dataset
 
 WATCH_MODES = ("auto", "polling", "off")
 WATCH_ENV = "LORA_TAGGER_WATCH"

@@ -12,10 +12,10 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ._query import Query, parse_query
+from ..core.query import Query, parse_query
 
 if TYPE_CHECKING:
-    from ._dataset import Dataset
+    from ..core.dataset import Dataset
 
 
 class FilteredView:

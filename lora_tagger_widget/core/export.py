@@ -62,12 +62,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image, ImageOps
 
-from ._batch import PLACEHOLDERS, Operation
-from ._buckets import STEP, bucket_limits
-from ._captions import validate_tag
-from ._files import _UMASK, UTF8_ENCODINGS, checked_path, is_inside
-from ._images import ImageError, ImageInfo, _open
-from ._trainers import (
+from .batch import PLACEHOLDERS, Operation
+from .buckets import STEP, bucket_limits
+from .captions import validate_tag
+from .files import UMASK, UTF8_ENCODINGS, checked_path, is_inside
+from .images import ImageError, ImageInfo, open_image
+from .trainers import (
     COMMON_FORMATS,
     LABEL_TYPES,
     TRAINERS,
@@ -81,7 +81,7 @@ from ._trainers import (
 )
 
 if TYPE_CHECKING:
-    from ._dataset import Dataset, Item
+    from .dataset import Dataset, Item
 
 TARGETS = ("civitai", "ai-toolkit", "kohya", "renamed")
 MARKER_NAME = ".lora-tagger-export.json"
@@ -589,7 +589,7 @@ def _prepare(path: Path, info: ImageInfo, target: str, fixes: Fixes, quality: in
     readable = source_format in READS[target]
     if readable and not _needs_decoding(info, fixes):
         return _copied(path, source_format)
-    with _open(path) as opened:
+    with open_image(path) as opened:
         try:
             image, fixed, icc = _fixed(opened, info, fixes)
             if readable and not fixed:
@@ -686,8 +686,7 @@ def _sources(dataset: Dataset, scope: Iterable[int | str] | None, target: str,
              fixes: Fixes) -> tuple[list[_Source], list[tuple[str, str]]]:
     """The items to export with their captions now, and those left out with the reason."""
     items = list(dataset) if scope is None else _scoped(dataset, scope)
-    with dataset._lock:
-        captions = [(item.caption, item.encoding, item._read_error) for item in items]
+    captions = dataset.caption_states(items)
     sources, left_out = [], []
     for item, (caption, encoding, read_error) in zip(items, captions, strict=True):
         source = _source(item, caption, encoding, read_error, target, fixes)
@@ -990,10 +989,10 @@ def _staged(final: Path, *, single_file: bool, replace: bool) -> Iterator[Path]:
         handle, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=final.parent)
         os.close(handle)
         stage = Path(name)
-        os.chmod(stage, 0o666 & ~_UMASK)
+        os.chmod(stage, 0o666 & ~UMASK)
     else:
         stage = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
-        os.chmod(stage, 0o777 & ~_UMASK)
+        os.chmod(stage, 0o777 & ~UMASK)
     try:
         yield stage
         # Checked again after the work, by hash: a trainer may have written there meanwhile.
