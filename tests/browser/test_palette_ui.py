@@ -7,13 +7,15 @@ import re
 
 import pytest
 
+from lora_tagger_widget.core.captions import MAX_EDIT_TAGS
+
 from labharness import wait_shown, wait_until
 from test_grid import write_images
 
 pytestmark = pytest.mark.browser
 
 CELLS = ["from lora_tagger_widget import TaggerWidget", "w = TaggerWidget('imgs')\nw"]
-HUGE_TAGS = 20_000
+HUGE_TAGS = MAX_EDIT_TAGS + 1  # one over: text, not tags
 
 
 def palette_text(widget) -> list[str]:
