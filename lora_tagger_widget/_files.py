@@ -93,18 +93,20 @@ def _read_open(
     """`read_regular` of a file open as `fd`."""
     status = os.fstat(fd)
     check_regular(status, path)
-    if status.st_size > max_bytes:
-        raise _too_large(path, status.st_size, max_bytes)
-    left = max_bytes + 1
-    chunks = []
-    want = status.st_size + 1  # all of it, and the end seen, in one read as a rule
-    while left > 0 and (chunk := os.read(fd, min(want, left))):
+    size = status.st_size
+    if size > max_bytes:
+        raise _too_large(path, size, max_bytes)
+    data = os.read(fd, size + 1)
+    if len(data) == size:  # all the size said, nothing more: one read, as a rule
+        return data, status
+    chunks = [data]  # it changed size meanwhile: read on to its end, within the cap
+    total = len(data)
+    while total <= max_bytes and (chunk := os.read(fd, min(1 << 16, max_bytes + 1 - total))):
         chunks.append(chunk)
-        left -= len(chunk)
-        want = 1 << 16
-    if left <= 0:
-        raise _too_large(path, max_bytes + 1, max_bytes)
-    return (b"".join(chunks) if len(chunks) != 1 else chunks[0]), status
+        total += len(chunk)
+    if total > max_bytes:
+        raise _too_large(path, total, max_bytes)
+    return b"".join(chunks), status
 
 
 def _too_large(path: str | os.PathLike[str], size: int, max_bytes: int) -> FileTooLargeError:
