@@ -229,10 +229,10 @@ class StateFolder:
     """The tool's hidden folder (`.lora-tagger/`) inside a data set root, and the files in it.
 
     Every call opens the way again from the root, one folder at a time and never through a
-    link (`O_NOFOLLOW` with `dir_fd`), so a link put anywhere on the way, even after the data
-    set was opened, is refused with `OutsideRootError` instead of being followed outside. Paths
-    are relative to the state folder, with `/` between folders, and may not be absolute or
-    hold `..`.
+    link (`O_DIRECTORY | O_NOFOLLOW` with `dir_fd`), so a link put anywhere on the way, even
+    after the data set was opened, is refused with `OutsideRootError` instead of being followed
+    outside. Paths are relative to the state folder, with `/` between folders, and may not be
+    absolute or hold `..`.
     """
 
     def __init__(self, root: Path, name: str = ".lora-tagger") -> None:
@@ -344,20 +344,21 @@ class StateFolder:
     @contextlib.contextmanager
     def _folder(self, parts: list[str], *, create: bool = False) -> Iterator[int]:
         """A descriptor of the folder `parts` below the state folder, opened from the root
-        through no link (made when missing and `create`). The root's own path is taken as it
-        is: it was resolved when the data set was opened, and captions are reached through it
-        too."""
-        fd = self._open_folder(None, os.fspath(self.path), self.path, create)
+        through no link (made when missing and `create`). The folders above the root are
+        followed as they are: the root was resolved when the data set was opened."""
+        fd = os.open(self.root, _FOLDER_FLAGS)
         try:
-            for depth, part in enumerate(parts, 1):
-                child = self._open_folder(fd, part, self._shown(parts[:depth]), create)
+            for depth, part in enumerate([self.name, *parts]):
+                child = self._open_folder(fd, part, parts[:depth], create)
                 os.close(fd)
                 fd = child
             yield fd
         finally:
             os.close(fd)
 
-    def _open_folder(self, parent: int | None, name: str, shown: Path, create: bool) -> int:
+    def _open_folder(self, parent: int, name: str, where: list[str], create: bool) -> int:
+        """Open the folder `name` in `parent`; `where` is its path below the state folder ([]:
+        the state folder itself), for messages."""
         try:
             return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
         except FileNotFoundError:
@@ -365,14 +366,14 @@ class StateFolder:
                 raise
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o777, dir_fd=parent)
-            return self._open_folder(parent, name, shown, False)
+            return self._open_folder(parent, name, where, False)
         except OSError as error:
             if error.errno not in (errno.ENOTDIR, errno.ELOOP):
                 raise
             if stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode):
                 raise OutsideRootError(
-                    errno.EPERM, "a link where the data set's own folder was expected; it is "
-                    "not followed", os.fspath(shown)) from None
+                    errno.EPERM, "a link where a folder of the data set was expected; it is "
+                    "not followed", os.fspath(self._shown(where))) from None
             raise
 
     def _open_file(self, folder: int, parts: list[str], flags: int) -> int:
