@@ -346,7 +346,7 @@ class StateFolder:
         """A descriptor of the folder `parts` below the state folder, opened from the root
         through no link (made when missing and `create`). The folders above the root are
         followed as they are: the root was resolved when the data set was opened."""
-        fd = os.open(self.root, _FOLDER_FLAGS)
+        fd = self._open_folder(None, os.fspath(self.root), None, False)
         try:
             for depth, part in enumerate([self.name, *parts]):
                 child = self._open_folder(fd, part, parts[:depth], create)
@@ -356,9 +356,11 @@ class StateFolder:
         finally:
             os.close(fd)
 
-    def _open_folder(self, parent: int, name: str, where: list[str], create: bool) -> int:
+    def _open_folder(
+        self, parent: int | None, name: str, where: list[str] | None, create: bool
+    ) -> int:
         """Open the folder `name` in `parent`; `where` is its path below the state folder ([]:
-        the state folder itself), for messages."""
+        the state folder itself, None: the root), for messages."""
         try:
             return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
         except FileNotFoundError:
@@ -373,7 +375,8 @@ class StateFolder:
             if stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode):
                 raise OutsideRootError(
                     errno.EPERM, "a link where a folder of the data set was expected; it is "
-                    "not followed", os.fspath(self._shown(where))) from None
+                    "not followed", os.fspath(self.root if where is None else self._shown(where))
+                ) from None
             raise
 
     def _open_file(self, folder: int, parts: list[str], flags: int) -> int:
