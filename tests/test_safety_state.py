@@ -143,7 +143,7 @@ def test_read_refuses_past_its_cap_and_anything_but_a_regular_file(
         state.read("folder.json", max_bytes=10)
 
 
-@pytest.mark.parametrize("swapped", [".lora-tagger", ".lora-tagger/history",
+@pytest.mark.parametrize("swapped", ["", ".lora-tagger", ".lora-tagger/history",
                                      ".lora-tagger/history/deep"])
 def test_a_folder_on_the_way_swapped_for_a_link_is_refused_by_every_call(
     tmp_path: Path, swapped: str,
@@ -152,10 +152,10 @@ def test_a_folder_on_the_way_swapped_for_a_link_is_refused_by_every_call(
     root.mkdir()
     state = StateFolder(root)
     state.write("history/deep/a.json", b"ours")
-    inner = swapped.count("/")  # how deep the swapped folder is: the outside mirrors the rest
-    rest = ["history", "deep"][inner:]
+    # the outside mirrors what lies below the swapped folder
+    rest = [".lora-tagger", "history", "deep"][len(Path(swapped).parts):]
     outside = outside_folder(tmp_path, ["/".join([*rest, "a.json"])])
-    swap_for_link(root / swapped, outside / "/".join(rest) if rest else outside)
+    swap_for_link(root / swapped, outside)
     before = snapshot(outside)
     calls: list[Callable[[], object]] = [
         lambda: state.read("history/deep/a.json", max_bytes=100),

@@ -93,18 +93,20 @@ def _read_open(
     """`read_regular` of a file open as `fd`."""
     status = os.fstat(fd)
     check_regular(status, path)
-    if status.st_size > max_bytes:
-        raise _too_large(path, status.st_size, max_bytes)
-    left = max_bytes + 1
-    chunks = []
-    want = status.st_size + 1  # all of it, and the end seen, in one read as a rule
-    while left > 0 and (chunk := os.read(fd, min(want, left))):
+    size = status.st_size
+    if size > max_bytes:
+        raise _too_large(path, size, max_bytes)
+    data = os.read(fd, size + 1)
+    if len(data) == size:  # all the size said, nothing more: one read, as a rule
+        return data, status
+    chunks = [data]  # it changed size meanwhile: read on to its end, within the cap
+    total = len(data)
+    while total <= max_bytes and (chunk := os.read(fd, min(1 << 16, max_bytes + 1 - total))):
         chunks.append(chunk)
-        left -= len(chunk)
-        want = 1 << 16
-    if left <= 0:
-        raise _too_large(path, max_bytes + 1, max_bytes)
-    return (b"".join(chunks) if len(chunks) != 1 else chunks[0]), status
+        total += len(chunk)
+    if total > max_bytes:
+        raise _too_large(path, total, max_bytes)
+    return b"".join(chunks), status
 
 
 def _too_large(path: str | os.PathLike[str], size: int, max_bytes: int) -> FileTooLargeError:
@@ -237,10 +239,10 @@ class StateFolder:
     """The tool's hidden folder (`.lora-tagger/`) inside a data set root, and the files in it.
 
     Every call opens the way again from the root, one folder at a time and never through a
-    link (`O_NOFOLLOW` with `dir_fd`), so a link put anywhere on the way, even after the data
-    set was opened, is refused with `OutsideRootError` instead of being followed outside. Paths
-    are relative to the state folder, with `/` between folders, and may not be absolute or
-    hold `..`.
+    link (`O_DIRECTORY | O_NOFOLLOW` with `dir_fd`), so a link put anywhere on the way, even
+    after the data set was opened, is refused with `OutsideRootError` instead of being followed
+    outside. Paths are relative to the state folder, with `/` between folders, and may not be
+    absolute or hold `..`.
     """
 
     def __init__(self, root: Path, name: str = ".lora-tagger") -> None:
@@ -358,20 +360,23 @@ class StateFolder:
     @contextlib.contextmanager
     def _folder(self, parts: list[str], *, create: bool = False) -> Iterator[int]:
         """A descriptor of the folder `parts` below the state folder, opened from the root
-        through no link (made when missing and `create`). The root's own path is taken as it
-        is: it was resolved when the data set was opened, and captions are reached through it
-        too."""
-        fd = self._open_folder(None, os.fspath(self.path), self.path, create)
+        through no link (made when missing and `create`). The folders above the root are
+        followed as they are: the root was resolved when the data set was opened."""
+        fd = self._open_folder(None, os.fspath(self.root), None, False)
         try:
-            for depth, part in enumerate(parts, 1):
-                child = self._open_folder(fd, part, self._shown(parts[:depth]), create)
+            for depth, part in enumerate([self.name, *parts]):
+                child = self._open_folder(fd, part, parts[:depth], create)
                 os.close(fd)
                 fd = child
             yield fd
         finally:
             os.close(fd)
 
-    def _open_folder(self, parent: int | None, name: str, shown: Path, create: bool) -> int:
+    def _open_folder(
+        self, parent: int | None, name: str, where: list[str] | None, create: bool
+    ) -> int:
+        """Open the folder `name` in `parent`; `where` is its path below the state folder ([]:
+        the state folder itself, None: the root), for messages."""
         try:
             return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
         except FileNotFoundError:
@@ -379,14 +384,15 @@ class StateFolder:
                 raise
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o777, dir_fd=parent)
-            return self._open_folder(parent, name, shown, False)
+            return self._open_folder(parent, name, where, False)
         except OSError as error:
             if error.errno not in (errno.ENOTDIR, errno.ELOOP):
                 raise
             if stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode):
                 raise OutsideRootError(
-                    errno.EPERM, "a link where the data set's own folder was expected; it is "
-                    "not followed", os.fspath(shown)) from None
+                    errno.EPERM, "a link where a folder of the data set was expected; it is "
+                    "not followed", os.fspath(self.root if where is None else self._shown(where))
+                ) from None
             raise
 
     def _open_file(self, folder: int, parts: list[str], flags: int) -> int:
