@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lora_tagger_widget import CaptionWriteError, Dataset
+from lora_tagger_widget import CaptionWriteError, Dataset, ImageError
 
 from imagefiles import write_image
 
@@ -55,3 +55,16 @@ def test_a_state_file_that_is_not_a_regular_file_is_left_alone(
     assert any(note and "not a regular file" in note for note in notes), notes
     mode = special.lstat().st_mode
     assert stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISCHR(mode)  # not replaced
+
+
+def test_an_image_swapped_for_a_fifo_after_opening_is_refused_not_waited_on(
+    tmp_path: Path, watchdog: None,
+) -> None:
+    root = tmp_path / "imgs"
+    write_image(root / "a.jpg")
+    ds = Dataset(root)
+    (root / "a.jpg").unlink()
+    os.mkfifo(root / "a.jpg")
+    with pytest.raises(ImageError, match="not a regular file"):
+        ds.preview(0, 64, 64)
+    assert "not a regular file" in (ds[0].image_error or "")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .files import not_regular_reason
+
 BASE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 PLUGIN_EXTENSIONS = frozenset({".avif", ".heic", ".heif"})
 ORIENTATION_TAG = 0x0112
@@ -176,7 +178,11 @@ def open_image(path: Path) -> Image.Image:
             f"Reading {suffix} images needs a Pillow plugin: pip install {PLUGIN_HINTS[suffix]}."
         )
     try:
-        if path.stat().st_size == 0:
+        status = path.stat()
+        reason = not_regular_reason(status)
+        if reason is not None:  # a FIFO would block the open, a device would be read forever
+            raise ImageError(f"The file is {reason}; it is not opened.")
+        if status.st_size == 0:
             raise ImageError("The file is empty (0 bytes).")
         with warnings.catch_warnings():
             # Up to twice Pillow's pixel limit is a large photo, not an attack: allow it quietly.
