@@ -167,6 +167,17 @@ function render({ model, el }) {
   const exporter = createExport({ request: rpc.request, status });
   for (const panel of [checks, exporter, plots]) body.insertBefore(panel.el, footer.el);
   root.append(body, status.el, dialogHost);
+  // The person's next action takes a result off the status line (its answer may put a new one).
+  const actedOn = (e) => {
+    if (!(e instanceof KeyboardEvent) || !["Shift", "Control", "Alt", "Meta"].includes(e.key)) status.clear();
+  };
+  root.addEventListener("pointerdown", actedOn, true);
+  root.addEventListener("keydown", actedOn, true);
+  cleanups.push(() => {
+    root.removeEventListener("pointerdown", actedOn, true);
+    root.removeEventListener("keydown", actedOn, true);
+    status.dispose();
+  });
 
   function setView(view) {
     if (disposed || viewOf(view) === state.view) return;

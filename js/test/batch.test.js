@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   KINDS, buildOperation, parseRenames, scopeChoices, SCOPE_FALLBACKS, scopeBasis, sameRequest,
-  fieldsFromOperation, skippedText, doneText, tagRows,
+  fieldsFromOperation, skippedText, doneText, tagRows, historyKey, doneMark, followDone,
 } = await import("../src/panels/batch/logic.js");
 const { pickScope } = await import("../src/panels/scope.js");
 
@@ -195,4 +195,28 @@ test("left-out images, the done sentence, tag rows", () => {
   assert.equal(doneText({ changes: 2 }), "Done: 2 images changed. Ctrl+Z undoes it.");
   assert.deepEqual(tagRows([["a", 3], ["b"], "c", [1, 2], null]), [["a", 3], ["b", 0]]);
   assert.deepEqual(tagRows(undefined), []);
+});
+
+test("a batch's Done line holds until an undo, a redo or a later edit", () => {
+  const h0 = historyKey({ undo: ["edit a.jpg"], redo: [] });
+  const h1 = historyKey({ undo: ["batch: add blue", "edit a.jpg"], redo: [] });
+  const undone = historyKey({ undo: ["edit a.jpg"], redo: ["batch: add blue"] });
+  const later = historyKey({ undo: ["edit b.jpg", "batch: add blue", "edit a.jpg"], redo: [] });
+  // Python's history change came before the reply.
+  let mark = doneMark(h0, h1, 20);
+  assert.deepEqual(followDone(mark, h1), mark);
+  assert.equal(followDone(mark, undone), null);
+  assert.equal(followDone(mark, later), null);
+  // ... or just after it.
+  mark = doneMark(h0, h0, 20);
+  assert.deepEqual(followDone(mark, h0), mark);
+  mark = followDone(mark, h1);
+  assert.deepEqual(mark, { before: h0, after: h1 });
+  assert.equal(followDone(mark, undone), null);
+  // A batch that changed nothing: the next change of the history ends it.
+  mark = doneMark(h0, h0, 0);
+  assert.deepEqual(followDone(mark, h0), mark);
+  assert.equal(followDone(mark, later), null);
+  assert.equal(followDone(null, h0), null);
+  assert.equal(historyKey(undefined), historyKey({}));
 });

@@ -1,8 +1,12 @@
 // Suggestion list state for the tag inputs, as pure functions over plain objects, and the list
 // drawn from it. state: { open, items: [[tag, count], ...], active (-1 = none), query }
+// A fresh list highlights the tag typed exactly, else the first suggestion, so Enter takes it.
 
 import { h, attr } from "../lib/dom.js";
 import { createLatest } from "../lib/latest.js";
+
+/** What Enter and Shift+Enter do in a tag input with suggestions (its tooltip). */
+export const ADD_HINT = "Enter adds the highlighted suggestion; Shift+Enter (or Esc, then Enter) adds the text as typed.";
 
 export function acClosed() {
   return { open: false, items: [], active: -1, query: "" };
@@ -10,7 +14,8 @@ export function acClosed() {
 
 export function acWithItems(query, items) {
   const list = Array.isArray(items) ? items.filter((it) => Array.isArray(it) && typeof it[0] === "string") : [];
-  return { open: list.length > 0, items: list, active: -1, query };
+  const exact = list.findIndex((it) => it[0] === query);
+  return { open: list.length > 0, items: list, active: list.length ? Math.max(exact, 0) : -1, query };
 }
 
 /** Move the highlight by delta (wraps); from "none" ArrowDown goes to the first, ArrowUp to the last. */
@@ -25,10 +30,11 @@ export function acMove(state, delta) {
 
 /**
  * The suggestion that Enter (or Tab) accepts: the highlighted one; with Tab, the first one when
- * none is highlighted. Enter with nothing highlighted adds what was typed (returns null).
+ * none is highlighted. Null means "add what was typed": the list is closed (Escape closes it),
+ * nothing is highlighted, or `asTyped` (Shift+Enter) says so.
  */
-export function acPick(state, { tab = false } = {}) {
-  if (!state.open || state.items.length === 0) return null;
+export function acPick(state, { tab = false, asTyped = false } = {}) {
+  if (asTyped || !state.open || state.items.length === 0) return null;
   if (state.active >= 0) return state.items[state.active][0];
   return tab ? state.items[0][0] : null;
 }

@@ -3,6 +3,7 @@
 // rows come from the view's palette store (palettestore.js).
 
 import { h, attr, isolate, setText } from "../lib/dom.js";
+import { plural } from "../lib/format.js";
 
 export const SHOWN_LIMIT = 200;
 export const SLOTS = 9;
@@ -29,6 +30,16 @@ export function slotTag(rows, slot) {
 /** What an entry reads as (its accessible name): "red hair 12 ·1". */
 export function entryText(tag, count, index) {
   return index < SLOTS ? `${tag} ${count} ·${index + 1}` : `${tag} ${count}`;
+}
+
+/** The delete action's tooltip: what it does to how many images ("…": it asks first). */
+export function deleteTitle(tag, count) {
+  return `Delete “${isolate(tag)}” from all ${plural(count, "image", "images")}…`;
+}
+
+/** The confirming button of the delete dialog, naming the count it touches. */
+export function deleteConfirmLabel(count) {
+  return `Delete from ${plural(count, "image", "images")}`;
 }
 
 /**
@@ -76,11 +87,12 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
       onclick: () => toggleTag(row.tag),
     }, parts);
     entries.set(row.tag, toggle);
+    // Not a chip's "×": a bin, apart from the tag, and a dialog naming the count before anything goes.
     const del = h("button", {
       type: "button", class: "ltw-pal-del", "aria-label": `Delete tag ${row.tag} from all images`,
-      title: `Delete “${isolate(row.tag)}” from all images`, "data-fkey": `del:${row.tag}`, text: "×",
+      "aria-haspopup": "dialog", title: deleteTitle(row.tag, row.count), "data-fkey": `del:${row.tag}`,
       onclick: () => deleteTag(row.tag, del),
-    });
+    }, h("span", { class: "ltw-bin", "aria-hidden": "true" }));
     return h("span", { class: "ltw-pal-item" }, toggle, del);
   }
 
@@ -116,7 +128,7 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     const usage = await act("palette_usage", { tag });
     if (!usage) return;
     const n = Number.isFinite(usage.count) ? usage.count : 0;
-    const ok = await confirm(`Remove "${isolate(tag)}" from ${n} images?`, "Delete", opener);
+    const ok = await confirm(`Remove "${isolate(tag)}" from ${n} images?`, deleteConfirmLabel(n), opener);
     if (!ok) return;
     const reply = await act("palette_delete", { tag }, { timeoutMs: 600000 });
     if (reply) {

@@ -3,7 +3,7 @@
 
 import { h, uniqueId } from "../lib/dom.js";
 import {
-  applySuggestion, createSuggestions,
+  applySuggestion, createSuggestions, ADD_HINT,
 } from "./autocomplete.js";
 
 export const COMPLETE_DEBOUNCE_MS = 80;
@@ -55,7 +55,7 @@ export function createTags({ act, request, getCurrent }) {
   const input = h("input", {
     class: "ltw-input ltw-add-input", type: "text", "aria-label": "Add tag", autocomplete: "off",
     spellcheck: "false", placeholder: "Add tag… (commas add several)", "aria-autocomplete": "list",
-    "aria-controls": listId,
+    "aria-controls": listId, "aria-expanded": "false", title: ADD_HINT,
   });
   const listbox = h("ul", { class: "ltw-suggest", role: "listbox", id: listId, "aria-label": "Tag suggestions", hidden: true });
   const el = h("section", { class: "ltw-tags", "aria-label": "Tags" },
@@ -188,7 +188,7 @@ export function createTags({ act, request, getCurrent }) {
 
   // ---- input and suggestions ------------------------------------------------------------------
   const suggestions = createSuggestions({
-    request, input, listbox, listId, limit: COMPLETE_LIMIT, delayMs: COMPLETE_DEBOUNCE_MS,
+    request, input, listbox, listId, limit: COMPLETE_LIMIT, delayMs: COMPLETE_DEBOUNCE_MS, expanded: true,
     countText: ([, count, listed]) => suggestionCount(count, listed), onAccept: (tag) => accept(tag),
   });
   const closeList = () => suggestions.close();
@@ -213,7 +213,7 @@ export function createTags({ act, request, getCurrent }) {
       if (suggestions.arrow(e.code)) e.preventDefault();
     } else if (e.code === "Enter" || e.code === "NumpadEnter") {
       e.preventDefault();
-      const pick = suggestions.pick({ tab: false });
+      const pick = suggestions.pick({ asTyped: e.shiftKey });
       if (pick !== null) accept(pick);
       else submit(input.value);
     } else if (e.code === "Tab" && !e.shiftKey) {
@@ -231,6 +231,10 @@ export function createTags({ act, request, getCurrent }) {
     const next = id && Array.isArray(current.tags) ? current.tags : [];
     input.disabled = !id;
     if (id === currentId && sameList(next, tags) && chips.children.length === tags.length) return;
+    if (id !== currentId) {
+      input.value = ""; // a half-typed tag belongs to the image it was typed for
+      closeList();
+    }
     currentId = id;
     tags = next.slice();
     renderChips();

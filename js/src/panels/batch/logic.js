@@ -189,6 +189,31 @@ export function doneText(reply) {
   return `Done: ${summary}. Ctrl+Z undoes it.`;
 }
 
+/** The undo history (`_history`) as one comparable string. */
+export function historyKey(history) {
+  const hist = obj(history);
+  return JSON.stringify([Array.isArray(hist.undo) ? hist.undo : [], Array.isArray(hist.redo) ? hist.redo : []]);
+}
+
+/**
+ * When a batch's "Done" line stops holding. The mark is made when the reply comes: `before` is
+ * the history key when the batch was sent, `now` the key at the reply (Python's history change
+ * may come just before or just after it). A batch that changed nothing leaves no history entry.
+ * -> { before, after } (after: the key with the batch done, null until seen)
+ */
+export function doneMark(before, now, changed) {
+  if (!changed) return { before, after: now };
+  return { before, after: now !== before ? now : null };
+}
+
+/** The mark for history key `key`, or null when the "Done" line no longer holds (an undo, a redo,
+ *  any later edit changed the history). */
+export function followDone(mark, key) {
+  if (!mark) return null;
+  if (mark.after === null) return key === mark.before ? mark : { ...mark, after: key };
+  return key === mark.after ? mark : null;
+}
+
 /** [[tag, n], ...] rows of a reply, malformed ones dropped. */
 export function tagRows(rows) {
   if (!Array.isArray(rows)) return [];

@@ -10,7 +10,7 @@ import { pickScope } from "../scope.js";
 import { batchElements, drawPreview } from "./elements.js";
 import {
   PARAMETERS, SCOPES, SCOPE_FALLBACKS, TAG_LABELS, KIND_HINTS, FIELDS, buildOperation, fieldsFromOperation,
-  scopeChoices, scopeBasis, sameRequest, skippedText, doneText,
+  scopeChoices, scopeBasis, sameRequest, skippedText, doneText, historyKey, doneMark, followDone,
 } from "./logic.js";
 import { fmt, plural, count, obj, has, errorText } from "../../lib/format.js";
 
@@ -31,6 +31,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   let kind = "add";
   let scope = "all";
   let preview = null; // { request, basis, reply } the results show
+  let done = null; // while the "Done" line shows: its mark in the history (doneMark)
   let busy = false;
   let opener = null;
   let disposed = false;
@@ -139,6 +140,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   // ---- requests -----------------------------------------------------------------------------
   async function runPreview() {
     if (busy || disposed) return;
+    done = null;
     showError("");
     const built = currentRequest();
     if (built.error) {
@@ -170,6 +172,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   async function apply() {
     if (busy || disposed || applyBtn.disabled || !matches()) return;
     const sent = preview.request;
+    const before = historyKey(state._history);
     showError("");
     busy = true;
     refreshButtons();
@@ -179,11 +182,12 @@ export function createBatch({ request, status = null, onApplied = null }) {
       preview = null;
       renderPreview();
       const r = obj(reply);
-      const done = doneText(r);
+      const line = doneText(r);
       const skipped = skippedText(r.skipped);
-      setText(headline, done);
+      setText(headline, line);
       if (skipped) details.replaceChildren(h("p", { class: "ltw-batch-skipped", text: skipped }));
-      if (el.hidden && status) status.show(done);
+      done = doneMark(before, historyKey(state._history), count(r.changes));
+      if (el.hidden && status) status.show(line);
       if (onApplied) onApplied(r);
     } catch (err) {
       if (disposed || (err && err.disposed)) return;
@@ -285,6 +289,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
     if (o.operation && typeof o.operation === "object") {
       presetKind = preset(o.operation);
       preview = null;
+      done = null;
       setText(headline, "");
       renderPreview();
     }
@@ -315,6 +320,13 @@ export function createBatch({ request, status = null, onApplied = null }) {
   function update(next) {
     if (disposed) return;
     state = obj(next);
+    if (done) {
+      done = followDone(done, historyKey(state._history));
+      if (!done) { // undone, redone or followed by another edit: the line no longer holds
+        setText(headline, "");
+        details.replaceChildren();
+      }
+    }
     refresh();
   }
 

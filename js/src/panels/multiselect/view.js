@@ -5,7 +5,7 @@
 
 import "./multiselect.css";
 import { h, attr, setText, isolate, uniqueId } from "../../lib/dom.js";
-import { applySuggestion, createSuggestions } from "../../editor/autocomplete.js";
+import { applySuggestion, createSuggestions, ADD_HINT } from "../../editor/autocomplete.js";
 import { createRefresher } from "../../lib/latest.js";
 import {
   COUNTS_DELAY_MS, SOME_LIMIT, COMPLETE_LIMIT, COMPLETE_DELAY_MS, normalizeCounts, splitCommon, selectionKey, typedTags, images, labels, editMessage,
@@ -30,7 +30,7 @@ export function createMultiSelect({ request, status }) {
   const input = h("input", {
     class: "ltw-input ltw-ms-input", type: "text", "aria-label": "Add tags to all selected", autocomplete: "off",
     spellcheck: "false", placeholder: "Add tags to all selected… (commas add several)", "aria-autocomplete": "list",
-    "aria-controls": listId, "aria-expanded": "false", "data-fkey": "ms-input",
+    "aria-controls": listId, "aria-expanded": "false", "data-fkey": "ms-input", title: ADD_HINT,
   });
   const addButton = h("button", {
     type: "button", class: "ltw-btn ltw-ms-add-btn", text: "Add", "aria-label": "Add the typed tags to all selected images",
@@ -246,7 +246,7 @@ export function createMultiSelect({ request, status }) {
     } else if (e.code === "Enter" || e.code === "NumpadEnter") {
       e.preventDefault();
       e.stopPropagation();
-      const pick = suggestions.pick({ tab: false });
+      const pick = suggestions.pick({ asTyped: e.shiftKey });
       submit(pick !== null ? applySuggestion(input.value, pick) : input.value);
     } else if (e.code === "Tab" && !e.shiftKey) {
       const pick = suggestions.pick({ tab: true });
