@@ -844,3 +844,13 @@ def test_invalid_options_are_refused_before_anything_is_written(
     with pytest.raises(ValueError, match=message):
         export(ds, target, tmp_path / "out", **arguments)  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_summary_says_why_the_rest_were_left_out_in_words(tmp_path: Path) -> None:
+    root = tmp_path / "imgs"
+    for n in range(13):
+        write_image(root / f"img{n:02}.jpg", size=(96, 80))
+        (root / f"img{n:02}.txt").write_text("", encoding="utf-8")
+    report = Dataset(root).export("civitai", tmp_path / "out.zip")
+    last = report.summary().splitlines()[-1]
+    assert last.startswith("  and 3 more: ") and last.endswith("(3).") and "`" not in last

@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, destPlaceholder,
-  destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint, summaryText,
+  destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint,
 } = await import("../src/panels/export/logic.js");
 const { pickScope } = await import("../src/panels/scope.js");
 
@@ -175,9 +175,3 @@ test("the configuration's hint tells TOML from YAML", () => {
   assert.match(configHint("datasets:\n  - folder_path: /x\n"), /ai-toolkit/);
 });
 
-test("the export summary names no Python attribute", () => {
-  const py = "Exported 3 images for kohya to /out.\nLeft out 14 images:\n  a.jpg: unreadable\n  and 4 more (see `left_out`).";
-  assert.equal(summaryText(py), "Exported 3 images for kohya to /out.\nLeft out 14 images:\n  a.jpg: unreadable\n  and 4 more.");
-  assert.equal(summaryText("Exported 1 image."), "Exported 1 image.");
-  assert.equal(summaryText(undefined), "");
-});

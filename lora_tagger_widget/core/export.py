@@ -190,7 +190,8 @@ class ExportReport:
             lines.append(f"Left out {_count(len(self.left_out))}:")
             lines += [f"  {item_id}: {why}" for item_id, why in self.left_out[:10]]
             if len(self.left_out) > 10:
-                lines.append(f"  and {len(self.left_out) - 10} more (see `left_out`).")
+                rest = Counter(why for _, why in self.left_out[10:])
+                lines.append(f"  and {len(self.left_out) - 10} more: {_tally(rest)}.")
         return _printable("\n".join(lines))
 
 

@@ -151,14 +151,6 @@ export function destForTarget(dest, target, remembered = {}) {
   return ZIP.test(t) ? t.replace(ZIP, "") : d;
 }
 
-/**
- * Python's export summary as the page shows it: the pointer to a Python attribute for the rest of
- * the images left out ("and 5 more (see `left_out`).") becomes plain words ("and 5 more.").
- */
-export function summaryText(summary) {
-  return str(summary).trim().replace(/\s*\(see `[A-Za-z_.]+`\)\./g, ".");
-}
-
 /** "Exporting 120 of 400…" while running ("Exporting…" before the total is known), else "". */
 export function progressText(exp) {
   const e = obj(exp);

@@ -9,7 +9,7 @@ import { panelKeys, showOpen, showProgress } from "../panel.js";
 import { pickScope } from "../scope.js";
 import { exportElements } from "./elements.js";
 import {
-  TARGETS, FIXES, REPEATS_DEFAULT, destPlaceholder, scopeChoices, parseRepeats, buildExportRequest, destForTarget, progressText, summaryText, configHint, readSettings, writeSettings,
+  TARGETS, FIXES, REPEATS_DEFAULT, destPlaceholder, scopeChoices, parseRepeats, buildExportRequest, destForTarget, progressText, configHint, readSettings, writeSettings,
 } from "./logic.js";
 import { count, obj, str, errorText } from "../../lib/format.js";
 
@@ -136,7 +136,7 @@ export function createExport({ request, status }) {
       setText(progressLabel, line);
       showProgress(progress, bar, { done: count(exp.done), total: count(exp.total), text: line, flag: bar });
     }
-    const text = phase === "done" ? summaryText(exp.summary) || "Export done." : "";
+    const text = phase === "done" ? (typeof exp.summary === "string" && exp.summary.trim()) || "Export done." : "";
     setText(summary, text); // kept in place (not hidden): a live region that appears may not be read
     const error = phase === "failed" ? str(exp.error).trim() || "The export failed." : "";
     setText(failed, error);
