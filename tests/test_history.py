@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from lora_tagger_widget.core import history as _history
+from lora_tagger_widget.core import journal as _journal
 from lora_tagger_widget.core.history import CaptionEdit, Entry, History
 
 JOURNAL = Path(".lora-tagger") / "history" / "journal.jsonl"
@@ -466,13 +467,15 @@ def test_a_big_entry_is_written_on_a_thread_and_everything_else_waits_for_it(
 ) -> None:
     monkeypatch.setattr(_history, "BACKGROUND_OVER_EDITS", 10)
     release = threading.Event()
-    real_encode = _history._encode_edits
+    real_encode = _journal.encode_edits
+    encoded: list[int] = []  # the patch is where the history looks the encoder up
 
     def slow_encode(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
         release.wait(10)
+        encoded.append(len(edits))
         return real_encode(edits)
 
-    monkeypatch.setattr(_history, "_encode_edits", slow_encode)
+    monkeypatch.setattr(_journal, "encode_edits", slow_encode)
     history = History(tmp_path)
     history.record("small", [_edit(0)])
     release.set()
@@ -487,7 +490,7 @@ def test_a_big_entry_is_written_on_a_thread_and_everything_else_waits_for_it(
     assert b'"big"' in (tmp_path / JOURNAL).read_bytes()
     reopened = History(tmp_path)
     assert reopened.labels() == (["small"], ["big"]) and reopened.warning is None
-    assert reopened.peek_redo() == entry
+    assert reopened.peek_redo() == entry and encoded == [1, 50]
 
 
 def test_a_big_entry_is_written_before_the_process_exits(tmp_path: Path) -> None:

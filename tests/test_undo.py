@@ -17,6 +17,7 @@ from lora_tagger_widget import (
     UndoConflictError,
 )
 from lora_tagger_widget.core import history as _history
+from lora_tagger_widget.core import journal as _journal
 from lora_tagger_widget.core.history import CaptionEdit
 
 
@@ -227,13 +228,15 @@ def test_save_writes_a_big_edit_to_the_journal_before_the_captions(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_history, "BACKGROUND_OVER_EDITS", 2)
-    real_encode = _history._encode_edits
+    real_encode = _journal.encode_edits
+    encoded: list[int] = []  # the patch is where the history looks the encoder up
 
     def slow_encode(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
         time.sleep(0.3)  # the save starts while the journal is still being written
+        encoded.append(len(edits))
         return real_encode(edits)
 
-    monkeypatch.setattr(_history, "_encode_edits", slow_encode)
+    monkeypatch.setattr(_journal, "encode_edits", slow_encode)
     root = make_set({f"{n}.jpg": "cat, dog" for n in range(5)})
     journal = root / ".lora-tagger" / "history" / "journal.jsonl"
     seen: list[bool] = []
@@ -248,4 +251,4 @@ def test_save_writes_a_big_edit_to_the_journal_before_the_captions(
     assert ds.rename_tag("cat", "feline") == 5
     ds.save()
     assert seen == [True] * 5 and _captions(root)["0.txt"] == b"feline, dog"
-    assert Dataset(root).undo() is not None
+    assert encoded == [5] and Dataset(root).undo() is not None

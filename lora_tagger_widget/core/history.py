@@ -1,16 +1,12 @@
 """Undo history: a bounded, linear journal of caption edits with a cursor, kept across kernel
-restarts in `.lora-tagger/history/journal.jsonl` inside the data set.
+restarts in `.lora-tagger/history/journal.jsonl` inside the data set (its format: `journal.py`).
 
-The journal is JSON lines, one record per line, each `{"crc":"<crc32 hex>","rec":{...}}` with the
-checksum taken over the bytes of `rec` as stored. The first record is a header; then come `entry`
-records (one user action: label, time and the changed captions) and `cursor` records (undo and
-redo moves). Each change keeps the caption before it in full and the caption after it as a patch
-on that text (`[prefix length, suffix length, new middle]`); the changes of a big entry are stored
-zlib-compressed (base64 in the JSON). Each action appends one record and fsyncs; the file is
-rewritten whole (atomically) when it has grown to twice what it holds, and after a damaged record
-was found. A damaged or torn record and everything after it is ignored on loading, with a note.
-The record of a big action (thousands of captions) is encoded and written on a thread of its own,
-so that the action returns at once; every other use of the history waits for it (`flush`).
+Each action appends one record and fsyncs; the file is rewritten whole (atomically) when it has
+grown to twice what it holds, and after a damaged record was found. A damaged or torn record and
+everything after it is ignored on loading, with a note. The record of a big action (thousands of
+captions) is encoded and written on a thread of its own, so that the action returns at once;
+every other use of the history waits for it (`flush`). Other writers of the same data set (another
+kernel) append to the journal under a file lock; each history takes in their records.
 
 This module only keeps the journal: the data set applies `peek_undo().inverse()` (or
 `peek_redo()`) through its own safe write path and then confirms with `undone()` / `redone()`.
@@ -18,81 +14,36 @@ This module only keeps the journal: the data set applies `peek_undo().inverse()`
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import errno
-import json
 import logging
 import threading
 import time
-import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import journal
 from .files import OutsideRootError, StateFolder, is_stale_temp
+from .journal import CaptionEdit, Damaged, Entry
 from .locks import FolderLock
 from .session import STATE_DIR_NAME
 
 HISTORY_DIR_NAME = "history"
 JOURNAL_FILE_NAME = "journal.jsonl"
-JOURNAL_VERSION = 1
 DEFAULT_MAX_ENTRIES = 200
 DEFAULT_MAX_BYTES = 50_000_000
 MAX_JOURNAL_BYTES = 4 * DEFAULT_MAX_BYTES  # a journal file past this is not read
 MAX_LABEL = 200  # characters of an entry's label (it names tags, which may be long)
-PACK_OVER_BYTES = 16 * 1024  # the changes of an entry bigger than this are stored compressed
 BACKGROUND_OVER_EDITS = 2_000  # an entry changing more captions than this is written on a thread
 COMPACT_SLACK_BYTES = 256 * 1024  # rewrite when the file exceeds twice its live records + this
 _DECODED_KEPT = 4  # decoded entries kept in memory (the rest stay as their stored bytes)
 
 _JOURNAL = f"{HISTORY_DIR_NAME}/{JOURNAL_FILE_NAME}"
-_HEAD = b'{"crc":"'
-_MID = b'","rec":'
-_BODY_START = len(_HEAD) + 8 + len(_MID)
-_PACKED = "zlib+base64"
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class CaptionEdit:
-    """One caption changed by an action: the item id (the image's path relative to the data set
-    root, as a string) and the caption text before and after (None: no caption file)."""
-
-    id: str
-    before: str | None
-    after: str | None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.id, str):
-            raise TypeError(f"CaptionEdit.id must be a string, not {type(self.id).__name__}")
-        for name, value in (("before", self.before), ("after", self.after)):
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"CaptionEdit.{name} must be a string or None, not "
-                                f"{type(value).__name__}")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One user action: its label (e.g. 'Rename "cat" to "feline"'), when it was recorded (Unix
-    time) and the captions it changed."""
-
-    label: str
-    time: float
-    edits: tuple[CaptionEdit, ...]
-
-    def inverse(self) -> Entry:
-        """The same action with before and after swapped: what an undo applies."""
-        return Entry(self.label, self.time,
-                     tuple(CaptionEdit(edit.id, edit.after, edit.before) for edit in self.edits))
-
-
-class _Damaged(ValueError):
-    """A journal record that cannot be used."""
 
 
 @dataclass(slots=True, eq=False)
@@ -181,7 +132,7 @@ class History:
                 slot = self._slots[self._cursor - self._base - 1]
                 try:
                     return self._entry(slot)
-                except _Damaged as error:  # cannot happen unless the file was tampered with
+                except Damaged as error:  # cannot happen unless the file was tampered with
                     self._damage_note = (f"The undo history entry {slot.label!r} was damaged "
                                          f"({error}); it and the older ones were dropped.")
                     self._drop_below(slot.n + 1)
@@ -199,7 +150,7 @@ class History:
                 slot = self._slots[self._cursor - self._base]
                 try:
                     return self._entry(slot)
-                except _Damaged as error:
+                except Damaged as error:
                     self._damage_note = (f"The redo entry {slot.label!r} was damaged ({error}); "
                                          "it and the later ones were dropped.")
                     self._drop_from(slot.n)
@@ -297,7 +248,7 @@ class History:
                 if self._cursor <= self._base:
                     raise IndexError("There is nothing to undo.")
                 self._cursor -= 1
-                self._save(_cursor_line(self._cursor))
+                self._save(journal.cursor_line(self._cursor))
 
     def redone(self) -> None:
         """Move the cursor forward one entry: call once `peek_redo()` has been applied.
@@ -309,7 +260,7 @@ class History:
                 if self._cursor >= self._base + len(self._slots):
                     raise IndexError("There is nothing to redo.")
                 self._cursor += 1
-                self._save(_cursor_line(self._cursor))
+                self._save(journal.cursor_line(self._cursor))
 
     def clear(self) -> None:
         """Forget every entry, in memory and on disk."""
@@ -330,7 +281,7 @@ class History:
         """Encode `entry` into its `slot` (the newest) and append it to the journal."""
         try:
             try:
-                edits_part, packed = _encode_edits(entry.edits)
+                edits_part, packed = journal.encode_edits(entry.edits)
             except BaseException:  # out of memory: the entry cannot be kept
                 with self._lock:
                     self._drop_from(slot.n)
@@ -343,11 +294,11 @@ class History:
                     self._drop_from(self._cursor)
                     slot.n = self._cursor
                     self._append_slot(slot)
-                slot.line = _entry_line(slot.n, self._base, entry, edits_part, packed)
+                slot.line = journal.entry_line(slot.n, self._base, entry, edits_part, packed)
                 self._live_bytes += len(slot.line)
                 if self._trim():  # the stored record says which older entries it drops
                     self._live_bytes -= len(slot.line)
-                    slot.line = _entry_line(slot.n, self._base, entry, edits_part, packed)
+                    slot.line = journal.entry_line(slot.n, self._base, entry, edits_part, packed)
                     self._live_bytes += len(slot.line)
                 self._remember(slot, entry)
                 self._save(slot.line)
@@ -360,7 +311,7 @@ class History:
 
     def _entry(self, slot: _Slot) -> Entry:
         if slot.decoded is None:
-            self._remember(slot, _decode_entry(slot))
+            self._remember(slot, journal.decode_entry(slot.line, slot.label, slot.time))
         assert slot.decoded is not None
         return slot.decoded
 
@@ -373,7 +324,7 @@ class History:
 
     def _append_slot(self, slot: _Slot) -> None:
         if slot.n != self._cursor:
-            raise _Damaged(f"entry {slot.n} does not follow the cursor at {self._cursor}")
+            raise Damaged(f"entry {slot.n} does not follow the cursor at {self._cursor}")
         self._slots.append(slot)
         self._cursor += 1
         self._live_bytes += len(slot.line)
@@ -414,7 +365,7 @@ class History:
 
     def _set_cursor(self, at: int) -> None:
         if not self._base <= at <= self._base + len(self._slots):
-            raise _Damaged(f"cursor {at} is outside the entries {self._base}..")
+            raise Damaged(f"cursor {at} is outside the entries {self._base}..")
         self._cursor = at
 
     # -- disk ---------------------------------------------------------------------------------
@@ -503,7 +454,7 @@ class History:
         if ino == self._file_ino and len(data) > size:
             try:
                 good, _, error = self._replay(data[size:], start=1)
-            except _Damaged:
+            except Damaged:
                 error = "a record that does not follow"
             if error is None:
                 self._file_size = size + good
@@ -518,7 +469,7 @@ class History:
     def _replay(self, data: bytes, start: int = 0) -> tuple[int, int, str | None]:
         """Apply the records of `data`: (bytes of the good records, their number, why the next
         one is damaged or None). `start`: how many records came before `data` (then a damaged
-        one raises `_Damaged`, as the history may be half changed)."""
+        one raises `Damaged`, as the history may be half changed)."""
         position, records = 0, start
         while position < len(data):
             end = data.find(b"\n", position)
@@ -526,9 +477,9 @@ class History:
                 return position, records, "an unfinished record"
             line = data[position : end + 1]
             try:
-                record = _unframe(line)
+                record = journal.unframe(line)
                 self._apply(record, line, first=records == 0)
-            except _Damaged as error:
+            except Damaged as error:
                 if start:
                     raise
                 # The damaged record may be half applied: start again from the good ones alone.
@@ -549,31 +500,31 @@ class History:
     def _apply(self, record: dict[str, Any], line: bytes, *, first: bool) -> None:
         op = record.get("op")
         if first != (op == "journal"):
-            raise _Damaged("the header is missing" if first else "a second header")
+            raise Damaged("the header is missing" if first else "a second header")
         if op == "journal":
             version = record.get("version")
             if not isinstance(version, int) or version < 1:
-                raise _Damaged(f"unknown version {version!r}")
-            if version > JOURNAL_VERSION:
+                raise Damaged(f"unknown version {version!r}")
+            if version > journal.JOURNAL_VERSION:
                 self._frozen = (f"The undo history {self.path} was written by a newer version "
                                 "of lora-tagger-widget; it is left as it is and this session's "
                                 "history is kept in memory only.")
                 return
-            self._base = self._cursor = _number(record, "base")
+            self._base = self._cursor = journal.number(record, "base")
         elif op == "entry":
-            n, base = _number(record, "n"), _number(record, "base")
+            n, base = journal.number(record, "n"), journal.number(record, "base")
             label, when = record.get("label"), record.get("time")
             if not isinstance(label, str) or not isinstance(when, (int, float)):
-                raise _Damaged("an entry without a label or time")
+                raise Damaged("an entry without a label or time")
             if not self._base <= n <= self._base + len(self._slots):
-                raise _Damaged(f"entry {n} is outside the entries {self._base}..")
+                raise Damaged(f"entry {n} is outside the entries {self._base}..")
             self._drop_from(n)
             self._append_slot(_Slot(n, label, float(when), line))
             self._drop_below(base)
         elif op == "cursor":
-            self._set_cursor(_number(record, "at"))
+            self._set_cursor(journal.number(record, "at"))
         else:
-            raise _Damaged(f"an unknown record {op!r}")
+            raise Damaged(f"an unknown record {op!r}")
 
     def _save(self, line: bytes | None) -> None:
         """Append `line` to the journal, or rewrite the journal whole when that is needed (no
@@ -613,11 +564,9 @@ class History:
 
     def _rewrite(self) -> None:
         """Write the whole journal anew, atomically."""
-        header = {"op": "journal", "version": JOURNAL_VERSION, "base": self._base,
-                  "about": "lora-tagger-widget undo history: one JSON record a line"}
-        parts = [_frame(_dumps(header)), *(slot.line for slot in self._slots)]
+        parts = [journal.header_line(self._base), *(slot.line for slot in self._slots)]
         if self._cursor != self._base + len(self._slots):
-            parts.append(_cursor_line(self._cursor))
+            parts.append(journal.cursor_line(self._cursor))
         data = b"".join(parts)
         self._state.write(_JOURNAL, data)
         status = self._state.stat(_JOURNAL)
@@ -636,7 +585,7 @@ class History:
                 "undo history is neither read nor saved there, only kept in memory.")
 
 
-# -- records ----------------------------------------------------------------------------------
+# -- edits ------------------------------------------------------------------------------------
 
 
 def _normalize(edits: Sequence[CaptionEdit]) -> tuple[CaptionEdit, ...]:
@@ -648,129 +597,3 @@ def _normalize(edits: Sequence[CaptionEdit]) -> tuple[CaptionEdit, ...]:
         seen = merged.get(edit.id)
         merged[edit.id] = edit if seen is None else CaptionEdit(edit.id, seen.before, edit.after)
     return tuple(edit for edit in merged.values() if edit.before != edit.after)
-
-
-def _dumps(value: Any) -> bytes:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _frame(body: bytes) -> bytes:
-    return b"%s%08x%s%s}\n" % (_HEAD, zlib.crc32(body), _MID, body)
-
-
-def _unframe(line: bytes) -> dict[str, Any]:
-    """The record of one stored line (newline included), its checksum checked."""
-    if not (line.startswith(_HEAD) and line[_BODY_START - len(_MID) : _BODY_START] == _MID
-            and line.endswith(b"}\n")):
-        raise _Damaged("not a journal record")
-    body = line[_BODY_START:-2]
-    checksum = line[len(_HEAD) : len(_HEAD) + 8]
-    if checksum != b"%08x" % zlib.crc32(body):
-        raise _Damaged("wrong checksum")
-    try:
-        record = json.loads(body.decode("utf-8", "surrogatepass"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise _Damaged(f"not JSON: {error}") from None
-    if not isinstance(record, dict):
-        raise _Damaged("not a JSON object")
-    return record
-
-
-def _number(record: dict[str, Any], key: str) -> int:
-    value = record.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Damaged(f"{key} is not a count")
-    return value
-
-
-def _cursor_line(at: int) -> bytes:
-    return _frame(_dumps({"op": "cursor", "at": at}))
-
-
-def _encode_edits(edits: tuple[CaptionEdit, ...]) -> tuple[bytes, bool]:
-    """The JSON of the changes as stored (compressed when big), and whether it is compressed."""
-    data = _dumps([_encode_edit(edit) for edit in edits])
-    if len(data) <= PACK_OVER_BYTES:
-        return data, False
-    return b'"%s"' % base64.b64encode(zlib.compress(data, 1)), True
-
-
-def _encode_edit(edit: CaptionEdit) -> dict[str, Any]:
-    """`{"id", "before", "after"}` with `after` as `[prefix, suffix, middle]` on `before` when
-    that is shorter than the text."""
-    before, after = edit.before, edit.after
-    stored: Any = after
-    if before is not None and after is not None:
-        prefix = _common_prefix(before, after)
-        suffix = _common_suffix(before, after, min(len(before), len(after)) - prefix)
-        middle = after[prefix : len(after) - suffix]
-        if len(middle) + 16 < len(after):
-            stored = [prefix, suffix, middle]
-    return {"id": edit.id, "before": before, "after": stored}
-
-
-def _common_prefix(a: str, b: str) -> int:
-    low, high = 0, min(len(a), len(b))
-    while low < high:  # binary search: slice compares run at C speed
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[len(a) - middle :] == b[len(b) - middle :]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _entry_line(n: int, base: int, entry: Entry, edits_part: bytes, packed: bool) -> bytes:
-    head: dict[str, Any] = {"op": "entry", "n": n, "base": base, "label": entry.label,
-                            "time": entry.time, "count": len(entry.edits)}
-    if packed:
-        head["packed"] = _PACKED
-    return _frame(_dumps(head)[:-1] + b',"edits":' + edits_part + b"}")
-
-
-def _decode_entry(slot: _Slot) -> Entry:
-    record = _unframe(slot.line)
-    edits = record.get("edits")
-    if record.get("packed") == _PACKED:
-        if not isinstance(edits, str):
-            raise _Damaged("packed changes are not a string")
-        try:
-            data = zlib.decompress(base64.b64decode(edits, validate=True))
-            edits = json.loads(data.decode("utf-8", "surrogatepass"))
-        except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as error:
-            raise _Damaged(f"packed changes cannot be read: {error}") from None
-    elif "packed" in record:
-        raise _Damaged(f"unknown packing {record.get('packed')!r}")
-    if not isinstance(edits, list):
-        raise _Damaged("the changes are not a list")
-    return Entry(slot.label, slot.time, tuple(_decode_edit(edit) for edit in edits))
-
-
-def _decode_edit(stored: Any) -> CaptionEdit:
-    if not isinstance(stored, dict):
-        raise _Damaged("a change is not an object")
-    id_, before, after = stored.get("id"), stored.get("before"), stored.get("after")
-    if isinstance(after, list):
-        if not (isinstance(before, str) and len(after) == 3
-                and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
-                        for x in after[:2])
-                and isinstance(after[2], str) and after[0] + after[1] <= len(before)):
-            raise _Damaged("a patch does not fit its caption")
-        prefix, suffix, middle = after
-        after = before[:prefix] + middle + before[len(before) - suffix :]
-    try:
-        return CaptionEdit(id_, before, after)
-    except TypeError as error:
-        raise _Damaged(str(error)) from None
