@@ -26,21 +26,23 @@ from PIL import Image
 from lora_tagger_widget import Dataset
 from lora_tagger_widget.core.export import (
     BOM_REMOVED,
-    CMYK_TO_RGB,
-    EIGHT_BIT,
-    EXTENSION_FIXED,
-    FIRST_FRAME,
-    FLATTENED,
     MARKER_NAME,
     ONE_LINE,
-    ORIENTATION_FIXED,
-    PALETTE_TO_RGB,
     PLACEHOLDER_REPLACED,
     TARGETS,
     TRIGGER_FIRST,
     ExportCancelled,
     Fixes,
     export,
+)
+from lora_tagger_widget.core.exportfixes import (
+    CMYK_TO_RGB,
+    EIGHT_BIT,
+    EXTENSION_FIXED,
+    FIRST_FRAME,
+    FLATTENED,
+    ORIENTATION_FIXED,
+    PALETTE_TO_RGB,
 )
 
 from imagefiles import write_image

@@ -46,7 +46,6 @@ import io
 import itertools
 import json
 import os
-import re
 import shutil
 import struct
 import tempfile
@@ -60,19 +59,18 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
-from PIL import Image, ImageOps
-
 from .batch import PLACEHOLDERS, Operation
-from .buckets import STEP, bucket_limits
+from .buckets import STEP
 from .captions import validate_tag
+from .exportfixes import Fixes, format_of, prepare
 from .files import UMASK, UTF8_ENCODINGS, checked_path, is_inside
-from .images import ImageError, ImageInfo, open_image
+from .images import ImageError, ImageInfo
+from .trainerconfig import ai_toolkit_yaml, is_utf8, kohya_toml, printable, utf8_name
 from .trainers import (
     COMMON_FORMATS,
     LABEL_TYPES,
     TRAINERS,
     ai_toolkit_fooled,
-    ai_toolkit_rewrites,
     civitai_guess,
     civitai_label,
     civitai_label_type,
@@ -101,15 +99,7 @@ LABELS = {
 # copy keeps to the formats every trainer reads.
 READS = {**{key: trainer.formats for key, trainer in TRAINERS.items()}, "renamed": COMMON_FORMATS}
 
-# What `ExportReport.fixed` says was done, one of these per fix and item.
-ORIENTATION_FIXED = "EXIF orientation baked in"
-FLATTENED = "transparency flattened"
-EIGHT_BIT = "16-bit to 8-bit"
-CMYK_TO_RGB = "CMYK to RGB"
-PALETTE_TO_RGB = "palette to RGB"
-OTHER_TO_RGB = "colour mode to RGB"
-FIRST_FRAME = "first frame of the animation kept"
-EXTENSION_FIXED = "extension matched to the real format"
+# What `ExportReport.fixed` says was done to captions and names (to images: `exportfixes.py`).
 ONE_LINE = "caption made one line"
 PLACEHOLDER_REPLACED = "[trigger] placeholder replaced"
 PLACEHOLDER_REMOVED = "[trigger] placeholder removed (no trigger word)"
@@ -121,43 +111,11 @@ NAME_MADE_UTF8 = "file name not UTF-8: its bad bytes replaced by _"
 NAME_ESCAPED = "original name not UTF-8: shown with \\xNN in names.csv"
 
 _APP = "lora-tagger-widget"
-_SAME_FORMAT = {"MPO": "JPEG"}  # camera JPEGs holding extra pictures: JPEG to every reader
-_EXTENSIONS = {
-    "JPEG": (".jpg", ".jpeg"),
-    "PNG": (".png",),
-    "WEBP": (".webp",),
-    "BMP": (".bmp",),
-    "AVIF": (".avif",),
-}
-_PLAIN_MODES = frozenset({"RGB", "RGBA", "L", "LA"})
-_HIGH_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
-_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
-_JPEG_MODES = frozenset({"RGB", "L", "CMYK"})
-_PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"})
-_YAML_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# What YAML does not take as is in a quoted string (outside its printable set, or a line break
-# it would fold) and TOML's control characters: written as \\uXXXX.
-_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-                          "|[\u2028\u2029\ufeff]")
 _PROGRESS_STEPS = 100
 _CHUNK = 1 << 20
 _STAMP_KEYS = ("inode", "mtime_ns", "ctime_ns")  # dropped when too recent to tell a change
 _SHOWN_FOREIGN = 10  # foreign files named in a refusal's message (all are in the error)
-_SURROGATES = re.compile("[\ud800-\udfff]")  # the bytes of a name that is not UTF-8
 _OVER_LIMIT = f"Over Civitai's limit of {CIVITAI_LIMIT:,} images."
-
-
-@dataclass(frozen=True)
-class Fixes:
-    """Fixes made on the exported copies (never on the originals); each is optional."""
-
-    orientation: bool = True  # EXIF orientation baked into the pixels
-    flatten: bool = True  # transparency flattened onto `background`
-    background: tuple[int, int, int] = (255, 255, 255)
-    eight_bit: bool = True  # 16 bits per channel to 8
-    rgb: bool = True  # CMYK, palette and other colour modes to RGB
-    convert_formats: bool = True  # formats the target does not read, and animations, converted
-    one_line: bool = True  # captions of several lines joined into one with ", "
 
 
 @dataclass
@@ -192,7 +150,7 @@ class ExportReport:
             if len(self.left_out) > 10:
                 rest = Counter(why for _, why in self.left_out[10:])
                 lines.append(f"  and {len(self.left_out) - 10} more: {_tally(rest)}.")
-        return _printable("\n".join(lines))
+        return printable("\n".join(lines))
 
 
 class ExportCancelled(Exception):
@@ -208,7 +166,7 @@ class ForeignFilesError(FileExistsError):
         self.dest = dest
         self.added = added
         self.changed = changed
-        parts = [f"{_printable(str(dest))} holds files the earlier export there did not write, "
+        parts = [f"{printable(str(dest))} holds files the earlier export there did not write, "
                  "so it is not replaced and nothing was deleted."]
         if added:
             parts.append(f"Added since: {_names(added)}.")
@@ -271,7 +229,7 @@ def export(
     prefix = _file_name_part(prefix, "prefix")
     folder = ""
     if target == "kohya":
-        default = name or word or _utf8_name(dataset.root.name)
+        default = name or word or utf8_name(dataset.root.name)
         folder = f"{repeats}_{_file_name_part(default, 'name')}"
     single_file = target == "civitai"
     final = _destination(dataset.root, dest, single_file=single_file, replace=replace,
@@ -307,16 +265,6 @@ class _Source:
     caption: str
     encoding: str
     info: ImageInfo
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """An image ready to go out: its extension, and its new bytes (None: copy the original)."""
-
-    extension: str
-    data: bytes | None
-    fixed: tuple[str, ...]
-    format: str  # the format it goes out in
 
 
 class _Sink(Protocol):
@@ -441,27 +389,27 @@ class _Job:
             return
         try:
             path = checked_path(self.root, source.item.image_path)
-            image = _prepare(path, source.info, self.target, self.fixes, self.quality)
+            image = prepare(path, source.info, READS[self.target], self.fixes, self.quality)
         except (ImageError, PermissionError) as error:
             self.report.left_out.append((item_id, str(error)))
             return
         caption, caption_fixes = self._caption(source)
         stem = names(item_id)
-        name_fixes = [NAME_MADE_UTF8] if _utf8_name(stem) != stem else []
-        stem = _utf8_name(stem)
+        name_fixes = [NAME_MADE_UTF8] if utf8_name(stem) != stem else []
+        stem = utf8_name(stem)
         image_name, caption_name = stem + image.extension, stem + CAPTION_SUFFIX
         self._put(sink, folder, image_name, path if image.data is None else image.data, False)
         self._put(sink, folder, caption_name, caption.encode("utf-8"), True)
         self.report.exported += 1
-        original_format = _format_of(source.info)
+        original_format = format_of(source.info)
         if image.format != original_format:
             self.report.converted.append((item_id, source.info.format, image.format))
-        if self.target == "renamed" and _printable(item_id) != item_id:
+        if self.target == "renamed" and printable(item_id) != item_id:
             name_fixes.append(NAME_ESCAPED)
         fixed = (*name_fixes, *image.fixed, *caption_fixes)
         self.report.fixed += [(item_id, what) for what in fixed]
         caption_id = str(PurePosixPath(item_id).with_suffix(CAPTION_SUFFIX))
-        self.rows.append((image_name, caption_name, _printable(item_id), _printable(caption_id)))
+        self.rows.append((image_name, caption_name, printable(item_id), printable(caption_id)))
 
     def _put(self, sink: _Sink, folder: str, name: str, data: bytes | Path,
              compress: bool) -> None:
@@ -568,116 +516,16 @@ class _Job:
                      resolution: Sequence[int]) -> None:
         """Write the target's config (ai-toolkit YAML, kohya TOML) or the renamed copy's CSV."""
         if self.target == "ai-toolkit":
-            config = _ai_toolkit_yaml(final, self.trigger, resolution)
+            config = ai_toolkit_yaml(final, self.trigger, resolution)
             self._put(sink, "", AI_TOOLKIT_CONFIG_NAME, config.encode("utf-8"), True)
             self.report.config = config
         elif self.target == "kohya":
-            config = _kohya_toml(final / folder, repeats, max(resolution), self.trigger,
+            config = kohya_toml(final / folder, repeats, max(resolution), self.trigger,
                                  self.wildcard)
             self._put(sink, "", KOHYA_CONFIG_NAME, config.encode("utf-8"), True)
             self.report.config = config
         elif self.target == "renamed":
             self._put(sink, "", NAMES_CSV_NAME, _names_csv(self.rows), True)
-
-
-# Images
-
-
-def _prepare(path: Path, info: ImageInfo, target: str, fixes: Fixes, quality: int) -> _Prepared:
-    """How the image at `path` goes out for `target`: copied, or decoded, fixed and re-encoded.
-    `ImageError` when it cannot be."""
-    source_format = _format_of(info)
-    readable = source_format in READS[target]
-    if readable and not _needs_decoding(info, fixes):
-        return _copied(path, source_format)
-    with open_image(path) as opened:
-        try:
-            image, fixed, icc = _fixed(opened, info, fixes)
-            if readable and not fixed:
-                return _copied(path, source_format)
-            out_format = _output_format(image, source_format)
-            buffer = io.BytesIO()
-            options = {"quality": quality} if out_format == "JPEG" else {}
-            image.save(buffer, out_format, icc_profile=icc, **options)
-        except (OSError, SyntaxError, ValueError) as error:
-            raise ImageError(f"The image cannot be converted ({error}).") from error
-    return _Prepared(_EXTENSIONS[out_format][0], buffer.getvalue(), tuple(fixed), out_format)
-
-
-def _format_of(info: ImageInfo) -> str:
-    """The image's format as trainers see it (an MPO camera JPEG is a JPEG)."""
-    return _SAME_FORMAT.get(info.format, info.format)
-
-
-def _needs_decoding(info: ImageInfo, fixes: Fixes) -> bool:
-    return (
-        (fixes.convert_formats and info.frames > 1)
-        or (fixes.orientation and info.orientation != 1)
-        or (fixes.eight_bit and info.bits > 8)
-        or (fixes.rgb and _needs_rgb(info.mode))
-        or (fixes.flatten and info.transparency)
-    )
-
-
-def _copied(path: Path, source_format: str) -> _Prepared:
-    extensions = _EXTENSIONS[source_format]
-    fixed = () if path.suffix.lower() in extensions else (EXTENSION_FIXED,)
-    return _Prepared(extensions[0], None, fixed, source_format)
-
-
-def _fixed(image: Image.Image, info: ImageInfo,
-           fixes: Fixes) -> tuple[Image.Image, list[str], bytes | None]:
-    """The first frame of `image` with the fixes it needs: the image, what was fixed, and the
-    ICC profile to keep."""
-    image.load()
-    icc = image.info.get("icc_profile")
-    fixed = [FIRST_FRAME] if info.frames > 1 else []
-    if fixes.eight_bit and info.bits > 8:
-        if image.mode in _HIGH_BIT_MODES:
-            image = image.point(lambda value: value * (1 / 256)).convert("L")
-        fixed.append(EIGHT_BIT)
-    if fixes.orientation and info.orientation != 1:
-        image = ImageOps.exif_transpose(image)
-        fixed.append(ORIENTATION_FIXED)
-    if _needs_rgb(image.mode) and (fixes.rgb or image.mode not in _JPEG_MODES | _PNG_MODES):
-        fixed.append(_RGB_FIXES.get(image.mode, OTHER_TO_RGB))
-        icc = None if image.mode == "CMYK" else icc
-        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
-    if fixes.flatten and _has_alpha(image):
-        image, flattened = _flattened(image, fixes.background)
-        if flattened:
-            fixed.append(FLATTENED)
-    return image, fixed, icc
-
-
-_RGB_FIXES = {"CMYK": CMYK_TO_RGB, "P": PALETTE_TO_RGB, "PA": PALETTE_TO_RGB}
-
-
-def _needs_rgb(mode: str) -> bool:
-    return mode not in _PLAIN_MODES and mode not in _HIGH_BIT_MODES
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in _ALPHA_MODES or "transparency" in image.info
-
-
-def _flattened(image: Image.Image,
-               background: tuple[int, int, int]) -> tuple[Image.Image, bool]:
-    """`image` in RGB on `background`, and whether it had a pixel that was not opaque."""
-    rgba = image.convert("RGBA")
-    alpha = rgba.getchannel("A")
-    if alpha.getextrema()[0] == 255:
-        return rgba.convert("RGB"), False
-    flat = Image.new("RGB", rgba.size, tuple(background))
-    flat.paste(rgba, mask=alpha)
-    return flat, True
-
-
-def _output_format(image: Image.Image, source_format: str) -> str:
-    """JPEG, unless the source is PNG (no new loss) or JPEG cannot hold the image."""
-    if source_format == "PNG" or image.mode not in _JPEG_MODES or "transparency" in image.info:
-        return "PNG"
-    return "JPEG"
 
 
 # Items
@@ -727,7 +575,7 @@ def _caption_problem(text: str, encoding: str, read_error: str | None,
 
 
 def _format_problem(info: ImageInfo, target: str, fixes: Fixes) -> str | None:
-    if _format_of(info) in READS[target] or fixes.convert_formats:
+    if format_of(info) in READS[target] or fixes.convert_formats:
         return None
     return (f"{LABELS[target]} does not take {info.format or 'these'} images; allow converting "
             "formats to include it.")
@@ -765,12 +613,12 @@ def _namer(target: str, prefix: str, count: int) -> Callable[[str], str]:
 def _free_stem(item_id: str, taken: set[str]) -> str:
     """The image's own stem, or its path joined with `_`, or that with `-2`, `-3`, ...: the
     first not taken yet (ignoring case, as some file systems do, and counting a name that is
-    not UTF-8 as it is written, see `_utf8_name`)."""
+    not UTF-8 as it is written, see `utf8_name`)."""
     path = PurePosixPath(item_id)
     joined = str(path.with_suffix("")).replace("/", "_")
     candidates = itertools.chain((path.stem, joined), (f"{joined}-{n}" for n in itertools.count(2)))
-    stem = next(c for c in candidates if _utf8_name(c).casefold() not in taken)
-    taken.add(_utf8_name(stem).casefold())
+    stem = next(c for c in candidates if utf8_name(c).casefold() not in taken)
+    taken.add(utf8_name(stem).casefold())
     return stem
 
 
@@ -792,9 +640,9 @@ def _destination(root: Path, dest: str | os.PathLike[str], *, single_file: bool,
         )
     if is_inside(path, root):
         raise ValueError(f"{path} holds the data set folder {root}; choose another destination.")
-    if in_config and _SURROGATES.search(str(path)):
+    if in_config and not is_utf8(str(path)):
         raise ValueError(
-            f"{_printable(str(path))} is not valid UTF-8, so the trainer's config cannot name "
+            f"{printable(str(path))} is not valid UTF-8, so the trainer's config cannot name "
             "it; choose a destination whose path is."
         )
     _check_free(path, single_file=single_file, replace=replace, thorough=False)
@@ -1030,80 +878,9 @@ def _remove(path: Path) -> None:
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(_printable(name) for name in names[:_SHOWN_FOREIGN])
+    shown = ", ".join(printable(name) for name in names[:_SHOWN_FOREIGN])
     more = len(names) - _SHOWN_FOREIGN
     return f"{shown} and {more} more" if more > 0 else shown
-
-
-def _utf8_name(name: str) -> str:
-    """`name` with each byte that is not UTF-8 (a surrogate escape) replaced by `_`."""
-    return _SURROGATES.sub("_", name)
-
-
-def _printable(text: str) -> str:
-    """`text` with each byte that is not UTF-8 (a surrogate escape) shown as `\\xNN`."""
-    return _SURROGATES.sub(lambda match: _escaped_surrogate(match[0]), text)
-
-
-def _escaped_surrogate(character: str) -> str:
-    code = ord(character)
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
-
-
-# Configs
-
-
-def _ai_toolkit_yaml(folder: Path, trigger: str | None, resolution: Sequence[int]) -> str:
-    """ai-toolkit's `datasets:` section for `folder` (and `trigger_word`), as in its example
-    config `train_lora_flux_24gb.yaml`; `ValueError` for a value ai-toolkit would read back
-    altered."""
-    lines = [
-        "# ai-toolkit: paste into the process of your config (under `config: process: - type:",
-        "# 'sd_trainer'`, beside `network`, `train` and `model`), at that indentation.",
-    ]
-    if trigger:
-        lines.append(f"trigger_word: {_yaml_quoted(trigger, 'The trigger word')}")
-    lines += [
-        "datasets:",
-        f"  - folder_path: {_yaml_quoted(str(folder), 'The destination')}",
-        '    caption_ext: "txt"',
-        "    caption_dropout_rate: 0.05",
-        "    shuffle_tokens: false",
-        "    cache_latents_to_disk: true",
-        f"    resolution: [{', '.join(str(side) for side in resolution)}]",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _kohya_toml(image_dir: Path, repeats: int, resolution: int, trigger: str | None,
-                wildcard: bool) -> str:
-    """kohya sd-scripts' dataset config (`--dataset_config`) for the images in `image_dir`:
-    bucket limits that hold the resolution (see `_buckets.bucket_limits`), and wildcards on
-    when captions keep several lines."""
-    smallest, largest = bucket_limits(resolution)
-    lines = [
-        "# kohya sd-scripts: train with --dataset_config pointing at this file.",
-        "[general]",
-        "caption_extension = \".txt\"  # kohya's own default is \".caption\"",
-        "enable_bucket = true",
-    ]
-    if trigger:
-        lines.append("keep_tokens = 1  # the trigger word, first in every caption, stays first")
-    lines += [
-        "",
-        "[[datasets]]",
-        f"resolution = {resolution}",
-        f"min_bucket_reso = {smallest}",
-        f"max_bucket_reso = {largest}  # kohya's default 1024 stops it above 1024",
-        f"bucket_reso_steps = {STEP}",
-        "",
-        "  [[datasets.subsets]]",
-        f"  image_dir = {_quoted(str(image_dir))}",
-        f"  num_repeats = {repeats}",
-    ]
-    if wildcard:
-        lines.append("  enable_wildcard = true  # each line of a caption is an alternative")
-    return "\n".join(lines) + "\n"
 
 
 def _names_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
@@ -1112,30 +889,6 @@ def _names_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
     writer.writerow(("image", "caption", "original_image", "original_caption"))
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
-
-
-def _quoted(text: str) -> str:
-    """`text` as a double-quoted string that TOML and YAML both read back as `text`."""
-    return '"' + "".join(_escaped(character) for character in text) + '"'
-
-
-def _yaml_quoted(text: str, what: str) -> str:
-    """`text` quoted for ai-toolkit's YAML: as `_quoted`, with "$" escaped (ai-toolkit replaces
-    `${VAR}` in the config's text before parsing it); `ValueError` for what it alters after."""
-    problem = ai_toolkit_rewrites(text)
-    if problem:
-        raise ValueError(f"{what} {_printable(text)!r} would not be read back as written: "
-                         f"{problem}. Choose one without it.")
-    return _quoted(text).replace("$", "\\u0024")
-
-
-def _escaped(character: str) -> str:
-    if character in _YAML_TOML_ESCAPES:
-        return _YAML_TOML_ESCAPES[character]
-    if _UNPRINTABLE.fullmatch(character):
-        code = ord(character)
-        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-    return character
 
 
 # Options
