@@ -290,16 +290,26 @@ class StateFolder:
                 raise
             _fsync_fd(folder)
 
-    def append(self, relative: str, data: bytes) -> int:
+    def append(self, relative: str, data: bytes, *,
+               only_if: tuple[int, int] | None = None) -> int | None:
         """Add `data` at the end of the regular file `relative` (made when missing, folders
-        too), fsynced; the file's size after it. A failed append is taken back whole."""
+        too), fsynced; the file's size after it. A failed append is taken back whole.
+        `only_if=(size, inode)`: append only to that very file as it is (none is made); None
+        when the file is another or absent."""
         parts = _parts(relative)
-        with self._folder(parts[:-1], create=True) as folder:
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | _CLOEXEC
-            fd = self._open_file(folder, parts, flags)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | os.O_NOCTTY | _CLOEXEC
+        try:
+            with self._folder(parts[:-1], create=only_if is None) as folder:
+                fd = self._open_file(folder, parts, flags if only_if else flags | os.O_CREAT)
+        except FileNotFoundError:
+            if only_if is None:
+                raise
+            return None
         try:
             status = os.fstat(fd)
             check_regular(status, self._shown(parts))
+            if only_if is not None and (status.st_size, status.st_ino) != only_if:
+                return None
             try:
                 _write_all(fd, data)
                 os.fsync(fd)

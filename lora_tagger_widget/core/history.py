@@ -555,11 +555,12 @@ class History:
 
     def _append(self, line: bytes) -> bool:
         """Append and fsync `line`; False when the file is not the one this history wrote."""
-        status = self._state.stat(_JOURNAL)
-        if status is None or (status.st_size, status.st_ino) != (self._file_size,
-                                                                  self._file_ino):
+        if self._file_size is None or self._file_ino is None:
             return False
-        self._file_size = self._state.append(_JOURNAL, line)
+        size = self._state.append(_JOURNAL, line, only_if=(self._file_size, self._file_ino))
+        if size is None:
+            return False
+        self._file_size = size
         return True
 
     def _rewrite(self) -> None:
