@@ -513,6 +513,8 @@ class TaggerWidget(anywidget.AnyWidget):
         self._dataset.set_setting("autosave", bool(change["new"]))
         if change["new"]:
             self._schedule_autosave()
+        else:  # a save asked for before must not write the edits made after
+            self._autosaver.cancel()
 
     def _on_change(self, change: Change) -> None:
         self._on_loop(lambda: self._show_change(change))

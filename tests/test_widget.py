@@ -203,6 +203,18 @@ def test_autosave_writes_each_edit_within_a_second(make_set: Callable[..., Path]
     assert (root / "a.txt").read_text() == "auto"
 
 
+def test_turning_autosave_off_drops_a_save_asked_for_before(
+    make_set: Callable[..., Path],
+) -> None:
+    root = make_set({"a.jpg": None})
+    w = TaggerWidget(Dataset(root), autosave_delay=0.3)
+    w.dataset.set_reviewed(0)  # asks for a save
+    w.autosave = False
+    w.dataset.add_tag(0, "kept in memory")
+    time.sleep(0.8)
+    assert not (root / "a.txt").exists() and w.dataset.unsaved_count == 1
+
+
 def test_the_session_resumes_position_and_reviewed_marks(make_set: Callable[..., Path]) -> None:
     root = make_set({"a.jpg": None, "b.jpg": None, "c.jpg": None})
     first = TaggerWidget(Dataset(root), autosave=False, workers=0)
