@@ -9,15 +9,13 @@ that went outside shows in what a call returned or in the outside folder afterwa
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -31,29 +29,8 @@ from lora_tagger_widget.core.files import (
 
 MARKER = b"OUTSIDE-MARKER-7d41"
 OLD_NS = 1_000_000_000 * 10**9  # 2001: an outside file's mtime that a touch would change
-WATCHDOG_SECONDS = 30
 FILES_MODULE = Path(__file__).parent.parent / "lora_tagger_widget" / "core" / "files.py"
 NOBODY = 65534
-
-
-class Hung(Exception):
-    """The watchdog fired: the code under test blocked."""
-
-
-@pytest.fixture
-def watchdog() -> Iterator[None]:
-    """Fail the test instead of hanging the suite when it blocks for `WATCHDOG_SECONDS`."""
-
-    def fire(signum: int, frame: FrameType | None) -> None:
-        raise Hung(f"blocked for {WATCHDOG_SECONDS} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(WATCHDOG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

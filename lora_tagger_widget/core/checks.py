@@ -393,12 +393,8 @@ class _FactCache:
                          "ignored; those images were checked again.")
 
     def _set_aside(self, name: str, why: str) -> None:
-        aside = f"{CHECKS_FILE_NAME}.broken-{int(time.time())}"
-        try:
-            self.state.replace(CHECKS_FILE_NAME, aside)
-            kept = f"it was kept as {aside}"
-        except OSError:
-            kept = "it is replaced by the next save"
+        aside = self.state.set_aside(CHECKS_FILE_NAME)
+        kept = f"it was kept as {aside}" if aside else "it is replaced by the next save"
         self.note = f"{name} could not be read ({why}); {kept}, and every image was checked."
         self._changed = True
 

@@ -339,6 +339,16 @@ class StateFolder:
             os.rename(src_parts[-1], dst_parts[-1], src_dir_fd=src_folder, dst_dir_fd=dst_folder)
             _fsync_fd(dst_folder)
 
+    def set_aside(self, relative: str) -> str | None:
+        """Rename a damaged file `relative` to `<name>.broken-<time>` beside it, so nothing is
+        lost; the new name, or None when it could not be renamed."""
+        aside = f"{relative}.broken-{int(time.time())}"
+        try:
+            self.replace(relative, aside)
+        except OSError:
+            return None
+        return aside.rpartition("/")[2]
+
     def unlink(self, relative: str) -> None:
         """Remove the file `relative` (a link there is removed, not followed); absent is fine."""
         parts = _parts(relative)

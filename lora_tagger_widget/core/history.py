@@ -403,12 +403,9 @@ class History:
                 self._damage_note = (f"A damaged record at the end of the undo history was "
                                      f"ignored ({len(rest)} bytes, {error}); {kept}.")
             else:
-                aside = f"{JOURNAL_FILE_NAME}.broken-{int(time.time())}"
-                try:
-                    self._state.replace(_JOURNAL, f"{HISTORY_DIR_NAME}/{aside}")
-                    where = f"the damaged file was kept as {aside}"
-                except OSError:
-                    where = "the damaged file was left as it is"
+                aside = self._state.set_aside(_JOURNAL)
+                where = (f"the damaged file was kept as {aside}" if aside else
+                         "the damaged file was left as it is")
                 self._damage_note = (f"The undo history was damaged at record {records + 1} "
                                      f"({error}); {kept} and {where}.")
             log.warning("%s", self._damage_note)

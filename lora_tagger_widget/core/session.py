@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,12 +105,8 @@ class Session:
         try:
             return _parse(json.loads(data.decode("utf-8")))
         except (ValueError, TypeError, AttributeError, RecursionError) as error:
-            aside = f"{SESSION_FILE_NAME}.broken-{int(time.time())}"
-            try:
-                self.state.replace(SESSION_FILE_NAME, aside)
-                where = f"it was kept as {aside}"
-            except OSError:
-                where = "it was left as it is"
+            aside = self.state.set_aside(SESSION_FILE_NAME)
+            where = f"it was kept as {aside}" if aside else "it was left as it is"
             log.warning("Session file %s is damaged (%s); %s.", self.path, error, where)
             self.problem = f"The session file was damaged ({error}); {where}."
             return EMPTY
