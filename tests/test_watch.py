@@ -27,7 +27,7 @@ from test_widget import ask
 FILES = {"a.jpg": "cat, sitting", "b.jpg": "dog", "sub/c.png": None}
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
     """Poll `check` until it is true; fail naming `what` after a generous `timeout`."""
     deadline = time.monotonic() + timeout
     while not check():
