@@ -527,3 +527,36 @@ def test_a_long_label_is_cut(tmp_path: Path) -> None:
     entry = history.record("Add " + "x" * 5_000, [_edit(1)])
     assert entry is not None and len(entry.label) == 200 and entry.label.endswith("…")
     assert History(tmp_path).labels()[0] == [entry.label]
+
+
+def test_entries_kept_in_memory_go_on_top_of_another_writers_when_saving_works_again(
+    tmp_path: Path, run_unprivileged: Callable[[str], str],
+) -> None:
+    root = tmp_path / "set"
+    root.mkdir()
+    History(root).record("a1", [_edit(0)])
+    folder = root / JOURNAL.parent
+    out = run_unprivileged(
+        "import os\n"
+        "from pathlib import Path\n"
+        "from lora_tagger_widget.core.history import CaptionEdit, History\n"
+        f"root, folder = Path({str(root)!r}), Path({str(folder)!r})\n"
+        "a, b = History(root), History(root)\n"
+        "os.chmod(folder / 'journal.jsonl', 0o444); os.chmod(folder, 0o555)\n"
+        "a.record('a2', [CaptionEdit('a.png', 'x', 'y')])\n"
+        "a.record('a3', [CaptionEdit('a.png', 'y', 'z')])\n"
+        "a.undone()\n"
+        "print(a.warning is not None, a.labels())\n"
+        "os.chmod(folder, 0o755); os.chmod(folder / 'journal.jsonl', 0o644)\n"
+        "b.record('b1', [CaptionEdit('b.png', 'x', 'y')])\n"
+        "a.sync()\n"
+        "print(a.labels())\n"
+        "a.record('a4', [CaptionEdit('c.png', 'x', 'y')])\n"
+        "b.sync()\n"
+        "print(a.warning, History(root).labels(), b.labels())\n"
+    )
+    assert out.splitlines() == [
+        "True (['a2', 'a1'], ['a3'])",
+        "(['a2', 'b1', 'a1'], ['a3'])",  # b's entry is kept; a's unsaved ones go on top
+        "None (['a4', 'a2', 'b1', 'a1'], []) (['a4', 'a2', 'b1', 'a1'], [])",
+    ]

@@ -127,10 +127,12 @@ def test_writers_on_one_folder_lose_nothing(tmp_path: Path, writers: int) -> Non
     assert {f"pin {name}-{k}" for name in names for k in range(rounds)} <= pinned
     undo, redo = reopened.history_labels()
     labels = " ".join(undo + redo)
-    assert all(f'"{name}-' in labels for name in names)  # every writer's edits are in it
     on_disk = {t for n in range(IMAGES) for t in reopened[n].tags} - {"start"}
-    kept = sum(f'"{tag}"' in labels for tag in on_disk)
-    print(f"journal: {kept} of the {len(on_disk)} edits on disk")
+    # An undo that lost its race leaves its tag on disk with the entry to redo, which a later
+    # edit may drop; every other tag on disk has its entry in the shared journal.
+    undo_lost = {t for r in results for t in r["undo_lost"]}
+    assert {tag for tag in on_disk - undo_lost if f'"{tag}"' not in labels} == set()
+    print(f"journal: all {len(on_disk - undo_lost)} edits on disk have their entry")
     marked = {f"img{(k * 5 + 2) % IMAGES}.jpg" for k in range(rounds)}
     assert marked <= reopened.session.reviewed
 

@@ -98,6 +98,7 @@ class History:
         self._frozen: str | None = None  # why the journal on disk must be left alone
         self._damage_note: str | None = None
         self._save_note: str | None = None
+        self._unsaved: list[_Slot] = []  # entries kept in memory only since a save failed
         with self._lock:
             self._load()
 
@@ -301,6 +302,7 @@ class History:
                     slot.line = journal.entry_line(slot.n, self._base, entry, edits_part, packed)
                     self._live_bytes += len(slot.line)
                 self._remember(slot, entry)
+                self._unsaved.append(slot)
                 self._save(slot.line)
         finally:
             with self._lock:
@@ -423,8 +425,8 @@ class History:
     def _changed_on_disk(self) -> bool:
         """Whether the journal is not as this history last read or wrote it (another writer
         appended to it or rewrote it)."""
-        if self._frozen or self._save_note:
-            return False  # in memory only: nothing on disk to take in
+        if self._frozen:
+            return False
         try:
             status = self._state.stat(_JOURNAL)
         except OSError:
@@ -446,9 +448,11 @@ class History:
                                f"({error}); it is kept in memory only.")
 
     def _take_in_others(self) -> None:
+        """Read what other writers added; the entries this history could not save yet go on top
+        of theirs (the ones it had undone stay to redo)."""
         data, ino = self._read_file()
-        size = self._file_size or 0
-        if ino == self._file_ino and len(data) > size:
+        size = self._file_size
+        if size is not None and ino == self._file_ino and len(data) > size:
             try:
                 good, _, error = self._replay(data[size:], start=1)
             except Damaged:
@@ -456,12 +460,33 @@ class History:
             if error is None:
                 self._file_size = size + good
                 return
+        kept = {id(slot) for slot in self._slots}
+        pending = [slot for slot in self._unsaved if id(slot) in kept]
+        applied = sum(slot.n < self._cursor for slot in pending)
         self._slots.clear()
         self._decoded.clear()
         self._base = self._cursor = self._live_bytes = 0
         self._file_size = self._file_ino = None
         self._damage_note = None
         self._read_journal()
+        if pending:
+            self._put_back(pending, applied)
+
+    def _put_back(self, pending: list[_Slot], applied: int) -> None:
+        """Add `pending` (entries not in the journal) after the cursor, the first `applied` of
+        them applied; the journal is rewritten at the next save."""
+        self._drop_from(self._cursor)
+        start = self._cursor
+        for slot in pending:
+            entry = self._entry(slot)
+            slot.n = self._cursor
+            slot.line = journal.entry_line(slot.n, self._base, entry,
+                                           *journal.encode_edits(entry.edits))
+            self._append_slot(slot)
+        self._cursor = start + applied
+        self._trim()
+        self._unsaved = pending
+        self._file_size = None
 
     def _replay(self, data: bytes, start: int = 0) -> tuple[int, int, str | None]:
         """Apply the records of `data`: (bytes of the good records, their number, why the next
@@ -533,6 +558,9 @@ class History:
             with self._disk_lock():
                 appended = (line is not None and self._file_size is not None
                             and self._append(line))
+                if line is not None and not appended and self._file_size is not None:
+                    self._file_ino = None  # not the file this history wrote: take it in first
+                    self._take_in_others()
                 if not appended or self._grown():
                     self._rewrite()
         except OSError as error:
@@ -545,6 +573,7 @@ class History:
             self._save_note = note
         else:
             self._save_note = None
+            self._unsaved.clear()
 
     def _grown(self) -> bool:
         """Whether the journal holds more than twice its live records (time to compact)."""
