@@ -6,6 +6,8 @@ first use so that `from lora_tagger_widget import Dataset` loads no Jupyter modu
 
 from typing import TYPE_CHECKING
 
+from .core.autotag import AutotagOptions
+from .core.autotagging import AutotagReport
 from .core.batch import BatchPreview, CaptionChange, Operation
 from .core.captions import split_tags, validate_tag
 from .core.checks import CheckReport, CheckSettings, Finding
@@ -28,6 +30,8 @@ from .core.images import ImageError, ImageInfo, Preview
 from .core.plots import plot_buckets, plot_sizes, plot_tag_frequency
 from .core.query import QueryError
 from .core.sample import make_sample_dataset
+from .core.suggestions import AutoSuggestion
+from .core.taggers import ScoredTag, TaggerError, WdTagger
 from .core.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -37,6 +41,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "TARGETS",
+    "AutoSuggestion",
+    "AutotagOptions",
+    "AutotagReport",
     "BatchPreview",
     "BatchReport",
     "CaptionChange",
@@ -64,9 +71,12 @@ __all__ = [
     "Preview",
     "QueryError",
     "SaveReport",
+    "ScoredTag",
+    "TaggerError",
     "TaggerWidget",
     "UndoConflictError",
     "Vocabulary",
+    "WdTagger",
     "__version__",
     "make_sample_dataset",
     "plot_buckets",

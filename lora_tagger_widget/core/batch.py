@@ -372,6 +372,12 @@ def plan_edits(edit: Edit, captions: Iterable[Caption],
     """What `edit` would change in `captions`. `edit` maps a caption's text and its tags (None
     when not known) to the new text and the tags before and after (None when it did not split
     them). A `ValueError` names its caption."""
+    return plan_each(lambda _caption_id: edit, captions, operation)
+
+
+def plan_each(edit_for: Callable[[str], Edit], captions: Iterable[Caption],
+              operation: Operation | None = None) -> BatchPreview:
+    """`plan_edits` with an edit of its own for each caption: `edit_for(caption_id)`."""
     changes: list[CaptionChange] = []
     added: dict[str, int] = {}
     removed: dict[str, int] = {}
@@ -381,7 +387,7 @@ def plan_edits(edit: Edit, captions: Iterable[Caption],
         caption_id, text = caption[0], caption[1]
         known = list(caption[2]) if len(caption) > 2 else None
         try:
-            new, before, after = edit(text, known)
+            new, before, after = edit_for(caption_id)(text, known)
         except ValueError as error:
             raise ValueError(f"Caption {caption_id!r}: {error}") from None
         if new == text:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from .autotagging import AutoTagging
 from .batch import Operation, quoted_tags
 from .captions import (
     MAX_EDIT_TAGS,
@@ -54,6 +55,7 @@ from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from .query import Query, parse_query
 from .scan import FoundImage, scan_images
 from .session import STATE_DIR_NAME, Session
+from .suggestions import SuggestionStore
 from .taglist import Suggestion, TagList, complete_tags
 from .tokens import clip_tokens
 from .vocabulary import Vocabulary, rank
@@ -389,7 +391,7 @@ class _Action:
     ids: dict[str, None] = field(default_factory=dict)  # changed ids, in order, each once
 
 
-class Dataset(BatchEditing):
+class Dataset(BatchEditing, AutoTagging):
     """A folder of images with a caption `name.txt` beside each `name.ext`.
 
     Edits change the captions in memory and tell the listeners; `save` writes the changed
@@ -416,6 +418,7 @@ class Dataset(BatchEditing):
         self.root: Path = root
         self.state_dir: Path = root / STATE_DIR_NAME
         self._lock = threading.RLock()
+        self._suggestion_store: SuggestionStore | None = None
         self._listeners: list[Callable[[Change], None]] = []
         self.state = StateFolder(root, STATE_DIR_NAME)
         self.session: Session = Session.load(self.state_dir)

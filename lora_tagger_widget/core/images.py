@@ -127,6 +127,24 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
     """
     max_width = max(16, min(int(max_width), MAX_PREVIEW_SIDE))
     max_height = max(16, min(int(max_height), MAX_PREVIEW_SIDE))
+    shown, (original_w, original_h) = load_upright(path, max_width, max_height)
+    buffer = io.BytesIO()
+    if shown.mode == "RGBA":
+        shown.save(buffer, format="PNG", optimize=False, compress_level=3)
+        mime = "image/png"
+    else:
+        # Optimal Huffman tables: lossless, up to a third fewer bytes, about 1 ms more.
+        shown.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, optimize=True)
+        mime = "image/jpeg"
+    return Preview(buffer.getvalue(), mime, original_w, original_h)
+
+
+def load_upright(
+    path: Path, max_width: int, max_height: int
+) -> tuple[Image.Image, tuple[int, int]]:
+    """The image at `path`, upright, in RGB (RGBA when it has transparency), decoded at the
+    smallest scale that still fills about the `max_width` x `max_height` box and fitted into it;
+    and its upright size as stored. `ImageError` with the reason when unreadable."""
     with open_image(path) as image:
         stored_w, stored_h = image.size
         box = (max_width, max_height)
@@ -146,18 +164,8 @@ def make_preview(path: Path, max_width: int, max_height: int) -> Preview:
             shown = displayable(upright)
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageError(f"The image is damaged or truncated ({error}).") from error
-    original_w, original_h = (
-        (stored_h, stored_w) if orientation in SIDEWAYS else (stored_w, stored_h)
-    )
-    buffer = io.BytesIO()
-    if shown.mode == "RGBA":
-        shown.save(buffer, format="PNG", optimize=False, compress_level=3)
-        mime = "image/png"
-    else:
-        # Optimal Huffman tables: lossless, up to a third fewer bytes, about 1 ms more.
-        shown.save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, optimize=True)
-        mime = "image/jpeg"
-    return Preview(buffer.getvalue(), mime, original_w, original_h)
+    size = (stored_h, stored_w) if orientation in SIDEWAYS else (stored_w, stored_h)
+    return shown, size
 
 
 def _draft_request(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
