@@ -297,3 +297,16 @@ def test_two_data_set_objects_keep_each_others_suggestions(tmp_path: Path) -> No
     second.autotag(lambda images: [[("two", 0.9)]] * len(images), ["b.png"])
     assert first.suggestions.open_ids() == ["a.png", "b.png"]
     assert [t.tag for t in Dataset(root).suggestions.get("b.png").tags] == ["two"]
+
+
+def test_the_filter_finds_images_by_their_open_suggestions(tmp_path: Path) -> None:
+    root = _colour_set(tmp_path / "imgs", {"a": "blue", "b": "red", "c": "green"})
+    ds = Dataset(root)
+    scores = iter([[("1girl", 0.42), ("solo", 0.9)], [("1girl", 0.97)]])
+    ds.autotag(lambda images: [next(scores) for _ in images], ["a.png", "b.png"],
+               general_threshold=0.3)
+    assert [i.id for i in ds.filter("suggested")] == ["a.png", "b.png"]
+    assert [i.id for i in ds.filter("score:1girl<0.5")] == ["a.png"]
+    assert [i.id for i in ds.filter("NOT suggested")] == ["c.png"]
+    ds.reject_suggestions(["a.png"])
+    assert [i.id for i in ds.filter("suggested:1girl")] == ["b.png"]

@@ -291,7 +291,7 @@ ROWS = [
     differs("stars:>3", set(), "stars: the rating (none here)", None, REFUSED_FIELDS),
     differs("marking:face", set(), "marking: a marking's label (none here)", None,
             REFUSED_FIELDS),
-    differs("score:9", set(), "an unknown key is text to find", None, REFUSED_FIELDS),
+    differs("stars:9", set(), "an unknown key is text to find", None, REFUSED_FIELDS),
 ]
 
 

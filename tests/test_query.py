@@ -21,6 +21,7 @@ class Image:
     flagged: bool = False
     pixels: tuple[int, int] | None = (512, 768)
     tokens: int = 0
+    suggested: tuple[tuple[str, float], ...] | None = None
     size_calls: int = 0
     token_calls: int = 0
 
@@ -539,3 +540,24 @@ def test_a_wildcard_term_too_long_to_search_for_says_so_and_where() -> None:
     long_plain = "a" * 5000  # no wildcard: a plain substring test, no pattern to compile
     assert parse_query(long_plain)(Image(caption=long_plain))
 
+
+
+def test_suggested_and_score_look_at_the_open_suggestion() -> None:
+    girl = image("solo", suggested=(("1girl", 0.42), ("long_hair", 0.91)))
+    sure = image(suggested=(("1girl", 0.97),))
+    none = image("1girl")
+    assert [matches("suggested", x) for x in (girl, sure, none)] == [True, True, False]
+    assert [matches("suggested:1girl", x) for x in (girl, sure, none)] == [True, True, False]
+    assert matches("suggested:long*", girl) and matches("suggested:long_hair", girl)
+    assert not matches("suggested:long", girl)
+    assert [matches("score:1girl<0.5", x) for x in (girl, sure, none)] == [True, False, False]
+    assert [matches("score:<0.5", x) for x in (girl, sure, none)] == [True, False, False]
+    assert matches("score:long*>=.9", girl) and not matches("score:solo>0", girl)
+    assert matches("tag:solo AND NOT score:1girl>0.5", girl)
+    assert parse_query("suggested score:<1").fields == frozenset({"suggested", "score"})
+
+
+@pytest.mark.parametrize("query", ["score:1girl", "score:<2", "score:>high", "suggested:"])
+def test_a_score_needs_a_comparison_with_a_number_from_0_to_1(query: str) -> None:
+    with pytest.raises(QueryError, match="needs"):
+        parse_query(query)

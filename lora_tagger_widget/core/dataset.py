@@ -560,6 +560,7 @@ class Dataset(BatchEditing, AutoTagging):
     def filter(self, query: str | Query) -> list[Item]:
         """The items `query` matches, in order. The filter language (`tag:`, `caption:`,
         `name:`, `path:`, `tags:>5`, `width:>=1024`, `untagged`, `reviewed`, `flagged`,
+        `suggested:x`, `score:x<0.5`,
         `NOT`/`AND`/`OR`, ...) is described in `lora_tagger_widget.core.query`; an invalid query
         raises `QueryError` saying where it is wrong."""
         return [self._items[i] for i in self.matching(query)]
@@ -570,7 +571,9 @@ class Dataset(BatchEditing, AutoTagging):
         every = range(len(self._items)) if positions is None else positions
         if not compiled.text.strip():
             return list(every)
-        subject = _Subject(self)
+        suggested = (self.suggestions.open_tags() if compiled.fields & {"suggested", "score"}
+                     else {})
+        subject = _Subject(self, suggested)
         found = []
         for index in every:
             subject.item = self._items[index]
@@ -1171,10 +1174,12 @@ def _flagged(item: Item) -> bool:
 class _Subject:
     """An item as the filter language sees it (one object, pointed at each item in turn)."""
 
-    __slots__ = ("_dataset", "item")
+    __slots__ = ("_dataset", "_suggested", "item")
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset,
+                 suggested: dict[str, list[tuple[str, float]]]) -> None:
         self._dataset = dataset
+        self._suggested = suggested
         self.item: Item
 
     @property
@@ -1207,6 +1212,10 @@ class _Subject:
 
     def token_count(self) -> int:
         return clip_tokens(self.item._text).count
+
+    @property
+    def suggested(self) -> list[tuple[str, float]] | None:
+        return self._suggested.get(self.item.id)
 
 
 def _owner_protection(status: os.stat_result) -> str | None:

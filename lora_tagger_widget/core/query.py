@@ -28,6 +28,13 @@ Terms
     no ``size:``, ``width:``, ``height:`` or ``area:`` term.
 ``untagged`` / ``reviewed`` / ``flagged``
     The image has no tags / is marked reviewed / is flagged.
+``suggested`` / ``suggested:x``
+    An auto-tagging run's suggestion for the image is open (not yet accepted or rejected) /
+    and it suggests a tag that ``x`` matches as a whole, as for ``tag:``.
+``score:`` with a number from 0 to 1, after an optional tag pattern
+    A suggested tag scores so: ``score:<0.5`` (some suggested tag under 0.5),
+    ``score:1girl<0.5`` (``1girl`` is suggested with a score under 0.5); the operators are those
+    of the number fields.
 
 A field name is followed by ``:``; white space may stand on either side of the ``:``
 (``tag: red``). The operators ``NOT``, ``AND``, ``OR`` bind in that order (``NOT`` tightest);
@@ -62,7 +69,7 @@ Each one keeps the meaning of a query that taggui refuses, or is named here:
   to taggui they are text.
 * A number field without an operator means ``=`` (``tags:3``); taggui reads ``tags:3`` as
   text to search for.
-* An unknown field (``score:9``) is an error that says to quote it; taggui searches for the
+* An unknown field (``stars:9``) is an error that says to quote it; taggui searches for the
   text. taggui's ``marking:``, ``crops:``, ``visible:``, ``target:`` and ``stars:`` are refused
   the same way: this data set has no markings, target sizes or ratings.
 * Queries taggui refuses are read here: terms side by side are joined by ``AND``; a value may
@@ -74,7 +81,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -124,6 +131,11 @@ class Subject(Protocol):
         """The caption's CLIP-L token count, without the start and end tokens. May be slow."""
         ...
 
+    @property
+    def suggested(self) -> Sequence[tuple[str, float]] | None:
+        """The tags and scores of the image's open auto-tagging suggestion, or None."""
+        ...
+
 
 class _View:
     """One subject, with what several terms may need computed once, when first needed."""
@@ -141,8 +153,7 @@ class _View:
     def tags(self) -> str:
         """The tags folded for matching, each between line breaks ("" when there are none)."""
         if self._tags is None:
-            joined = "\n".join(self.subject.tags)
-            self._tags = f"\n{_fold_tag(joined)}\n" if joined else ""
+            self._tags = _tag_lines(self.subject.tags)
         return self._tags
 
     def caption(self) -> str:
@@ -176,8 +187,8 @@ class Query:
     text: str
     fields: frozenset[str]
     """The fields the query uses: "tag", "caption", "name", "path", "size", "tags", "chars",
-    "tokens", "width", "height", "area", "untagged", "reviewed", "flagged" (a bare term uses
-    caption and path)."""
+    "tokens", "width", "height", "area", "untagged", "reviewed", "flagged", "suggested",
+    "score" (a bare term uses caption and path)."""
     _test: _Test = field(repr=False, compare=False)
 
     def matches(self, subject: Subject) -> bool:
@@ -199,11 +210,12 @@ def parse_query(text: str) -> Query:
 _FIELD = re.compile(r"([A-Za-z]+)(\s*):\s*")
 _NUMBER = re.compile(r"(==|!=|<=|>=|=|<|>)?\s*([0-9]+)(?![^\s()])")
 _SIZE = re.compile(r"([0-9]+)[xX:]([0-9]+)")
-_TEXT_FIELDS = frozenset({"tag", "caption", "name", "path", "size"})
+_TEXT_FIELDS = frozenset({"tag", "caption", "name", "path", "size", "suggested", "score"})
+_SCORE = re.compile(r"(.*?)(==|!=|<=|>=|=|<|>)\s*([01](?:\.[0-9]+)?|\.[0-9]+)", re.DOTALL)
 _NUMBER_FIELDS = frozenset({"tags", "chars", "tokens", "width", "height", "area"})
 _TAGGUI_ONLY = {"marking": "image markings", "crops": "image markings",
                 "visible": "image markings", "target": "target sizes", "stars": "star ratings"}
-_FLAGS = frozenset({"untagged", "reviewed", "flagged"})
+_FLAGS = frozenset({"untagged", "reviewed", "flagged", "suggested"})
 _OPERATORS = frozenset({"and", "or", "not"})
 _QUOTES = "\"'"
 _WHITE_ESCAPES = {"t": "\t", "n": "\n", "f": "\f", "r": "\r"}
@@ -251,8 +263,8 @@ def _term(text: str, start: int) -> _Token:
         else:
             raise QueryError(
                 f'Unknown field "{prefix.group(1)}:" at {start} (known fields: tag, caption, '
-                f"name, path, size, tags, chars, tokens, width, height, area; quote the term "
-                f"to search for it as text)",
+                f"name, path, size, tags, chars, tokens, width, height, area, suggested, "
+                f"score; quote the term to search for it as text)",
                 start,
             )
     value_start = prefix.end() if prefix else start
@@ -530,6 +542,8 @@ class _Parser:
             return lambda view: not view.subject.tags
         if name == "reviewed":
             return lambda view: bool(view.subject.reviewed)
+        if name == "suggested":
+            return lambda view: view.subject.suggested is not None
         return lambda view: bool(view.subject.flagged)
 
     def _term(self, token: _Token) -> _Test:
@@ -539,6 +553,8 @@ class _Parser:
         if token.field == "size":
             return _size_test(token)
         try:
+            if token.field == "score":
+                return _score_test(token)
             return _text_test(_pieces(token.value), token.field)
         except RegexError as error:  # a term too long to search for with wildcards
             raise QueryError(f"Cannot search for the term at {token.position}: {error}",
@@ -602,6 +618,8 @@ def _text_test(pieces: list[_Piece], field_name: str | None) -> _Test:
     """The test of the term `field_name:pattern` (a bare term when `field_name` is None)."""
     if field_name == "tag":
         return _tag_test(pieces)
+    if field_name == "suggested":
+        return _suggested_test(pieces)
     found = _finder(pieces)
     if field_name is None:
         return lambda view: found(view.caption()) or found(view.path())
@@ -613,18 +631,57 @@ def _text_test(pieces: list[_Piece], field_name: str | None) -> _Test:
 
 
 def _tag_test(pieces: list[_Piece]) -> _Test:
-    """Some tag matches all of `pieces`; the tags are matched each on its own line."""
+    """Some tag matches all of `pieces`."""
+    found = _tag_finder(pieces)
+    return lambda view: found(view.tags())
+
+
+def _tag_finder(pieces: list[_Piece]) -> Callable[[str], bool]:
+    """Whether some line of a text of folded tags, each on its own line, matches `pieces`."""
     if _is_literal(pieces):
         tag = _fold_tag("".join(pieces))  # type: ignore[arg-type]
         if "\n" in tag:  # no tag holds a line break
-            return _never
+            return lambda lines: False
         needle = f"\n{tag}\n"
-        return lambda view: needle in view.tags()
+        return lambda lines: needle in lines
     if any(type(piece) is str and "\n" in piece for piece in pieces):
-        return _never
+        return lambda lines: False
     pattern = "\n" + _regex(pieces, _fold_tag, within_line=True) + "\n"
     search = compile_regex(pattern, ignore_case=True).search
-    return lambda view: search(view.tags())
+    return lambda lines: bool(search(lines))
+
+
+def _suggested_test(pieces: list[_Piece]) -> _Test:
+    found = _tag_finder(pieces)
+
+    def test(view: _View) -> bool:
+        suggested = view.subject.suggested
+        return bool(suggested) and found(_tag_lines(tag for tag, _ in suggested))
+
+    return test
+
+
+def _score_test(token: _Token) -> _Test:
+    match = _SCORE.fullmatch(token.value)
+    if match is None:
+        raise QueryError(
+            f'"score:" needs a comparison with a number from 0 to 1 at {token.value_position}, '
+            "e.g. score:<0.5 or score:1girl<0.5", token.value_position)
+    pattern, compare, number = match.group(1), _COMPARE[match.group(2)], float(match.group(3))
+    found = _tag_finder(_pieces(pattern)) if pattern else None
+
+    def test(view: _View) -> bool:
+        for tag, score in view.subject.suggested or ():
+            if compare(score, number) and (found is None or found(_tag_lines([tag]))):
+                return True
+        return False
+
+    return test
+
+
+def _tag_lines(tags: Iterable[str]) -> str:
+    joined = "\n".join(tags)
+    return f"\n{_fold_tag(joined)}\n" if joined else ""
 
 
 def _finder(pieces: list[_Piece]) -> Callable[[str], bool]:
@@ -664,7 +721,7 @@ def _size_test(token: _Token) -> _Test:
     return test
 
 
-_COMPARE: dict[str, Callable[[int, int], bool]] = {
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
     "=": operator.eq,
     "==": operator.eq,
     "!=": operator.ne,

@@ -102,6 +102,13 @@ class SuggestionStore:
             self._catch_up()
             return [i for i, s in self._latest.items() if s.state == OPEN]
 
+    def open_tags(self) -> dict[str, list[tuple[str, float]]]:
+        """The suggested tags and scores of every open suggestion, by image."""
+        with self._lock:
+            self._catch_up()
+            return {i: [(t.tag, t.score) for t in s.tags]
+                    for i, s in self._latest.items() if s.state == OPEN}
+
     def is_done(self, image_id: str) -> bool:
         """Whether a run already looked at `image_id` (its suggestion open or closed)."""
         with self._lock:
