@@ -23,6 +23,7 @@ from .core.dataset import (
     SaveReport,
 )
 from .core.edits import BatchReport, UndoConflictError
+from .core.endpoint import ChatCaptioner
 from .core.export import TARGETS, ExportCancelled, ExportReport, Fixes, ForeignFilesError
 from .core.files import OutsideRootError
 from .core.history import CaptionEdit, Entry
@@ -52,6 +53,7 @@ __all__ = [
     "CaptionLockedError",
     "CaptionWriteError",
     "Change",
+    "ChatCaptioner",
     "CheckReport",
     "CheckSettings",
     "Conflict",

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from .batch import BatchPreview, Caption, Edit, plan_each
 from .captions import edit_caption, split_tags
 from .images import ImageError, load_upright
 from .suggestions import ACCEPTED, REJECTED, AutoSuggestion, SuggestionStore
-from .taggers import Tagger, TaggerError
+from .taggers import ImageContext, Tagger, TaggerError
 
 if TYPE_CHECKING:
     from .dataset import Item
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_SIDE = 1024  # the side images are decoded at for a tagger that does not say its own
 DEFAULT_BATCH = 8
 Progress = Callable[[int, int], None]
+Captioner = Callable[..., Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -75,41 +76,58 @@ class AutotagReport:
         return text
 
 
-def run_tagger(tagger: Tagger, jobs: Sequence[tuple[str, Path]], *, side: int,
+@dataclass(frozen=True)
+class Job:
+    """An image to run a tagger on."""
+
+    id: str
+    path: Path
+    context: ImageContext
+
+
+def run_tagger(tagger: Tagger | Captioner, jobs: Sequence[Job], *, side: int,
                batch_size: int = DEFAULT_BATCH, cancel: threading.Event | None = None,
-               ) -> Iterator[tuple[list[tuple[str, Sequence[Any]]], list[tuple[str, str]]]]:
-    """Run `tagger` over the images of `jobs` (id, path), a batch at a time: yields, per batch,
-    the (id, predictions) of the images read and the (id, why) of those that could not be."""
+               ) -> Iterator[tuple[list[tuple[str, Any]], list[tuple[str, str]]]]:
+    """Run `tagger` over `jobs`, a batch at a time: yields, per batch, the (id, result) of the
+    images read and the (id, why) of those that could not be."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}.")
     batches = [jobs[k:k + batch_size] for k in range(0, len(jobs), batch_size)]
+    with_context = bool(getattr(tagger, "takes_context", False))
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
                             thread_name_prefix="ltw-autotag") as pool:
         pending = _load(pool, batches[0], side) if batches else []
         for k in range(len(batches)):
             loaded = pending
             pending = _load(pool, batches[k + 1], side) if k + 1 < len(batches) else []
-            images, failed = [], []
-            for image_id, future in loaded:
+            read, failed = [], []
+            for job, future in loaded:
                 try:
-                    images.append((image_id, future.result()))
+                    read.append((job, future.result()))
                 except ImageError as error:
-                    failed.append((image_id, str(error)))
-            predictions = tagger([image for _, image in images]) if images else []
-            if len(predictions) != len(images):
-                raise TaggerError(f"The tagger gave {len(predictions)} results for "
-                                  f"{len(images)} images.")
-            yield [(i, p) for (i, _), p in zip(images, predictions, strict=True)], failed
+                    failed.append((job.id, str(error)))
+            images = [image for _, image in read]
+            results = ((tagger(images, [job.context for job, _ in read]) if with_context
+                        else tagger(images)) if read else [])
+            if len(results) != len(read):
+                raise TaggerError(f"The tagger gave {len(results)} results for "
+                                  f"{len(read)} images.")
+            yield [(job.id, r) for (job, _), r in zip(read, results, strict=True)], failed
             if cancel is not None and cancel.is_set():
                 for _, future in pending:
                     future.cancel()
                 return
 
 
-def _load(pool: ThreadPoolExecutor, batch: Sequence[tuple[str, Path]], side: int
-          ) -> list[tuple[str, Future[Image.Image]]]:
-    return [(image_id, pool.submit(lambda p=path: load_upright(p, side, side)[0]))
-            for image_id, path in batch]
+def _load(pool: ThreadPoolExecutor, batch: Sequence[Job], side: int
+          ) -> list[tuple[Job, Future[Image.Image]]]:
+    return [(job, pool.submit(lambda p=job.path: load_upright(p, side, side)[0]))
+            for job in batch]
+
+
+def _source(tagger: object) -> str:
+    return str(getattr(tagger, "name", None) or getattr(tagger, "__name__", "")
+               or type(tagger).__name__)
 
 
 class AutoTagging:
@@ -144,28 +162,62 @@ class AutoTagging:
         event) stops after the batch in progress. `ValueError` for bad options.
         """
         opts = AutotagOptions.from_dict(options)
+        source = _source(tagger)
+
+        def make(image_id: str, predictions: Any) -> AutoSuggestion:
+            if isinstance(predictions, str):
+                raise TaggerError("The tagger gave a caption, not tags: use autocaption.")
+            return AutoSuggestion(image_id, tuple(choose(predictions, opts)), None, source,
+                                  opts.existing, opts.prepend, opts.append)
+
+        return self._run(tagger, scope, lambda item: gives_suggestion(item.tags, opts), make,
+                         apply=apply, rerun=rerun, batch_size=batch_size, cancel=cancel,
+                         progress=progress)
+
+    def autocaption(self, captioner: Captioner, scope: Scope = None, *,
+                    existing: str = "ignore", apply: bool = False, rerun: bool = False,
+                    batch_size: int = DEFAULT_BATCH, cancel: threading.Event | None = None,
+                    progress: Progress | None = None) -> AutotagReport:
+        """Run `captioner` (images to texts, e.g. `ChatCaptioner`) over `scope` and keep its
+        captions as suggestions, as `autotag` does. Accepting one, by `existing`: "ignore"
+        (images with a caption get none), "append" (after the caption's text), "overwrite"."""
+        opts = AutotagOptions(existing=existing)
+        source = _source(captioner)
+
+        def make(image_id: str, text: Any) -> AutoSuggestion:
+            if not isinstance(text, str):
+                raise TaggerError(f"A captioner must give text, not {type(text).__name__}.")
+            return AutoSuggestion(image_id, (), text.strip(), source, opts.existing)
+
+        return self._run(captioner, scope,
+                         lambda item: existing != "ignore" or not item.caption.strip(), make,
+                         apply=apply, rerun=rerun, batch_size=batch_size, cancel=cancel,
+                         progress=progress)
+
+    def _run(self, tagger: Tagger | Captioner, scope: Scope, wanted: Callable[[Item], bool],
+             make: Callable[[str, Any], AutoSuggestion], *, apply: bool, rerun: bool,
+             batch_size: int, cancel: threading.Event | None, progress: Progress | None,
+             ) -> AutotagReport:
         store = self.suggestions
         started = time.monotonic()
         jobs, tagged, done = [], [], []
         with self._lock:
             for position in self._positions(scope):
                 item = self._items[position]
-                if not gives_suggestion(item.tags, opts):
+                if not wanted(item):
                     tagged.append(item.id)
                 elif not rerun and store.is_done(item.id):
                     done.append(item.id)
                 else:
-                    jobs.append((item.id, item.image_path))
-        source = str(getattr(tagger, "name", None) or getattr(tagger, "__name__", "") or
-                     type(tagger).__name__)
+                    jobs.append(Job(item.id, item.image_path,
+                                    ImageContext(item.name, tuple(item.tags))))
         suggested: list[str] = []
         failed: list[tuple[str, str]] = []
         finished = 0
-        for results, unreadable in run_tagger(tagger, jobs, side=int(getattr(
-                tagger, "side", DEFAULT_SIDE)), batch_size=batch_size, cancel=cancel):
-            made = [AutoSuggestion(image_id, tuple(choose(predictions, opts)), None, source,
-                                   opts.existing, opts.prepend, opts.append)
-                    for image_id, predictions in results]
+        side = int(getattr(tagger, "side", DEFAULT_SIDE))
+        for results, unreadable in run_tagger(tagger, jobs, side=side, batch_size=batch_size,
+                                              cancel=cancel):
+            made = [make(image_id, result) for image_id, result in results]
             store.put(made)
             suggested += [s.id for s in made]
             failed += unreadable
@@ -175,8 +227,7 @@ class AutoTagging:
         report = AutotagReport(tuple(suggested), tuple(tagged), tuple(done), tuple(failed),
                                finished < len(jobs), time.monotonic() - started)
         if apply and suggested:
-            report = AutotagReport(**{**report.__dict__,
-                                      "applied": self.accept_suggestions(suggested)})
+            report = replace(report, applied=self.accept_suggestions(suggested))
         return report
 
     def accept_suggestions(self, scope: Scope = None, *, min_score: float | None = None,
@@ -193,6 +244,8 @@ class AutoTagging:
                     str, list[str] | None, list[str] | None]:
                 if found is None:
                     return text, known, known
+                if found.caption is not None:
+                    return _with_caption(text, found.caption, found.existing), None, None
                 tags = [t.tag for t in found.tags if min_score is None or t.score >= min_score]
                 current = list(known) if known is not None else split_tags(text)
                 new = accepted(current, tags, found.options)
@@ -219,3 +272,12 @@ class AutoTagging:
         with self._lock:
             return [self._items[p].id for p in self._positions(scope)]
 
+
+
+def _with_caption(text: str, caption: str, existing: str) -> str:
+    """A caption's text once the suggested `caption` is accepted (see `autocaption`)."""
+    if existing == "overwrite" or not text.strip():
+        return caption
+    if existing == "append":
+        return f"{text.rstrip().rstrip(',')}, {caption}"
+    return text

@@ -1,7 +1,9 @@
 """Taggers: anything that maps images to scored tags, and the built-in WD-format ONNX tagger.
 
 A tagger is a callable taking a list of PIL images (RGB) and returning, for each image, a list of
-`(tag, score)` pairs or `ScoredTag`s; a person's own model in the notebook works as it is.
+`(tag, score)` pairs or `ScoredTag`s; a person's own model in the notebook works as it is. A
+captioner returns a string for each image instead. One with `takes_context = True` is called
+with a second list, the `ImageContext` (file name and tags) of each image.
 
 `WdTagger` loads a WD-format model (the SmilingWolf "wd-*-tagger" family, as taggui, Civitai and
 BooruDatasetTagManager use them) from a local folder, never from the network: `model.onnx` with
@@ -48,6 +50,14 @@ class ScoredTag:
     tag: str
     score: float
     category: str = GENERAL
+
+
+@dataclass(frozen=True)
+class ImageContext:
+    """What a tagger that asks for it (`takes_context = True`) is told about each image."""
+
+    name: str
+    tags: tuple[str, ...]
 
 
 Prediction = ScoredTag | tuple[str, float]
