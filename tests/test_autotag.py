@@ -67,7 +67,7 @@ def test_prepare_resizes_the_padded_square_bicubically_and_keeps_rgb_when_asked(
 
 
 def test_the_wd_tagger_scores_every_tag_as_the_model_computes_them(model_dir: Path) -> None:
-    tagger = WdTagger(model_dir)
+    tagger = WdTagger(model_dir, min_score=0)
     images = [Image.new("RGB", (40, 30), "blue"), Image.new("RGB", (30, 40), (200, 30, 30))]
 
     results = tagger(images)
@@ -310,3 +310,9 @@ def test_the_filter_finds_images_by_their_open_suggestions(tmp_path: Path) -> No
     assert [i.id for i in ds.filter("NOT suggested")] == ["c.png"]
     ds.reject_suggestions(["a.png"])
     assert [i.id for i in ds.filter("suggested:1girl")] == ["b.png"]
+
+
+def test_tags_under_the_floor_are_not_given_but_rating_tags_always_are(model_dir: Path) -> None:
+    scores = WdTagger(model_dir, min_score=0.9)([Image.new("RGB", (8, 8), "blue")])[0]
+    assert [(s.tag, s.category) for s in scores] == [
+        ("general", "rating"), ("explicit", "rating"), ("blue_theme", "general")]

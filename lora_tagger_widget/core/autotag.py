@@ -96,8 +96,11 @@ def choose(predictions: Iterable[Prediction], options: AutotagOptions) -> list[S
     banned = {_key(tag) for tag in options.blacklist}
     best_rating: ScoredTag | None = None
     picked: dict[str, ScoredTag] = {}
+    floor = min(options.general_threshold, options.character_threshold)
     for prediction in predictions:
         item = scored(prediction)
+        if item.category != RATING and item.score < floor:
+            continue
         name = tag_name(item.tag, spaces=options.spaces)
         if not name.strip() or _key(name) in banned:
             continue

@@ -33,6 +33,7 @@ from .autotag import AutotagOptions, accepted, choose, gives_suggestion
 from .batch import BatchPreview, Caption, Edit, plan_each
 from .captions import edit_caption, split_tags
 from .images import ImageError, load_upright
+from .rayengine import RayOptions, run_on_ray
 from .suggestions import ACCEPTED, REJECTED, AutoSuggestion, SuggestionStore
 from .taggers import ImageContext, Tagger, TaggerError
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SIDE = 1024  # the side images are decoded at for a tagger that does not say its own
 DEFAULT_BATCH = 8
+ENGINES = ("local", "ray")
 Progress = Callable[[int, int], None]
 Captioner = Callable[..., Sequence[str]]
 
@@ -90,8 +92,6 @@ def run_tagger(tagger: Tagger | Captioner, jobs: Sequence[Job], *, side: int,
                ) -> Iterator[tuple[list[tuple[str, Any]], list[tuple[str, str]]]]:
     """Run `tagger` over `jobs`, a batch at a time: yields, per batch, the (id, result) of the
     images read and the (id, why) of those that could not be."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, not {batch_size}.")
     batches = [jobs[k:k + batch_size] for k in range(0, len(jobs), batch_size)]
     with_context = bool(getattr(tagger, "takes_context", False))
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
@@ -153,13 +153,15 @@ class AutoTagging:
     def autotag(self, tagger: Tagger, scope: Scope = None, *, apply: bool = False,
                 rerun: bool = False, batch_size: int = DEFAULT_BATCH,
                 cancel: threading.Event | None = None, progress: Progress | None = None,
+                engine: str = "local", ray: RayOptions | None = None,
                 **options: Any) -> AutotagReport:
         """Run `tagger` over the images of `scope` (None: all) and keep its suggestions; nothing
         changes on disk unless `apply=True`, which accepts them at once (one undo step).
 
         `options`: see `AutotagOptions` (thresholds, max_tags, rating, spaces, blacklist,
         prepend, append, existing). `progress(done, total)` after each batch; `cancel` (an
-        event) stops after the batch in progress. `ValueError` for bad options.
+        event) stops after the batch in progress. `engine="ray"` runs on Ray Data (see
+        `rayengine`; `ray` says where and how wide). `ValueError` for bad options.
         """
         opts = AutotagOptions.from_dict(options)
         source = _source(tagger)
@@ -172,12 +174,13 @@ class AutoTagging:
 
         return self._run(tagger, scope, lambda item: gives_suggestion(item.tags, opts), make,
                          apply=apply, rerun=rerun, batch_size=batch_size, cancel=cancel,
-                         progress=progress)
+                         progress=progress, engine=engine, ray=ray)
 
     def autocaption(self, captioner: Captioner, scope: Scope = None, *,
                     existing: str = "ignore", apply: bool = False, rerun: bool = False,
                     batch_size: int = DEFAULT_BATCH, cancel: threading.Event | None = None,
-                    progress: Progress | None = None) -> AutotagReport:
+                    progress: Progress | None = None, engine: str = "local",
+                    ray: RayOptions | None = None) -> AutotagReport:
         """Run `captioner` (images to texts, e.g. `ChatCaptioner`) over `scope` and keep its
         captions as suggestions, as `autotag` does. Accepting one, by `existing`: "ignore"
         (images with a caption get none), "append" (after the caption's text), "overwrite"."""
@@ -192,12 +195,16 @@ class AutoTagging:
         return self._run(captioner, scope,
                          lambda item: existing != "ignore" or not item.caption.strip(), make,
                          apply=apply, rerun=rerun, batch_size=batch_size, cancel=cancel,
-                         progress=progress)
+                         progress=progress, engine=engine, ray=ray)
 
     def _run(self, tagger: Tagger | Captioner, scope: Scope, wanted: Callable[[Item], bool],
              make: Callable[[str, Any], AutoSuggestion], *, apply: bool, rerun: bool,
              batch_size: int, cancel: threading.Event | None, progress: Progress | None,
-             ) -> AutotagReport:
+             engine: str, ray: RayOptions | None) -> AutotagReport:
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}.")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}.")
         store = self.suggestions
         started = time.monotonic()
         jobs, tagged, done = [], [], []
@@ -215,8 +222,11 @@ class AutoTagging:
         failed: list[tuple[str, str]] = []
         finished = 0
         side = int(getattr(tagger, "side", DEFAULT_SIDE))
-        for results, unreadable in run_tagger(tagger, jobs, side=side, batch_size=batch_size,
-                                              cancel=cancel):
+        stream = (run_tagger(tagger, jobs, side=side, batch_size=batch_size, cancel=cancel)
+                  if engine == "local" else
+                  run_on_ray(tagger, jobs, side=side, batch_size=batch_size, cancel=cancel,
+                             options=ray or RayOptions()))
+        for results, unreadable in stream:
             made = [make(image_id, result) for image_id, result in results]
             store.put(made)
             suggested += [s.id for s in made]

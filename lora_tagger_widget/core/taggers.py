@@ -118,12 +118,16 @@ class WdTagger:
     """A WD-format ONNX tagger loaded from the local folder `folder` (see the module)."""
 
     def __init__(self, folder: str | Path, *, name: str | None = None, bgr: bool = True,
-                 providers: Sequence[str] | None = None) -> None:
+                 providers: Sequence[str] | None = None, min_score: float = 0.01) -> None:
         """Load the model and its tag list. `name`: the `<name>.onnx`/`<name>.csv` pair to use
         when the folder has no `model.onnx`. `providers`: onnxruntime's execution providers
-        (default: CUDA when available, then CPU). `TaggerError` says what is missing or wrong."""
+        (default: CUDA when available, then CPU). `min_score`: tags scoring lower are not
+        given (rating tags always are), which saves building thousands of hopeless ones per
+        image. `TaggerError` says what is missing or wrong."""
         self.folder = Path(folder).expanduser()
         self.bgr = bgr
+        self.min_score = min_score
+        self._args = (name, providers)
         model_path, csv_path = self._files(name)
         try:
             data, _ = read_regular(csv_path, max_bytes=MAX_CSV_BYTES)
@@ -153,17 +157,32 @@ class WdTagger:
         self._output = outputs[0].name
         self.tags = [name for name, _ in rows]
         self.categories = [category for _, category in rows]
+        self._rating = np.array([category == RATING for category in self.categories])
         self.name = model_path.parent.name if model_path.name == "model.onnx" else model_path.stem
 
     def __repr__(self) -> str:
         return f"WdTagger({str(self.folder)!r}, {len(self.tags)} tags, {self.side} px)"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy in another process (a Ray actor) loads the model again from."""
+        return {"folder": self.folder, "bgr": self.bgr, "args": self._args,
+                "min_score": self.min_score}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        name, providers = state["args"]
+        self.__init__(state["folder"], name=name, bgr=state["bgr"],  # type: ignore[misc]
+                      providers=providers, min_score=state["min_score"])
+
     def __call__(self, images: list[Image.Image]) -> list[list[ScoredTag]]:
         """Every tag of the tag list with its score, for each image."""
         if not images:
             return []
-        batch = np.stack([prepare(image, self.side, bgr=self.bgr) for image in images])
-        return [self._scored(row) for row in self.scores(batch)]
+        batch = np.stack([self.prepare_image(image) for image in images])
+        return [self.scored(row) for row in self.scores(batch)]
+
+    def prepare_image(self, image: Image.Image) -> np.ndarray:
+        """`image` as this model takes it (see `prepare`)."""
+        return prepare(image, self.side, bgr=self.bgr)
 
     def scores(self, batch: np.ndarray) -> np.ndarray:
         """The model's scores for a batch of prepared images (N x side x side x 3)."""
@@ -176,9 +195,11 @@ class WdTagger:
                               f"images and {len(self.tags)} tags.")
         return result
 
-    def _scored(self, row: np.ndarray) -> list[ScoredTag]:
-        return [ScoredTag(tag, float(score), category)
-                for tag, score, category in zip(self.tags, row, self.categories, strict=True)]
+    def scored(self, row: np.ndarray) -> list[ScoredTag]:
+        """The tags with the scores of one row of `scores` (those from `min_score`, and the
+        rating tags)."""
+        kept = np.flatnonzero((row >= self.min_score) | self._rating)
+        return [ScoredTag(self.tags[k], float(row[k]), self.categories[k]) for k in kept]
 
     def _files(self, name: str | None) -> tuple[Path, Path]:
         if not self.folder.is_dir():
