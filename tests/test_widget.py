@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anywidget
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
 from lora_tagger_widget.app import autosave
-from lora_tagger_widget.app.messages import handle_request
 from lora_tagger_widget.core import dataset as dataset_module
 from lora_tagger_widget.core.dataset import ProgressCallback, SaveReport
 
@@ -148,13 +148,31 @@ def test_malformed_requests_get_an_error_reply_and_change_nothing(
     assert not widget.dataset.unsaved
 
 
+USER_API = {
+    "autosave", "caption_mode", "check_report", "close_after_saving", "closed", "count", "current",
+    "dataset", "export_report", "filter", "filter_error", "goto", "goto_place", "index",
+    "items_version", "loading", "next", "next_untagged", "palette", "prefetch", "prev",
+    "progress", "ready", "redo", "run_checks", "save", "selection", "start_export", "status",
+    "tag_click", "trigger", "undo", "view",
+}
+
+
+def test_tab_completion_on_the_widget_offers_the_user_api_and_no_plumbing(
+    widget: TaggerWidget,
+) -> None:
+    offered = {name for name in dir(widget) if not name.startswith("_")}
+    assert offered - set(dir(anywidget.AnyWidget)) == USER_API
+
+
 @pytest.mark.parametrize("content", [None, [], "text", {"type": "next"}, {"type": "next",
                                                                           "rid": -1}])
 def test_requests_without_a_valid_id_still_get_an_error_reply(
     widget: TaggerWidget, content: object,
 ) -> None:
-    reply = handle_request(widget, content)
-    assert reply.content["ok"] is False and reply.content["rid"] is None
+    recorder = Recorder(widget)
+    widget._on_request(widget, content, [])
+    [(reply, _)] = recorder.sent
+    assert reply["ok"] is False and reply["rid"] is None
 
 
 def test_deleting_a_palette_tag_reports_how_many_images_change(widget: TaggerWidget) -> None:
