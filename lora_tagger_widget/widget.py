@@ -13,19 +13,13 @@ import anywidget
 import traitlets
 
 from .app.autosave import Autosave
-from .app.images import ImageJobs
+from .app.host import ViewHost
 from .app.jobs import BackgroundJob
 from .app.loading import BackgroundScan
 from .app.messages import Reply, handle_request
 from .app.scheduling import call_on_loop, kernel_loop
 from .app.view import FilteredView
-from .app.viewmodel import (
-    PaletteDeltas,
-    current_view,
-    item_states,
-    resolve_scope,
-    resume_position,
-)
+from .app.viewmodel import current_view, resume_position
 from .core.checks import CheckReport, CheckSettings
 from .core.dataset import (
     CaptionConflictError,
@@ -148,7 +142,6 @@ class TaggerWidget(anywidget.AnyWidget):
         (default: the `LORA_TAGGER_WATCH` environment variable, else "auto")."""
         self._watch_mode = watch_mode(watch)
         self._dataset: Dataset | None = None
-        self._view: FilteredView | None = None
         self._scan: BackgroundScan | None = None
         self._attaching = threading.Lock()
         self._explicit_autosave = autosave
@@ -157,9 +150,8 @@ class TaggerWidget(anywidget.AnyWidget):
         self._error: str | None = None
         self._message = ""
         self._saving: list[int] | None = None  # [done, total] while a save runs on its thread
-        self._palette_deltas = PaletteDeltas()
         self._loop = kernel_loop()
-        self._images = ImageJobs(workers, self._deliver)
+        self._host = ViewHost(self, workers, self._deliver)
         self._autosaver = Autosave(
             autosave_delay, lambda: self.dataset, self.save,
             progress=lambda done, total: self._on_loop(lambda: self._show_saving(done, total)),
@@ -228,23 +220,23 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def goto_place(self, place: int) -> None:
         """Show the `place`-th of the images the filter lets through (raises `IndexError`)."""
-        self.index = self._shown().position_at(place)
+        self.index = self._host.shown().position_at(place)
 
     def next(self) -> None:
         """Show the next image the filter lets through (stays on the last one)."""
-        found = self._shown().after(self.index)
+        found = self._host.shown().after(self.index)
         if found is not None:
             self.index = found
 
     def prev(self) -> None:
         """Show the previous image the filter lets through (stays on the first one)."""
-        found = self._shown().before(self.index)
+        found = self._host.shown().before(self.index)
         if found is not None:
             self.index = found
 
     def next_untagged(self) -> None:
         """Show the next image with no tags that the filter lets through, if there is one."""
-        found = self.dataset.next_untagged(self.index, self._shown().positions())
+        found = self.dataset.next_untagged(self.index, self._host.shown().positions())
         if found is not None:
             self.index = found
 
@@ -300,14 +292,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._autosaver.cancel()
         self._unsubscribe()
         self._unwatch()
-        self._images.close()
-
-    def _shown(self) -> FilteredView:
-        """The filtered view, once the folder is read (waits for a background scan)."""
-        if self._view is None:
-            self.dataset  # noqa: B018
-        assert self._view is not None
-        return self._view
+        self._host.images.close()
 
     # Checks and exports
 
@@ -373,7 +358,7 @@ class TaggerWidget(anywidget.AnyWidget):
         if self._tag_list_path is not None:
             dataset.load_tag_list(self._tag_list_path)
         self._sync_settings()
-        self._view = FilteredView(dataset)
+        self._host.view = FilteredView(dataset)
         self.count = len(dataset)
         self.index = resume_position(dataset)
         self._apply_filter()
@@ -394,53 +379,55 @@ class TaggerWidget(anywidget.AnyWidget):
         self._dataset.session.position = item.id
         self._dataset.note_session_change()
         self._schedule_autosave()
-        if self._view is not None:
-            self._view.keep(self.index)
+        if self._host.view is not None:
+            self._host.view.keep(self.index)
             self._sync_place()
         self._sync_current()
 
     @traitlets.observe("filter")
     def _filter_changed(self, change: dict[str, Any]) -> None:
-        if self._view is not None:
+        if self._host.view is not None:
             self._apply_filter()
             self.items_version += 1
             self._sync_all()
 
     def _apply_filter(self) -> None:
         """Show the images `filter` matches; move to the first when the current one is not."""
-        assert self._view is not None
+        view = self._host.view
+        assert view is not None
         try:
-            self._view.set_query(self.filter)
+            view.set_query(self.filter)
             self.filter_error = {}
         except QueryError as error:
-            self._view.set_query("")
+            view.set_query("")
             self.filter_error = {"message": str(error), "position": error.position}
-        if self.index >= 0 and self.index in self._view:
-            self._view.keep(self.index)
-        elif self.index >= 0 and len(self._view):
-            self.index = self._view.position_at(0)
-        self.selection = [i for i in self.selection if i in self._view]
+        if self.index >= 0 and self.index in view:
+            view.keep(self.index)
+        elif self.index >= 0 and len(view):
+            self.index = view.position_at(0)
+        self.selection = [i for i in self.selection if i in view]
         self._sync_place()
 
     def _sync_place(self) -> None:
-        assert self._view is not None
-        place = self._view.place_of(self.index) if self.index >= 0 else None
+        view = self._host.view
+        assert view is not None
+        place = view.place_of(self.index) if self.index >= 0 else None
         self._place = -1 if place is None else place
-        self._shown_count = len(self._view)
-        self._shown_selection = [
-            p for p in map(self._view.place_of, self.selection) if p is not None]
+        self._shown_count = len(view)
+        self._shown_selection = [p for p in map(view.place_of, self.selection) if p is not None]
 
     @traitlets.observe("selection")
     def _selection_changed(self, change: dict[str, Any]) -> None:
-        if self._view is not None:
+        if self._host.view is not None:
             self._sync_place()
 
     @traitlets.observe("_shown_selection")
     def _shown_selection_changed(self, change: dict[str, Any]) -> None:
-        if self._view is None:
+        view = self._host.view
+        if view is None:
             return
-        count = len(self._view)
-        wanted = [self._view.position_at(p) for p in change["new"] if 0 <= p < count]
+        count = len(view)
+        wanted = [view.position_at(p) for p in change["new"] if 0 <= p < count]
         if sorted(set(wanted)) != self.selection:
             self.selection = wanted
 
@@ -457,7 +444,7 @@ class TaggerWidget(anywidget.AnyWidget):
     @traitlets.validate("selection")
     def _valid_selection(self, proposal: dict[str, Any]) -> list[int]:
         count = len(self._dataset) if self._dataset is not None else 0
-        view = self._view
+        view = self._host.view
         return sorted({i for i in proposal["value"]
                        if 0 <= i < count and (view is None or i in view)})
 
@@ -501,11 +488,6 @@ class TaggerWidget(anywidget.AnyWidget):
         entry = self.dataset.redo()
         return entry.label if entry is not None else None
 
-    def _scope(self, name: str) -> list[int] | None:
-        """The data set positions a batch edit's scope names (see `resolve_scope`)."""
-        shown = self.index if self.current is not None and self._place >= 0 else None
-        return resolve_scope(name, self._shown(), self.selection, shown)
-
     @traitlets.observe("autosave")
     def _autosave_changed(self, change: dict[str, Any]) -> None:
         if self._dataset is None:
@@ -528,8 +510,8 @@ class TaggerWidget(anywidget.AnyWidget):
             self._error = None
         if change.kind != "palette":
             self.items_version += 1
-            if self._view is not None and self._view.filtered:
-                self._view.update(map(self.dataset.index_of, change.ids))
+            if self._host.view is not None and self._host.view.filtered:
+                self._host.view.update(map(self.dataset.index_of, change.ids))
                 self._sync_place()
         self._sync_all()
 
@@ -541,16 +523,12 @@ class TaggerWidget(anywidget.AnyWidget):
         self._sync_history()
 
     def _sync_palette(self) -> None:
-        delta = self._palette_deltas.next(self._dataset)
+        delta = self._host.palette_deltas.next(self._dataset)
         if delta is not None:
             self._palette_delta = delta
 
-    def _full_palette(self) -> dict[str, object]:
-        """The whole palette as the `palette` request's reply has it: `rows` and `version`."""
-        return {"rows": self.palette, "version": self._palette_deltas.version}
-
     def _sync_progress(self) -> None:
-        dataset, view = self._dataset, self._view
+        dataset, view = self._dataset, self._host.view
         filtered = view is not None and view.filtered
         total, tagged, reviewed = dataset.progress(view.positions() if filtered else None)
         self.progress = {"total": total, "tagged": tagged, "reviewed": reviewed,
@@ -560,7 +538,7 @@ class TaggerWidget(anywidget.AnyWidget):
         if self.current is None or self._place < 0:
             self._current = {}
             return
-        self._current = current_view(self._dataset, self._shown(), self.index, self.trigger)
+        self._current = current_view(self._dataset, self._host.shown(), self.index, self.trigger)
 
     def _sync_status(self) -> None:
         self.status = {
@@ -581,7 +559,7 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _on_request(self, _widget: object, content: object, buffers: list[bytes]) -> None:
         with self.hold_sync():  # the traits a request changes go in one message, before its reply
-            reply = handle_request(self, content)
+            reply = handle_request(self._host, content)
         if reply is not None:
             self.send(reply.content, reply.buffers or None)
 
@@ -591,7 +569,3 @@ class TaggerWidget(anywidget.AnyWidget):
     def _deliver(self, reply: Reply) -> None:
         """Send a reply made off the kernel's thread (previews, thumbnails)."""
         self._on_loop(lambda: self.send(reply.content, reply.buffers or None))
-
-    def _item_states(self, start: int, count: int) -> list[list[object]]:
-        """`[id, name, state]` of the images shown at places `start...` (see `item_states`)."""
-        return item_states(self.dataset, self._shown(), start, count)

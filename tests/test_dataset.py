@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -484,42 +483,37 @@ def _two_captions_edited(make_set: Callable[..., Path]) -> tuple[Path, Dataset]:
 
 
 def test_an_edit_while_its_file_is_written_stays_unsaved_and_is_no_conflict(
-    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    make_set: Callable[..., Path],
 ) -> None:
     root, ds = _two_captions_edited(make_set)
-    real_write = Dataset._write_outcome
 
-    def write_then_edit(self: Dataset, write: Any) -> object:
-        outcome = real_write(self, write)
-        if write.item.id == "a.jpg":  # the file is written, its item not told yet
-            ds.add_tag(0, "bird")
-            assert ds.refresh(0) is False  # the new file is the save's own, not a change
-        return outcome
+    def edit_once_written(done: int, total: int) -> None:
+        assert (root / "a.txt").read_text() == "cat, dog"  # written, its item not told yet
+        assert [item.id for item in ds.unsaved] == ["a.jpg", "b.jpg"]
+        ds.add_tag(0, "bird")
+        assert ds.refresh(0) is False  # the new file is the save's own, not a change
 
-    monkeypatch.setattr(Dataset, "_write_outcome", write_then_edit)
-    report = ds.save()
+    report = ds.save(progress=edit_once_written)
     assert report.written == ("a.jpg", "b.jpg") and not ds.conflicts
     assert (root / "a.txt").read_text() == "cat, dog" and ds[0].caption == "cat, dog, bird"
     assert [item.id for item in ds.unsaved] == ["a.jpg"]
-    monkeypatch.undo()
     ds.save()
     assert (root / "a.txt").read_text() == "cat, dog, bird" and not ds.unsaved
 
 
 def test_a_save_stopped_by_an_unexpected_error_leaves_every_item_refreshable(
-    make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+    make_set: Callable[..., Path],
 ) -> None:
     root, ds = _two_captions_edited(make_set)
-    real_write = Dataset._write_outcome
+    (root / "b.txt").unlink()
+    (root / "b.txt").mkdir()  # b's caption cannot be written
 
-    def fail_on_b(self: Dataset, write: Any) -> object:
-        if write.item.id == "b.jpg":
-            raise RuntimeError("unexpected")
-        return real_write(self, write)
+    def stop(done: int, total: int) -> None:
+        raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(Dataset, "_write_outcome", fail_on_b)
     with pytest.raises(RuntimeError):
-        ds.save()
+        ds.save(progress=stop)
     assert [item.id for item in ds.unsaved] == ["b.jpg"]  # a.txt was written and is known so
+    (root / "b.txt").rmdir()
     (root / "b.txt").write_text("changed outside")
     assert ds.refresh(1) is True and ds[1].conflict is not None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from lora_tagger_widget import (
     Dataset,
     UndoConflictError,
 )
+from lora_tagger_widget.core import dataset as dataset_module
 from lora_tagger_widget.core import history as _history
 from lora_tagger_widget.core import journal as _journal
 from lora_tagger_widget.core.history import CaptionEdit
@@ -239,16 +239,14 @@ def test_save_writes_a_big_edit_to_the_journal_before_the_captions(
     monkeypatch.setattr(_journal, "encode_edits", slow_encode)
     root = make_set({f"{n}.jpg": "cat, dog" for n in range(5)})
     journal = root / ".lora-tagger" / "history" / "journal.jsonl"
+    monkeypatch.setattr(dataset_module, "SAVE_CHUNK", 1)
     seen: list[bool] = []
-    real_write = Dataset._write_outcome
 
-    def write_outcome(self: Dataset, write: Any) -> object:
+    def progress(done: int, total: int) -> None:  # as each caption is written
         seen.append(b'"Rename' in journal.read_bytes())
-        return real_write(self, write)
 
-    monkeypatch.setattr(Dataset, "_write_outcome", write_outcome)
     ds = Dataset(root)
     assert ds.rename_tag("cat", "feline") == 5
-    ds.save()
+    ds.save(progress=progress)
     assert seen == [True] * 5 and _captions(root)["0.txt"] == b"feline, dog"
     assert encoded == [5] and Dataset(root).undo() is not None

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anywidget
 import pytest
 
 from lora_tagger_widget import Dataset, TaggerWidget
 from lora_tagger_widget.app import autosave
-from lora_tagger_widget.app.messages import handle_request
 from lora_tagger_widget.core import dataset as dataset_module
+from lora_tagger_widget.core.dataset import ProgressCallback, SaveReport
+
+from watchdogs import WATCHDOG_SECONDS
 
 
 class Recorder:
@@ -144,13 +148,31 @@ def test_malformed_requests_get_an_error_reply_and_change_nothing(
     assert not widget.dataset.unsaved
 
 
+USER_API = {
+    "autosave", "caption_mode", "check_report", "close_after_saving", "closed", "count", "current",
+    "dataset", "export_report", "filter", "filter_error", "goto", "goto_place", "index",
+    "items_version", "loading", "next", "next_untagged", "palette", "prefetch", "prev",
+    "progress", "ready", "redo", "run_checks", "save", "selection", "start_export", "status",
+    "tag_click", "trigger", "undo", "view",
+}
+
+
+def test_tab_completion_on_the_widget_offers_the_user_api_and_no_plumbing(
+    widget: TaggerWidget,
+) -> None:
+    offered = {name for name in dir(widget) if not name.startswith("_")}
+    assert offered - set(dir(anywidget.AnyWidget)) == USER_API
+
+
 @pytest.mark.parametrize("content", [None, [], "text", {"type": "next"}, {"type": "next",
                                                                           "rid": -1}])
 def test_requests_without_a_valid_id_still_get_an_error_reply(
     widget: TaggerWidget, content: object,
 ) -> None:
-    reply = handle_request(widget, content)
-    assert reply.content["ok"] is False and reply.content["rid"] is None
+    recorder = Recorder(widget)
+    widget._on_request(widget, content, [])
+    [(reply, _)] = recorder.sent
+    assert reply["ok"] is False and reply["rid"] is None
 
 
 def test_deleting_a_palette_tag_reports_how_many_images_change(widget: TaggerWidget) -> None:
@@ -279,35 +301,49 @@ def test_a_failing_autosave_shows_the_error_and_clears_it_once_saving_works(
     assert (root / "a.txt").read_text() == "kept"
 
 
-def _slow_big_saves(monkeypatch: pytest.MonkeyPatch, seconds: float, written: list[str]) -> None:
-    """Autosaves of more than 3 captions on a thread, 2 captions a chunk, each file written
-    `seconds` late (its id then added to `written`)."""
+class PausedSaves(Dataset):
+    """A data set whose first save stops once its first chunk of captions is written (before
+    they count as saved): `paused` is set then, and it goes on when `resume` is set."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.paused = threading.Event()
+        self.resume = threading.Event()
+
+    def save(self, *, progress: ProgressCallback | None = None) -> SaveReport:
+        """`Dataset.save`, pausing after the first chunk the first time."""
+
+        def pause(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+            if not self.paused.is_set():
+                self.paused.set()
+                self.resume.wait(WATCHDOG_SECONDS)
+
+        return super().save(progress=pause)
+
+
+def _big_saves_on_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autosaves of more than 3 captions run on a thread, 2 captions a chunk."""
     monkeypatch.setattr(autosave, "BACKGROUND_SAVE_OVER", 3)
     monkeypatch.setattr(dataset_module, "SAVE_CHUNK", 2)
-    real_write = Dataset._write_outcome
-
-    def slow_write(self: Dataset, write: Any) -> object:
-        time.sleep(seconds)
-        written.append(write.item.id)
-        return real_write(self, write)
-
-    monkeypatch.setattr(Dataset, "_write_outcome", slow_write)
 
 
 def test_a_big_autosave_runs_on_a_thread_shows_its_progress_and_save_waits_for_it(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = make_set({f"{n}.jpg": "cat" for n in range(6)})
-    _slow_big_saves(monkeypatch, 0.1, [])
-    w = TaggerWidget(Dataset(root), autosave=False, workers=0)
+    _big_saves_on_a_thread(monkeypatch)
+    dataset = PausedSaves(root)
+    w = TaggerWidget(dataset, autosave=False, workers=0)
     seen: list[object] = []
     w.observe(lambda change: seen.append(change["new"]["saving"]), "status")
     for n in range(6):
         w.dataset.add_tag(n, "dog")
-    started = time.monotonic()
     w._autosaver.save_now()  # returns at once: the captions are written on a thread
-    assert time.monotonic() - started < 0.3 and w._autosaver.running
+    assert dataset.paused.wait(WATCHDOG_SECONDS) and w._autosaver.running
     w.dataset.add_tag(0, "bird")  # an edit while it saves: saved too, by the next save
+    dataset.resume.set()
     w.save()  # waits for the running save, then writes what is left
     assert not w._autosaver.running and not w.dataset.unsaved
     assert [2, 6] in seen and [6, 6] in seen and w.status["saving"] is None
@@ -319,14 +355,15 @@ def test_an_edit_made_while_a_big_autosave_runs_is_autosaved_after_it(
     make_set: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = make_set({f"{n}.jpg": "cat" for n in range(6)})
-    written: list[str] = []
-    _slow_big_saves(monkeypatch, 0.05, written)
-    w = TaggerWidget(Dataset(root), autosave_delay=0.1, workers=0)
+    _big_saves_on_a_thread(monkeypatch)
+    dataset = PausedSaves(root)
+    w = TaggerWidget(dataset, autosave_delay=0.1, workers=0)
     w.dataset.apply_batch({"kind": "add", "tags": ["dog"]})
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not written:
-        time.sleep(0.01)
-    w.dataset.add_tag(0, "bird")  # most likely after its caption was written
+    assert dataset.paused.wait(WATCHDOG_SECONDS)
+    w.dataset.add_tag(0, "bird")  # after its caption was written
+    time.sleep(0.5)  # the autosave this edit asks for comes while the save runs: it does nothing
+    dataset.resume.set()
+    deadline = time.monotonic() + WATCHDOG_SECONDS
     while time.monotonic() < deadline and (w.status["unsaved"] or w.status["saving"]
                                            or w._autosaver.running):
         time.sleep(0.02)

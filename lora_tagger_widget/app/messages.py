@@ -1,4 +1,5 @@
-"""Requests from the front end: checked field by field, then turned into calls on the widget.
+"""Requests from the front end: checked field by field, then turned into calls on the widget
+(its user API) and the view behind it (`Host`).
 
 Every request gets exactly one reply. A request that makes no sense gets `ok: false` with a
 sentence saying why, and changes nothing. See docs/protocol.md.
@@ -33,19 +34,18 @@ MAX_PLOT_POINTS = 5_000
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
-class Host(Protocol):
-    """What requests act on: the widget's user API, and the few private members it keeps for
-    the requests alone (what the view shows and the image jobs)."""
+class UserApi(Protocol):
+    """What requests use of the widget: its user API (its public members)."""
 
     dataset: Dataset
     index: int
     selection: list[int]
     check_report: CheckReport | None
-    _shown_count: int
-    _images: ImageJobs
 
     @property
     def ready(self) -> bool: ...
+    @property
+    def palette(self) -> list[list[object]]: ...
     def goto(self, index: int) -> None: ...
     def goto_place(self, place: int) -> None: ...
     def next(self) -> None: ...
@@ -57,9 +57,22 @@ class Host(Protocol):
     def run_checks(self, **options: Any) -> None: ...
     def start_export(self, target: str, dest: str, **options: Any) -> None: ...
     def close_after_saving(self) -> None: ...
-    def _scope(self, name: str) -> list[int] | None: ...
-    def _item_states(self, start: int, count: int) -> list[list[object]]: ...
-    def _full_palette(self) -> dict[str, object]: ...
+
+
+class Host(Protocol):
+    """What requests act on (`app.host.ViewHost`): the widget's user API, and the view behind
+    it (the images shown, the palette's version, the image jobs)."""
+
+    widget: UserApi
+    images: ImageJobs
+
+    @property
+    def dataset(self) -> Dataset: ...
+    @property
+    def shown_count(self) -> int: ...
+    def scope(self, name: str) -> list[int] | None: ...
+    def item_states(self, start: int, count: int) -> list[list[object]]: ...
+    def full_palette(self) -> dict[str, object]: ...
 
 
 class BadRequest(ValueError):
@@ -95,47 +108,47 @@ def _int(message: Mapping[str, Any], name: str, low: int, high: int) -> int:
     return value
 
 
-def _item_index(widget: Host, message: Mapping[str, Any]) -> int:
+def _item_index(host: Host, message: Mapping[str, Any]) -> int:
     item_id = _text(message, "id")
     try:
-        return widget.dataset.index_of(item_id)
+        return host.dataset.index_of(item_id)
     except KeyError:
         raise BadRequest(f"No image {item_id[:80]!r} in this data set.") from None
 
 
-def _preview(widget: Host, message: Mapping[str, Any]) -> None:
-    index = _item_index(widget, message)
+def _preview(host: Host, message: Mapping[str, Any]) -> None:
+    index = _item_index(host, message)
     width = _int(message, "width", 16, 4096)
     height = _int(message, "height", 16, 4096)
     purpose = message.get("purpose", "show")
     if purpose not in ("show", "prefetch"):
         raise BadRequest("Field 'purpose' must be 'show' or 'prefetch'.")
     rid = message["rid"]
-    item_id = widget.dataset[index].id
+    item_id = host.dataset[index].id
 
     def make() -> Reply:
         try:
-            preview = widget.dataset.preview(index, width, height)
+            preview = host.dataset.preview(index, width, height)
         except ImageError as error:
             return finish(rid, Reply({"ok": False, "id": item_id, "error": str(error)}))
         content = {"id": item_id, "mime": preview.mime, "width": preview.width,
                    "height": preview.height}
         return finish(rid, Reply(content, [preview.data]))
 
-    jobs = widget._images
+    jobs = host.images
     jobs.run("preview", jobs.preview_group(purpose), 0 if purpose == "show" else 1, make,
              lambda: _superseded(rid))
 
 
-def _thumbs(widget: Host, message: Mapping[str, Any]) -> None:
+def _thumbs(host: Host, message: Mapping[str, Any]) -> None:
     ids = _field(message, "ids", list)
     if not 1 <= len(ids) <= MAX_THUMBS or not all(isinstance(i, str) for i in ids):
         raise BadRequest(f"Field 'ids' must be a list of 1 to {MAX_THUMBS} image ids.")
-    indices = [_item_index(widget, {"id": item_id}) for item_id in ids]
+    indices = [_item_index(host, {"id": item_id}) for item_id in ids]
     size = _int(message, "size", 32, 512)
     group = _int(message, "group", 0, MAX_RID)
     rid = message["rid"]
-    jobs = widget._images
+    jobs = host.images
 
     def make() -> Reply:
         entries, buffers = [], []
@@ -143,7 +156,7 @@ def _thumbs(widget: Host, message: Mapping[str, Any]) -> None:
             if jobs.thumbs_superseded(group):
                 return _superseded(rid)
             try:
-                thumb = widget.dataset.preview(index, size, size)
+                thumb = host.dataset.preview(index, size, size)
             except ImageError as error:
                 entries.append({"id": item_id, "ok": False, "error": str(error)})
                 continue
@@ -159,81 +172,81 @@ def _superseded(rid: int) -> Reply:
                               "error": "A newer request took this one's place."}))
 
 
-def _items(widget: Host, message: Mapping[str, Any]) -> Reply:
-    start = _int(message, "start", 0, max(widget._shown_count - 1, 0))
+def _items(host: Host, message: Mapping[str, Any]) -> Reply:
+    start = _int(message, "start", 0, max(host.shown_count - 1, 0))
     count = _int(message, "count", 1, MAX_ITEMS)
-    return Reply({"start": start, "items": widget._item_states(start, count)})
+    return Reply({"start": start, "items": host.item_states(start, count)})
 
 
-def _goto(widget: Host, message: Mapping[str, Any]) -> Reply:
+def _goto(host: Host, message: Mapping[str, Any]) -> Reply:
     if "id" in message:
-        widget.goto(_item_index(widget, message))
+        host.widget.goto(_item_index(host, message))
     else:
-        widget.goto_place(_int(message, "index", 0, max(widget._shown_count - 1, 0)))
-    return Reply({"index": widget.index})
+        host.widget.goto_place(_int(message, "index", 0, max(host.shown_count - 1, 0)))
+    return Reply({"index": host.widget.index})
 
 
-def _move(step: Callable[[Host], object]) -> Callable[[Host, Any], Reply]:
-    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
-        step(widget)
-        return Reply({"index": widget.index})
+def _move(step: Callable[[UserApi], object]) -> Callable[[Host, Any], Reply]:
+    def handle(host: Host, message: Mapping[str, Any]) -> Reply:
+        step(host.widget)
+        return Reply({"index": host.widget.index})
 
     return handle
 
 
 def _tag_edit(edit: str) -> Callable[[Host, Any], Reply]:
-    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
-        index = _item_index(widget, message)
-        had = _text(message, "tag").strip() in widget.dataset[index].tags
-        tags = getattr(widget.dataset, edit)(index, _text(message, "tag"))
+    def handle(host: Host, message: Mapping[str, Any]) -> Reply:
+        index = _item_index(host, message)
+        had = _text(message, "tag").strip() in host.dataset[index].tags
+        tags = getattr(host.dataset, edit)(index, _text(message, "tag"))
         return Reply({"tags": tags, "added": not had})
 
     return handle
 
 
-def _set_tags(widget: Host, message: Mapping[str, Any]) -> Reply:
-    index = _item_index(widget, message)
+def _set_tags(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
     tags = _field(message, "tags", list)
     if not all(isinstance(tag, str) for tag in tags):
         raise BadRequest("Field 'tags' must be a list of strings.")
-    if sorted(tags) != sorted(widget.dataset[index].tags):
+    if sorted(tags) != sorted(host.dataset[index].tags):
         raise BadRequest("set_tags only reorders an image's tags; add or remove them one by one.")
-    return Reply({"tags": widget.dataset.set_tags(index, tags)})
+    return Reply({"tags": host.dataset.set_tags(index, tags)})
 
 
-def _toggle_reviewed(widget: Host, message: Mapping[str, Any]) -> Reply:
-    index = _item_index(widget, message)
-    reviewed = not widget.dataset.is_reviewed(index)
-    widget.dataset.set_reviewed(index, reviewed)
+def _toggle_reviewed(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
+    reviewed = not host.dataset.is_reviewed(index)
+    host.dataset.set_reviewed(index, reviewed)
     return Reply({"reviewed": reviewed})
 
 
-def _complete(widget: Host, message: Mapping[str, Any]) -> Reply:
+def _complete(host: Host, message: Mapping[str, Any]) -> Reply:
     query = _text(message, "query")
     limit = _int(message, "limit", 1, 50)
-    items = widget.dataset.complete(query, limit)
+    items = host.dataset.complete(query, limit)
     return Reply({"items": [[s.tag, s.in_dataset, s.in_list] for s in items]})
 
 
-def _tag_counts(widget: Host, message: Mapping[str, Any]) -> Reply:
-    dataset = widget.dataset
+def _tag_counts(host: Host, message: Mapping[str, Any]) -> Reply:
+    dataset = host.dataset
     every = dataset.tag_counts()
-    shown = widget._scope("filtered")
+    shown = host.scope("filtered")
     filtered = dataset.tag_counts(shown) if len(shown) < len(dataset) else every
-    selected = dataset.tag_counts(widget.selection) if widget.selection else {}
+    selected = dataset.tag_counts(host.widget.selection) if host.widget.selection else {}
     rows = [[tag, n, filtered.get(tag, 0), selected.get(tag, 0)] for tag, n in every.items()]
-    return Reply({"rows": rows, "filtered": len(shown), "selected": len(widget.selection)})
+    return Reply({"rows": rows, "filtered": len(shown), "selected": len(host.widget.selection)})
 
 
-def _operation(widget: Host, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:
+def _operation(host: Host, message: Mapping[str, Any]) -> tuple[Any, list[int] | None]:
     operation = _field(message, "operation", dict)
-    return operation, widget._scope(_text(message, "scope"))
+    return operation, host.scope(_text(message, "scope"))
 
 
 def _batch(apply: bool) -> Callable[[Host, Any], Reply]:
-    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
-        operation, scope = _operation(widget, message)
-        dataset = widget.dataset
+    def handle(host: Host, message: Mapping[str, Any]) -> Reply:
+        operation, scope = _operation(host, message)
+        dataset = host.dataset
         report = (dataset.apply_batch if apply else dataset.preview_batch)(operation, scope)
         return Reply(_report(report))
 
@@ -253,22 +266,22 @@ def _report(report: Any) -> dict[str, Any]:
     }
 
 
-def _paste_tags(widget: Host, message: Mapping[str, Any]) -> Reply:
+def _paste_tags(host: Host, message: Mapping[str, Any]) -> Reply:
     tags = _field(message, "tags", list)
     scope = _text(message, "scope")
     if scope not in ("current", "selected"):
         raise BadRequest('Field \'scope\' must be "current" or "selected".')
-    report = widget.dataset.paste_tags(widget._scope(scope), tags, _text(message, "mode"))
+    report = host.dataset.paste_tags(host.scope(scope), tags, _text(message, "mode"))
     return Reply({"changes": len(report.changes)})
 
 
-def _set_caption(widget: Host, message: Mapping[str, Any]) -> Reply:
-    index = _item_index(widget, message)
-    widget.dataset.set_caption(index, _text(message, "text"))
-    return Reply({"tags": widget.dataset[index].tags})
+def _set_caption(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
+    host.dataset.set_caption(index, _text(message, "text"))
+    return Reply({"tags": host.dataset[index].tags})
 
 
-def _run_checks(widget: Host, message: Mapping[str, Any]) -> Reply:
+def _run_checks(host: Host, message: Mapping[str, Any]) -> Reply:
     options: dict[str, Any] = {"resolution": _choice(message, "resolution", RESOLUTIONS)}
     for name, kind in (("max_aspect", (int, float)), ("near_duplicate_distance", int),
                        ("blur_threshold", (int, float))):
@@ -276,12 +289,12 @@ def _run_checks(widget: Host, message: Mapping[str, Any]) -> Reply:
             options[name] = _field(message, name, kind)
     if not 0 <= options.get("near_duplicate_distance", 0) <= 64:
         raise BadRequest("Field 'near_duplicate_distance' must be between 0 and 64.")
-    widget.run_checks(**options)
+    host.widget.run_checks(**options)
     return Reply({})
 
 
-def _checks(widget: Host, message: Mapping[str, Any]) -> Reply:
-    report = widget.check_report
+def _checks(host: Host, message: Mapping[str, Any]) -> Reply:
+    report = host.widget.check_report
     if report is None:
         raise BadRequest("No checks have run yet.")
     wanted = _text(message, "severity") if "severity" in message else None
@@ -292,10 +305,10 @@ def _checks(widget: Host, message: Mapping[str, Any]) -> Reply:
          "details": dict(f.details)} for f in findings[:MAX_FINDINGS]]})
 
 
-def _export(widget: Host, message: Mapping[str, Any]) -> Reply:
+def _export(host: Host, message: Mapping[str, Any]) -> Reply:
     options: dict[str, Any] = {"replace": _field(message, "replace", bool)}
     if "scope" in message:
-        options["scope"] = widget._scope(_choice(message, "scope", ("all", "filtered", "selected")))
+        options["scope"] = host.scope(_choice(message, "scope", ("all", "filtered", "selected")))
     if "fixes" in message:
         fixes = _field(message, "fixes", dict)
         unknown = set(fixes) - FIX_NAMES
@@ -307,12 +320,12 @@ def _export(widget: Host, message: Mapping[str, Any]) -> Reply:
     for name in ("name", "prefix"):
         if name in message:
             options[name] = _text(message, name)
-    widget.start_export(_choice(message, "target", TARGETS), _text(message, "dest"), **options)
+    host.widget.start_export(_choice(message, "target", TARGETS), _text(message, "dest"), **options)
     return Reply({})
 
 
-def _plots(widget: Host, message: Mapping[str, Any]) -> Reply:
-    dataset = widget.dataset
+def _plots(host: Host, message: Mapping[str, Any]) -> Reply:
+    dataset = host.dataset
     top = _int(message, "top", 1, 200) if "top" in message else 30
     resolution = _choice(message, "resolution", RESOLUTIONS) if "resolution" in message else 1024
     sizes = [[w, h] for _, w, h in image_sizes(dataset)]
@@ -332,57 +345,57 @@ def _choice(message: Mapping[str, Any], name: str, choices: tuple[Any, ...]) -> 
 
 
 def _history_step(name: str) -> Callable[[Host, Any], Reply]:
-    def handle(widget: Host, message: Mapping[str, Any]) -> Reply:
-        return Reply({"label": getattr(widget, name)()})
+    def handle(host: Host, message: Mapping[str, Any]) -> Reply:
+        return Reply({"label": getattr(host.widget, name)()})
 
     return handle
 
 
-def _palette(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply(widget._full_palette())
+def _palette(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply(host.full_palette())
 
 
-def _palette_add(widget: Host, message: Mapping[str, Any]) -> Reply:
-    widget.dataset.pin_tag(_text(message, "tag"))
+def _palette_add(host: Host, message: Mapping[str, Any]) -> Reply:
+    host.dataset.pin_tag(_text(message, "tag"))
     return Reply({})
 
 
-def _palette_usage(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply({"count": widget.dataset.vocabulary[_text(message, "tag").strip()]})
+def _palette_usage(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply({"count": host.dataset.vocabulary[_text(message, "tag").strip()]})
 
 
-def _palette_delete(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply({"changed": widget.dataset.delete_tag(_text(message, "tag"))})
+def _palette_delete(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply({"changed": host.dataset.delete_tag(_text(message, "tag"))})
 
 
-def _palette_import(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply({"added": widget.dataset.import_palette_text(_text(message, "text"))})
+def _palette_import(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply({"added": host.dataset.import_palette_text(_text(message, "text"))})
 
 
-def _palette_export(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply({"text": widget.dataset.export_palette_text()})
+def _palette_export(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply({"text": host.dataset.export_palette_text()})
 
 
-def _save(widget: Host, message: Mapping[str, Any]) -> Reply:
-    return Reply({"saved": len(widget.save().written)})
+def _save(host: Host, message: Mapping[str, Any]) -> Reply:
+    return Reply({"saved": len(host.widget.save().written)})
 
 
-def _resolve_conflict(widget: Host, message: Mapping[str, Any]) -> Reply:
-    index = _item_index(widget, message)
+def _resolve_conflict(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
     keep = _text(message, "keep")
     if keep not in ("theirs", "mine"):
         raise BadRequest("Field 'keep' must be 'theirs' or 'mine'.")
-    widget.dataset.resolve_conflict(index, keep)
+    host.dataset.resolve_conflict(index, keep)
     return Reply({})
 
 
-def _allow_rewrite(widget: Host, message: Mapping[str, Any]) -> Reply:
-    widget.dataset.allow_rewrite(_item_index(widget, message))
+def _allow_rewrite(host: Host, message: Mapping[str, Any]) -> Reply:
+    host.dataset.allow_rewrite(_item_index(host, message))
     return Reply({})
 
 
-def _close(widget: Host, message: Mapping[str, Any]) -> Reply:
-    widget.close_after_saving()
+def _close(host: Host, message: Mapping[str, Any]) -> Reply:
+    host.widget.close_after_saving()
     return Reply({})
 
 
@@ -437,7 +450,7 @@ EXPECTED_ERRORS = (
 )
 
 
-def handle_request(widget: Host, message: object) -> Reply | None:
+def handle_request(host: Host, message: object) -> Reply | None:
     """The reply to one request from the front end, or None when the reply is made on the
     worker pool and sent from there (previews, thumbnails); never raises."""
     rid = message.get("rid") if isinstance(message, dict) else None
@@ -452,9 +465,9 @@ def handle_request(widget: Host, message: object) -> Reply | None:
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise BadRequest(f"Unknown request type {str(kind)[:40]!r}.")
-        if not widget.ready:
+        if not host.widget.ready:
             raise BadRequest("The folder is still being read; try again in a moment.")
-        reply = handler(widget, message)
+        reply = handler(host, message)
         if reply is None:
             return None
     except EXPECTED_ERRORS as error:

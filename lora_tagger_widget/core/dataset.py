@@ -929,9 +929,11 @@ class Dataset(BatchEditing, AutoTagging):
         A caption changed on disk since it was read is not written (see `resolve_conflict`);
         `CaptionConflictError` is raised after the others are written. Write failures keep the
         edits in memory and raise `CaptionWriteError`. The captions are written `SAVE_CHUNK` at a
-        time, then `progress(done, total)`; the files are written without holding the lock, so
-        other threads go on editing and reading meanwhile (an edit made after its caption was
-        taken for writing stays unsaved, for the next save). One save runs at a time.
+        time, each chunk's files then reported by `progress(done, total)` before the chunk's items
+        are counted as saved. The files are written, and `progress` called, without holding the
+        lock, so other threads (and `progress` itself) go on editing and reading meanwhile: an
+        edit made after its caption was taken for writing stays unsaved, for the next save. One
+        save runs at a time.
         """
         if not self.root.is_dir():
             raise CaptionWriteError([(self.root, _gone(
@@ -954,10 +956,10 @@ class Dataset(BatchEditing, AutoTagging):
                                 outcomes.append((write, self._write_outcome(write)))
                     except OSError as error:  # the other writers' lock could not be had
                         outcomes.extend((write, error) for write in writes[len(outcomes):])
+                    if progress is not None:
+                        progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
                 finally:
                     self._record_writes(writes, outcomes, written, conflicts, failures)
-                if progress is not None:
-                    progress(min(start + SAVE_CHUNK, len(ids)), len(ids))
             sync_folders(self[item_id].caption_path.parent for item_id in written)
             with self._lock:
                 session_error, merged = self._save_session()

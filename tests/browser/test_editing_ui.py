@@ -139,34 +139,38 @@ def test_tags_are_copied_and_pasted_with_keys_right_after_moving(lab) -> None:
     assert lab.run_cell("print(w.index)").strip() == "1"
 
 
-SLOW_SAVES = """
-import time
-from lora_tagger_widget import Dataset
+PAUSED_SAVES = """
+import threading
+from lora_tagger_widget import Dataset, TaggerWidget
 from lora_tagger_widget.app import autosave
 from lora_tagger_widget.core import dataset as _dataset
 autosave.BACKGROUND_SAVE_OVER = 3
 _dataset.SAVE_CHUNK = 2
-real_write = Dataset._write_outcome
-def slow_write(self, write):
-    time.sleep(0.4)
-    return real_write(self, write)
-Dataset._write_outcome = slow_write
+resume = threading.Event()
+class PausedSaves(Dataset):
+    def save(self, *, progress=None):
+        def pause(done, total):
+            if progress is not None:
+                progress(done, total)
+            resume.wait(60)
+        return super().save(progress=pause)
 """
 
 
 def test_a_big_save_runs_on_a_thread_shows_its_progress_and_the_view_stays_usable(lab) -> None:
     root = lab.workdir / "imgs"
     write_images(root, n=12)
-    lab.open_and_run("bigsave", [SLOW_SAVES, *CELLS])
+    lab.open_and_run("bigsave", [PAUSED_SAVES, "w = TaggerWidget(PausedSaves('imgs'))\nw"])
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
     lab.run_cell("w.dataset.apply_batch({'kind': 'add', 'tags': ['saved later']})")
-    wait_until(lambda: re.search(r"Saving \d+ of 12…", widget.inner_text()) is not None,
-               what="the save's progress")
+    wait_until(lambda: "Saving 2 of 12…" in widget.inner_text(),
+               what="the save's progress (it waits after its first 2 captions)")
     widget.focus()
-    lab.page.keyboard.press("ArrowRight")  # Python answers while the captions are written
+    lab.page.keyboard.press("ArrowRight")  # Python answers while the save is under way
     wait_shown(lab, "img00001.jpg")
     assert "Saving" in widget.inner_text() and caption(root, "img00011.jpg") is None
+    lab.run_cell("resume.set()")
     wait_until(lambda: "All changes saved" in widget.inner_text(), timeout=30,
                what="the save's end")
     assert all("saved later" in (caption(root, f"img{i:05d}.jpg") or "") for i in range(12))
