@@ -517,3 +517,16 @@ def test_a_save_stopped_by_an_unexpected_error_leaves_every_item_refreshable(
     (root / "b.txt").rmdir()
     (root / "b.txt").write_text("changed outside")
     assert ds.refresh(1) is True and ds[1].conflict is not None
+
+
+def test_a_lone_surrogate_is_refused_when_typed_not_when_saved(tmp_path: Path) -> None:
+    root = tmp_path / "imgs"
+    write_image(root / "a.png")
+    ds = Dataset(root)
+    with pytest.raises(ValueError, match="lone surrogate"):
+        ds.add_tag(0, "cat\udc80")
+    with pytest.raises(ValueError, match="lone surrogate U\\+DC80 \\(at character 4\\)"):
+        ds.set_caption(0, "cat\udc80, dog")
+    ds.add_tag(0, "dog")
+    ds.save()
+    assert (root / "a.txt").read_text(encoding="utf-8") == "dog"

@@ -45,6 +45,9 @@ def validate_tag(tag: object) -> str:
         raise ValueError(f"A tag cannot contain a line break: {_shorten(cleaned)!r}.")
     if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
         raise ValueError(f"A tag cannot contain control characters: {_shorten(cleaned)!r}.")
+    if any(unicodedata.category(ch) == "Cs" for ch in cleaned):
+        raise ValueError(f"A tag cannot contain a lone surrogate (text that is not valid "
+                         f"Unicode, so no file can hold it): {_shorten(cleaned)!r}.")
     if len(cleaned) > MAX_TAG_LENGTH:
         raise ValueError(
             f"A tag can be at most {MAX_TAG_LENGTH} characters long; this one has {len(cleaned)}."

@@ -45,6 +45,7 @@ PASTE_MODES = ("add", "replace")
 
 # Control characters a caption may not hold: C0 and C1 except tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class UndoConflictError(Exception):
@@ -107,6 +108,12 @@ def check_caption_text(text: object) -> str:
         raise ValueError(
             f"A caption cannot contain the control character U+{ord(bad.group()):04X} (at "
             f"character {bad.start() + 1}); only tabs and line breaks are allowed."
+        )
+    lone = _SURROGATE.search(text)
+    if lone is not None:
+        raise ValueError(
+            f"A caption cannot contain the lone surrogate U+{ord(lone.group()):04X} (at "
+            f"character {lone.start() + 1}): it is not valid Unicode, so no file can hold it."
         )
     return text
 
