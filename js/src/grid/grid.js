@@ -48,13 +48,14 @@ function gridState() {
     tile: TILE_DEFAULT,
     count: 0,
     currentPlace: -1, // `_place`: the current image among the shown ones
-    selection: [],
-    selectionSource: null, // the trait value `selection` was read from
+    selection: /** @type {number[]} */ ([]),
+    selectionSource: /** @type {number[] | null} */ (null), // the trait value `selection` was read from
     focusIndex: -1,
     anchor: -1,
     layout: gridLayout({ width: 0, tile: TILE_DEFAULT, count: 0 }),
-    range: null,
-    pendingReveal: null, // { index, center } to apply at the next layout with a size
+    range: /** @type {ReturnType<typeof visibleRange> | null} */ (null),
+    /** @type {{ index: number, center: boolean } | null} */
+    pendingReveal: null, // to apply at the next layout with a size
   };
 }
 

@@ -23,12 +23,14 @@ function batchState() {
     state: /** @type {any} */ ({}),
     kind: "add",
     scope: "all",
-    preview: null, // { request, basis, reply } the results show
+    /** @type {{ request: any, basis: string, reply: any } | null} */
+    preview: null, // the results show
+    /** @type {{ before: string, after: string | null } | null} */
     done: null, // while the "Done" line shows: its mark in the history (doneMark)
     busy: false,
-    opener: null,
+    opener: /** @type {any} */ (null),
     disposed: false,
-    refocus: null, // a button that had focus when it was disabled
+    refocus: /** @type {HTMLButtonElement | null} */ (null), // a button that had focus when it was disabled
   };
 }
 
@@ -314,6 +316,8 @@ function wireBatchEvents(ui, s, { form, look, requests, close }) {
  *   onApplied(reply): after a batch_apply succeeded
  * -> { el, open({ scope, operation }), close(), isOpen(), update(state), dispose() }
  * state: progress {all, total, filtered}, _shown_selection, _current {id}, trigger, filter.
+ * @param {{ request: import("../../lib/rpc.js").Request, status?: import("../../shell/status.js").Status | null,
+ *   onApplied?: ((reply: any) => void) | null }} options
  */
 export function createBatch({ request, status = null, onApplied = null }) {
   const ui = batchElements();

@@ -27,9 +27,9 @@ function exportState() {
     dests: { ...settings.dests },
     sending: false,
     disposed: false,
-    lastPhase: null,
-    refocus: null,
-    copyTimer: null,
+    lastPhase: /** @type {string | null} */ (null),
+    refocus: /** @type {HTMLButtonElement | null} */ (null),
+    copyTimer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
   };
 }
 
