@@ -28,44 +28,72 @@ import { createPlots } from "./panels/plots/view.js";
 import { errorText } from "./lib/format.js";
 
 /**
- * Draw the widget into `el` and keep it in step with `model`; returns the cleanup.
- * @param {{ model: import("./lib/model.js").Model, el: HTMLElement }} ctx
+ * What every part of one rendered widget shares: the model, the root element, the request channel,
+ * the status line, the palette, the state last read from the model, and the cleanups to run.
+ * @param {import("./lib/model.js").Model} model
+ * @param {HTMLElement} el
  */
-function render({ model, el }) {
-  const cleanups = [];
-  const listen = (target, type, fn, opts) => {
-    target.addEventListener(type, fn, opts);
-    cleanups.push(() => target.removeEventListener(type, fn, opts));
-  };
-  let disposed = false;
-  let state = readState(model);
-
+function createShell(model, el) {
   const root = h("div", {
     class: "ltw-root", tabindex: "0", "data-lm-suppress-shortcuts": "true",
     role: "region", "aria-label": "LoRA tagger",
   });
   el.append(root);
+  /** @type {(() => void)[]} */
+  const cleanups = [];
+  const shell = {
+    model,
+    root,
+    rpc: createRpc({ send: (content) => model.send(content) }),
+    status: createStatus(),
+    paletteStore: createPaletteStore(),
+    state: readState(model),
+    disposed: false,
+    cleanups,
+    /** The current image, or null when there is none. */
+    getCurrent: () => (shell.state._current.id ? shell.state._current : null),
+    /** Set a trait and send it to Python. */
+    setModel(name, value) {
+      model.set(name, value);
+      model.save_changes();
+    },
+    /** Listen to `event` of the model until the widget goes. */
+    onModel(event, fn) {
+      model.on(event, fn);
+      cleanups.push(() => model.off(event, fn));
+    },
+  };
+  return shell;
+}
 
-  const rpc = createRpc({ send: (content) => model.send(content) });
-  const status = createStatus();
-  const paletteStore = createPaletteStore();
+/**
+ * What the view asks of Python and of the model on the person's behalf: requests whose failure the
+ * status line tells, moves to the previous or next image, view switches and trait changes; each
+ * sends the caption text typed so far first.
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {{ preview: ReturnType<typeof createPreview>, captionText: ReturnType<typeof createCaptionText> }} editor
+ */
+function createCommands(shell, { preview, captionText }) {
+  const flushText = () => {
+    if (captionText.hasPending()) captionText.flush(); // sent first: replies come in order
+  };
 
   /** Send a request; on failure show the reason and resolve null. */
   async function act(type, fields = {}, opts = {}) {
-    if (captionText.hasPending()) captionText.flush(); // sent first: replies come in order
+    flushText();
     try {
-      const { reply } = await rpc.request(type, fields, opts);
+      const { reply } = await shell.rpc.request(type, fields, opts);
       return reply;
     } catch (err) {
-      if (!disposed && !(err && err.disposed)) status.show(errorText(err), "error");
+      if (!shell.disposed && !(err && err.disposed)) shell.status.show(errorText(err), "error");
       return null;
     }
   }
-  const getCurrent = () => (state._current.id ? state._current : null);
+
   /** "prev" or "next": the neighbour's preview shows at once when it is here; Python confirms. */
   let moved = Promise.resolve(); // the last move's answer: once in, `state._current` is what shows
   function step(type) {
-    const cur = getCurrent();
+    const cur = shell.getCurrent();
     const shownAhead = !!cur && preview.anticipate(cur[type]);
     const done = act(type);
     if (shownAhead) done.finally(() => preview.settle());
@@ -77,97 +105,123 @@ function render({ model, el }) {
    *  right after "Next" edits the image it shows, never the one before. */
   function afterMoves(edit) {
     const waitFor = moved;
-    return waitFor.then(() => (disposed ? null : edit()));
+    return waitFor.then(() => (shell.disposed ? null : edit()));
   }
 
-  const header = createHeader({
-    onSave: () => save(),
-    onClose: () => act("close", {}, { timeoutMs: 120000 }),
-    onView: (view) => setView(view),
-  });
-  const banners = createBanners({ act });
-  const preview = createPreview({
-    request: rpc.request,
-    onError: (m) => status.show(m, "error"),
-    prefetchEnabled: () => model.get("prefetch") !== false,
-  });
-  const tags = createTags({ act, request: rpc.request, getCurrent });
-  const captionText = createCaptionText({ request: rpc.request, status, getCurrent });
-  const tokens = createTokenCounts();
   /** A palette tag picked (click or digit key): toggled on the image, or typed into the text. */
   function pickTag(tag) {
     return afterMoves(() => {
-      const cur = getCurrent();
+      const cur = shell.getCurrent();
       if (!cur) return null;
-      if (state.caption_mode === "text") return captionText.insert(tag);
+      if (shell.state.caption_mode === "text") return captionText.insert(tag);
       return act("toggle_tag", { id: cur.id, tag });
     });
   }
-  const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
-  const main = h("div", { class: "ltw-main" },
-    h("div", { class: "ltw-view" }, preview.el),
-    h("div", { class: "ltw-side-panel" }, tags.el, captionText.el, tokens.el));
-  const grid = createGrid({
-    request: rpc.request,
-    status,
-    setSelection: (list) => {
-      model.set("_shown_selection", list);
-      model.save_changes();
-    },
-    onOpen: (place) => openImage(place),
+
+  function setView(view) {
+    if (shell.disposed || viewOf(view) === shell.state.view) return;
+    flushText();
+    shell.setModel("view", viewOf(view));
+  }
+
+  /** Make the image `where` names ({ index: place } or { id }) the current one, then show it alone. */
+  async function openImage(where) {
+    const reply = await act("goto", where);
+    if (!reply || shell.disposed) return;
+    setView("single");
+  }
+
+  /** Set a trait the front end may set, and send it. */
+  function setTrait(name, value) {
+    flushText();
+    shell.setModel(name, value);
+  }
+
+  return { act, step, afterMoves, pickTag, setView, openImage, setTrait };
+}
+
+/**
+ * Make every part of the view, put them in `shell.root`, and tie their callbacks to the commands.
+ * @param {ReturnType<typeof createShell>} shell
+ */
+function buildParts(shell) {
+  const { root, status, getCurrent } = shell;
+  const request = shell.rpc.request;
+  const preview = createPreview({
+    request,
+    onError: (m) => status.show(m, "error"),
+    prefetchEnabled: () => shell.model.get("prefetch") !== false,
   });
-  const loading = createLoading();
-  const footer = createFooter({
-    act, step, status, getCurrent,
-    setAutosave: (on) => {
-      model.set("autosave", !!on);
-      model.save_changes();
-    },
-  });
-  const filterBar = createFilterBar({
-    setQuery: (text) => {
-      model.set("filter", text);
-      model.save_changes();
-    },
-  });
+  const captionText = createCaptionText({ request, status, getCurrent });
+  const cmd = createCommands(shell, { preview, captionText });
+  const { act, setTrait } = cmd;
   const editBar = createEditBar({
-    onUndo: () => history("undo"),
-    onRedo: () => history("redo"),
-    onCopy: () => copyTags(),
-    onPaste: (mode) => pasteTags(mode),
+    onUndo: () => actions.history("undo"),
+    onRedo: () => actions.history("redo"),
+    onCopy: () => actions.copyTags(),
+    onPaste: (mode) => actions.pasteTags(mode),
     onMode: (mode) => setTrait("caption_mode", mode),
     onTrigger: (word) => setTrait("trigger", word),
-    onBatch: () => batch.open(),
+    onBatch: () => parts.batch.open(),
   });
-  const batch = createBatch({ request: rpc.request, status, onApplied: () => allTags.refresh() });
   editBar.setPasteEnabled(false);
-  const multi = createMultiSelect({ request: rpc.request, status });
-  const body = h("div", { class: "ltw-body" }, header.el, filterBar.el, editBar.el, batch.el, loading.el, banners.el, main,
-    grid.el, multi.el, footer.el);
+  const actions = createActions({
+    act, status, getCurrent,
+    onSelection: () => shell.state.view === "grid" && shell.state._shown_selection.length > 0,
+    onCopied: (n) => editBar.setPasteEnabled(n > 0),
+    isDisposed: () => shell.disposed,
+  });
+  const parts = {
+    cmd, actions, preview, captionText, editBar,
+    header: createHeader({
+      onSave: () => actions.save(),
+      onClose: () => act("close", {}, { timeoutMs: 120000 }),
+      onView: (view) => cmd.setView(view),
+    }),
+    banners: createBanners({ act }),
+    tags: createTags({ act, request, getCurrent }),
+    tokens: createTokenCounts(),
+    grid: createGrid({
+      request, status,
+      setSelection: (list) => shell.setModel("_shown_selection", list),
+      onOpen: (place) => cmd.openImage({ index: place }),
+    }),
+    loading: createLoading(),
+    footer: createFooter({ act, step: cmd.step, status, getCurrent, setAutosave: (on) => shell.setModel("autosave", !!on) }),
+    filterBar: createFilterBar({ setQuery: (text) => shell.setModel("filter", text) }),
+    batch: createBatch({ request, status, onApplied: () => parts.allTags.refresh() }),
+    multi: createMultiSelect({ request, status }),
+    allTags: createAllTags({
+      request, status,
+      setFilter: (query) => setTrait("filter", query),
+      setTagClick: (mode) => setTrait("tag_click", mode),
+      addTag: (tag) => actions.addTagHere(tag),
+    }),
+    checks: createChecks({ request, status, openImage: (id) => cmd.openImage({ id }) }),
+    plots: createPlots({ request, status }),
+    exporter: createExport({ request, status }),
+  };
+  const main = h("div", { class: "ltw-main" },
+    h("div", { class: "ltw-view" }, preview.el),
+    h("div", { class: "ltw-side-panel" }, parts.tags.el, captionText.el, parts.tokens.el));
+  const body = h("div", { class: "ltw-body" }, parts.header.el, parts.filterBar.el, editBar.el, parts.batch.el,
+    parts.loading.el, parts.banners.el, main, parts.grid.el, parts.multi.el, parts.allTags.el,
+    parts.checks.el, parts.exporter.el, parts.plots.el, parts.footer.el);
+  const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
   const dialog = createDialog({ host: dialogHost, background: [body], root });
-  const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: pickTag });
-  const allTags = createAllTags({
-    request: rpc.request,
-    status,
-    setFilter: (query) => setTrait("filter", query),
-    setTagClick: (mode) => setTrait("tag_click", mode),
-    addTag: (tag) => addTagHere(tag),
-  });
+  const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
   main.lastChild.append(palette.el);
-  body.insertBefore(allTags.el, footer.el);
-  const checks = createChecks({
-    request: rpc.request,
-    status,
-    openImage: async (id) => {
-      const reply = await act("goto", { id });
-      if (reply && !disposed) setView("single");
-    },
-  });
-  const plots = createPlots({ request: rpc.request, status });
-  const exporter = createExport({ request: rpc.request, status });
-  for (const panel of [checks, exporter, plots]) body.insertBefore(panel.el, footer.el);
   root.append(body, status.el, dialogHost);
-  // The person's next action takes a result off the status line (its answer may put a new one).
+  return { ...parts, main, dialog, palette };
+}
+
+/** @typedef {ReturnType<typeof buildParts>} Parts */
+
+/**
+ * The person's next action takes a result off the status line (its answer may put a new one).
+ * @param {ReturnType<typeof createShell>} shell
+ */
+function clearStatusOnAction({ root, status, cleanups }) {
   const actedOn = (e) => {
     if (!(e instanceof KeyboardEvent) || !["Shift", "Control", "Alt", "Meta"].includes(e.key)) status.clear();
   };
@@ -178,66 +232,52 @@ function render({ model, el }) {
     root.removeEventListener("keydown", actedOn, true);
     status.dispose();
   });
+}
 
-  function setView(view) {
-    if (disposed || viewOf(view) === state.view) return;
-    if (captionText.hasPending()) captionText.flush();
-    model.set("view", viewOf(view));
-    model.save_changes();
-  }
-
-  /** From the grid: make the image at `place` the current one, then show it in the single view. */
-  async function openImage(place) {
-    const reply = await act("goto", { index: place });
-    if (!reply || disposed) return;
-    setView("single");
-  }
-
-  /** Set a trait the front end may set, and send it. */
-  function setTrait(name, value) {
-    if (captionText.hasPending()) captionText.flush();
-    model.set(name, value);
-    model.save_changes();
-  }
-
-  const actions = createActions({
-    act, status, getCurrent,
-    onSelection: () => state.view === "grid" && state._shown_selection.length > 0,
-    onCopied: (n) => editBar.setPasteEnabled(n > 0),
-    isDisposed: () => disposed,
-  });
-  const { history, copyTags, addTagHere, pasteTags, save } = actions;
-
-  // ---- keyboard ---------------------------------------------------------------------------
+/**
+ * The widget's keys (shell/keys.js names the action of each) and what they do.
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {Parts} parts
+ */
+function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, grid }) {
+  const { root, paletteStore } = shell;
   const keyActions = {
-    "save": () => save(),
+    "save": () => actions.save(),
     "close-list": () => tags.closeList(),
     "close-dialog": () => dialog.cancel(),
     "release-focus": () => releaseFocus(root),
-    "toggle-view": () => setView(state.view === "grid" ? "single" : "grid"),
+    "toggle-view": () => cmd.setView(shell.state.view === "grid" ? "single" : "grid"),
     "focus-filter": () => filterBar.focus(),
     "batch": () => batch.open(),
-    "undo": () => history("undo"),
-    "redo": () => history("redo"),
-    "copy-tags": () => afterMoves(copyTags),
-    "paste-tags": (r) => afterMoves(() => pasteTags(r.mode)),
-    "prev": () => step("prev"),
-    "next": () => step("next"),
+    "undo": () => actions.history("undo"),
+    "redo": () => actions.history("redo"),
+    "copy-tags": () => cmd.afterMoves(actions.copyTags),
+    "paste-tags": (r) => cmd.afterMoves(() => actions.pasteTags(r.mode)),
+    "prev": () => cmd.step("prev"),
+    "next": () => cmd.step("next"),
     "toggle-slot": (r) => {
       const tag = slotTag(paletteStore.rows, r.slot);
-      if (tag !== null) pickTag(tag);
+      if (tag !== null) cmd.pickTag(tag);
     },
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
   };
-  listen(root, "keydown", (e) => handleWidgetKey(e, {
-    root, gridShown: state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
-  }));
+  const onKey = (e) => handleWidgetKey(e, {
+    root, gridShown: shell.state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
+  });
+  root.addEventListener("keydown", onKey);
+  shell.cleanups.push(() => root.removeEventListener("keydown", onKey));
+}
 
-  // ---- model -> view ------------------------------------------------------------------------
+/**
+ * The status trait on the status line: an error or message shows when it is new, not again at
+ * every redraw.
+ * @param {ReturnType<typeof createStatus>} status
+ */
+function statusTraitShower(status) {
   let lastMessage = null;
   let lastError = null;
-  function showStatusTrait(s) {
+  return (s) => {
     const error = typeof s.error === "string" && s.error ? s.error : null;
     const message = typeof s.message === "string" && s.message ? s.message : null;
     if (error !== lastError) {
@@ -248,81 +288,109 @@ function render({ model, el }) {
       lastMessage = message;
       if (message && !error) status.show(message);
     }
-  }
+  };
+}
 
-  function renderClosed() {
-    teardown();
-    root.replaceChildren(h("p", { class: "ltw-closed", text: "Closed. Captions saved." }));
-  }
+/**
+ * Show the state last read in every part.
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {Parts} parts
+ * @param {boolean} wasGrid  the grid showed before
+ */
+function updateParts({ state, paletteStore }, parts, wasGrid) {
+  const { preview, tags, captionText, banners, grid } = parts;
+  const isGrid = state.view === "grid";
+  const scanning = parts.loading.update(state.loading);
+  for (const part of [parts.header, parts.filterBar, parts.editBar, parts.batch, parts.allTags, parts.exporter,
+    parts.checks, parts.plots]) part.update(state);
+  banners.update(isGrid ? null : state._current);
+  banners.el.hidden = isGrid || banners.el.childElementCount === 0;
+  parts.main.hidden = isGrid || (scanning && !state._current.id);
+  preview.update(state._current);
+  if (!isGrid && wasGrid) preview.refresh();
+  const textMode = state.caption_mode === "text";
+  tags.el.hidden = textMode;
+  captionText.el.hidden = !textMode;
+  tags.update(state._current);
+  captionText.update(state);
+  parts.tokens.update(state._current);
+  parts.palette.update(paletteStore, state._current);
+  grid.update(state);
+  grid.setOpen(isGrid);
+  parts.multi.update(state);
+  parts.footer.update(state);
+}
 
-  function renderAll() {
-    if (disposed) return;
-    state = readState(model);
-    state.paletteInUse = paletteStore.inUse;
+/**
+ * Keep the keyboard in the widget across a view switch: on the grid's current tile, or on the root.
+ * @param {HTMLElement} root
+ * @param {Parts["grid"]} grid
+ * @param {boolean} nowGrid
+ */
+function keepKeyboardAcrossSwitch(root, grid, nowGrid) {
+  const active = document.activeElement;
+  const lost = !active || active === document.body || !root.contains(active) || active === root ||
+    !active.checkVisibility?.();
+  if (nowGrid && lost) grid.focusCurrent();
+  else if (!nowGrid && (lost || grid.el.contains(active))) root.focus({ preventScroll: true });
+}
+
+/**
+ * The redraw: read the model, show it everywhere, or the closed line once the widget is closed.
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {Parts} parts
+ * @param {() => void} teardown
+ */
+function createRedraw(shell, parts, teardown) {
+  const { root } = shell;
+  const { grid } = parts;
+  const showStatusTrait = statusTraitShower(shell.status);
+  return function redraw() {
+    if (shell.disposed) return;
+    const state = readState(shell.model);
+    state.paletteInUse = shell.paletteStore.inUse;
+    shell.state = state;
     if (state.closed) {
-      renderClosed();
+      teardown();
+      root.replaceChildren(h("p", { class: "ltw-closed", text: "Closed. Captions saved." }));
       return;
     }
     const active = document.activeElement;
     const focusInWidget = !!active && root.contains(active);
     const wasGrid = !grid.el.hidden;
     keepFocus(root, () => {
-      const isGrid = state.view === "grid";
-      const scanning = loading.update(state.loading);
-      header.update(state);
-      filterBar.update(state);
-      editBar.update(state);
-      batch.update(state);
-      allTags.update(state);
-      exporter.update(state);
-      checks.update(state);
-      plots.update(state);
-      banners.update(isGrid ? null : state._current);
-      banners.el.hidden = isGrid || banners.el.childElementCount === 0;
-      main.hidden = isGrid || (scanning && !state._current.id);
-      preview.update(state._current);
-      if (!isGrid && wasGrid) preview.refresh();
-      const textMode = state.caption_mode === "text";
-      tags.el.hidden = textMode;
-      captionText.el.hidden = !textMode;
-      tags.update(state._current);
-      captionText.update(state);
-      tokens.update(state._current);
-      palette.update(paletteStore, state._current);
-      grid.update(state);
-      grid.setOpen(isGrid);
-      multi.update(state);
-      footer.update(state);
+      updateParts(shell, parts, wasGrid);
       showStatusTrait(state.status);
     });
-    // Keep the keyboard in the widget across a view switch.
     const nowGrid = state.view === "grid";
-    if (focusInWidget && nowGrid !== wasGrid) {
-      const lost = !document.activeElement || document.activeElement === document.body ||
-        !root.contains(document.activeElement) || document.activeElement === root ||
-        !document.activeElement.checkVisibility?.();
-      if (nowGrid && lost) grid.focusCurrent();
-      else if (!nowGrid && (lost || grid.el.contains(document.activeElement))) root.focus({ preventScroll: true });
-    }
-  }
+    if (focusInWidget && nowGrid !== wasGrid) keepKeyboardAcrossSwitch(root, grid, nowGrid);
+  };
+}
 
+/**
+ * Redraw (once per task) when a trait changes; take the palette whole at first, then the rows that
+ * change; hand answers to the request channel and show notices.
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {(...args: any[]) => Promise<any>} act
+ * @param {() => void} redraw
+ * @returns {() => void} the palette's change handler, to run once at the start
+ */
+function listenToModel(shell, act, redraw) {
+  const { model, paletteStore, status } = shell;
   let scheduled = false;
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
     queueMicrotask(() => {
       scheduled = false;
-      renderAll();
+      redraw();
     });
   };
-  for (const name of TRAITS) {
-    model.on(`change:${name}`, schedule);
-    cleanups.push(() => model.off(`change:${name}`, schedule));
-  }
-  // ---- the palette: whole at first, then the rows that change --------------------------------
+  for (const name of TRAITS) shell.onModel(`change:${name}`, schedule);
+
   let paletteAsked = false;
   function paletteChanged() {
-    if (disposed) return;
+    if (shell.disposed) return;
     if (paletteStore.apply(model.get("_palette_delta")) === "behind") askPalette();
     schedule();
   }
@@ -331,54 +399,64 @@ function render({ model, el }) {
     paletteAsked = true;
     const reply = await act("palette", {}, { timeoutMs: 120000 });
     paletteAsked = false;
-    if (!reply || disposed) return;
+    if (!reply || shell.disposed) return;
     paletteStore.load(reply.rows, reply.version);
     paletteChanged(); // a change made after the reply
   }
-  model.on("change:_palette_delta", paletteChanged);
-  cleanups.push(() => model.off("change:_palette_delta", paletteChanged));
+  shell.onModel("change:_palette_delta", paletteChanged);
 
-  const onMsg = (content, buffers) => {
-    if (disposed || rpc.handle(content, buffers)) return;
+  shell.onModel("msg:custom", (content, buffers) => {
+    if (shell.disposed || shell.rpc.handle(content, buffers)) return;
     if (content && content.type === "notice" && typeof content.message === "string") {
       status.show(content.message, content.level === "error" ? "error" : "info");
     }
-  };
-  model.on("msg:custom", onMsg);
-  cleanups.push(() => model.off("msg:custom", onMsg));
+  });
+  return paletteChanged;
+}
 
+/**
+ * Run the cleanups, then dispose of every part (the caption text before the request channel: it
+ * sends the unsent text).
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {Parts} parts
+ */
+function disposeAll(shell, parts) {
+  for (const fn of shell.cleanups.splice(0)) {
+    try { fn(); } catch { /* keep cleaning */ }
+  }
+  parts.dialog.dispose();
+  parts.captionText.dispose();
+  shell.rpc.dispose();
+  for (const part of [parts.preview, parts.filterBar, parts.allTags, parts.exporter, parts.checks, parts.plots,
+    parts.grid, parts.multi, parts.batch, parts.tags, parts.palette]) part.dispose();
+}
+
+/**
+ * Draw the widget into `el` and keep it in step with `model`; returns the cleanup.
+ * @param {{ model: import("./lib/model.js").Model, el: HTMLElement }} ctx
+ */
+function render({ model, el }) {
+  const shell = createShell(model, el);
+  const parts = buildParts(shell);
+  clearStatusOnAction(shell);
+  wireKeyboard(shell, parts);
   let tornDown = false;
-  function teardown() {
+  const teardown = () => {
     if (tornDown) return;
     tornDown = true;
-    for (const fn of cleanups.splice(0)) {
-      try { fn(); } catch { /* keep cleaning */ }
-    }
-    dialog.dispose();
-    captionText.dispose(); // sends unsent text, so before the rpc goes
-    rpc.dispose();
-    preview.dispose();
-    filterBar.dispose();
-    allTags.dispose();
-    exporter.dispose();
-    checks.dispose();
-    plots.dispose();
-    grid.dispose();
-    multi.dispose();
-    batch.dispose();
-    tags.dispose();
-    palette.dispose();
-  }
-
-  renderAll();
+    disposeAll(shell, parts);
+  };
+  const redraw = createRedraw(shell, parts, teardown);
+  const paletteChanged = listenToModel(shell, parts.cmd.act, redraw);
+  redraw();
   paletteChanged();
 
   return () => {
-    const wasClosed = !!state.closed;
+    const wasClosed = !!shell.state.closed;
     teardown();
-    disposed = true;
+    shell.disposed = true;
     // A closed widget keeps its "Closed. Captions saved." line where the view was.
-    if (!wasClosed) root.remove();
+    if (!wasClosed) shell.root.remove();
   };
 }
 

@@ -5,6 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   KINDS, buildOperation, parseRenames, scopeChoices, SCOPE_FALLBACKS, scopeBasis, sameRequest,
   fieldsFromOperation, skippedText, doneText, tagRows, historyKey, doneMark, followDone,
+  kindOf, triggerNote, buttonStates, firstField, renameSelection,
 } = await import("../src/panels/batch/logic.js");
 const { pickScope } = await import("../src/panels/scope.js");
 
@@ -219,4 +220,40 @@ test("a batch's Done line holds until an undo, a redo or a later edit", () => {
   assert.equal(followDone(mark, later), null);
   assert.equal(followDone(null, h0), null);
   assert.equal(historyKey(undefined), historyKey({}));
+});
+
+test("an unknown operation reads as add", () => {
+  assert.equal(kindOf("rename"), "rename");
+  assert.equal(kindOf("drop table"), "add");
+  assert.equal(kindOf(undefined), "add");
+});
+
+test("the trigger word line: needed by the trigger operation, kept first by the others", () => {
+  assert.deepEqual(triggerNote("trigger", "ohwx"),
+    { text: `Trigger word: ${LRI}ohwx${PDI} — put first in each caption`, missing: false, hidden: false });
+  const none = triggerNote("trigger", "");
+  assert.ok(none.missing && !none.hidden && none.text.startsWith("No trigger word is set."));
+  assert.deepEqual(triggerNote("add", "ohwx"), { text: `Trigger word: ${LRI}ohwx${PDI} — kept first`, missing: false, hidden: false });
+  assert.deepEqual(triggerNote("add", ""), { text: "", missing: false, hidden: true });
+});
+
+test("Apply is on only for a fresh preview that changes images, and names how many", () => {
+  const ready = { busy: false, scopeOk: true, needsTrigger: false, fresh: true, changes: 3 };
+  assert.deepEqual(buttonStates(ready), { previewOff: false, applyOff: false, applyText: "Apply to 3 images" });
+  assert.deepEqual(buttonStates({ ...ready, fresh: false }), { previewOff: false, applyOff: true, applyText: "Apply" });
+  assert.deepEqual(buttonStates({ ...ready, changes: 0 }), { previewOff: false, applyOff: true, applyText: "Apply" });
+  assert.equal(buttonStates({ ...ready, busy: true }).previewOff, true);
+  assert.equal(buttonStates({ ...ready, needsTrigger: true }).previewOff, true);
+  assert.deepEqual(buttonStates({ ...ready, scopeOk: false }).applyOff, true);
+});
+
+test("opening with a preset focuses its first text field and selects the new tag of one rename", () => {
+  assert.equal(firstField(null), null);
+  assert.equal(firstField("add"), "tags");
+  assert.equal(firstField("replace"), "pattern");
+  assert.equal(firstField("dedupe"), null);
+  assert.deepEqual(renameSelection("red_hair -> red hair"), [12, 20]);
+  assert.deepEqual(renameSelection("a \u2192 b"), [4, 5]);
+  assert.deepEqual(renameSelection("a -> b\nc -> d"), [13, 13]);
+  assert.deepEqual(renameSelection("plain"), [5, 5]);
 });

@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   TARGETS, FIXES, buildExportRequest, progressText, targetDescription, scopeChoices, destPlaceholder,
-  destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint,
+  destForTarget, parseRepeats, normalizeFixes, parseSettings, configHint, destHint, triggerTexts, outcomeOf, endNews,
 } = await import("../src/panels/export/logic.js");
 const { pickScope } = await import("../src/panels/scope.js");
 
@@ -175,3 +175,39 @@ test("the configuration's hint tells TOML from YAML", () => {
   assert.match(configHint("datasets:\n  - folder_path: /x\n"), /ai-toolkit/);
 });
 
+
+test("the destination hint says a .zip for Civitai, a folder for the others", () => {
+  assert.match(destHint("civitai"), /\.zip file/);
+  assert.match(destHint("kohya"), /folder/);
+});
+
+test("the trigger word lines: the note, the placeholders and the kohya and renamed names", () => {
+  const t = triggerTexts("ohwx", { repeats: "5", name: "", prefix: " " });
+  assert.equal(t.note, `Trigger word: ${LRI}ohwx${PDI} — prepended for Civitai and kohya; ai-toolkit gets it in the YAML`);
+  assert.equal(t.missing, false);
+  assert.equal(t.fallback, "ohwx");
+  assert.equal(t.kohya, `Images go in ${LRI}5_ohwx${PDI}; keep_tokens = 1 keeps the trigger word first. An empty name uses the trigger word.`);
+  assert.equal(t.renamed, `Files are named ${LRI}ohwx_001${PDI}.png, ${LRI}ohwx_001${PDI}.txt… An empty prefix uses the trigger word.`);
+  const none = triggerTexts("", { repeats: "x", name: "cat", prefix: "" });
+  assert.equal(none.note, "No trigger word set");
+  assert.equal(none.missing, true);
+  assert.equal(none.fallback, "my-lora");
+  assert.equal(none.kohya, `Images go in ${LRI}<repeats>_cat${PDI}.`);
+  assert.equal(none.renamed, `Files are named ${LRI}prefix_001${PDI}.png, ${LRI}prefix_001${PDI}.txt…`);
+});
+
+test("the outcome of each export phase, and the news when one ends with the panel closed", () => {
+  assert.deepEqual(outcomeOf({ phase: "running", done: 2, total: 4 }),
+    { running: true, progress: "Exporting 2 of 4…", summary: "", error: "", config: null });
+  const done = outcomeOf({ phase: "done", summary: "12 images.\nDetails", config: "[general]" });
+  assert.deepEqual(done, { running: false, progress: "", summary: "12 images.\nDetails", error: "", config: "[general]" });
+  assert.equal(outcomeOf({ phase: "done", summary: " " }).summary, "Export done.");
+  assert.equal(outcomeOf({ phase: "failed" }).error, "The export failed.");
+  assert.equal(outcomeOf(null).running, false);
+  assert.deepEqual(endNews("running", "done", done), { message: "12 images.", level: "info" });
+  assert.deepEqual(endNews("running", "failed", outcomeOf({ phase: "failed", error: "Disk full" })),
+    { message: "Disk full", level: "error" });
+  assert.equal(endNews("done", "done", done), null);
+  assert.equal(endNews("running", "running", done), null);
+  assert.equal(endNews("running", undefined, done), null);
+});

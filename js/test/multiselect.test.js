@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
-  splitCommon, normalizeCounts, selectionKey, typedTags, labels, editMessage, quoteTags,
+  splitCommon, normalizeCounts, selectionKey, typedTags, labels, editMessage, quoteTags, shownSelection, listsView,
+  fallbackKey, SOME_LIMIT,
 } = await import("../src/panels/multiselect/logic.js");
 
 const FSI = "\u2068";
@@ -95,3 +96,30 @@ test("edit messages isolate the tags and mention undo only when something change
   assert.doesNotMatch(editMessage("remove", ["x"], {}), /Ctrl\+Z/);
 });
 
+
+test("the panel shows for two or more selected images outside the single view", () => {
+  assert.deepEqual(shownSelection({ _shown_selection: [1, 4], view: "grid" }), [1, 4]);
+  assert.equal(shownSelection({ _shown_selection: [1], view: "grid" }), null);
+  assert.equal(shownSelection({ _shown_selection: [1, 4], view: "single" }), null);
+  assert.equal(shownSelection({ _shown_selection: "1,4" }), null);
+  assert.equal(shownSelection(null), null);
+});
+
+test("the lists show at most SOME_LIMIT rows on some, and their signature follows what shows", () => {
+  const some = Array.from({ length: SOME_LIMIT + 5 }, (_, i) => ({ tag: `t${i}`, selected: 1 }));
+  const data = { n: 3, common: [{ tag: "a" }], some };
+  const view = listsView(data);
+  assert.equal(view.shown.length, SOME_LIMIT);
+  assert.equal(listsView({ ...data }).sig, view.sig);
+  assert.notEqual(listsView({ ...data, n: 4 }).sig, view.sig);
+  assert.notEqual(listsView({ ...data, common: [] }).sig, view.sig);
+  const moved = some.map((r, i) => (i === 0 ? { ...r, selected: 2 } : r));
+  assert.notEqual(listsView({ ...data, some: moved }).sig, view.sig);
+});
+
+test("when a row goes, the focus goes to the same control on its neighbour, else the input", () => {
+  assert.equal(fallbackKey("red hair", "ms-sa:"), "ms-sa:red hair");
+  assert.equal(fallbackKey("", "ms-c:"), "ms-c:");
+  assert.equal(fallbackKey(null, "ms-c:"), "ms-input");
+  assert.equal(fallbackKey(undefined, "ms-sx:"), "ms-input");
+});

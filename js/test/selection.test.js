@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   normalizeSelection, isSelected, toggleSelected, rangeOf, union, selectAll, clickSelect, moveFocus,
-  keySelect, selectionText, sameSelection,
+  keySelect, selectionText, sameSelection, tabStop, homeTile,
 } from "../src/grid/selection.js";
 
 test("a selection is sorted, unique and inside the items", () => {
@@ -96,4 +96,19 @@ test("keyboard: plain arrows move, Shift+arrows extend from the anchor, Space to
 test("the selection count reads as words", () => {
   assert.equal(selectionText(0), "");
   assert.equal(selectionText(100000), "100,000 selected");
+});
+
+test("Tab reaches the focused tile while it is drawn or in range, else the first visible one", () => {
+  const range = { start: 10, end: 30, visibleStart: 14, visibleEnd: 26 };
+  assert.equal(tabStop({ focus: 3, count: 50, range, shown: true }), 3);
+  assert.equal(tabStop({ focus: 20, count: 50, range, shown: false }), 20);
+  assert.equal(tabStop({ focus: 3, count: 50, range, shown: false }), 14);
+  assert.equal(tabStop({ focus: 60, count: 50, range, shown: true }), 14);
+  assert.equal(tabStop({ focus: -1, count: 0, range: { start: 0, end: 0, visibleStart: 0, visibleEnd: 0 }, shown: false }), -1);
+});
+
+test("entering the grid goes to the remembered tile, else the current image's, else the first", () => {
+  assert.equal(homeTile(7, 2, 10), 7);
+  assert.equal(homeTile(12, 2, 10), 2);
+  assert.equal(homeTile(-1, -1, 10), 0);
 });

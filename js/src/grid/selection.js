@@ -160,6 +160,21 @@ export function keySelect(state, action, { columns, count, page }) {
   }
 }
 
+/**
+ * The one tile Tab reaches among `count` tiles: the focused one when it is in the DOM (`shown`) or in
+ * range `r` ({ start, end, visibleStart, visibleEnd }), else the first visible one; -1 for none.
+ */
+export function tabStop({ focus, count, range, shown }) {
+  const inside = focus >= 0 && focus < count;
+  if (inside && (shown || (focus >= range.start && focus < range.end))) return focus;
+  return range.visibleStart < range.visibleEnd ? range.visibleStart : -1;
+}
+
+/** The tile the keyboard goes to on entering the grid: the remembered `focus`, else the current image's. */
+export function homeTile(focus, current, count) {
+  return focus >= 0 && focus < count ? focus : Math.max(0, current);
+}
+
 /** "3 selected" / "" (none). */
 export function selectionText(n) {
   if (!(n > 0)) return "";

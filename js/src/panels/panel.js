@@ -23,6 +23,18 @@ export function showOpen(toggle, body, open) {
 }
 
 /**
+ * A panel's open(): `setOpen(true)`, then the keyboard focus on its toggle, scrolled into view when
+ * `scroll` (Escape then closes the panel and the focus stays there).
+ * @param {(open: boolean) => void} setOpen
+ * @param {HTMLElement} toggle
+ */
+export function openPanel(setOpen, toggle, { scroll = false } = {}) {
+  setOpen(true);
+  toggle.focus({ preventScroll: true });
+  if (scroll && typeof toggle.scrollIntoView === "function") toggle.scrollIntoView({ block: "nearest" });
+}
+
+/**
  * Keys on an open panel `el`: Escape (no modifiers) calls close(), then focuses `refocus` when
  * given; the plain keys inside `body` (typing, buttons, arrows in radio groups, Space on
  * checkboxes) are the panel's, not the widget's shortcuts nor the notebook's. Ctrl/Cmd

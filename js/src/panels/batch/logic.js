@@ -242,3 +242,49 @@ export const FIELDS = {
   front: ["tags", "ignoreCase"],
   trigger: ["ignoreCase"],
 };
+
+/** The operation `value` names, "add" for anything else. */
+export function kindOf(value) {
+  return has(PARAMETERS, value) ? value : "add";
+}
+
+/**
+ * The trigger word line under the form for operation `kind` and trigger `word`:
+ * { text, missing (the operation needs a word there is not), hidden }.
+ */
+export function triggerNote(kind, word) {
+  if (kind === "trigger") {
+    return {
+      text: word ? `Trigger word: ${isolate(word)} — put first in each caption`
+        : "No trigger word is set. Set the trigger word first; this operation puts it first in each caption.",
+      missing: !word,
+      hidden: false,
+    };
+  }
+  return { text: word ? `Trigger word: ${isolate(word)} — kept first` : "", missing: false, hidden: !word };
+}
+
+/**
+ * The Preview and Apply buttons: { previewOff, applyOff, applyText } while a request is out (`busy`),
+ * for a scope that can be or not (`scopeOk`), a trigger operation with no word (`needsTrigger`), a
+ * preview that matches the form (`fresh`) and the images it changes (`changes`).
+ */
+export function buttonStates({ busy, scopeOk, needsTrigger, fresh, changes }) {
+  return {
+    previewOff: busy || !scopeOk || needsTrigger,
+    applyOff: busy || !scopeOk || !fresh || changes === 0,
+    applyText: fresh && changes > 0 ? `Apply to ${plural(changes, "image", "images")}` : "Apply",
+  };
+}
+
+/** The field focused on opening with operation `presetKind` preset: its first text field, null for the menu. */
+export function firstField(presetKind) {
+  if (!presetKind) return null;
+  return FIELDS[presetKind].find((k) => k !== "ignoreCase" && k !== "where") ?? null;
+}
+
+/** The part of the renames text to select on opening: one line "old -> new" selects the new tag, else the end. */
+export function renameSelection(text) {
+  const m = text.split("\n").length === 1 ? /(->|\u2192)\s*/.exec(text) : null;
+  return m ? [m.index + m[0].length, text.length] : [text.length, text.length];
+}

@@ -4,43 +4,45 @@
 // what is wrong with it; this module only checks for obviously missing input.
 
 import "./batch.css";
-import { h, isolate, setText } from "../../lib/dom.js";
+import { h, setText } from "../../lib/dom.js";
 import { panelKeys } from "../panel.js";
 import { pickScope } from "../scope.js";
 import { batchElements, drawPreview } from "./elements.js";
 import {
-  PARAMETERS, SCOPES, SCOPE_FALLBACKS, TAG_LABELS, KIND_HINTS, FIELDS, buildOperation, fieldsFromOperation,
+  SCOPES, SCOPE_FALLBACKS, TAG_LABELS, KIND_HINTS, FIELDS, buildOperation, fieldsFromOperation,
   scopeChoices, scopeBasis, sameRequest, skippedText, doneText, historyKey, doneMark, followDone,
+  kindOf, triggerNote, buttonStates, firstField, renameSelection,
 } from "./logic.js";
-import { fmt, plural, count, obj, has, errorText } from "../../lib/format.js";
+import { fmt, count, obj, errorText } from "../../lib/format.js";
+
+/** @typedef {ReturnType<typeof batchElements>} Ui */
+
+/** What the panel knows now, shared by its parts. */
+function batchState() {
+  return {
+    state: /** @type {any} */ ({}),
+    kind: "add",
+    scope: "all",
+    /** @type {{ request: any, basis: string, reply: any } | null} */
+    preview: null, // the results show
+    /** @type {{ before: string, after: string | null } | null} */
+    done: null, // while the "Done" line shows: its mark in the history (doneMark)
+    busy: false,
+    opener: /** @type {any} */ (null),
+    disposed: false,
+    refocus: /** @type {HTMLButtonElement | null} */ (null), // a button that had focus when it was disabled
+  };
+}
 
 /**
- * createBatch({ request, status, onApplied })
- *   request(type, fields) -> Promise<{ reply }> (rejects with Python's sentence)
- *   status: { show(message, level) } for outcomes that arrive after the panel was closed
- *   onApplied(reply): after a batch_apply succeeded
- * -> { el, open({ scope, operation }), close(), isOpen(), update(state), dispose() }
- * state: progress {all, total, filtered}, _shown_selection, _current {id}, trigger, filter.
+ * The form: the operation, its fields, the trigger word line and the scope, read into a request
+ * and preset from an operation.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof batchState>} s
  */
-export function createBatch({ request, status = null, onApplied = null }) {
-  const { kindSelect, kindHint, controls, tagsLabel, fieldEls, triggerNote, scopeGroup, previewBtn, applyBtn, closeBtn, error, form, headline, stale, details, results, el } = batchElements();
-  applyBtn.addEventListener("click", () => apply());
-  closeBtn.addEventListener("click", () => close());
-
-  let state = {};
-  let kind = "add";
-  let scope = "all";
-  let preview = null; // { request, basis, reply } the results show
-  let done = null; // while the "Done" line shows: its mark in the history (doneMark)
-  let busy = false;
-  let opener = null;
-  let disposed = false;
-  let refocus = null; // a button that had focus when it was disabled
-
-  // ---- form ---------------------------------------------------------------------------------
-  function trigger() {
-    return typeof state.trigger === "string" ? state.trigger.trim() : "";
-  }
+function createBatchForm(ui, s) {
+  const { kindSelect, kindHint, controls, tagsLabel, fieldEls, triggerNote: note, scopeGroup } = ui;
+  const trigger = () => (typeof s.state.trigger === "string" ? s.state.trigger.trim() : "");
 
   function formFields() {
     return {
@@ -52,200 +54,48 @@ export function createBatch({ request, status = null, onApplied = null }) {
 
   /** { request: { operation, scope } } or { error } for the form as it is. */
   function currentRequest() {
-    const built = buildOperation(kind, formFields());
+    const built = buildOperation(s.kind, formFields());
     if (built.error) return built;
-    return { request: { operation: built.operation, scope } };
+    return { request: { operation: built.operation, scope: s.scope } };
+  }
+
+  /** Does the preview shown answer the form as it is? */
+  function matches() {
+    if (!s.preview) return false;
+    const now = currentRequest();
+    return !!now.request && sameRequest(now.request, s.preview.request) && s.preview.basis === scopeBasis(s.state, s.scope);
   }
 
   function showKind() {
-    const shown = new Set(FIELDS[kind]);
+    const shown = new Set(FIELDS[s.kind]);
     for (const [key, node] of Object.entries(fieldEls)) node.hidden = !shown.has(key);
-    setText(tagsLabel, TAG_LABELS[kind] || "Tags");
-    setText(kindHint, KIND_HINTS[kind] || "");
-    kindHint.hidden = !KIND_HINTS[kind];
-    controls.ignoreCase.title = kind === "trigger"
+    setText(tagsLabel, TAG_LABELS[s.kind] || "Tags");
+    setText(kindHint, KIND_HINTS[s.kind] || "");
+    kindHint.hidden = !KIND_HINTS[s.kind];
+    controls.ignoreCase.title = s.kind === "trigger"
       ? "CLIP lowercases text, so for SD 1.5 and SDXL OHWX and ohwx are the same token" : "";
   }
 
   function showTrigger() {
-    const word = trigger();
-    triggerNote.classList.toggle("is-missing", kind === "trigger" && !word);
-    if (kind === "trigger") {
-      setText(triggerNote, word ? `Trigger word: ${isolate(word)} — put first in each caption`
-        : "No trigger word is set. Set the trigger word first; this operation puts it first in each caption.");
-      triggerNote.hidden = false;
-    } else {
-      setText(triggerNote, word ? `Trigger word: ${isolate(word)} — kept first` : "");
-      triggerNote.hidden = !word;
-    }
+    const line = triggerNote(s.kind, trigger());
+    note.classList.toggle("is-missing", line.missing);
+    setText(note, line.text);
+    note.hidden = line.hidden;
   }
 
   function showScopes() {
-    const choices = scopeChoices(state);
-    scope = pickScope(choices, scope, SCOPE_FALLBACKS);
-    scopeGroup.show(choices, scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
+    const choices = scopeChoices(s.state);
+    s.scope = pickScope(choices, s.scope, SCOPE_FALLBACKS);
+    scopeGroup.show(choices, s.scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
   }
 
-  function matches() {
-    if (!preview) return false;
-    const now = currentRequest();
-    return !!now.request && sameRequest(now.request, preview.request) && preview.basis === scopeBasis(state, scope);
-  }
-
-  /** Disable a button without losing the keyboard focus that was on it. */
-  function setDisabled(button, off) {
-    if (off && !button.disabled && document.activeElement === button) {
-      refocus = button;
-      el.focus({ preventScroll: true });
-    }
-    button.disabled = off;
-  }
-
-  function refreshButtons() {
-    const scopeOk = !scopeGroup.radios[scope].disabled;
-    const needsTrigger = kind === "trigger" && !trigger();
-    const fresh = matches();
-    const changes = preview ? count(preview.reply.changes) : 0;
-    setDisabled(previewBtn, busy || !scopeOk || needsTrigger);
-    setDisabled(applyBtn, busy || !scopeOk || !fresh || changes === 0);
-    setText(applyBtn, fresh && changes > 0 ? `Apply to ${plural(changes, "image", "images")}` : "Apply");
-    stale.hidden = !preview || fresh;
-    results.classList.toggle("is-stale", !!preview && !fresh);
-    el.setAttribute("aria-busy", busy ? "true" : "false");
-    if (refocus && document.activeElement === el) {
-      const back = !refocus.disabled ? refocus : !previewBtn.disabled ? previewBtn : null;
-      if (back) {
-        back.focus({ preventScroll: true });
-        refocus = null;
-      }
-    } else if (refocus && document.activeElement !== el) refocus = null;
-  }
-
-  function refresh() {
-    showScopes();
-    showTrigger();
-    refreshButtons();
-  }
-
-  function showError(message) {
-    setText(error, message || "");
-    error.hidden = !message;
-  }
-
-  function renderPreview() {
-    if (!preview) details.replaceChildren();
-    else drawPreview(headline, details, preview.reply);
-  }
-
-  // ---- requests -----------------------------------------------------------------------------
-  async function runPreview() {
-    if (busy || disposed) return;
-    done = null;
-    showError("");
-    const built = currentRequest();
-    if (built.error) {
-      showError(built.error);
-      return;
-    }
-    const basis = scopeBasis(state, scope);
-    busy = true;
-    refreshButtons();
-    try {
-      const { reply } = await request("batch_preview", built.request);
-      if (disposed) return;
-      preview = { request: built.request, basis, reply: obj(reply) };
-      renderPreview();
-    } catch (err) {
-      if (disposed || (err && err.disposed)) return;
-      preview = null;
-      setText(headline, "");
-      renderPreview();
-      report(errorText(err), true);
-    } finally {
-      if (!disposed) {
-        busy = false;
-        refreshButtons();
-      }
-    }
-  }
-
-  async function apply() {
-    if (busy || disposed || applyBtn.disabled || !matches()) return;
-    const sent = preview.request;
-    const before = historyKey(state._history);
-    showError("");
-    busy = true;
-    refreshButtons();
-    try {
-      const { reply } = await request("batch_apply", sent);
-      if (disposed) return;
-      preview = null;
-      renderPreview();
-      const r = obj(reply);
-      const line = doneText(r);
-      const skipped = skippedText(r.skipped);
-      setText(headline, line);
-      if (skipped) details.replaceChildren(h("p", { class: "ltw-batch-skipped", text: skipped }));
-      done = doneMark(before, historyKey(state._history), count(r.changes));
-      if (el.hidden && status) status.show(line);
-      if (onApplied) onApplied(r);
-    } catch (err) {
-      if (disposed || (err && err.disposed)) return;
-      report(errorText(err), true);
-    } finally {
-      if (!disposed) {
-        busy = false;
-        refreshButtons();
-      }
-    }
-  }
-
-  function report(message, isError) {
-    showError(isError ? message : "");
-    if (el.hidden && status) status.show(message, isError ? "error" : "info");
-  }
-
-  // ---- events -------------------------------------------------------------------------------
-  function changed() {
-    showError("");
-    refreshButtons();
-  }
-
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    runPreview();
-  });
-  kindSelect.addEventListener("change", () => {
-    kind = has(PARAMETERS, kindSelect.value) ? kindSelect.value : "add";
-    showKind();
-    showTrigger();
-    changed();
-  });
-  for (const radio of Object.values(scopeGroup.radios)) {
-    radio.addEventListener("change", () => {
-      if (radio.checked) scope = radio.value;
-      changed();
-    });
-  }
-  form.addEventListener("input", (e) => {
-    if (e.target !== kindSelect && !scopeGroup.el.contains(e.target)) changed();
-  });
-  controls.renames.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
-      e.preventDefault();
-      e.stopPropagation();
-      runPreview();
-    }
-  });
-  panelKeys(el, { isOpen: () => !el.hidden, close });
-
-  // ---- API ----------------------------------------------------------------------------------
   function setKind(value) {
-    kind = has(PARAMETERS, value) ? value : "add";
-    kindSelect.value = kind;
+    s.kind = kindOf(value);
+    kindSelect.value = s.kind;
     showKind();
   }
 
+  /** Fill the form from `operation`; returns its kind. */
   function preset(operation) {
     const { kind: k, fields } = fieldsFromOperation(operation);
     setKind(k);
@@ -261,43 +111,242 @@ export function createBatch({ request, status = null, onApplied = null }) {
   }
 
   function focusFirst(presetKind) {
-    let target = kindSelect;
-    if (presetKind) {
-      const key = FIELDS[presetKind].find((k) => k !== "ignoreCase" && k !== "where");
-      if (key) target = controls[key];
-    }
+    const key = firstField(presetKind);
+    const target = key ? controls[key] : kindSelect;
     target.focus({ preventScroll: false });
     if (target === controls.renames) {
-      // One preset line "old -> new": select the new tag, ready to be typed over.
-      const text = target.value;
-      const lines = text.split("\n");
-      const m = lines.length === 1 ? /(->|\u2192)\s*/.exec(text) : null;
-      if (m) target.setSelectionRange(m.index + m[0].length, text.length);
-      else target.setSelectionRange(text.length, text.length);
+      const [start, end] = renameSelection(target.value);
+      target.setSelectionRange(start, end);
     } else if (target !== kindSelect && typeof target.setSelectionRange === "function") {
       target.setSelectionRange(target.value.length, target.value.length);
     }
   }
 
+  return { trigger, currentRequest, matches, showKind, showTrigger, showScopes, setKind, preset, focusFirst };
+}
+
+/**
+ * The buttons, the error line and the results as the panel's state says; a button disabled under
+ * the keyboard focus hands it back when it can.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof batchState>} s
+ * @param {ReturnType<typeof createBatchForm>} form
+ */
+function createBatchLook(ui, s, form) {
+  const { el, previewBtn, applyBtn, stale, results, error, headline, details, scopeGroup } = ui;
+
+  /** Disable a button without losing the keyboard focus that was on it. */
+  function setDisabled(button, off) {
+    if (off && !button.disabled && document.activeElement === button) {
+      s.refocus = button;
+      el.focus({ preventScroll: true });
+    }
+    button.disabled = off;
+  }
+
+  function refreshButtons() {
+    const fresh = form.matches();
+    const look = buttonStates({
+      busy: s.busy, scopeOk: !scopeGroup.radios[s.scope].disabled, needsTrigger: s.kind === "trigger" && !form.trigger(),
+      fresh, changes: s.preview ? count(s.preview.reply.changes) : 0,
+    });
+    setDisabled(previewBtn, look.previewOff);
+    setDisabled(applyBtn, look.applyOff);
+    setText(applyBtn, look.applyText);
+    stale.hidden = !s.preview || fresh;
+    results.classList.toggle("is-stale", !!s.preview && !fresh);
+    el.setAttribute("aria-busy", s.busy ? "true" : "false");
+    if (s.refocus && document.activeElement === el) {
+      const back = !s.refocus.disabled ? s.refocus : !previewBtn.disabled ? previewBtn : null;
+      if (back) {
+        back.focus({ preventScroll: true });
+        s.refocus = null;
+      }
+    } else if (s.refocus && document.activeElement !== el) s.refocus = null;
+  }
+
+  function refresh() {
+    form.showScopes();
+    form.showTrigger();
+    refreshButtons();
+  }
+
+  function showError(message) {
+    setText(error, message || "");
+    error.hidden = !message;
+  }
+
+  function renderPreview() {
+    if (!s.preview) details.replaceChildren();
+    else drawPreview(headline, details, s.preview.reply);
+  }
+
+  /** No results: no headline, no details. */
+  function clearResults() {
+    setText(headline, "");
+    details.replaceChildren();
+  }
+
+  return { refreshButtons, refresh, showError, renderPreview, clearResults };
+}
+
+/**
+ * The two requests: batch_preview for the form as it is, batch_apply of the previewed operation.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof batchState>} s
+ * @param {{ form: ReturnType<typeof createBatchForm>, look: ReturnType<typeof createBatchLook>,
+ *   request: Function, status: any, onApplied: Function | null }} parts
+ */
+function createBatchRequests(ui, s, { form, look, request, status, onApplied }) {
+  const { el, headline, details } = ui;
+
+  function report(message, isError) {
+    look.showError(isError ? message : "");
+    if (el.hidden && status) status.show(message, isError ? "error" : "info");
+  }
+
+  /** Send `fields` as `type` with the buttons off; the outcome goes to onReply, a failure to the error line. */
+  async function send(type, fields, onReply, onFailure = () => {}) {
+    s.busy = true;
+    look.refreshButtons();
+    try {
+      const { reply } = await request(type, fields);
+      if (s.disposed) return;
+      onReply(obj(reply));
+    } catch (err) {
+      if (s.disposed || (err && err.disposed)) return;
+      onFailure();
+      report(errorText(err), true);
+    } finally {
+      if (!s.disposed) {
+        s.busy = false;
+        look.refreshButtons();
+      }
+    }
+  }
+
+  async function runPreview() {
+    if (s.busy || s.disposed) return;
+    s.done = null;
+    look.showError("");
+    const built = form.currentRequest();
+    if (built.error) {
+      look.showError(built.error);
+      return;
+    }
+    const basis = scopeBasis(s.state, s.scope);
+    await send("batch_preview", built.request, (reply) => {
+      s.preview = { request: built.request, basis, reply };
+      look.renderPreview();
+    }, () => {
+      s.preview = null;
+      setText(headline, "");
+      look.renderPreview();
+    });
+  }
+
+  async function apply() {
+    if (s.busy || s.disposed || ui.applyBtn.disabled || !form.matches()) return;
+    const before = historyKey(s.state._history);
+    look.showError("");
+    await send("batch_apply", s.preview.request, (r) => {
+      s.preview = null;
+      look.renderPreview();
+      const line = doneText(r);
+      const skipped = skippedText(r.skipped);
+      setText(headline, line);
+      if (skipped) details.replaceChildren(h("p", { class: "ltw-batch-skipped", text: skipped }));
+      s.done = doneMark(before, historyKey(s.state._history), count(r.changes));
+      if (el.hidden && status) status.show(line);
+      if (onApplied) onApplied(r);
+    });
+  }
+
+  return { runPreview, apply };
+}
+
+/**
+ * The form's events: submit previews, a change of operation, scope or field marks the preview stale.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof batchState>} s
+ * @param {{ form: ReturnType<typeof createBatchForm>, look: ReturnType<typeof createBatchLook>,
+ *   requests: ReturnType<typeof createBatchRequests>, close: () => void }} parts
+ */
+function wireBatchEvents(ui, s, { form, look, requests, close }) {
+  const { el, form: formEl, kindSelect, scopeGroup, controls } = ui;
+  const changed = () => {
+    look.showError("");
+    look.refreshButtons();
+  };
+  ui.applyBtn.addEventListener("click", () => requests.apply());
+  ui.closeBtn.addEventListener("click", () => close());
+  formEl.addEventListener("submit", (e) => {
+    e.preventDefault();
+    requests.runPreview();
+  });
+  kindSelect.addEventListener("change", () => {
+    s.kind = kindOf(kindSelect.value);
+    form.showKind();
+    form.showTrigger();
+    changed();
+  });
+  for (const radio of Object.values(scopeGroup.radios)) {
+    radio.addEventListener("change", () => {
+      if (radio.checked) s.scope = radio.value;
+      changed();
+    });
+  }
+  formEl.addEventListener("input", (e) => {
+    if (e.target !== kindSelect && !scopeGroup.el.contains(e.target)) changed();
+  });
+  controls.renames.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+      e.preventDefault();
+      e.stopPropagation();
+      requests.runPreview();
+    }
+  });
+  panelKeys(el, { isOpen: () => !el.hidden, close });
+}
+
+/**
+ * createBatch({ request, status, onApplied })
+ *   request(type, fields) -> Promise<{ reply }> (rejects with Python's sentence)
+ *   status: { show(message, level) } for outcomes that arrive after the panel was closed
+ *   onApplied(reply): after a batch_apply succeeded
+ * -> { el, open({ scope, operation }), close(), isOpen(), update(state), dispose() }
+ * state: progress {all, total, filtered}, _shown_selection, _current {id}, trigger, filter.
+ * @param {{ request: import("../../lib/rpc.js").Request, status?: import("../../shell/status.js").Status | null,
+ *   onApplied?: ((reply: any) => void) | null }} options
+ */
+export function createBatch({ request, status = null, onApplied = null }) {
+  const ui = batchElements();
+  const { el } = ui;
+  const s = batchState();
+  const form = createBatchForm(ui, s);
+  const look = createBatchLook(ui, s, form);
+  const requests = createBatchRequests(ui, s, { form, look, request, status, onApplied });
+  wireBatchEvents(ui, s, { form, look, requests, close });
+
   /** open({ scope, operation }): show the panel (preset when given) and focus its first control. */
   function open(opts = {}) {
-    if (disposed) return;
+    if (s.disposed) return;
     const o = obj(opts);
     const active = document.activeElement;
-    if (active && !el.contains(active)) opener = active; // else: opened again from inside
+    if (active && !el.contains(active)) s.opener = active; // else: opened again from inside
     let presetKind = null;
     if (o.operation && typeof o.operation === "object") {
-      presetKind = preset(o.operation);
-      preview = null;
-      done = null;
-      setText(headline, "");
-      renderPreview();
+      presetKind = form.preset(o.operation);
+      s.preview = null;
+      s.done = null;
+      setText(ui.headline, "");
+      look.renderPreview();
     }
-    scope = pickScope(scopeChoices(state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : scope, SCOPE_FALLBACKS);
-    showError("");
+    s.scope = pickScope(scopeChoices(s.state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : s.scope, SCOPE_FALLBACKS);
+    look.showError("");
     el.hidden = false;
-    refresh();
-    focusFirst(presetKind);
+    look.refresh();
+    form.focusFirst(presetKind);
   }
 
   /** Hide the panel; focus goes back to what had it before open() when the focus was inside. */
@@ -305,9 +354,9 @@ export function createBatch({ request, status = null, onApplied = null }) {
     if (el.hidden) return;
     const hadFocus = el.contains(document.activeElement);
     el.hidden = true;
-    refocus = null;
-    const back = opener;
-    opener = null;
+    s.refocus = null;
+    const back = s.opener;
+    s.opener = null;
     if (!hadFocus) return;
     if (back && back.isConnected && typeof back.focus === "function" && back.getClientRects().length) {
       back.focus({ preventScroll: true });
@@ -318,27 +367,24 @@ export function createBatch({ request, status = null, onApplied = null }) {
   }
 
   function update(next) {
-    if (disposed) return;
-    state = obj(next);
-    if (done) {
-      done = followDone(done, historyKey(state._history));
-      if (!done) { // undone, redone or followed by another edit: the line no longer holds
-        setText(headline, "");
-        details.replaceChildren();
-      }
+    if (s.disposed) return;
+    s.state = obj(next);
+    if (s.done) {
+      s.done = followDone(s.done, historyKey(s.state._history));
+      if (!s.done) look.clearResults(); // undone, redone or followed by another edit: the line no longer holds
     }
-    refresh();
+    look.refresh();
   }
 
   function dispose() {
-    disposed = true;
-    opener = null;
-    refocus = null;
+    s.disposed = true;
+    s.opener = null;
+    s.refocus = null;
     el.remove();
   }
 
-  setKind("add");
-  refresh();
+  form.setKind("add");
+  look.refresh();
 
   return { el, open, close, isOpen: () => !el.hidden, update, dispose };
 }

@@ -6,7 +6,7 @@
 import "./checks.css";
 import { h, attr, keepFocus, setText, uniqueId } from "../../lib/dom.js";
 import { createLatest } from "../../lib/latest.js";
-import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
+import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import { createDuplicateThumbs, findingRow } from "./findings.js";
 import {
   SEVERITIES, RESOLUTIONS, GROUP_LIMIT, GROUP_TITLES, normalizeChecks, normalizeFindings, groupFindings, progressText,
@@ -275,11 +275,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   render();
   return {
     el,
-    open() {
-      setOpen(true);
-      toggle.focus({ preventScroll: true });
-      if (typeof toggle.scrollIntoView === "function") toggle.scrollIntoView({ block: "nearest" });
-    },
+    open: () => openPanel(setOpen, toggle, { scroll: true }),
     close: () => setOpen(false),
     isOpen: () => open,
     update,

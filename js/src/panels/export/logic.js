@@ -205,3 +205,57 @@ export function writeSettings(settings) {
     // storage unavailable (sandboxed frame, privacy mode): the panel just forgets
   }
 }
+
+/** What the destination box asks for with `target`. */
+export function destHint(target) {
+  return target === "civitai"
+    ? "The .zip file to write (\".zip\" is added when missing)."
+    : "The folder to export to; it is created when missing.";
+}
+
+/**
+ * The lines that name the trigger `word` and the names the form gives with it ({ repeats, name,
+ * prefix } as typed): { note, missing, fallback (the placeholder of name and prefix), kohya, renamed }.
+ */
+export function triggerTexts(word, { repeats, name, prefix }) {
+  const n = parseRepeats(repeats) ?? "<repeats>";
+  const nm = str(name).trim() || word || "<name>";
+  const px = str(prefix).trim() || word || "prefix";
+  return {
+    note: word
+      ? `Trigger word: ${isolate(word)} — prepended for Civitai and kohya; ai-toolkit gets it in the YAML`
+      : "No trigger word set",
+    missing: !word,
+    fallback: word || "my-lora",
+    kohya: `Images go in ${isolate(`${n}_${nm}`)}${word ? "; keep_tokens = 1 keeps the trigger word first" : ""}.`
+      + (word ? " An empty name uses the trigger word." : ""),
+    renamed: `Files are named ${isolate(`${px}_001`)}.png, ${isolate(`${px}_001`)}.txt…`
+      + (word ? " An empty prefix uses the trigger word." : ""),
+  };
+}
+
+/**
+ * What the outcome shows for the `_export` trait: { running, progress (its line), summary (of a
+ * finished export), error (of a failed one), config (the text of a finished one, or null) }.
+ */
+export function outcomeOf(exp) {
+  const e = obj(exp);
+  return {
+    running: e.phase === "running",
+    progress: progressText(e),
+    summary: e.phase === "done" ? (typeof e.summary === "string" && e.summary.trim()) || "Export done." : "",
+    error: e.phase === "failed" ? str(e.error).trim() || "The export failed." : "",
+    config: e.phase === "done" && typeof e.config === "string" ? e.config : null,
+  };
+}
+
+/**
+ * News for the status line when an export ends (phase `from` -> `to`) while the panel is closed:
+ * { message, level } from the outcome `out`, or null.
+ */
+export function endNews(from, to, out) {
+  if (from !== "running" || to === "running") return null;
+  if (to === "done") return { message: out.summary.split("\n")[0], level: "info" };
+  if (to === "failed") return { message: out.error, level: "error" };
+  return null;
+}

@@ -4,196 +4,124 @@
 // only what is obviously missing or wrong in the form. Originals are never modified.
 
 import "./export.css";
-import { isolate, setText } from "../../lib/dom.js";
+import { setText } from "../../lib/dom.js";
 import { panelKeys, showOpen, showProgress } from "../panel.js";
 import { pickScope } from "../scope.js";
 import { exportElements } from "./elements.js";
 import {
-  TARGETS, FIXES, REPEATS_DEFAULT, destPlaceholder, scopeChoices, parseRepeats, buildExportRequest, destForTarget, progressText, configHint, readSettings, writeSettings,
+  TARGETS, FIXES, REPEATS_DEFAULT, destPlaceholder, scopeChoices, parseRepeats, buildExportRequest, destForTarget,
+  configHint, readSettings, writeSettings, destHint, triggerTexts, outcomeOf, endNews,
 } from "./logic.js";
 import { count, obj, str, errorText } from "../../lib/format.js";
 
-/**
- * createExport({ request, status }) -> { el, update(state), open(), close(), isOpen(), dispose() }
- *   request(type, fields) -> Promise<{ reply }>  (the rpc)
- *   status.show(message, level)  (optional: news of an export that ends while the panel is closed)
- * state: _export, trigger, progress ({ total, all, filtered }), _shown_selection.
- * @param {{ request: import("../../lib/rpc.js").Request, status?: import("../../shell/status.js").Status }} options
- */
-export function createExport({ request, status }) {
+/** @typedef {ReturnType<typeof exportElements>} Ui */
+
+/** What the panel knows now, shared by its parts, from the settings remembered. */
+function exportState() {
   const settings = readSettings();
-  const { toggle, targetRadios, dest, destHint, repeats, name, prefix, kohyaHint, renamedHint, kohyaOptions, renamedOptions, scopeGroup, fixBoxes, triggerNote, replace, exportBtn, formError, formNotice, form, progressLabel, bar, progress, summary, failed, config, copyBtn, copyNote, configNote, configBox, body, el } = exportElements();
-  let state = {};
-  let target = settings.target;
-  let scope = "all";
-  const dests = { ...settings.dests };
-  let sending = false;
-  let disposed = false;
-  let lastPhase = null;
-  let refocus = null;
-  let copyTimer = null;
+  return {
+    settings,
+    state: /** @type {any} */ ({}),
+    target: settings.target,
+    scope: "all",
+    dests: { ...settings.dests },
+    sending: false,
+    disposed: false,
+    lastPhase: /** @type {string | null} */ (null),
+    refocus: /** @type {HTMLButtonElement | null} */ (null),
+    copyTimer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
+  };
+}
 
-  // initial values
-  targetRadios[target].checked = true;
-  dest.value = dests[target] || "";
-  repeats.value = String(settings.repeats);
-  name.value = settings.name;
-  prefix.value = settings.prefix;
-  for (const fix of FIXES) fixBoxes[fix.key].checked = settings.fixes[fix.key];
+/**
+ * The form: target, destination, names, scope and fixes; shown from the state, read into values,
+ * remembered in the settings.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof exportState>} s
+ */
+function createExportForm(ui, s) {
+  const { targetRadios, dest, repeats, name, prefix, fixBoxes, replace, scopeGroup } = ui;
+  targetRadios[s.target].checked = true;
+  dest.value = s.dests[s.target] || "";
+  repeats.value = String(s.settings.repeats);
+  name.value = s.settings.name;
+  prefix.value = s.settings.prefix;
+  for (const fix of FIXES) fixBoxes[fix.key].checked = s.settings.fixes[fix.key];
 
-  // ---- form -----------------------------------------------------------------------------------
-  function trigger() {
-    return str(state.trigger).trim();
-  }
-
-  function formValues() {
+  function values() {
     return {
-      target, dest: dest.value, replace: replace.checked, scope,
+      target: s.target, dest: dest.value, replace: replace.checked, scope: s.scope,
       fixes: Object.fromEntries(FIXES.map(({ key }) => [key, fixBoxes[key].checked])),
       repeats: repeats.value, name: name.value, prefix: prefix.value,
     };
   }
 
   function save() {
-    dests[target] = dest.value.trim();
-    if (!dests[target]) delete dests[target];
-    const f = formValues();
+    s.dests[s.target] = dest.value.trim();
+    if (!s.dests[s.target]) delete s.dests[s.target];
+    const f = values();
     writeSettings({
-      target, dests, fixes: f.fixes, repeats: parseRepeats(f.repeats) ?? REPEATS_DEFAULT,
+      target: s.target, dests: s.dests, fixes: f.fixes, repeats: parseRepeats(f.repeats) ?? REPEATS_DEFAULT,
       name: f.name.trim(), prefix: f.prefix.trim(),
     });
   }
 
   function showTarget() {
-    for (const t of TARGETS) targetRadios[t.value].checked = t.value === target;
-    dest.placeholder = destPlaceholder(target);
-    setText(destHint, target === "civitai"
-      ? "The .zip file to write (\".zip\" is added when missing)."
-      : "The folder to export to; it is created when missing.");
-    kohyaOptions.hidden = target !== "kohya";
-    renamedOptions.hidden = target !== "renamed";
+    for (const t of TARGETS) targetRadios[t.value].checked = t.value === s.target;
+    dest.placeholder = destPlaceholder(s.target);
+    setText(ui.destHint, destHint(s.target));
+    ui.kohyaOptions.hidden = s.target !== "kohya";
+    ui.renamedOptions.hidden = s.target !== "renamed";
   }
 
   function showTrigger() {
-    const word = trigger();
-    setText(triggerNote, word
-      ? `Trigger word: ${isolate(word)} — prepended for Civitai and kohya; ai-toolkit gets it in the YAML`
-      : "No trigger word set");
-    triggerNote.classList.toggle("is-missing", !word);
-    const fallback = word || "my-lora";
-    name.placeholder = fallback;
-    prefix.placeholder = fallback;
-    const n = parseRepeats(repeats.value) ?? "<repeats>";
-    const nm = name.value.trim() || word || "<name>";
-    setText(kohyaHint, `Images go in ${isolate(`${n}_${nm}`)}${word ? "; keep_tokens = 1 keeps the trigger word first" : ""}.`
-      + (word ? " An empty name uses the trigger word." : ""));
-    const px = prefix.value.trim() || word || "prefix";
-    setText(renamedHint, `Files are named ${isolate(`${px}_001`)}.png, ${isolate(`${px}_001`)}.txt…`
-      + (word ? " An empty prefix uses the trigger word." : ""));
+    const t = triggerTexts(str(s.state.trigger).trim(), { repeats: repeats.value, name: name.value, prefix: prefix.value });
+    setText(ui.triggerNote, t.note);
+    ui.triggerNote.classList.toggle("is-missing", t.missing);
+    name.placeholder = t.fallback;
+    prefix.placeholder = t.fallback;
+    setText(ui.kohyaHint, t.kohya);
+    setText(ui.renamedHint, t.renamed);
   }
 
   function showScopes() {
-    const choices = scopeChoices(state);
-    scope = pickScope(choices, scope);
-    scopeGroup.show(choices, scope);
+    const choices = scopeChoices(s.state);
+    s.scope = pickScope(choices, s.scope);
+    scopeGroup.show(choices, s.scope);
   }
 
-  function running() {
-    return obj(state._export).phase === "running";
-  }
+  return { values, save, showTarget, showTrigger, showScopes };
+}
 
-  /** Disable a button without losing the keyboard focus that was on it. */
-  function setDisabled(button, off) {
-    if (off && !button.disabled && document.activeElement === button) {
-      refocus = button;
-      el.focus({ preventScroll: true });
+/**
+ * The outcome: progress while an export runs, its summary, error and configuration after; news of
+ * an export that ended while the panel is closed goes to the status line.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof exportState>} s
+ * @param {import("../../shell/status.js").Status | undefined} status
+ */
+function createExportOutcome(ui, s, status) {
+  const { progress, config, copyNote } = ui;
+  function show() {
+    const exp = obj(s.state._export);
+    const out = outcomeOf(exp);
+    progress.hidden = !out.running;
+    if (out.running) {
+      setText(ui.progressLabel, out.progress);
+      showProgress(progress, ui.bar, { done: count(exp.done), total: count(exp.total), text: out.progress, flag: ui.bar });
     }
-    button.disabled = off;
-    if (!off && refocus === button && document.activeElement === el) {
-      refocus = null;
-      button.focus({ preventScroll: true });
-    }
-  }
-
-  function refreshButton() {
-    setDisabled(exportBtn, sending || running() || !dest.value.trim());
-    el.setAttribute("aria-busy", sending || running() ? "true" : "false");
-  }
-
-  function showError(message) {
-    setText(formError, message || "");
-    formError.hidden = !message;
-  }
-
-  // ---- outcome --------------------------------------------------------------------------------
-  function showOutcome() {
-    const exp = obj(state._export);
-    const phase = exp.phase;
-    const isRunning = phase === "running";
-    progress.hidden = !isRunning;
-    if (isRunning) {
-      const line = progressText(exp);
-      setText(progressLabel, line);
-      showProgress(progress, bar, { done: count(exp.done), total: count(exp.total), text: line, flag: bar });
-    }
-    const text = phase === "done" ? (typeof exp.summary === "string" && exp.summary.trim()) || "Export done." : "";
-    setText(summary, text); // kept in place (not hidden): a live region that appears may not be read
-    const error = phase === "failed" ? str(exp.error).trim() || "The export failed." : "";
-    setText(failed, error);
-    failed.hidden = !error;
-    const cfg = phase === "done" && typeof exp.config === "string" ? exp.config : null;
-    configBox.hidden = cfg === null;
-    if (cfg !== null && config.value !== cfg) {
-      config.value = cfg;
+    setText(ui.summary, out.summary); // kept in place (not hidden): a live region that appears may not be read
+    setText(ui.failed, out.error);
+    ui.failed.hidden = !out.error;
+    ui.configBox.hidden = out.config === null;
+    if (out.config !== null && config.value !== out.config) {
+      config.value = out.config;
       setText(copyNote, "");
     }
-    setText(configNote, cfg === null ? "" : configHint(cfg));
-
-    // News of an export that ended while the panel is closed goes to the status line.
-    if (lastPhase === "running" && phase !== "running" && body.hidden && status) {
-      if (phase === "done") status.show(text.split("\n")[0]);
-      else if (phase === "failed") status.show(error, "error");
-    }
-    lastPhase = phase ?? null;
-  }
-
-  function refresh() {
-    if (disposed) return;
-    showTarget();
-    showTrigger();
-    showScopes();
-    showOutcome();
-    refreshButton();
-  }
-
-  // ---- actions --------------------------------------------------------------------------------
-  async function submit() {
-    if (disposed || sending || running()) return;
-    showError("");
-    setText(formNotice, "");
-    const built = buildExportRequest(formValues(), state);
-    if (built.error) {
-      showError(built.error);
-      return;
-    }
-    if (built.fields.dest !== dest.value.trim()) dest.value = built.fields.dest;
-    setText(formNotice, built.notice || "");
-    save();
-    sending = true;
-    refreshButton();
-    try {
-      await request("export", built.fields);
-    } catch (err) {
-      if (disposed || (err && err.disposed)) return;
-      const message = errorText(err);
-      showError(message);
-      if (body.hidden && status) status.show(message, "error");
-    } finally {
-      if (!disposed) {
-        sending = false;
-        refreshButton();
-      }
-    }
+    setText(ui.configNote, out.config === null ? "" : configHint(out.config));
+    const news = ui.body.hidden && status ? endNews(s.lastPhase, exp.phase, out) : null;
+    if (news) status.show(news.message, news.level);
+    s.lastPhase = exp.phase ?? null;
   }
 
   async function copy() {
@@ -207,95 +135,189 @@ export function createExport({ request, status }) {
     } catch {
       ok = false;
     }
-    if (disposed) return;
+    if (s.disposed) return;
     if (!ok) {
       config.focus();
       config.select();
     }
     setText(copyNote, ok ? "Copied." : "Could not copy: the text is selected, press Ctrl+C.");
-    clearTimeout(copyTimer);
-    copyTimer = setTimeout(() => setText(copyNote, ""), 4000);
+    clearTimeout(s.copyTimer);
+    s.copyTimer = setTimeout(() => setText(copyNote, ""), 4000);
   }
 
-  function setOpen(open) {
-    showOpen(toggle, body, open);
+  return { show, copy };
+}
+
+/**
+ * The Export button: off while an export is sent or runs, or with no destination; a button
+ * disabled under the keyboard focus gets it back when it is on again.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof exportState>} s
+ */
+function createExportButton({ el, exportBtn, dest }, s) {
+  const running = () => obj(s.state._export).phase === "running";
+  function setDisabled(button, off) {
+    if (off && !button.disabled && document.activeElement === button) {
+      s.refocus = button;
+      el.focus({ preventScroll: true });
+    }
+    button.disabled = off;
+    if (!off && s.refocus === button && document.activeElement === el) {
+      s.refocus = null;
+      button.focus({ preventScroll: true });
+    }
+  }
+  function refresh() {
+    setDisabled(exportBtn, s.sending || running() || !dest.value.trim());
+    el.setAttribute("aria-busy", s.sending || running() ? "true" : "false");
+  }
+  return { running, refresh };
+}
+
+/**
+ * The form's events: submit exports, a new target swaps the destination, edits clear the error and
+ * are remembered.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof exportState>} s
+ * @param {{ form: ReturnType<typeof createExportForm>, button: ReturnType<typeof createExportButton>,
+ *   showError: (message: string) => void, submit: () => void }} parts
+ */
+function wireExportForm(ui, s, { form, button, showError, submit }) {
+  const { targetRadios, dest, repeats, name, prefix, replace, scopeGroup, formNotice } = ui;
+  ui.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit();
+  });
+  for (const t of TARGETS) {
+    targetRadios[t.value].addEventListener("change", () => {
+      if (!targetRadios[t.value].checked || t.value === s.target) return;
+      const typed = dest.value.trim();
+      if (typed) s.dests[s.target] = typed;
+      s.target = t.value;
+      dest.value = destForTarget(dest.value, s.target, s.dests);
+      showError("");
+      setText(formNotice, "");
+      form.showTarget();
+      button.refresh();
+      form.save();
+    });
+  }
+  for (const radio of Object.values(scopeGroup.radios)) {
+    radio.addEventListener("change", () => {
+      if (radio.checked) s.scope = radio.value;
+      showError("");
+    });
+  }
+  ui.form.addEventListener("input", (e) => {
+    if (e.target === dest || e.target === repeats || e.target === name || e.target === prefix) {
+      showError("");
+      if (e.target === dest) setText(formNotice, "");
+      if (e.target !== dest) form.showTrigger();
+      button.refresh();
+    }
+  });
+  ui.form.addEventListener("change", (e) => {
+    if (e.target !== replace && !scopeGroup.el.contains(e.target)) form.save();
+  });
+}
+
+/**
+ * createExport({ request, status }) -> { el, update(state), open(), close(), isOpen(), dispose() }
+ *   request(type, fields) -> Promise<{ reply }>  (the rpc)
+ *   status.show(message, level)  (optional: news of an export that ends while the panel is closed)
+ * state: _export, trigger, progress ({ total, all, filtered }), _shown_selection.
+ * @param {{ request: import("../../lib/rpc.js").Request, status?: import("../../shell/status.js").Status }} options
+ */
+export function createExport({ request, status }) {
+  const ui = exportElements();
+  const { toggle, body, el, dest, formError, formNotice } = ui;
+  const s = exportState();
+  const form = createExportForm(ui, s);
+  const outcome = createExportOutcome(ui, s, status);
+  const button = createExportButton(ui, s);
+
+  function showError(message) {
+    setText(formError, message || "");
+    formError.hidden = !message;
+  }
+
+  function refresh() {
+    if (s.disposed) return;
+    form.showTarget();
+    form.showTrigger();
+    form.showScopes();
+    outcome.show();
+    button.refresh();
+  }
+
+  async function submit() {
+    if (s.disposed || s.sending || button.running()) return;
+    showError("");
+    setText(formNotice, "");
+    const built = buildExportRequest(form.values(), s.state);
+    if (built.error) {
+      showError(built.error);
+      return;
+    }
+    if (built.fields.dest !== dest.value.trim()) dest.value = built.fields.dest;
+    setText(formNotice, built.notice || "");
+    form.save();
+    s.sending = true;
+    button.refresh();
+    try {
+      await request("export", built.fields);
+    } catch (err) {
+      if (s.disposed || (err && err.disposed)) return;
+      const message = errorText(err);
+      showError(message);
+      if (body.hidden && status) status.show(message, "error");
+    } finally {
+      if (!s.disposed) {
+        s.sending = false;
+        button.refresh();
+      }
+    }
   }
 
   /** Show the panel and focus its first control. */
   function open() {
-    if (disposed) return;
-    setOpen(true);
+    if (s.disposed) return;
+    showOpen(toggle, body, true);
     refresh();
-    targetRadios[target].focus({ preventScroll: false });
+    ui.targetRadios[s.target].focus({ preventScroll: false });
   }
 
   /** Collapse the panel; focus goes to the toggle when it was inside. */
   function close() {
     if (body.hidden) return;
     const hadFocus = body.contains(document.activeElement) || document.activeElement === el;
-    setOpen(false);
-    refocus = null;
+    showOpen(toggle, body, false);
+    s.refocus = null;
     if (hadFocus) toggle.focus({ preventScroll: true });
   }
 
-  // ---- events ---------------------------------------------------------------------------------
   toggle.addEventListener("click", () => {
     if (body.hidden) {
-      setOpen(true);
+      showOpen(toggle, body, true);
       refresh();
     } else {
       close();
     }
   });
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submit();
-  });
-  for (const t of TARGETS) {
-    targetRadios[t.value].addEventListener("change", () => {
-      if (!targetRadios[t.value].checked || t.value === target) return;
-      const typed = dest.value.trim();
-      if (typed) dests[target] = typed;
-      target = t.value;
-      dest.value = destForTarget(dest.value, target, dests);
-      showError("");
-      setText(formNotice, "");
-      showTarget();
-      refreshButton();
-      save();
-    });
-  }
-  for (const radio of Object.values(scopeGroup.radios)) {
-    radio.addEventListener("change", () => {
-      if (radio.checked) scope = radio.value;
-      showError("");
-    });
-  }
-  form.addEventListener("input", (e) => {
-    if (e.target === dest || e.target === repeats || e.target === name || e.target === prefix) {
-      showError("");
-      if (e.target === dest) setText(formNotice, "");
-      if (e.target !== dest) showTrigger();
-      refreshButton();
-    }
-  });
-  form.addEventListener("change", (e) => {
-    if (e.target !== replace && !scopeGroup.el.contains(e.target)) save();
-  });
-  copyBtn.addEventListener("click", () => copy());
+  wireExportForm(ui, s, { form, button, showError, submit });
+  ui.copyBtn.addEventListener("click", () => outcome.copy());
   panelKeys(el, { body, isOpen: () => !body.hidden, close });
 
-  // ---- API ------------------------------------------------------------------------------------
   function update(next) {
-    if (disposed) return;
-    state = obj(next);
+    if (s.disposed) return;
+    s.state = obj(next);
     refresh();
   }
 
   function dispose() {
-    disposed = true;
-    clearTimeout(copyTimer);
-    refocus = null;
+    s.disposed = true;
+    clearTimeout(s.copyTimer);
+    s.refocus = null;
     el.remove();
   }
 

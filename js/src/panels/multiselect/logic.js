@@ -136,3 +136,26 @@ export function editMessage(kind, tags, reply) {
   const did = kind === "add" ? `Added ${quoteTags(tags)} to` : `Removed ${quoteTags(tags)} from`;
   return `${did} ${images(changes)}.${locked} Ctrl+Z undoes it.`;
 }
+
+/** The selection the panel shows for a state: `_shown_selection` when two or more images are selected
+ *  outside the single view, else null (the panel hides). */
+export function shownSelection(state) {
+  const s = state && typeof state === "object" ? state : {};
+  const sel = Array.isArray(s._shown_selection) ? s._shown_selection : [];
+  return sel.length >= 2 && s.view !== "single" ? sel : null;
+}
+
+/**
+ * What the two lists show for counts `{ n, common, some }`: the rows of "On some" shown (at most
+ * SOME_LIMIT), and a signature that changes only when what they show changes.
+ */
+export function listsView({ n, common, some }) {
+  const shown = some.slice(0, SOME_LIMIT);
+  const sig = JSON.stringify([n, common.map((r) => r.tag), shown.map((r) => [r.tag, r.selected]), some.length]);
+  return { shown, sig };
+}
+
+/** The data-fkey of the control to focus when a row goes: `prefix` + the neighbour row's `tag`, or the input. */
+export function fallbackKey(tag, prefix) {
+  return tag === null || tag === undefined ? "ms-input" : `${prefix}${tag}`;
+}

@@ -4,7 +4,7 @@
 
 import "./plots.css";
 import { h, attr, setText, uniqueId } from "../../lib/dom.js";
-import { createPanelData, panelKeys, panelToggle, showOpen } from "../panel.js";
+import { createPanelData, openPanel, panelKeys, panelToggle, showOpen } from "../panel.js";
 import {
   RESOLUTIONS, TOP, REFRESH_DELAY_MS, finite, histogram, binCount, normalizePlots, bucketRows, chartSummary, sizesSummary, ratiosSummary,
 } from "./logic.js";
@@ -145,10 +145,7 @@ export function createPlots({ request, status = null }) {
   render();
   return {
     el,
-    open() {
-      setOpen(true);
-      toggle.focus({ preventScroll: true });
-    },
+    open: () => openPanel(setOpen, toggle),
     close: () => setOpen(false),
     isOpen: () => open,
     update,
