@@ -316,3 +316,16 @@ def test_tags_under_the_floor_are_not_given_but_rating_tags_always_are(model_dir
     scores = WdTagger(model_dir, min_score=0.9)([Image.new("RGB", (8, 8), "blue")])[0]
     assert [(s.tag, s.category) for s in scores] == [
         ("general", "rating"), ("explicit", "rating"), ("blue_theme", "general")]
+
+
+def test_listeners_hear_of_suggestions_made_accepted_and_rejected(tmp_path: Path) -> None:
+    root = _colour_set(tmp_path / "imgs", {"a": "blue", "b": "red"})
+    ds = Dataset(root)
+    heard = []
+    ds.subscribe(lambda change: heard.append((change.kind, change.ids)))
+    ds.autotag(lambda images: [[("x", 0.9)]] * len(images), batch_size=1)
+    ds.accept_suggestions(["a.png"])
+    ds.reject_suggestions()
+    assert [h for h in heard if h[0] == "suggestions"] == [
+        ("suggestions", ("a.png",)), ("suggestions", ("b.png",)),
+        ("suggestions", ("a.png",)), ("suggestions", ("b.png",))]

@@ -32,6 +32,7 @@ from PIL import Image
 from .autotag import AutotagOptions, accepted, choose, gives_suggestion
 from .batch import BatchPreview, Caption, Edit, plan_each
 from .captions import edit_caption, split_tags
+from .changes import Change
 from .images import ImageError, load_upright
 from .rayengine import RayOptions, run_on_ray
 from .suggestions import ACCEPTED, REJECTED, AutoSuggestion, SuggestionStore
@@ -139,6 +140,7 @@ class AutoTagging:
         _items: list[Item]
         _suggestion_store: SuggestionStore | None
 
+        def _emit(self, change: Change) -> None: ...
         def _positions(self, scope: Scope) -> Iterable[int]: ...
         def _apply(self, scope: Scope, planner: Any, headline: str, op: Any) -> BatchReport: ...
 
@@ -229,6 +231,7 @@ class AutoTagging:
         for results, unreadable in stream:
             made = [make(image_id, result) for image_id, result in results]
             store.put(made)
+            self._emit(Change("suggestions", tuple(s.id for s in made)))
             suggested += [s.id for s in made]
             failed += unreadable
             finished += len(results) + len(unreadable)
@@ -268,15 +271,20 @@ class AutoTagging:
 
         report = self._apply(scope, planner, "Accept suggested tags", None)
         left = set(report.skipped_locked) | set(report.skipped_large)
-        store.close([i for i in self._scope_ids(scope) if i not in left], ACCEPTED)
+        self._close(store, [i for i in self._scope_ids(scope) if i not in left], ACCEPTED)
         return report
 
     def reject_suggestions(self, scope: Scope = None) -> int:
         """Reject the open suggestions of `scope` (None: all); how many were open."""
-        store = self.suggestions
-        ids = [i for i in self._scope_ids(scope) if store.get(i) is not None]
-        store.close(ids, REJECTED)
-        return len(ids)
+        return self._close(self.suggestions, self._scope_ids(scope), REJECTED)
+
+    def _close(self, store: SuggestionStore, ids: list[str], state: str) -> int:
+        """Close the open suggestions among `ids` as `state`; how many were open."""
+        open_ids = [i for i in ids if store.get(i) is not None]
+        store.close(open_ids, state)
+        if open_ids:
+            self._emit(Change("suggestions", tuple(open_ids)))
+        return len(open_ids)
 
     def _scope_ids(self, scope: Scope) -> list[str]:
         with self._lock:

@@ -29,6 +29,7 @@ from .captions import (
     validate_tag,
     validate_tags,
 )
+from .changes import Change
 from .checks import CheckReport, CheckSettings, check_dataset
 from .edits import BatchEditing, check_caption_text
 from .export import ExportReport
@@ -122,14 +123,6 @@ class Conflict:
 
     ours: str
     theirs: str | None  # None: the file was deleted
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a listener is told: the kind of change and the ids of the items it touched."""
-
-    kind: str  # "tags", "saved", "conflict", "status", "palette", "reviewed", "settings"
-    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
