@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import ray
+import ray.data
 from PIL import Image
 
 from lora_tagger_widget import Dataset, WdTagger
@@ -24,7 +25,15 @@ IMAGES = 240
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    for attempt in range(3):  # Ray gives its node 30 s to start, which a loaded machine misses
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            break
+        except Exception:
+            ray.shutdown()
+            if attempt == 2:
+                raise
+    ray.data.DataContext.get_current().enable_progress_bars = False
     yield
     ray.shutdown()
 
