@@ -30,6 +30,7 @@ from .core.history import CaptionEdit, Entry
 from .core.images import ImageError, ImageInfo, Preview
 from .core.plots import plot_buckets, plot_sizes, plot_tag_frequency
 from .core.query import QueryError
+from .core.rayengine import RayOptions
 from .core.sample import make_sample_dataset
 from .core.suggestions import AutoSuggestion
 from .core.taggers import ScoredTag, TaggerError, WdTagger
@@ -72,6 +73,7 @@ __all__ = [
     "OutsideRootError",
     "Preview",
     "QueryError",
+    "RayOptions",
     "SaveReport",
     "ScoredTag",
     "TaggerError",
