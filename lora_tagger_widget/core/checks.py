@@ -26,12 +26,12 @@ background is not blurry: the grayscale image scaled to a longest side of `BLUR_
 its sharpest tenth of tiles. On 118 real photos and wallpapers, sharp ones (macro shots and
 smooth vector art included) score 60 and up; soft ones (mist, an out-of-focus aurora) under 45.
 
-Detail is the standard deviation of the gray values of the image scaled to 32x32 px, the picture
-the perceptual hash is made from. Under `LOW_DETAIL` (3 gray levels), with no fine texture
-either (sharpness under `LOW_DETAIL_SHARPNESS`: grain, sand or foliage is detail too), the hash
-says nothing (such images hash alike), so the image is reported as low in detail, not as blurry,
-and is left out of the near-duplicate search. Near duplicates are grouped: images whose hashes
-are within the distance of each other, directly or through others, make one finding.
+Detail is the standard deviation of the gray values of the image scaled to `HASH_SIDE` (32) px
+square, the picture the perceptual hash is made from. Under `LOW_DETAIL` (3 gray levels), with
+no fine texture either (sharpness under `LOW_DETAIL_SHARPNESS`: grain, sand or foliage is detail
+too), the hash says nothing (such images hash alike), so the image is reported as low in detail,
+not as blurry, and is left out of the near-duplicate search. Near duplicates are grouped: images
+whose hashes are within the distance of each other, directly or through others, make one finding.
 
 The per-image facts (file hash, perceptual hash, blur, size, mode, transparency...) cost a
 decode, so they are computed once per file identity (path, size, modification time) on a few
@@ -89,6 +89,7 @@ SHARPEST_SHARE = 0.1  # of the tiles, the sharpness is their mean
 LOW_DETAIL = 3.0  # gray levels of standard deviation at the hash's 32x32 px
 LOW_DETAIL_SHARPNESS = 100.0  # and a sharpness under this: no fine texture either
 HASH_BITS = 64
+HASH_SIDE = 32  # the size imagehash.phash scales an image to
 # Extensions (lower case, no dot) each trainer reads, by its name (see `_trainers.TRAINERS`).
 TRAINER_FORMATS: Mapping[str, frozenset[str]] = {
     trainer.label: frozenset(extension.lstrip(".") for extension in trainer.extensions)
@@ -230,6 +231,7 @@ def image_facts(path: Path) -> ImageFacts:
         # an image may be far past the caption cap of read_bytes; Pillow has just read it
         digest = hashlib.sha256(read_bytes(path, max_bytes=sys.maxsize)).hexdigest()
         gray, transparency = _decoded_gray(path, info.orientation)
+        hashed = gray.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.LANCZOS)
     except ImageError as error:
         return ImageFacts(error=str(error))
     except OSError as error:
@@ -237,8 +239,9 @@ def image_facts(path: Path) -> ImageFacts:
     return ImageFacts(
         width=info.width, height=info.height, format=info.format, mode=info.mode,
         bits=info.bits, orientation=info.orientation, frames=info.frames,
-        transparency=transparency, sha256=digest, phash=str(imagehash.phash(gray)),
-        blur=sharpness(gray), detail=detail(gray),
+        # the perceptual hash is made at HASH_SIDE px: given that size, it resizes nothing
+        transparency=transparency, sha256=digest, phash=str(imagehash.phash(hashed)),
+        blur=sharpness(gray), detail=detail(hashed),
     )
 
 
@@ -332,11 +335,10 @@ def sharpness(gray: Image.Image) -> float:
     return round(float(sharpest.mean()), 2)
 
 
-def detail(gray: Image.Image) -> float:
-    """The standard deviation of `gray`'s values at 32x32 px, the size its perceptual hash is
-    made at."""
-    small = np.asarray(gray.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float32)
-    return round(float(small.std()), 2)
+def detail(hashed: Image.Image) -> float:
+    """The standard deviation of the gray values of `hashed`, an image at the size its
+    perceptual hash is made at."""
+    return round(float(np.asarray(hashed, dtype=np.float32).std()), 2)
 
 
 class _FactCache:
