@@ -19,7 +19,7 @@ from _bench import print_header
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_open", "bench_preview", "bench_thumbs", "bench_rename", "bench_memory",
-           "bench_autocomplete", "bench_browser"]
+           "bench_autocomplete", "bench_checks", "bench_browser"]
 
 
 def add_open_rows(output: str, summary: Path) -> None:

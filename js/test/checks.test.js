@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   groupFindings, checksLabel, progressText, normalizeFindings, isPair, normalizeChecks, toggleText,
-  settingsFields, groupTotal, thumbEntries, distinctNames,
+  settingsFields, groupTotal, thumbEntries, distinctNames, groupByKind, kindTitle, kindHeading,
 } = await import("../src/panels/checks/logic.js");
 
 const finding = (severity, code, ids = [], message = "m") => ({ severity, code, message, ids, details: {} });
@@ -144,4 +144,27 @@ test("names are as short as they can be while telling the images apart", () => {
   assert.deepEqual(distinctNames(["a/b/x.jpg", "c/d/x.jpg"]), ["b/x.jpg", "d/x.jpg"]);
   assert.deepEqual(distinctNames(["x.jpg", "sub/x.jpg"]), ["x.jpg", "sub/x.jpg"]);
   assert.deepEqual(distinctNames([]), []);
+});
+
+test("findings of a severity are grouped by kind, kinds in the order of their first finding", () => {
+  const a = finding("warning", "blurry", ["a"]);
+  const b = finding("warning", "near_duplicate", ["b", "c", "d"]);
+  const c = finding("warning", "blurry", ["e"]);
+  const kinds = groupByKind([a, b, c]);
+  assert.deepEqual(kinds.map((k) => [k.code, k.title, k.findings]), [
+    ["blurry", "Blurry", [a, c]], ["near_duplicate", "Near duplicates", [b]]]);
+  assert.deepEqual(groupByKind(undefined), []);
+});
+
+test("a kind's heading counts its findings and says when it is hidden", () => {
+  const kind = groupByKind([finding("warning", "blurry"), finding("warning", "blurry")])[0];
+  assert.equal(kindHeading(kind, false), "Blurry (2)");
+  assert.equal(kindHeading(kind, true), "Blurry (2, hidden)");
+});
+
+test("an unknown kind is titled from its code's words", () => {
+  assert.equal(kindTitle("odd_new_thing"), "Odd new thing");
+  assert.equal(kindTitle(""), "Other");
+  assert.equal(kindTitle("low_detail"), "Almost no detail");
+  assert.equal(kindTitle("toString"), "ToString");
 });

@@ -14,6 +14,20 @@ export const THUMB_SIZE = 160; // CSS px of a duplicate's thumbnail
 export const DUPLICATE_CODES = new Set(["exact_duplicate", "near_duplicate"]);
 
 export const GROUP_TITLES = { blocking: "Blocking", warning: "Warnings", info: "Info" };
+// The values Python's CheckSettings uses when a field is not sent (tests/test_checks_panel.py
+// compares them): the settings show them, so the value in use is always in view.
+export const SETTING_DEFAULTS = { maxAspect: 2.5, distance: 6, blur: 50 };
+// A short title per finding code; a code not named here is titled from its own words.
+export const KIND_TITLES = {
+  unreadable_image: "Unreadable images", too_small: "Too small", shared_caption: "Shared caption files",
+  empty_caption: "Empty captions", caption_unreadable: "Unreadable captions", not_utf8: "Captions not in UTF-8",
+  no_caption: "No caption", under_resolution: "Under the training resolution", extreme_aspect: "Extreme aspect ratio",
+  exact_duplicate: "Identical files", near_duplicate: "Near duplicates", blurry: "Blurry", low_detail: "Almost no detail",
+  exif_rotated: "EXIF rotation", transparency: "Transparency", high_bit_depth: "16-bit", cmyk: "CMYK", palette: "Palette",
+  animated: "Animated", multiline: "Several caption lines", clip_tokens: "Over CLIP-L's tokens",
+  t5_tokens: "Over T5's tokens", no_trigger: "No trigger word", over_civitai_limit: "Over Civitai's limit",
+  bucket: "Buckets", format_not_accepted: "Formats a trainer does not read",
+};
 const PHASES = new Set(["idle", "running", "done", "failed"]);
 export const THUMB_TIMEOUT_MS = 60000;
 export const RETRIES = 2; // a superseded thumbnail is asked again this many times
@@ -64,6 +78,33 @@ export function groupFindings(findings) {
     groups[SEVERITIES.includes(f.severity) ? f.severity : "info"].push(f);
   }
   return groups;
+}
+
+/** The title of a kind of finding: "Near duplicates" for "near_duplicate", "Odd thing" for an
+ *  unknown "odd_thing", "Other" for none. */
+export function kindTitle(code) {
+  if (Object.prototype.hasOwnProperty.call(KIND_TITLES, code)) return KIND_TITLES[code];
+  const words = String(code ?? "").replace(/_+/g, " ").trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : "Other";
+}
+
+/** The findings of one severity by kind, kinds in the order of their first finding:
+ *  [{ code, title, findings }]. */
+export function groupByKind(findings) {
+  const kinds = new Map();
+  for (const f of Array.isArray(findings) ? findings : []) {
+    if (!f || typeof f !== "object") continue;
+    const code = typeof f.code === "string" ? f.code : "";
+    if (!kinds.has(code)) kinds.set(code, { code, title: kindTitle(code), findings: [] });
+    kinds.get(code).findings.push(f);
+  }
+  return [...kinds.values()];
+}
+
+/** A kind's heading: "Blurry (8)", with ", hidden" when the person hid it. */
+export function kindHeading(kind, hidden) {
+  const n = Array.isArray(kind && kind.findings) ? kind.findings.length : 0;
+  return `${kind && kind.title ? kind.title : "Other"} (${fmt(n)}${hidden ? ", hidden" : ""})`;
 }
 
 /** Is this finding about images to compare side by side (duplicates, or any finding of two images)? */
@@ -129,7 +170,7 @@ export function distinctNames(ids) {
 
 /**
  * The `run_checks` fields from the settings as typed: { fields } or { error }.
- * values: { resolution, maxAspect, distance, blur } (strings; blank: Python's default),
+ * values: { resolution, maxAspect, distance, blur } (strings; blank: SETTING_DEFAULTS, Python's),
  * bad: { maxAspect, distance, blur } true where the browser could not read a number.
  */
 export function settingsFields(values = {}, bad = {}) {

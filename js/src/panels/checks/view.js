@@ -1,5 +1,6 @@
 // The Checks panel: data set checks run in the background (Python reports their progress in the
-// `_checks` trait), then their findings grouped by severity, each a click away from its image.
+// `_checks` trait), then their findings grouped by severity and, within it, by kind with counts
+// (each kind can be hidden), each a click away from its image.
 // Duplicates show their images side by side. Python decides what a finding is; this module only
 // draws the findings and asks for the run.
 
@@ -9,8 +10,8 @@ import { createLatest } from "../../lib/latest.js";
 import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import { createDuplicateThumbs, findingRow } from "./findings.js";
 import {
-  SEVERITIES, RESOLUTIONS, GROUP_LIMIT, GROUP_TITLES, normalizeChecks, normalizeFindings, groupFindings, progressText,
-  toggleText, settingsFields, groupTotal,
+  SEVERITIES, RESOLUTIONS, GROUP_LIMIT, GROUP_TITLES, SETTING_DEFAULTS, normalizeChecks, normalizeFindings, groupFindings,
+  groupByKind, kindHeading, progressText, toggleText, settingsFields, groupTotal,
 } from "./logic.js";
 import { fmt, errorText } from "../../lib/format.js";
 
@@ -25,7 +26,7 @@ import { fmt, errorText } from "../../lib/format.js";
  * state: _checks.
  */
 export function createChecks({ request, status = null, openImage, thumbGroup = null }) {
-  const ids = Object.fromEntries(["body", "resolution", "maxAspect", "distance", "blur", "hint", "distanceHint"]
+  const ids = Object.fromEntries(["body", "resolution", "maxAspect", "distance", "blur", "hint", "distanceHint", "blurHint"]
     .map((key) => [key, uniqueId(`ltw-ck-${key}`)]));
 
   const toggle = panelToggle("ltw-ck-toggle", ids.body, "Checks");
@@ -33,15 +34,16 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   const resolution = h("select", { class: "ltw-input", id: ids.resolution },
     RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px`, selected: r === 1024 })));
   resolution.value = "1024";
-  const number = (id, props) => h("input", {
-    class: "ltw-input ltw-ck-number", type: "number", id, inputmode: "decimal", placeholder: "default",
-    autocomplete: "off", ...props,
+  // Each field holds the value a run uses; cleared, it shows the default it falls back to.
+  const number = (id, key, props) => h("input", {
+    class: "ltw-input ltw-ck-number", type: "number", id, inputmode: "decimal", value: String(SETTING_DEFAULTS[key]),
+    placeholder: String(SETTING_DEFAULTS[key]), autocomplete: "off", ...props,
   });
   const inputs = {
-    maxAspect: number(ids.maxAspect, { min: "1", step: "0.1", "aria-describedby": ids.hint }),
-    distance: number(ids.distance, { min: "0", max: "64", step: "1", inputmode: "numeric",
+    maxAspect: number(ids.maxAspect, "maxAspect", { min: "1", step: "0.1", "aria-describedby": ids.hint }),
+    distance: number(ids.distance, "distance", { min: "0", max: "64", step: "1", inputmode: "numeric",
       "aria-describedby": `${ids.distanceHint} ${ids.hint}` }),
-    blur: number(ids.blur, { min: "0", step: "any", "aria-describedby": ids.hint }),
+    blur: number(ids.blur, "blur", { min: "0", step: "any", "aria-describedby": `${ids.blurHint} ${ids.hint}` }),
   };
   const field = (id, label, control, ...extra) => h("div", { class: "ltw-ck-field" },
     h("label", { for: id, text: label }), control, ...extra);
@@ -52,8 +54,10 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
       field(ids.maxAspect, "Max aspect ratio", inputs.maxAspect),
       field(ids.distance, "Near-duplicate distance", inputs.distance,
         h("span", { class: "ltw-muted ltw-ck-hint", id: ids.distanceHint, text: "0–64; 0: only identical-looking images" })),
-      field(ids.blur, "Blur threshold", inputs.blur)),
-    h("p", { class: "ltw-muted ltw-ck-hint", id: ids.hint, text: "Blank fields use the defaults." }),
+      field(ids.blur, "Blur threshold", inputs.blur,
+        h("span", { class: "ltw-muted ltw-ck-hint", id: ids.blurHint, text: "Sharpness of an image's sharpest part under which it is blurry" }))),
+    h("p", { class: "ltw-muted ltw-ck-hint", id: ids.hint,
+      text: `A cleared field uses its default: max aspect ${SETTING_DEFAULTS.maxAspect}, distance ${SETTING_DEFAULTS.distance}, blur ${SETTING_DEFAULTS.blur}.` }),
     h("div", { class: "ltw-ck-actions" }, runBtn));
 
   const alert = h("p", { class: "ltw-ck-error", role: "alert", hidden: true });
@@ -101,6 +105,7 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
   let sending = false;
   const thumbs = createDuplicateThumbs({ request, thumbGroup });
   let disposed = false;
+  const hiddenKinds = new Set(); // finding codes the person hid; kept across runs while the view lives
 
   // ---- drawing ----------------------------------------------------------------------------------
   function render() {
@@ -149,6 +154,43 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
     }
   }
 
+  /** A kind's heading and rows; the rows are drawn the first time the kind is shown (a hidden
+   *  kind asks for no thumbnails). */
+  function drawKind(kind) {
+    const hidden = hiddenKinds.has(kind.code);
+    setText(kind.btn, kindHeading(kind, hidden));
+    attr(kind.btn, "aria-expanded", hidden ? "false" : "true");
+    kind.body.hidden = hidden;
+    if (hidden || kind.built) return;
+    kind.built = true;
+    const shown = kind.findings.slice(0, GROUP_LIMIT);
+    kind.list.replaceChildren(...shown.map((f, i) => findingRow(f, `${kind.key}:${i}`, { openImage, watch: thumbs.watch })));
+    const more = kind.findings.length - shown.length;
+    setText(kind.more, more > 0 ? `${fmt(more)} more not shown` : "");
+    kind.more.hidden = more <= 0;
+  }
+
+  /** One kind of finding of a severity group: a heading that shows or hides it, and its rows. */
+  function kindSection(sev, kind) {
+    const key = `${sev}:${kind.code}`;
+    const bodyId = uniqueId("ltw-ck-kind");
+    const btn = h("button", {
+      type: "button", class: "ltw-ck-kind-toggle", "aria-controls": bodyId, "data-fkey": `ck-kind:${key}`,
+      title: "Show or hide the findings of this kind",
+    });
+    const list = h("ul", { class: "ltw-ck-kind-list" });
+    const more = h("p", { class: "ltw-muted ltw-ck-more", hidden: true });
+    const body = h("div", { id: bodyId }, list, more);
+    const drawn = { ...kind, key, btn, list, more, body, built: false };
+    btn.addEventListener("click", () => {
+      if (hiddenKinds.has(kind.code)) hiddenKinds.delete(kind.code);
+      else hiddenKinds.add(kind.code);
+      drawKind(drawn);
+    });
+    drawn.el = h("li", { class: "ltw-ck-kind", "data-code": kind.code }, h("h5", { class: "ltw-ck-kind-h" }, btn), body);
+    return drawn;
+  }
+
   /** Re-draw the finding rows (only when the findings changed): revokes the old thumbnails. */
   function renderRows() {
     thumbs.reset();
@@ -156,12 +198,12 @@ export function createChecks({ request, status = null, openImage, thumbGroup = n
     keepFocus(el, () => {
       for (const sev of SEVERITIES) {
         const g = groups[sev];
-        const list = grouped[sev];
-        const shown = list.slice(0, GROUP_LIMIT);
-        g.list.replaceChildren(...shown.map((f, i) => findingRow(f, `${sev}:${i}`, { openImage, watch: thumbs.watch })));
-        const total = groupTotal(list, checks.counts, sev);
-        const more = total - shown.length;
-        setText(g.more, more > 0 ? `${fmt(more)} more not shown` : "");
+        const sections = groupByKind(grouped[sev]).map((kind) => kindSection(sev, kind));
+        g.list.replaceChildren(...sections.map((kind) => kind.el));
+        sections.forEach(drawKind);
+        const total = groupTotal(grouped[sev], checks.counts, sev);
+        const more = total - grouped[sev].length;
+        setText(g.more, more > 0 ? `${fmt(more)} more not listed` : "");
         g.more.hidden = more <= 0;
         g.none.hidden = total > 0;
       }
