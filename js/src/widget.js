@@ -7,7 +7,7 @@ import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
 import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
-import { createPalette, slotTag } from "./editor/palette.js";
+import { createPalette } from "./editor/palette.js";
 import { createPaletteStore } from "./editor/palettestore.js";
 import { createHeader, createFooter } from "./shell/session.js";
 import { TRAITS, readState, viewOf } from "./lib/model.js";
@@ -224,9 +224,10 @@ function render({ model, el }) {
     "prev": () => step("prev"),
     "next": () => step("next"),
     "toggle-slot": (r) => {
-      const tag = slotTag(paletteStore.rows, r.slot);
+      const tag = palette.slotTag(r.slot);
       if (tag !== null) pickTag(tag);
     },
+    "pin-slot": (r, chip) => palette.pinSlot(r.slot, chip),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
   };
@@ -288,7 +289,7 @@ function render({ model, el }) {
       tags.update(state._current);
       captionText.update(state);
       tokens.update(state._current);
-      palette.update(paletteStore, state._current);
+      palette.update(paletteStore, state._current, state._slots);
       grid.update(state);
       grid.setOpen(isGrid);
       multi.update(state);

@@ -359,6 +359,14 @@ def _palette_import(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"added": widget.dataset.import_palette_text(_text(message, "text"))})
 
 
+def _set_slot(widget: Host, message: Mapping[str, Any]) -> Reply:
+    tag = message.get("tag")
+    if tag is not None:
+        tag = _text(message, "tag")
+    widget.dataset.set_slot(_int(message, "slot", 1, 9), tag)
+    return Reply({"slots": {str(slot): pinned for slot, pinned in widget.dataset.slots.items()}})
+
+
 def _palette_export(widget: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"text": widget.dataset.export_palette_text()})
 
@@ -417,6 +425,7 @@ HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "palette_delete": _palette_delete,
     "palette_import": _palette_import,
     "palette_export": _palette_export,
+    "set_slot": _set_slot,
     "save": _save,
     "resolve_conflict": _resolve_conflict,
     "allow_rewrite": _allow_rewrite,
