@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { moveIndex, dropIndex, sameList } from "../src/editor/tags.js";
 import { filterPalette, fillSlots, orderPalette, readPinned, slotTag, entryText } from "../src/editor/palette.js";
 import { readRows } from "../src/editor/palettestore.js";
-import { positionText, sizeText, saveText, conflictText } from "../src/shell/session.js";
+import { positionText, sizeText, saveText, conflictText, headerName } from "../src/shell/session.js";
 
 test("moving a chip left/right swaps it with its neighbour; at the ends nothing moves", () => {
   assert.deepEqual(moveIndex(["a", "b", "c"], 1, 0), ["b", "a", "c"]);
@@ -69,4 +69,13 @@ test("header texts", () => {
   assert.equal(saveText({ unsaved: 3, saving: null }), "3 unsaved");
   assert.equal(conflictText({ conflicts: 1 }), "1 conflict");
   assert.equal(conflictText({ conflicts: 0 }), "");
+});
+
+test("the header names the selection in the grid, else the current image", () => {
+  const cur = { id: "a.jpg", name: "a.jpg" };
+  assert.equal(headerName(cur, "grid", [0, 4, 7]), "3 images selected");
+  assert.equal(headerName(cur, "grid", [4]), "1 image selected");
+  assert.equal(headerName(cur, "grid", []), "a.jpg");
+  assert.equal(headerName(cur, "single", [0, 4, 7]), "a.jpg");
+  assert.equal(headerName({}, "single", []), "No images");
 });

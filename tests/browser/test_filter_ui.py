@@ -58,6 +58,8 @@ def test_an_invalid_filter_says_where_and_a_python_filter_shows_in_the_box(lab) 
     alert = widget.locator(".ltw-filter-error")
     wait_until(lambda: alert.is_visible() and "at 4" in alert.inner_text(),
                what="the error naming its position")
+    assert alert.locator(".ltw-filter-where").inner_text() == "tag:(red)"
+    assert alert.locator("mark").inner_text() == "("  # the place pointed at in the query
     assert box.get_attribute("aria-invalid") == "true"
     assert "9 images" in widget.locator(".ltw-position").inner_text() or \
         "/ 9" in widget.locator(".ltw-position").inner_text()

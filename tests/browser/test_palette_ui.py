@@ -128,3 +128,13 @@ def test_digit_keys_keep_their_tag_across_edits_and_pinned_keys_stay(lab, tmp_pa
     page.keyboard.press("Alt+Digit5")
     python_sees(lab, "w.slots", {}, what="the key freed")
     assert py(lab, "w.current.tags") == ["gradient", "water"]
+
+    # The mouse way: an entry's key menu (right-click) pins it to the key clicked.
+    entry = widget.locator(".ltw-pal-list").get_by_role("button", name=re.compile("^water"))
+    entry.click(button="right")
+    menu = widget.get_by_role("menu", name="Pin water to a key")
+    menu.get_by_role("menuitemradio", name="Key 7").wait_for()
+    lab.screenshot(widget.locator(".ltw-palette"), tmp_path, "slots-key-menu")
+    menu.get_by_role("menuitemradio", name="Key 7").click()
+    python_sees(lab, "w.slots", {7: "water"}, what="the key picked in the menu")
+    assert menu.count() == 0

@@ -32,7 +32,8 @@ export function readPinned(value) {
  * The slots' tags (index 1..9: `{ tag, pinned }` or null): the pinned ones, then the free slots.
  * With `refill` (another image opened, or the palette first came) the free slots take the most
  * used palette tags not already in a slot, in palette order; without it each keeps the tag it
- * had (`previous`), unless that tag is now pinned to another key (the slot stays empty).
+ * had (`previous`), unless that tag is now pinned to another key (the slot stays empty). A tag
+ * deleted from the palette leaves its key at once (the palette's delete does that).
  */
 export function fillSlots(previous, pinned, rows, refill) {
   const slots = new Array(SLOTS + 1).fill(null);
@@ -103,9 +104,9 @@ export function entryText(tag, count, slot) {
 /** An entry's tooltip: the tag, its key and how to pin it to a key or free the key. */
 export function entryTitle(tag, slot, pinnedSlot, palettePinned) {
   const kept = palettePinned ? " · pinned to the palette" : "";
-  if (pinnedSlot) return `${tag} (key ${slot}, pinned; Alt+${slot} frees the key)${kept}`;
+  if (pinnedSlot) return `${tag} (key ${slot}, pinned; Alt+${slot} or right-click frees the key)${kept}`;
   if (slot > 0) return `${tag} (key ${slot} while this image is open; Alt+${slot} pins it there)${kept}`;
-  return `${tag} (Alt+1…9 pins it to a digit key)${kept}`;
+  return `${tag} (Alt+1…9 or right-click pins it to a digit key)${kept}`;
 }
 
 /** The tag of a palette entry or an image's tag chip (its `data-fkey`), or null. */
@@ -135,7 +136,10 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     class: "ltw-input ltw-filter", type: "text", "aria-label": "Filter palette", placeholder: "Filter…",
     autocomplete: "off", spellcheck: "false",
   });
-  const list = h("div", { class: "ltw-pal-list", role: "group", "aria-label": "Palette tags" });
+  // Its right-click is the entries' key menu, not JupyterLab's.
+  const list = h("div", {
+    class: "ltw-pal-list", role: "group", "aria-label": "Palette tags", "data-jp-suppress-context-menu": "true",
+  });
   const more = h("button", { type: "button", class: "ltw-btn ltw-more", hidden: true });
   const none = h("p", { class: "ltw-empty", hidden: true });
   const addInput = h("input", {
@@ -161,6 +165,7 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
   let present = new Set();
   let hasCurrent = false;
   const entries = new Map(); // tag -> toggle button (of the entries on screen)
+  let menu = null; // the open key menu, if one is
 
   function entry({ row, slot, pinnedSlot }) {
     const parts = [h("span", { class: "ltw-pal-name", text: row.tag }), " ", h("span", { class: "ltw-count", text: String(row.count) })];
@@ -170,8 +175,19 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     const toggle = h("button", {
       type: "button", class: "ltw-pal-tag" + (row.pinned ? " is-pinned" : ""), "aria-pressed": present.has(row.tag) ? "true" : "false",
       "data-fkey": `pal:${row.tag}`, title: entryTitle(row.tag, slot, pinnedSlot, row.pinned),
-      "aria-keyshortcuts": slot > 0 ? String(slot) : null, disabled: !hasCurrent,
+      "aria-keyshortcuts": slot > 0 ? String(slot) : null, disabled: !hasCurrent, "aria-haspopup": "menu",
       onclick: () => toggleTag(row.tag),
+      oncontextmenu: (e) => {
+        e.preventDefault();
+        openKeyMenu(row.tag, toggle);
+      },
+      onkeydown: (e) => {
+        if (e.code === "ContextMenu" || (e.code === "F10" && e.shiftKey)) {
+          e.preventDefault();
+          e.stopPropagation();
+          openKeyMenu(row.tag, toggle);
+        }
+      },
     }, parts);
     entries.set(row.tag, toggle);
     // Not a chip's "×": a bin, apart from the tag, and a dialog naming the count before anything goes.
@@ -183,8 +199,58 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     return h("span", { class: "ltw-pal-item" }, toggle, del);
   }
 
+  /** The key menu of a palette entry (right-click, the menu key or Shift+F10): pin its tag to
+   *  a digit key, or free the key it is pinned to; digits pick, Esc closes. */
+  function openKeyMenu(tag, opener) {
+    closeKeyMenu();
+    const pinnedAt = slots.findIndex((held) => !!held && held.pinned && held.tag === tag);
+    const pick = (slot) => {
+      closeKeyMenu(opener);
+      return pinTag(slot, tag);
+    };
+    const keys = [];
+    for (let slot = 1; slot <= SLOTS; slot += 1) {
+      keys.push(h("button", {
+        type: "button", class: "ltw-btn ltw-key-pick", role: "menuitemradio", text: String(slot),
+        "aria-checked": slot === pinnedAt ? "true" : "false", "aria-label": `Key ${slot}`,
+        title: slotTag(slots, slot) && slotTag(slots, slot) !== tag ? `Key ${slot} now: ${slotTag(slots, slot)}` : `Key ${slot}`,
+        onclick: () => pick(slot),
+      }));
+    }
+    if (pinnedAt > 0) {
+      keys.push(h("button", {
+        type: "button", class: "ltw-btn", role: "menuitem", text: `Free key ${pinnedAt}`, onclick: () => pick(pinnedAt),
+      }));
+    }
+    menu = h("div", {
+      class: "ltw-pal-menu", role: "menu", "aria-label": `Pin ${tag} to a key`,
+      onkeydown: (e) => {
+        const digit = /^(?:Digit|Numpad)([1-9])$/.exec(e.code);
+        if (e.code === "Escape") closeKeyMenu(opener);
+        else if (digit && !e.altKey && !e.ctrlKey && !e.metaKey) pick(Number(digit[1]));
+        else return;
+        e.preventDefault();
+        e.stopPropagation();
+      },
+      onfocusout: (e) => {
+        if (menu && !menu.contains(/** @type {Node | null} */ (e.relatedTarget))) closeKeyMenu();
+      },
+    }, h("span", { class: "ltw-pal-menu-title", text: `Pin “${isolate(tag)}” to key` }), keys);
+    opener.closest(".ltw-pal-item").after(menu);
+    keys[pinnedAt > 0 ? pinnedAt - 1 : 0].focus({ preventScroll: true });
+  }
+
+  function closeKeyMenu(focusTo = null) {
+    const open = menu;
+    menu = null;
+    if (!open) return;
+    open.remove();
+    if (focusTo && focusTo.isConnected) focusTo.focus({ preventScroll: true });
+  }
+
   function render() {
     entries.clear();
+    menu = null;
     const matches = filterPalette(orderPalette(rows, slots), query);
     const shown = showAll ? matches : matches.slice(0, SHOWN_LIMIT);
     list.replaceChildren(...shown.map(entry));
@@ -219,6 +285,11 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
     if (!ok) return;
     const reply = await act("palette_delete", { tag }, { timeoutMs: 600000 });
     if (reply) {
+      // Deleted on purpose: its key lets go of it now, not when the next image opens.
+      slots = slots.map((held) => (held && held.tag === tag ? null : held));
+      slotsShown = JSON.stringify(slots);
+      render();
+      refreshPressed();
       const changed = Number.isFinite(reply.changed) ? reply.changed : n;
       status.show(`Deleted "${isolate(tag)}": ${changed} image${changed === 1 ? "" : "s"} changed.`);
     }
@@ -314,13 +385,19 @@ export function createPalette({ act, confirm, status, getCurrent, pick = null })
 
   /** Pin a tag to digit key `slot` (Alt+digit): the tag of `el` (a palette entry or tag chip)
    *  when given, else the tag the key holds now; a key pinned to that very tag is freed. */
-  async function pinSlot(slot, el) {
+  function pinSlot(slot, el) {
     const held = slots[slot];
     const tag = tagOfElement(el) ?? (held ? held.tag : null);
     if (tag === null) {
       status.show(`Key ${slot} holds no tag to pin: press Alt+${slot} on a palette tag or tag chip.`);
-      return;
+      return Promise.resolve();
     }
+    return pinTag(slot, tag);
+  }
+
+  /** Pin `tag` to key `slot`, or free the key when it is pinned to that very tag. */
+  async function pinTag(slot, tag) {
+    const held = slots[slot];
     const free = !!held && held.pinned && held.tag === tag;
     const reply = await act("set_slot", { slot, tag: free ? null : tag });
     if (!reply) return;

@@ -1,7 +1,7 @@
 // Header (name, size, position and progress, save state, Save/Close) and navigation footer.
 
 import { h, attr, setText } from "../lib/dom.js";
-import { int } from "../lib/format.js";
+import { int, plural } from "../lib/format.js";
 import { viewOf } from "../lib/model.js";
 
 /** "12 / 40 · 30 tagged", with " (filtered)" while a filter is set (place is 0-based; -1 when empty). */
@@ -24,6 +24,14 @@ export function saveText(status) {
   if (saving) return `Saving ${int(saving[0])} of ${int(saving[1])}…`;
   const n = Math.max(0, int(status && status.unsaved));
   return n > 0 ? `${n} unsaved` : "All changes saved";
+}
+
+/** What the header names: "3 images selected" in the grid while images are selected there (not the
+ *  one current image), else the current image's name, or "No images". */
+export function headerName(current, view, selection) {
+  const selected = viewOf(view) === "grid" && Array.isArray(selection) ? selection.length : 0;
+  if (selected > 0) return `${plural(selected, "image", "images")} selected`;
+  return current && current.id ? String(current.name ?? current.id) : "No images";
 }
 
 export function conflictText(status) {
@@ -74,12 +82,13 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     progress);
 
   /** @param {import("../lib/model.js").ViewState} state */
-  function update({ _place: place, _shown_count: count, _current: current, progress: prog, status, view }) {
+  function update({ _place: place, _shown_count: count, _current: current, progress: prog, status, view, _shown_selection: selection }) {
     const v = viewOf(view);
     attr(singleBtn, "aria-pressed", v === "single" ? "true" : "false");
     attr(gridBtn, "aria-pressed", v === "grid" ? "true" : "false");
-    const cur = current && current.id ? current : null;
-    setText(name, cur ? (cur.name ?? cur.id) : "No images");
+    const several = v === "grid" && Array.isArray(selection) && selection.length > 0;
+    const cur = current && current.id && !several ? current : null;
+    setText(name, headerName(current, view, selection));
     name.title = cur ? (cur.name ?? cur.id) : "";
     const size = cur ? sizeText(cur.width, cur.height) : "";
     setText(dims, size);

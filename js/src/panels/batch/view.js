@@ -6,7 +6,7 @@
 import "./batch.css";
 import { h, isolate, setText } from "../../lib/dom.js";
 import { panelKeys } from "../panel.js";
-import { pickScope } from "../scope.js";
+import { defaultScope, pickScope } from "../scope.js";
 import { batchElements, drawPreview } from "./elements.js";
 import {
   PARAMETERS, SCOPES, SCOPE_FALLBACKS, TAG_LABELS, KIND_HINTS, FIELDS, buildOperation, fieldsFromOperation,
@@ -82,7 +82,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
 
   function showScopes() {
     const choices = scopeChoices(state);
-    scope = pickScope(choices, scope, SCOPE_FALLBACKS);
+    scope = defaultScope(choices, state, scope);
     scopeGroup.show(choices, scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
   }
 
@@ -293,7 +293,9 @@ export function createBatch({ request, status = null, onApplied = null }) {
       setText(headline, "");
       renderPreview();
     }
-    scope = pickScope(scopeChoices(state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : scope, SCOPE_FALLBACKS);
+    const choices = scopeChoices(state);
+    scope = SCOPES.includes(o.scope) ? pickScope(choices, o.scope, SCOPE_FALLBACKS)
+      : defaultScope(choices, state, el.hidden ? scopeGroup.chosen : scope);
     showError("");
     el.hidden = false;
     refresh();
