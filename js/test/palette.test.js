@@ -55,9 +55,9 @@ test("pinned keys hold their tag; a free key never repeats a pinned tag", () => 
 });
 
 test("entries say their key, whether it is pinned, and how to pin", () => {
-  assert.equal(entryTitle("red", 2, true, true), "red (key 2, pinned; Alt+2 frees the key) · pinned to the palette");
+  assert.equal(entryTitle("red", 2, true, true), "red (key 2, pinned; Alt+2 or right-click frees the key) · pinned to the palette");
   assert.equal(entryTitle("red", 3, false, false), "red (key 3 while this image is open; Alt+3 pins it there)");
-  assert.equal(entryTitle("red", 0, false, false), "red (Alt+1…9 pins it to a digit key)");
+  assert.equal(entryTitle("red", 0, false, false), "red (Alt+1…9 or right-click pins it to a digit key)");
 });
 
 test("the tag of a palette entry or a chip comes from its focus key", () => {
