@@ -73,6 +73,8 @@ class TaggerWidget(anywidget.AnyWidget):
     that differ between palette versions `since` and `version` (None: too many, or unknown).
     The view keeps its copy of the palette current with it, and asks for the whole palette
     (the `palette` request) when it is behind `since` (see docs/protocol.md)."""
+    _slots = traitlets.Dict().tag(sync=True)
+    """The tags pinned to digit keys, `{"1": tag, ...}` (see `slots`)."""
 
     # Session
     progress = traitlets.Dict().tag(sync=True)
@@ -208,6 +210,16 @@ class TaggerWidget(anywidget.AnyWidget):
         """Every tag in use or pinned: `[tag, images, pinned]`, most used first, then by name
         (what the view's palette shows)."""
         return [] if self._dataset is None else [list(row) for row in self._dataset.palette]
+
+    @property
+    def slots(self) -> dict[int, str]:
+        """The tags pinned to the digit keys 1-9, `{key: tag}`; the view fills the free keys
+        from the palette each time it opens an image (see `Dataset.slots`)."""
+        return self.dataset.slots
+
+    def set_slot(self, slot: int, tag: str | None) -> None:
+        """Pin `tag` to digit key `slot` (1-9), or free the key with None (`Dataset.set_slot`)."""
+        self.dataset.set_slot(slot, tag)
 
     @property
     def current(self) -> Item | None:
@@ -526,6 +538,7 @@ class TaggerWidget(anywidget.AnyWidget):
         delta = self._host.palette_deltas.next(self._dataset)
         if delta is not None:
             self._palette_delta = delta
+        self._slots = {str(slot): tag for slot, tag in self._dataset.slots.items()}
 
     def _sync_progress(self) -> None:
         dataset, view = self._dataset, self._host.view

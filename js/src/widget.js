@@ -7,7 +7,7 @@ import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
 import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
-import { createPalette, slotTag } from "./editor/palette.js";
+import { createPalette } from "./editor/palette.js";
 import { createPaletteStore } from "./editor/palettestore.js";
 import { createHeader, createFooter } from "./shell/session.js";
 import { TRAITS, readState, viewOf } from "./lib/model.js";
@@ -239,8 +239,8 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, grid }) {
-  const { root, paletteStore } = shell;
+function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, grid, palette }) {
+  const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
     "close-list": () => tags.closeList(),
@@ -256,9 +256,10 @@ function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, gri
     "prev": () => cmd.step("prev"),
     "next": () => cmd.step("next"),
     "toggle-slot": (r) => {
-      const tag = slotTag(paletteStore.rows, r.slot);
+      const tag = palette.slotTag(r.slot);
       if (tag !== null) cmd.pickTag(tag);
     },
+    "pin-slot": (r, chip) => palette.pinSlot(r.slot, chip),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
   };
@@ -314,7 +315,7 @@ function updateParts({ state, paletteStore }, parts, wasGrid) {
   tags.update(state._current);
   captionText.update(state);
   parts.tokens.update(state._current);
-  parts.palette.update(paletteStore, state._current);
+  parts.palette.update(paletteStore, state._current, state._slots);
   grid.update(state);
   grid.setOpen(isGrid);
   parts.multi.update(state);

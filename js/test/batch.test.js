@@ -7,7 +7,7 @@ const {
   fieldsFromOperation, skippedText, doneText, tagRows, historyKey, doneMark, followDone,
   kindOf, triggerNote, buttonStates, firstField, renameSelection,
 } = await import("../src/panels/batch/logic.js");
-const { pickScope } = await import("../src/panels/scope.js");
+const { defaultScope, pickScope } = await import("../src/panels/scope.js");
 
 const LRI = "\u2068";
 const PDI = "\u2069";
@@ -148,6 +148,18 @@ test("the scope picked: the one asked for when possible, else selection, filter,
   const plain = scopeChoices({ progress: { total: 9, all: 9, filtered: false }, _current: { id: "a" } });
   assert.equal(pickScope(plain, undefined, SCOPE_FALLBACKS), "all");
   assert.equal(pickScope(plain, "filtered", SCOPE_FALLBACKS), "all");
+});
+
+test("a panel opens on the scope last chosen; a grid selection is taken only while the grid shows", () => {
+  const choices = scopeChoices(STATE); // a filter and a selection of 3
+  assert.equal(defaultScope(choices, STATE, null), "filtered"); // single view: the old selection is not taken
+  assert.equal(defaultScope(choices, { ...STATE, view: "grid" }, null), "selected");
+  assert.equal(defaultScope(choices, STATE, "all"), "all");
+  assert.equal(defaultScope(choices, STATE, "selected"), "selected"); // chosen: kept
+  const plain = { progress: { total: 9, all: 9, filtered: false }, _shown_selection: [2, 5], _current: { id: "a" } };
+  assert.equal(defaultScope(scopeChoices(plain), plain, null), "all");
+  const gone = { ...plain, _shown_selection: [] };
+  assert.equal(defaultScope(scopeChoices(gone), gone, "selected"), "all"); // the selection went
 });
 
 test("a preview is of other images when the filter, the selection or the image changes", () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { matchText } from "../src/shell/filter.js";
+import { markQuery, matchText } from "../src/shell/filter.js";
 import { resolveKey } from "../src/shell/keys.js";
 import { positionText } from "../src/shell/session.js";
 
@@ -35,4 +35,12 @@ test("Ctrl+C copies tags unless text is selected; Ctrl+V pastes, Shift replacing
   assert.deepEqual(resolveKey(k("KeyV"), {}), { action: "paste-tags", mode: "add", prevent: true });
   assert.equal(resolveKey(k("KeyV", { shiftKey: true }), {}).mode, "replace");
   assert.equal(resolveKey({ code: "KeyB" }, {}).action, "batch");
+});
+
+test("a filter error marks its place in the query, counted in code points as Python counts", () => {
+  assert.deepEqual(markQuery("tag:(red)", 4), ["tag:", "(", "red)"]);
+  assert.deepEqual(markQuery("red AND", 7), ["red AND", "", ""]);
+  assert.deepEqual(markQuery("tag:😀 AND", 6), ["tag:😀 ", "A", "ND"]);
+  assert.equal(markQuery("red", 4), null);
+  assert.equal(markQuery("red", undefined), null);
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ItemPages, stateWords, parseItem } from "../src/grid/items.js";
 import { ThumbStore, ThumbRequests, batches } from "../src/grid/thumbs.js";
 import { isSuperseded } from "../src/lib/rpc.js";
-import { tileLabel, tileMarks } from "../src/grid/tiles.js";
+import { splitName, tileLabel, tileMarks } from "../src/grid/tiles.js";
 import { idsToShow } from "../src/grid/loader.js";
 import { scanningText, isScanning } from "../src/shell/loading.js";
 
@@ -132,4 +132,13 @@ test("thumbnails are asked for the tiles on screen first, each image once", () =
   const items = { 0: { id: "a" }, 1: { id: "b" }, 2: { id: "c" }, 3: { id: "a" }, 5: { id: "f" } };
   const pages = { get: (i) => items[i] };
   assert.deepEqual(idsToShow(pages, { start: 0, end: 6, visibleStart: 2, visibleEnd: 4 }), ["c", "a", "b", "f"]);
+});
+
+test("a tile name keeps its end past the ellipsis, so names that start alike differ", () => {
+  assert.deepEqual(splitName("holiday_photo_2024_0001.jpg"), ["holiday_photo_202", "4_0001.jpg"]);
+  assert.deepEqual(splitName("holiday_photo_2024_0002.jpg"), ["holiday_photo_202", "4_0002.jpg"]);
+  assert.deepEqual(splitName("img1.png"), ["img1.png", ""]);
+  assert.deepEqual(splitName("README_without_extension"), ["README_without_ext", "ension"]);
+  assert.deepEqual(splitName("写真_東京タワー_夜景_01😀.webp"), ["写真_東京タワー_", "夜景_01😀.webp"]);
+  assert.deepEqual(splitName(""), ["", ""]);
 });

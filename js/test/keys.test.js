@@ -34,6 +34,16 @@ test("Escape closes the suggestion list first, then a dialog, then leaves the wi
   assert.equal(act(key("Escape")), "release-focus");
 });
 
+test("Alt+digits pin a tag to a key, in the single view and outside text and dialogs", () => {
+  assert.deepEqual(resolveKey(key("Digit3", { altKey: true })), { action: "pin-slot", slot: 3, prevent: true });
+  assert.equal(resolveKey(key("Numpad9", { altKey: true }), { onChip: true }).slot, 9);
+  assert.equal(resolveKey(key("Digit0", { altKey: true })), null);
+  assert.equal(resolveKey(key("Digit3", { altKey: true }), { grid: true }), null);
+  assert.equal(resolveKey(key("Digit3", { altKey: true }), { dialogOpen: true }), null);
+  assert.equal(resolveKey(key("Digit3", { altKey: true }), { inText: true }), null);
+  assert.equal(resolveKey(key("Digit3", { altKey: true, shiftKey: true })), null);
+});
+
 test("Alt+arrows on a chip reorder it; elsewhere they do nothing", () => {
   assert.deepEqual(resolveKey(key("ArrowLeft", { altKey: true }), { onChip: true }), { action: "move-chip", delta: -1, prevent: true });
   assert.equal(resolveKey(key("ArrowRight", { altKey: true }), { onChip: true }).delta, 1);

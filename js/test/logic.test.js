@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { moveIndex, dropIndex, sameList } from "../src/editor/tags.js";
-import { filterPalette, slotTag, entryText } from "../src/editor/palette.js";
+import { filterPalette, fillSlots, orderPalette, readPinned, slotTag, entryText } from "../src/editor/palette.js";
 import { readRows } from "../src/editor/palettestore.js";
-import { positionText, sizeText, saveText, conflictText } from "../src/shell/session.js";
+import { positionText, sizeText, saveText, conflictText, headerName } from "../src/shell/session.js";
 
 test("moving a chip left/right swaps it with its neighbour; at the ends nothing moves", () => {
   assert.deepEqual(moveIndex(["a", "b", "c"], 1, 0), ["b", "a", "c"]);
@@ -35,24 +35,27 @@ test("palette rows keep their flags; malformed and repeated rows are skipped", (
     [...palette, ["x", 0, true]]);
 });
 
-test("the palette filter is a case-insensitive substring match keeping palette positions", () => {
-  assert.deepEqual(filterPalette(paletteRows, "HA").map((m) => m.row.tag), ["red hair"]);
-  assert.deepEqual(filterPalette(paletteRows, "o").map((m) => m.index), [2, 3]);
-  assert.equal(filterPalette(paletteRows, "  ").length, 4);
-  assert.deepEqual(filterPalette(readRows([["Straße", 1]]), "STRASSE").map((m) => m.row.tag), ["Straße"]);
+const entries = (rows) => orderPalette(rows, fillSlots(null, readPinned(null), [], false));
+
+test("the palette filter is a case-insensitive substring match", () => {
+  assert.deepEqual(filterPalette(entries(paletteRows), "HA").map((m) => m.row.tag), ["red hair"]);
+  assert.deepEqual(filterPalette(entries(paletteRows), "o").map((m) => m.row.tag), ["outdoors", "ohwx"]);
+  assert.equal(filterPalette(entries(paletteRows), "  ").length, 4);
+  assert.deepEqual(filterPalette(entries(readRows([["Straße", 1]])), "STRASSE").map((m) => m.row.tag), ["Straße"]);
 });
 
-test("digit keys map to the nine most used entries", () => {
-  assert.equal(slotTag(paletteRows, 1), "red hair");
-  assert.equal(slotTag(paletteRows, 4), "ohwx");
-  assert.equal(slotTag(paletteRows, 5), null);
-  assert.equal(slotTag(paletteRows, 0), null);
+test("digit keys first take the most used entries", () => {
+  const slots = fillSlots(null, readPinned(null), paletteRows, true);
+  assert.equal(slotTag(slots, 1), "red hair");
+  assert.equal(slotTag(slots, 4), "ohwx");
+  assert.equal(slotTag(slots, 5), null);
+  assert.equal(slotTag(slots, 0), null);
   assert.equal(slotTag(null, 1), null);
 });
 
 test("a palette entry reads as tag, count, then its digit", () => {
-  assert.equal(entryText("red hair", 12, 0), "red hair 12 ·1");
-  assert.equal(entryText("rare", 1, 9), "rare 1");
+  assert.equal(entryText("red hair", 12, 1), "red hair 12 ·1");
+  assert.equal(entryText("rare", 1, 0), "rare 1");
 });
 
 test("header texts", () => {
@@ -66,4 +69,13 @@ test("header texts", () => {
   assert.equal(saveText({ unsaved: 3, saving: null }), "3 unsaved");
   assert.equal(conflictText({ conflicts: 1 }), "1 conflict");
   assert.equal(conflictText({ conflicts: 0 }), "");
+});
+
+test("the header names the selection in the grid, else the current image", () => {
+  const cur = { id: "a.jpg", name: "a.jpg" };
+  assert.equal(headerName(cur, "grid", [0, 4, 7]), "3 images selected");
+  assert.equal(headerName(cur, "grid", [4]), "1 image selected");
+  assert.equal(headerName(cur, "grid", []), "a.jpg");
+  assert.equal(headerName(cur, "single", [0, 4, 7]), "a.jpg");
+  assert.equal(headerName({}, "single", []), "No images");
 });

@@ -372,6 +372,14 @@ def _palette_import(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"added": host.dataset.import_palette_text(_text(message, "text"))})
 
 
+def _set_slot(host: Host, message: Mapping[str, Any]) -> Reply:
+    tag = message.get("tag")
+    if tag is not None:
+        tag = _text(message, "tag")
+    host.dataset.set_slot(_int(message, "slot", 1, 9), tag)
+    return Reply({"slots": {str(slot): pinned for slot, pinned in host.dataset.slots.items()}})
+
+
 def _palette_export(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({"text": host.dataset.export_palette_text()})
 
@@ -430,6 +438,7 @@ HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "palette_delete": _palette_delete,
     "palette_import": _palette_import,
     "palette_export": _palette_export,
+    "set_slot": _set_slot,
     "save": _save,
     "resolve_conflict": _resolve_conflict,
     "allow_rewrite": _allow_rewrite,

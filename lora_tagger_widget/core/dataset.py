@@ -55,7 +55,7 @@ from .locks import FolderLock
 from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from .query import Query, parse_query
 from .scan import FoundImage, scan_images
-from .session import STATE_DIR_NAME, Session
+from .session import SLOTS, STATE_DIR_NAME, Session
 from .suggestions import SuggestionStore
 from .taglist import Suggestion, TagList, complete_tags
 from .tokens import clip_tokens
@@ -660,6 +660,7 @@ class Dataset(BatchEditing, AutoTagging):
             if tag in self.session.palette:
                 self.session.palette.remove(tag)
                 self._session_dirty = True
+            self._unslot(tag)
         self._emit(Change("palette"))
         return changed
 
@@ -676,6 +677,10 @@ class Dataset(BatchEditing, AutoTagging):
                 self.session.palette[self.session.palette.index(old)] = new
                 self.session.palette = list(dict.fromkeys(self.session.palette))
                 self._session_dirty = True
+            slot = self._unslot(old)
+            if slot is not None:
+                self._unslot(new)
+                self.session.slots[slot] = new
         self._emit(Change("palette"))
         return changed
 
@@ -826,6 +831,44 @@ class Dataset(BatchEditing, AutoTagging):
             self.session.palette.extend(added)
             self._session_dirty = self._session_dirty or bool(added)
         self._emit(Change("palette"))
+
+    @property
+    def slots(self) -> dict[int, str]:
+        """The tags pinned to digit keys: `{key: tag}` for keys 1-9 (kept in the session). The
+        view fills the keys left free from the palette once per image it opens."""
+        with self._lock:
+            return dict(self.session.slots)
+
+    def set_slot(self, slot: int, tag: str | None) -> None:
+        """Pin `tag` to digit key `slot` (1-9), or free the key with None. The tag leaves any
+        other key it had and is pinned to the palette too. `ValueError` for another key or a
+        tag that is not valid."""
+        if not isinstance(slot, int) or isinstance(slot, bool) or slot not in SLOTS:
+            raise ValueError(f"A key slot is 1 to 9, not {slot!r}.")
+        tag = None if tag is None else validate_tag(tag)
+        with self._lock:
+            if tag is None:
+                if self.session.slots.pop(slot, None) is None:
+                    return
+            else:
+                if self.session.slots.get(slot) == tag:
+                    return
+                self._unslot(tag)
+                self.session.slots[slot] = tag
+                if tag not in self.session.palette:
+                    self.session.palette.append(tag)
+            self.session.slots = dict(sorted(self.session.slots.items()))
+            self._session_dirty = True
+        self._emit(Change("palette"))
+
+    def _unslot(self, tag: str) -> int | None:
+        """Free the key `tag` is pinned to (the lock held); that key, or None."""
+        for slot, pinned in self.session.slots.items():
+            if pinned == tag:
+                del self.session.slots[slot]
+                self._session_dirty = True
+                return slot
+        return None
 
     def import_palette(self, source: str | os.PathLike[str]) -> int:
         """Pin the tags of a `tags.txt` (one tag per line), given as a path or a `Path`'s text.

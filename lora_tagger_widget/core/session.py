@@ -2,8 +2,8 @@
 
 Several writers may share one data set (two kernels, a script, another `Dataset` object): a save
 merges what the others saved since this session last read or wrote the file (`merge`), so review
-marks, pinned tags and settings of every writer are kept, and a change is taken back only by the
-writer who made it."""
+marks, pinned tags, key slots and settings of every writer are kept, and a change is taken back
+only by the writer who made it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ STATE_DIR_NAME = ".lora-tagger"
 SESSION_FILE_NAME = "session.json"
 SESSION_VERSION = 1
 SESSION_MAX_BYTES = 64 * 1024 * 1024  # a session file past this is not read (it holds ids)
+SLOTS = range(1, 10)  # the digit keys a tag can be pinned to
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +32,18 @@ class Snapshot(NamedTuple):
     reviewed: frozenset[str]
     palette: tuple[str, ...]
     settings: Mapping[str, Any]
+    slots: Mapping[int, str]
 
 
-EMPTY = Snapshot(None, frozenset(), (), {})
+EMPTY = Snapshot(None, frozenset(), (), {}, {})
 _MISSING = object()
 
 
 def merge(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> Snapshot:
     """Three-way merge: `theirs` (on disk now) with the changes `ours` made since `base` (what
     was on disk when this writer last read or wrote it). What only one side changed is kept;
-    where both changed the same thing (a setting, the position), ours wins."""
+    where both changed the same thing (a setting, the position), ours wins; key slots merge
+    as `_merge_slots` says."""
     added, removed = ours.reviewed - base.reviewed, base.reviewed - ours.reviewed
     reviewed = (theirs.reviewed | added) - removed
     pinned, unpinned = set(ours.palette) - set(base.palette), set(base.palette) - set(ours.palette)
@@ -55,18 +58,31 @@ def merge(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> Snapshot:
             else:
                 settings[key] = mine
     position = ours.position if ours.position != base.position else theirs.position
-    return Snapshot(position, frozenset(reviewed), tuple(palette), settings)
+    return Snapshot(position, frozenset(reviewed), tuple(palette), settings,
+                    _merge_slots(base.slots, ours.slots, theirs.slots))
+
+
+def _merge_slots(base: Mapping[int, str], ours: Mapping[int, str],
+                 theirs: Mapping[int, str]) -> dict[int, str]:
+    """Key slots merged: the slots ours pinned win, ours' unpinning is kept unless theirs pinned
+    another tag there meanwhile, and a tag ours pinned leaves any other slot theirs has it in."""
+    pinned = {slot: tag for slot, tag in ours.items() if base.get(slot) != tag}
+    unpinned = {slot for slot in base if slot not in ours and theirs.get(slot) == base[slot]}
+    merged = {slot: tag for slot, tag in theirs.items()
+              if slot not in unpinned and tag not in pinned.values()}
+    return dict(sorted({**merged, **pinned}.items()))
 
 
 @dataclass
 class Session:
-    """Position, reviewed marks, pinned palette tags and settings of one data set."""
+    """Position, reviewed marks, pinned palette tags, key slots and settings of one data set."""
 
     state: StateFolder
     position: str | None = None
     reviewed: set[str] = field(default_factory=set)
     palette: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    slots: dict[int, str] = field(default_factory=dict)  # digit key (1..9) -> the tag pinned to it
     problem: str | None = None  # why an existing session file could not be used, if it could not
     base: Snapshot = EMPTY  # the file as this session last read or wrote it
 
@@ -94,7 +110,7 @@ class Session:
     def snapshot(self) -> Snapshot:
         """The session as it is in memory now."""
         return Snapshot(self.position, frozenset(self.reviewed), tuple(self.palette),
-                        dict(self.settings))
+                        dict(self.settings), dict(self.slots))
 
     def read_disk(self) -> Snapshot:
         """What the session file holds now (`EMPTY` when there is none). A damaged file is set
@@ -130,14 +146,15 @@ class Session:
             "reviewed": sorted(self.reviewed),
             "palette": self.palette,
             "settings": self.settings,
+            "slots": {str(slot): tag for slot, tag in sorted(self.slots.items())},
         }
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
     def save(self) -> bool:
         """Merge what other writers saved meanwhile, then write the session atomically (raises
         `OSError` when the folder is not writable). True when the merge changed the session in
-        memory (another writer's marks, pins or settings came in). Call it with the session lock
-        held, so that no writer saves between the read and the write."""
+        memory (another writer's marks, pins, slots or settings came in). Call it with the session
+        lock held, so that no writer saves between the read and the write."""
         before = self.snapshot()
         theirs = self.read_disk()
         merged = before if theirs == self.base else merge(self.base, before, theirs)
@@ -151,6 +168,7 @@ class Session:
         self.reviewed = set(stored.reviewed)
         self.palette = list(stored.palette)
         self.settings = dict(stored.settings)
+        self.slots = dict(stored.slots)
         self.base = stored if base is None else base
 
 
@@ -172,4 +190,18 @@ def _parse(data: Any) -> Snapshot:
         raise ValueError("palette is not a list of strings")
     if not isinstance(settings, dict):
         raise ValueError("settings is not an object")
-    return Snapshot(position, frozenset(reviewed), tuple(dict.fromkeys(palette)), settings)
+    return Snapshot(position, frozenset(reviewed), tuple(dict.fromkeys(palette)), settings,
+                    _parse_slots(data.get("slots", {})))
+
+
+def _parse_slots(data: Any) -> dict[int, str]:
+    """The `slots` object (`{"1": tag, ...}`) as key -> tag; a tag in two slots keeps the first."""
+    if not isinstance(data, dict):
+        raise ValueError("slots is not an object")
+    slots: dict[int, str] = {}
+    for key, tag in sorted(data.items()):
+        if key not in {str(slot) for slot in SLOTS} or not isinstance(tag, str):
+            raise ValueError(f"slots holds {key!r}: {tag!r}, not a key 1-9 with a tag")
+        if tag not in slots.values():
+            slots[int(key)] = tag
+    return slots

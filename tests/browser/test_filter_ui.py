@@ -47,7 +47,7 @@ def test_a_typed_filter_narrows_position_next_and_the_grid(lab) -> None:
     assert "img00003.jpg" not in labels()
 
 
-def test_an_invalid_filter_says_where_and_a_python_filter_shows_in_the_box(lab) -> None:
+def test_an_invalid_filter_says_where_and_a_python_filter_shows_in_the_box(lab, tmp_path) -> None:
     write_images(lab.workdir / "imgs", n=9)
     lab.open_and_run("filter-error", CELLS)
     widget = lab.output(".ltw-root").first
@@ -58,6 +58,9 @@ def test_an_invalid_filter_says_where_and_a_python_filter_shows_in_the_box(lab) 
     alert = widget.locator(".ltw-filter-error")
     wait_until(lambda: alert.is_visible() and "at 4" in alert.inner_text(),
                what="the error naming its position")
+    assert alert.locator(".ltw-filter-where").inner_text() == "tag:(red)"
+    assert alert.locator("mark").inner_text() == "("  # the place pointed at in the query
+    lab.screenshot(widget.locator(".ltw-filterbar"), tmp_path, "filter-error")
     assert box.get_attribute("aria-invalid") == "true"
     assert "9 images" in widget.locator(".ltw-position").inner_text() or \
         "/ 9" in widget.locator(".ltw-position").inner_text()

@@ -21,18 +21,33 @@ export function tileMarks(state) {
   return want;
 }
 
+export const NAME_TAIL = 6; // characters of the name before its extension kept past an ellipsis
+
+/** A file name as [head, tail]: the tail (the last NAME_TAIL characters before the extension,
+ *  and the extension) always shows and the head is cut with an ellipsis where the tile is too
+ *  narrow, so names that start alike are told apart by their ends. */
+export function splitName(name) {
+  const chars = Array.from(typeof name === "string" ? name : "");
+  const dot = chars.lastIndexOf(".");
+  const ext = dot > 0 ? chars.length - dot : 0;
+  const cut = Math.max(0, chars.length - ext - NAME_TAIL);
+  return cut < 4 ? [chars.join(""), ""] : [chars.slice(0, cut).join(""), chars.slice(cut).join("")];
+}
+
 /** A new, empty tile (an option of the grid's listbox). */
 export function makeTile() {
   const img = h("img", { class: "ltw-thumb-img", alt: "", draggable: false, decoding: "async", hidden: true });
   const ph = h("span", { class: "ltw-thumb-ph" });
-  const name = h("span", { class: "ltw-tile-name" });
+  const head = h("span", { class: "ltw-tile-name-head" });
+  const tail = h("span", { class: "ltw-tile-name-tail" });
+  const name = h("span", { class: "ltw-tile-name" }, head, tail);
   const dot = h("span", { class: "ltw-tile-dot", "aria-hidden": "true" });
   const marks = h("span", { class: "ltw-tile-marks", "aria-hidden": "true" });
   const check = h("span", { class: "ltw-tile-check", "aria-hidden": "true", text: "✓" });
   const t = h("div", { class: "ltw-tile", role: "option", tabindex: "-1", "aria-selected": "false" },
     h("div", { class: "ltw-thumb" }, img, ph, marks, check),
     h("div", { class: "ltw-tile-label" }, dot, name));
-  tileParts.set(t, { img, ph, name, marks, id: null, url: null, label: null, state: null });
+  tileParts.set(t, { img, ph, head, tail, marks, id: null, url: null, label: null, state: null });
   return t;
 }
 
@@ -78,7 +93,9 @@ export function paintTile(t, { position, count, item, at, selected, current, tab
     p.marks.replaceChildren(...tileMarks(Math.max(0, state))
       .map(([cls, text, title]) => h("span", { class: `ltw-mark ${cls}`, text, title })));
   }
-  setText(p.name, item ? item.name : "");
+  const [head, tail] = splitName(item ? item.name : "");
+  setText(p.head, head);
+  setText(p.tail, tail);
   const id = item ? item.id : null;
   const url = thumb && thumb.url ? thumb.url : null;
   if (id !== p.id || url !== p.url) {

@@ -41,21 +41,35 @@ export function pickScope(choices, wanted, fallbacks = ["all"]) {
 }
 
 /**
- * createScopeGroup({ scopes, label, title, className, titleClass }) -> { el, radios, show(choices, scope, countText) }
+ * The scope a panel takes when it opens, or when its scope can no longer be: `chosen` (what the
+ * person last picked) when it can be, else the filtered images, else all. The selected images
+ * only while the grid shows them: a selection left over in the grid is not taken silently.
+ */
+export function defaultScope(choices, state, chosen) {
+  const fallbacks = obj(state).view === "grid" ? ["selected", "filtered", "all"] : ["filtered", "all"];
+  return pickScope(choices, chosen, fallbacks);
+}
+
+/**
+ * createScopeGroup({ scopes, label, title, className, titleClass }) -> { el, radios, show(choices, scope, countText), chosen }
  *   A radio group named `label`, headed by `title`, one radio a scope value; `className` is the
  *   panel's own class for the group, `titleClass` for its title.
  *   show(): each choice's label, count (countText(choice); "(12)" by default), disabled state,
- *   and which radio is checked.
+ *   and which radio is checked. chosen: the scope the person last picked (null before).
  */
 export function createScopeGroup({ scopes, label, title, className, titleClass = "" }) {
   const name = uniqueId(`${className}-name`);
   const radios = {};
   const counts = {};
+  let chosen = null;
   const el = h("div", { class: `ltw-scope ${className}`, role: "radiogroup", "aria-label": label },
     h("span", { class: `ltw-scope-title ${titleClass}`.trim(), "aria-hidden": "true", text: title }),
     scopes.map((value) => {
       const id = uniqueId(`${className}-${value}`);
       radios[value] = h("input", { type: "radio", name, value, id });
+      radios[value].addEventListener("change", () => {
+        if (radios[value].checked) chosen = value;
+      });
       counts[value] = h("span", { class: "ltw-scope-count" });
       return h("label", { class: "ltw-scope-item", for: id },
         radios[value], h("span", { class: "ltw-scope-label" }), " ", counts[value]);
@@ -72,5 +86,5 @@ export function createScopeGroup({ scopes, label, title, className, titleClass =
     }
   }
 
-  return { el, radios, show };
+  return { el, radios, show, get chosen() { return chosen; } };
 }

@@ -1,5 +1,6 @@
 // The filter box: a query in the filter language (docs/protocol.md), applied as the person types
-// (after a short pause) or at once with Enter; an invalid query says where it is wrong.
+// (after a short pause) or at once with Enter; an invalid query says what is wrong and shows the
+// query with the place marked.
 
 import { h, attr, setText } from "../lib/dom.js";
 
@@ -14,6 +15,14 @@ export function matchText(progress, query) {
   return `${shown} of ${all} images match`;
 }
 
+/** The query split at `position` (Python's: code points): [before, at, after], `at` the one
+ *  character there ("" at the end); null when the position is not in the query. */
+export function markQuery(query, position) {
+  const chars = Array.from(typeof query === "string" ? query : "");
+  if (!Number.isInteger(position) || position < 0 || position > chars.length) return null;
+  return [chars.slice(0, position).join(""), chars[position] ?? "", chars.slice(position + 1).join("")];
+}
+
 /** createFilterBar({ setQuery }) -> { el, input, update(state), focus() }
  *  setQuery(text) sends the query to Python (the `filter` trait). */
 export function createFilterBar({ setQuery, delayMs = FILTER_DELAY_MS }) {
@@ -26,7 +35,9 @@ export function createFilterBar({ setQuery, delayMs = FILTER_DELAY_MS }) {
       + "flagged, NOT, AND, OR, ( ); \"quotes\" or 'quotes'; wildcards * ? [abc] [!abc], \\* for a literal *",
   });
   const count = h("span", { class: "ltw-filter-count", "aria-live": "polite" });
-  const error = h("span", { class: "ltw-filter-error", role: "alert", hidden: true });
+  const errorText = h("span");
+  const where = h("code", { class: "ltw-filter-where" });
+  const error = h("span", { class: "ltw-filter-error", role: "alert", hidden: true }, errorText, where);
   const el = h("div", { class: "ltw-filterbar", role: "search", "aria-label": "Filter" }, input, count, error);
   let timer = null;
   let sent = null; // the query last sent, so a trait echo does not overwrite typing
@@ -60,7 +71,13 @@ export function createFilterBar({ setQuery, delayMs = FILTER_DELAY_MS }) {
     if (timer === null && document.activeElement !== input) input.value = query;
     if (timer === null) sent = query;
     const message = problem && typeof problem.message === "string" ? problem.message : "";
-    setText(error, message ? `${message} — showing every image` : "");
+    setText(errorText, message ? `${message} — showing every image` : "");
+    const marked = message ? markQuery(query, problem.position) : null;
+    where.hidden = !marked;
+    if (marked) {
+      const [before, at, after] = marked;
+      where.replaceChildren(before, h("mark", { class: at ? "" : "is-end", text: at || " " }), after);
+    }
     error.hidden = !message;
     attr(input, "aria-invalid", message ? "true" : "false");
     setText(count, message ? "" : matchText(progress, query));

@@ -30,7 +30,8 @@ export function releaseFocus(root) {
  * Handle a keydown inside the widget's `root`.
  *   gridShown: the grid is the view; grid.handleKey(e, { onTile }) -> handled?
  *   dialog: { isOpen() }; listOpen: a suggestion list is open;
- *   actions: { [action]: (resolved, chip) => void } for the actions of resolveKey.
+ *   actions: { [action]: (resolved, chip) => void } for the actions of resolveKey (chip: the tag
+ *   chip with the focus; for pin-slot a palette entry too).
  */
 export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, actions }) {
   const target = e.target;
@@ -44,6 +45,7 @@ export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, ac
     }
   }
   const chip = !inText && target && target.closest ? target.closest(".ltw-chip") : null;
+  const entry = !inText && target && target.closest ? target.closest(".ltw-pal-tag") : null;
   const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
   const r = e.isComposing ? null : resolveKey(e, {
     inText, onChip: !!chip, listOpen, dialogOpen: dialog.isOpen(), grid: gridShown, textSelected: selected.length > 0,
@@ -52,5 +54,5 @@ export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, ac
   if (!r) return;
   if (r.prevent) e.preventDefault();
   const run = Object.prototype.hasOwnProperty.call(actions, r.action) ? actions[r.action] : null;
-  if (run) run(r, chip);
+  if (run) run(r, r.action === "pin-slot" ? chip || entry : chip);
 }

@@ -4,7 +4,7 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
 
 /**
  * resolveKey(event, ctx) -> { action, ...args, prevent } | null
- * ctx: { inText, listOpen, dialogOpen, onChip, grid }
+ * ctx: { inText, listOpen, dialogOpen, onChip, grid }  (onChip: a tag chip or palette entry has focus)
  *   inText: focus is in a text field (typing goes there; only Ctrl/Cmd+S and Escape apply here,
  *           the field itself handles Enter and the arrow keys).
  *   grid: the thumbnail grid is showing (its own keys come from resolveGridKey first; the
@@ -12,7 +12,8 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
  * ctx.textSelected: the page has a text selection (Ctrl+C then copies it, not the tags).
  * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view, focus-filter,
  *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
- *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip.
+ *          toggle-slot {slot 1..9}, pin-slot {slot 1..9} (Alt+digit: pin the focused chip's tag,
+ *          or the tag the key holds, to the key), move-chip {delta}, remove-chip.
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -31,6 +32,8 @@ export function resolveKey(ev, ctx = {}) {
   }
   if (ctx.inText || mod) return null;
   if (ev.altKey) {
+    const digit = DIGIT.exec(code);
+    if (digit && !ev.shiftKey && !ctx.dialogOpen && !ctx.grid) return { action: "pin-slot", slot: Number(digit[1]), prevent: true };
     if (ctx.onChip && !ev.shiftKey && (code === "ArrowLeft" || code === "ArrowRight")) {
       return { action: "move-chip", delta: code === "ArrowLeft" ? -1 : 1, prevent: true };
     }

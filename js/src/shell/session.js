@@ -1,7 +1,7 @@
 // Header (name, size, position and progress, save state, Save/Close) and navigation footer.
 
 import { h, attr, setText } from "../lib/dom.js";
-import { int } from "../lib/format.js";
+import { int, plural } from "../lib/format.js";
 import { viewOf } from "../lib/model.js";
 
 /** "12 / 40 · 30 tagged", with " (filtered)" while a filter is set (place is 0-based; -1 when empty). */
@@ -26,6 +26,14 @@ export function saveText(status) {
   return n > 0 ? `${n} unsaved` : "All changes saved";
 }
 
+/** What the header names: "3 images selected" in the grid while images are selected there (not the
+ *  one current image), else the current image's name, or "No images". */
+export function headerName(current, view, selection) {
+  const selected = viewOf(view) === "grid" && Array.isArray(selection) ? selection.length : 0;
+  if (selected > 0) return `${plural(selected, "image", "images")} selected`;
+  return current && current.id ? String(current.name ?? current.id) : "No images";
+}
+
 export function conflictText(status) {
   const n = Math.max(0, int(status && status.conflicts));
   if (n === 0) return "";
@@ -33,7 +41,7 @@ export function conflictText(status) {
 }
 
 export const HINTS = {
-  single: "← → move · 1–9 toggle palette tags · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
+  single: "← → move · 1–9 toggle the keyed palette tags · Alt+1–9 pin a tag to a key · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
   grid: "Arrows move · Shift+arrows extend · Space select · Enter open · Ctrl+A all · Esc clear · G single view",
 };
 
@@ -74,12 +82,13 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     progress);
 
   /** @param {import("../lib/model.js").ViewState} state */
-  function update({ _place: place, _shown_count: count, _current: current, progress: prog, status, view }) {
+  function update({ _place: place, _shown_count: count, _current: current, progress: prog, status, view, _shown_selection: selection }) {
     const v = viewOf(view);
     attr(singleBtn, "aria-pressed", v === "single" ? "true" : "false");
     attr(gridBtn, "aria-pressed", v === "grid" ? "true" : "false");
-    const cur = current && current.id ? current : null;
-    setText(name, cur ? (cur.name ?? cur.id) : "No images");
+    const several = v === "grid" && Array.isArray(selection) && selection.length > 0;
+    const cur = current && current.id && !several ? current : null;
+    setText(name, headerName(current, view, selection));
     name.title = cur ? (cur.name ?? cur.id) : "";
     const size = cur ? sizeText(cur.width, cur.height) : "";
     setText(dims, size);

@@ -6,7 +6,7 @@
 import "./batch.css";
 import { h, setText } from "../../lib/dom.js";
 import { panelKeys } from "../panel.js";
-import { pickScope } from "../scope.js";
+import { defaultScope, pickScope } from "../scope.js";
 import { batchElements, drawPreview } from "./elements.js";
 import {
   SCOPES, SCOPE_FALLBACKS, TAG_LABELS, KIND_HINTS, FIELDS, buildOperation, fieldsFromOperation,
@@ -85,7 +85,7 @@ function createBatchForm(ui, s) {
 
   function showScopes() {
     const choices = scopeChoices(s.state);
-    s.scope = pickScope(choices, s.scope, SCOPE_FALLBACKS);
+    s.scope = defaultScope(choices, s.state, s.scope);
     scopeGroup.show(choices, s.scope, (c) => (c.value === "current" ? "" : `(${fmt(c.count)})`));
   }
 
@@ -342,7 +342,9 @@ export function createBatch({ request, status = null, onApplied = null }) {
       setText(ui.headline, "");
       look.renderPreview();
     }
-    s.scope = pickScope(scopeChoices(s.state), SCOPES.includes(o.scope) ? o.scope : el.hidden ? null : s.scope, SCOPE_FALLBACKS);
+    const choices = scopeChoices(s.state);
+    s.scope = SCOPES.includes(o.scope) ? pickScope(choices, o.scope, SCOPE_FALLBACKS)
+      : defaultScope(choices, s.state, el.hidden ? ui.scopeGroup.chosen : s.scope);
     look.showError("");
     el.hidden = false;
     look.refresh();
