@@ -152,7 +152,8 @@ USER_API = {
     "autosave", "caption_mode", "check_report", "close_after_saving", "closed", "count", "current",
     "dataset", "export_report", "filter", "filter_error", "goto", "goto_place", "index",
     "items_version", "loading", "next", "next_untagged", "palette", "prefetch", "prev",
-    "progress", "ready", "redo", "run_checks", "save", "selection", "start_export", "status",
+    "progress", "ready", "redo", "run_checks", "save", "selection", "set_slot", "slots",
+    "start_export", "status",
     "tag_click", "trigger", "undo", "view",
 }
 
