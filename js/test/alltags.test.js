@@ -4,6 +4,8 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   normalizeRows, searchRows, sortRows, queryFor, addToQuery, countsLabel, ROW_LIMIT,
+  toggleText, modeHint, columnHeading, columnsClass, COLUMNS_CLASSES, moreText, emptyText, readCounts, readTraits,
+  countsChanged, stepTo,
 } = await import("../src/panels/alltags/logic.js");
 
 const I = (s) => `\u2068${s}\u2069`;
@@ -84,3 +86,73 @@ test("the row limit is 300", () => {
   assert.equal(ROW_LIMIT, 300);
 });
 
+
+test("the toggle, the mode's hint, the column headings and the 'more' line", () => {
+  assert.equal(toggleText(null), "All tags");
+  assert.equal(toggleText(0), "All tags (0)");
+  assert.equal(toggleText(1234), `All tags (${(1234).toLocaleString()})`);
+  assert.match(modeHint("filter"), /shows only the images with that tag; Shift\+click adds it to the filter/);
+  assert.match(modeHint("add"), /adds the tag to the selected images, or to the current image/);
+  assert.equal(columnHeading("Filtered", null), "Filtered");
+  assert.equal(columnHeading("Selected", 3), "Selected (3)");
+  assert.equal(columnHeading("Filtered", 0), "Filtered (0)");
+  assert.equal(moreText(12), "12 more — search to narrow");
+});
+
+test("the rows' layout class counts the columns shown", () => {
+  assert.equal(columnsClass({ filtered: false, selected: false }), "ltw-at-c1");
+  assert.equal(columnsClass({ filtered: true, selected: false }), "ltw-at-c2");
+  assert.equal(columnsClass({ filtered: false, selected: true }), "ltw-at-c2");
+  assert.equal(columnsClass({ filtered: true, selected: true }), "ltw-at-c3");
+  for (const c of [false, true].flatMap((f) => [false, true].map((sel) => columnsClass({ filtered: f, selected: sel })))) {
+    assert.ok(COLUMNS_CLASSES.includes(c), `${c} is one the view removes again`);
+  }
+});
+
+test("the line in place of rows: counting, failed, none in use, none matching", () => {
+  assert.equal(emptyText({ loaded: false, failed: false, total: 0, matched: 0 }), "Counting tags…");
+  assert.equal(emptyText({ loaded: false, failed: true, total: 0, matched: 0 }), "Could not count the tags.");
+  assert.equal(emptyText({ loaded: true, failed: true, total: 0, matched: 0 }), "No tags yet");
+  assert.equal(emptyText({ loaded: true, failed: false, total: 5, matched: 0 }), "No tag matches");
+  assert.equal(emptyText({ loaded: true, failed: false, total: 5, matched: 2 }), "");
+});
+
+test("a tag_counts answer gives the rows and the totals, a missing total as null", () => {
+  assert.deepEqual(readCounts({ reply: { rows: [["a", 2, 1, 0]], filtered: 7, selected: 2 } }),
+    { rows: [row("a", 2, 1, 0)], totals: { filtered: 7, selected: 2 } });
+  assert.deepEqual(readCounts({ reply: { rows: [], filtered: "7", selected: NaN } }),
+    { rows: [], totals: { filtered: null, selected: null } });
+  assert.deepEqual(readCounts(null), { rows: [], totals: { filtered: null, selected: null } });
+  assert.deepEqual(readCounts({ reply: "junk" }), { rows: [], totals: { filtered: null, selected: null } });
+});
+
+test("the widget's state as the panel reads it", () => {
+  const sel = ["a.jpg", "b.jpg"];
+  assert.deepEqual(readTraits({
+    tag_click: "add", filter: "red", paletteInUse: 4, progress: { filtered: 3 }, _shown_selection: sel, items_version: 9,
+  }), { mode: "add", filterText: "red", paletteInUse: 4, columns: { filtered: true, selected: true }, seen: [9, "red", sel] });
+  assert.deepEqual(readTraits({ tag_click: "nonsense", filter: 3, paletteInUse: 2.5, progress: "x", _shown_selection: "a" }),
+    { mode: "filter", filterText: "", paletteInUse: null, columns: { filtered: false, selected: false }, seen: [null, "", []] });
+  assert.equal(readTraits({ progress: { filtered: 0 }, _shown_selection: [] }).columns.filtered, false);
+});
+
+test("the counts are asked again when the items, the filter or the selection change, not at first sight", () => {
+  const now = [3, "red", ["a", "b"]];
+  assert.equal(countsChanged(null, now), false);
+  assert.equal(countsChanged(now, [3, "red", ["a", "b"]]), false, "an equal selection in a new list");
+  assert.equal(countsChanged(now, [4, "red", ["a", "b"]]), true);
+  assert.equal(countsChanged(now, [3, "blue", ["a", "b"]]), true);
+  assert.equal(countsChanged(now, [3, "red", ["a"]]), true);
+  assert.equal(countsChanged(now, [3, "red", ["b", "a"]]), true);
+});
+
+test("the arrows, Home and End move among the tags and stop at the ends; other keys do not move", () => {
+  assert.equal(stepTo("ArrowDown", 0, 3), 1);
+  assert.equal(stepTo("ArrowDown", 2, 3), 2);
+  assert.equal(stepTo("ArrowUp", 1, 3), 0);
+  assert.equal(stepTo("ArrowUp", 0, 3), 0);
+  assert.equal(stepTo("Home", 2, 3), 0);
+  assert.equal(stepTo("End", 0, 3), 2);
+  assert.equal(stepTo("PageDown", 0, 3), null);
+  assert.equal(stepTo("a", 0, 3), null);
+});

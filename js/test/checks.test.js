@@ -5,6 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   groupFindings, checksLabel, progressText, normalizeFindings, isPair, normalizeChecks, toggleText,
   settingsFields, groupTotal, thumbEntries, distinctNames, groupByKind, kindTitle, kindHeading,
+  groupHeading, moreText, hasBlocking, shownError, emptyText, seeRun, GROUPS_OPEN,
 } = await import("../src/panels/checks/logic.js");
 
 const finding = (severity, code, ids = [], message = "m") => ({ severity, code, message, ids, details: {} });
@@ -167,4 +168,58 @@ test("an unknown kind is titled from its code's words", () => {
   assert.equal(kindTitle(""), "Other");
   assert.equal(kindTitle("low_detail"), "Almost no detail");
   assert.equal(kindTitle("toString"), "ToString");
+});
+
+test("a group's heading names the severity and counts its findings; 'more' lines only when there are more", () => {
+  assert.equal(groupHeading("warning", 12), "Warnings (12)");
+  assert.equal(groupHeading("blocking", 0), "Blocking (0)");
+  assert.equal(groupHeading("info", 1234), `Info (${(1234).toLocaleString()})`);
+  assert.equal(moreText(3, "not listed"), "3 more not listed");
+  assert.equal(moreText(2500, "not shown"), `${(2500).toLocaleString()} more not shown`);
+  assert.equal(moreText(0, "not shown"), "");
+  assert.equal(moreText(-4, "not listed"), "");
+  assert.deepEqual(GROUPS_OPEN, { blocking: true, warning: true, info: false }, "the info group starts closed");
+});
+
+test("the toggle is marked blocking only when a finished run found something blocking", () => {
+  assert.equal(hasBlocking(normalizeChecks({ phase: "done", counts: { blocking: 1 } })), true);
+  assert.equal(hasBlocking(normalizeChecks({ phase: "done", counts: { warning: 4 } })), false);
+  assert.equal(hasBlocking(normalizeChecks({ phase: "done" })), false);
+  assert.equal(hasBlocking(normalizeChecks({ phase: "running", counts: { blocking: 1 } })), false);
+  assert.equal(hasBlocking(null), false);
+});
+
+test("the error shown: a request's first, else a failed run's, with a sentence when Python gave none", () => {
+  assert.equal(shownError("Cannot reach Python", normalizeChecks({ phase: "failed", error: "boom" })), "Cannot reach Python");
+  assert.equal(shownError(null, normalizeChecks({ phase: "failed", error: "boom" })), "boom");
+  assert.equal(shownError(null, normalizeChecks({ phase: "failed" })), "The checks failed.");
+  assert.equal(shownError(null, normalizeChecks({ phase: "done" })), null);
+  assert.equal(shownError(null, null), null);
+});
+
+test("the line in place of findings follows the fetch and the run", () => {
+  assert.equal(emptyText(null, false, "idle"), "The checks have not run yet. Choose the settings and press Run checks.");
+  assert.equal(emptyText(null, false, "running"), "The findings show here when the checks are done.");
+  assert.equal(emptyText(null, true, "done"), "Loading the findings…");
+  assert.equal(emptyText(null, true, "idle"), "Loading the findings…");
+  assert.equal(emptyText(null, false, "done"), "");
+  assert.equal(emptyText(null, false, "failed"), "");
+  assert.equal(emptyText([], false, "done"), "No problems found.");
+  assert.equal(emptyText([], true, "running"), "No problems found.", "old findings stay while a new run goes");
+  assert.equal(emptyText([finding("info", "x")], true, "running"), "");
+});
+
+test("each finished run is a new generation; the same finished run seen again is not", () => {
+  const done = (blocking, extra = {}) => normalizeChecks({ phase: "done", done: 4, total: 4, counts: { blocking }, summary: "s", ...extra });
+  let seen = { phase: null, key: null, generation: 0 };
+  seen = seeRun(seen, normalizeChecks({ phase: "running", done: 1, total: 4 }));
+  assert.deepEqual(seen, { phase: "running", key: null, generation: 0 });
+  seen = seeRun(seen, done(1));
+  assert.equal(seen.generation, 1);
+  assert.equal(seeRun(seen, done(1)).generation, 1, "the same run again");
+  assert.equal(seeRun(seen, done(2)).generation, 2, "done again with other counts");
+  assert.equal(seeRun(seen, done(1, { summary: "t" })).generation, 2, "done again with another summary");
+  const rerun = seeRun(seeRun(seen, normalizeChecks({ phase: "running" })), done(1));
+  assert.equal(rerun.generation, 2, "the same figures after a new run");
+  assert.equal(seeRun(seen, normalizeChecks({ phase: "failed" })).generation, 1);
 });

@@ -3,7 +3,7 @@
 // filters by the tag or adds it (the person's choice, the `tag_click` trait).
 
 import { isolate } from "../../lib/dom.js";
-import { count, fmt } from "../../lib/format.js";
+import { count, fmt, obj } from "../../lib/format.js";
 
 export const ROW_LIMIT = 300;
 export const REFRESH_DELAY_MS = 300;
@@ -163,3 +163,84 @@ export function writeOpen(open) {
 
 export const sameList = (a, b) => a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
 export const modeOf = (v) => (v === "add" ? "add" : "filter");
+
+/** The panel's toggle: "All tags (12)", or "All tags" while the number is not known (null). */
+export function toggleText(n) {
+  return n === null ? "All tags" : `All tags (${formatCount(n)})`;
+}
+
+/** What a click on a tag does, in words, for the mode ("filter" or "add"). */
+export function modeHint(mode) {
+  return mode === "filter"
+    ? "A click shows only the images with that tag; Shift+click adds it to the filter."
+    : "A click adds the tag to the selected images, or to the current image.";
+}
+
+/** A count column's heading: "Filtered (12)", or "Filtered" while the total is not known (null). */
+export function columnHeading(label, total) {
+  return total === null ? label : `${label} (${formatCount(total)})`;
+}
+
+/** The class that lays out the rows for the columns shown: "ltw-at-c1" (All) to "ltw-at-c3". */
+export function columnsClass({ filtered, selected }) {
+  return `ltw-at-c${1 + (filtered ? 1 : 0) + (selected ? 1 : 0)}`;
+}
+export const COLUMNS_CLASSES = ["ltw-at-c1", "ltw-at-c2", "ltw-at-c3"];
+
+/** The line under the list when it is cut at ROW_LIMIT. */
+export function moreText(n) {
+  return `${formatCount(n)} more — search to narrow`;
+}
+
+/** What the list says in place of rows ("" when it has rows): `loaded` once counts came,
+ *  `failed` when the last ask failed, `total` tags in use and `matched` by the search. */
+export function emptyText({ loaded, failed, total, matched }) {
+  if (!loaded) return failed ? "Could not count the tags." : "Counting tags…";
+  if (!total) return "No tags yet";
+  if (!matched) return "No tag matches";
+  return "";
+}
+
+/** A `tag_counts` answer ({ reply }) as { rows, totals: { filtered, selected } } (a total is null
+ *  when the reply has none). */
+export function readCounts(res) {
+  const reply = obj(res && res.reply);
+  return {
+    rows: normalizeRows(reply.rows),
+    totals: {
+      filtered: Number.isFinite(reply.filtered) ? reply.filtered : null,
+      selected: Number.isFinite(reply.selected) ? reply.selected : null,
+    },
+  };
+}
+
+/** What the panel reads of the widget's state: the click mode, the filter, the palette's tags in
+ *  use, which count columns show, and `seen` ([items_version, filter, _shown_selection]: a change
+ *  in any asks for the counts again, see countsChanged). */
+export function readTraits(state) {
+  const filterText = typeof state.filter === "string" ? state.filter : "";
+  const selection = Array.isArray(state._shown_selection) ? state._shown_selection : [];
+  const progress = state.progress && typeof state.progress === "object" ? state.progress : {};
+  return {
+    mode: modeOf(state.tag_click),
+    filterText,
+    paletteInUse: Number.isInteger(state.paletteInUse) ? state.paletteInUse : null,
+    columns: { filtered: !!progress.filtered, selected: selection.length > 0 },
+    seen: [state.items_version ?? null, filterText, selection],
+  };
+}
+
+/** Do the counts need asking again, `seen` going from `before` (null at first) to `now`? */
+export function countsChanged(before, now) {
+  return before !== null && (before[0] !== now[0] || before[1] !== now[1] || !sameList(before[2], now[2]));
+}
+
+/** Where a key moves the focus in a list of `length` buttons from `at`: an index, or null when
+ *  the key is not one that moves. */
+export function stepTo(key, at, length) {
+  if (key === "ArrowDown") return Math.min(length - 1, at + 1);
+  if (key === "ArrowUp") return Math.max(0, at - 1);
+  if (key === "Home") return 0;
+  if (key === "End") return length - 1;
+  return null;
+}

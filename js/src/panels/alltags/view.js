@@ -3,12 +3,143 @@
 // filters by the tag or adds it (the person's choice, the `tag_click` trait).
 
 import "./alltags.css";
-import { h, attr, keepFocus, setText, uniqueId } from "../../lib/dom.js";
-import { createPanelData, panelToggle, showOpen } from "../panel.js";
+import { attr, keepFocus, setText } from "../../lib/dom.js";
+import { createPanelData, showOpen } from "../panel.js";
+import { allTagsElements, tagRow } from "./elements.js";
 import {
-  ROW_LIMIT, REFRESH_DELAY_MS, SORT_KEYS, normalizeRows, searchRows, sortRows, queryFor, addToQuery, formatCount, countsLabel, readOpen, writeOpen, sameList, modeOf,
+  ROW_LIMIT, REFRESH_DELAY_MS, SORT_KEYS, COLUMNS_CLASSES, searchRows, sortRows, queryFor, addToQuery, readOpen, writeOpen,
+  toggleText, modeHint, columnHeading, columnsClass, moreText, emptyText, readCounts, readTraits, countsChanged, stepTo,
 } from "./logic.js";
 import { errorText } from "../../lib/format.js";
+
+/** @typedef {ReturnType<typeof allTagsElements>} Ui */
+
+/** What the panel knows now, shared by its parts. */
+function allTagsState() {
+  return {
+    open: readOpen(),
+    rows: [],
+    sorted: [], // rows in the order chosen
+    failed: false,
+    sortKey: "count",
+    query: "",
+    mode: "filter",
+    columns: { filtered: false, selected: false }, // the count columns beside "All"
+    totals: { filtered: null, selected: null },
+    paletteInUse: /** @type {number | null} */ (null),
+    seen: /** @type {any[] | null} */ (null), // [items_version, filter, _shown_selection] last seen
+    filterText: "",
+    disposed: false,
+  };
+}
+
+/**
+ * The panel's look, drawn again on every change: the toggle, the mode, and while open the
+ * columns and the rows that match the search.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof allTagsState>} s
+ * @param {{ loaded: () => boolean, busy: () => boolean, activate: (tag: string, shift: boolean) => void }} parts
+ */
+function createAllTagsLook(ui, s, { loaded, busy, activate }) {
+  const { el, toggle, body, hint, head, list, more, empty, headFiltered, headSelected } = ui;
+
+  function showColumns() {
+    for (const node of [head, list]) {
+      node.classList.remove(...COLUMNS_CLASSES);
+      node.classList.add(columnsClass(s.columns));
+    }
+    headFiltered.hidden = !s.columns.filtered;
+    headSelected.hidden = !s.columns.selected;
+    setText(headFiltered, columnHeading("Filtered", s.totals.filtered));
+    setText(headSelected, columnHeading("Selected", s.totals.selected));
+  }
+
+  function showRows() {
+    attr(list, "aria-busy", busy() ? "true" : null);
+    const matches = searchRows(s.sorted, s.query);
+    const shown = matches.slice(0, ROW_LIMIT);
+    keepFocus(el, () => list.replaceChildren(...shown.map((r) => tagRow(r, s.columns, activate))));
+    head.hidden = shown.length === 0;
+    more.hidden = matches.length <= shown.length;
+    setText(more, moreText(matches.length - shown.length));
+    const none = emptyText({ loaded: loaded(), failed: s.failed, total: s.rows.length, matched: matches.length });
+    empty.hidden = !none;
+    setText(empty, none);
+  }
+
+  function render() {
+    if (s.disposed) return;
+    setText(toggle, toggleText(loaded() ? s.rows.length : s.paletteInUse));
+    showOpen(toggle, body, s.open);
+    for (const [btn, m] of [[ui.filterBtn, "filter"], [ui.addBtn, "add"]]) attr(btn, "aria-pressed", s.mode === m ? "true" : "false");
+    setText(hint, modeHint(s.mode));
+    if (!s.open) return;
+    showColumns();
+    showRows();
+  }
+
+  return { render };
+}
+
+/**
+ * Keys on the list of tags: Enter (Shift+Enter) on a tag as a click (Shift+click); the arrows,
+ * Home and End move among the tags.
+ * @param {HTMLElement} list
+ * @param {(tag: string, shift: boolean) => void} activate
+ */
+function wireListKeys(list, activate) {
+  list.addEventListener("keydown", (e) => {
+    const target = /** @type {Element | null} */ (e.target);
+    const btn = target && target.closest ? target.closest(".ltw-at-tag") : null;
+    if (!btn || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === "Enter") {
+      // Handled here so Shift+Enter is a Shift+click in every browser.
+      e.preventDefault();
+      e.stopPropagation();
+      const tag = (btn.getAttribute("data-fkey") || "").slice(3);
+      if (tag) activate(tag, e.shiftKey);
+      return;
+    }
+    const buttons = [...list.querySelectorAll(".ltw-at-tag")];
+    const to = stepTo(e.key, buttons.indexOf(btn), buttons.length);
+    if (to === null || e.shiftKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    /** @type {HTMLElement} */ (buttons[to]).focus();
+  });
+}
+
+/**
+ * The search (Escape clears it, Enter activates the first match) and the sort.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof allTagsState>} s
+ * @param {{ render: () => void, activate: (tag: string, shift: boolean) => void }} parts
+ */
+function wireSearch({ search, sort }, s, { render, activate }) {
+  search.addEventListener("input", () => {
+    s.query = search.value;
+    render();
+  });
+  search.addEventListener("keydown", (e) => {
+    if (e.isComposing) return;
+    if (e.key === "Escape" && search.value) {
+      e.preventDefault();
+      e.stopPropagation();
+      search.value = "";
+      s.query = "";
+      render();
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const first = searchRows(s.sorted, s.query)[0];
+      if (first) activate(first.tag, e.shiftKey);
+    }
+  });
+  sort.addEventListener("change", () => {
+    s.sortKey = SORT_KEYS.includes(sort.value) ? sort.value : "count";
+    s.sorted = sortRows(s.rows, s.sortKey);
+    render();
+  });
+}
 
 /**
  * createAllTags({ request, status, setFilter, setTagClick, addTag }) -> { el, update(state), refresh(), dispose() }
@@ -21,240 +152,88 @@ import { errorText } from "../../lib/format.js";
  *   palette's tags in use, or null while unknown).
  */
 export function createAllTags({ request, status, setFilter, setTagClick, addTag }) {
-  const bodyId = uniqueId("ltw-at");
-  const toggle = panelToggle("ltw-at-toggle", bodyId);
-  const search = h("input", {
-    type: "search", class: "ltw-input ltw-at-search", "aria-label": "Search all tags", placeholder: "Search tags…",
-    autocomplete: "off", spellcheck: "false",
-  });
-  const sort = h("select", { class: "ltw-input ltw-at-sort", "aria-label": "Sort tags" },
-    h("option", { value: "count", text: "Count" }),
-    h("option", { value: "name", text: "Name" }),
-    h("option", { value: "length", text: "Length" }));
-  const filterBtn = h("button", {
-    type: "button", class: "ltw-btn", "aria-pressed": "true", "aria-label": "A click on a tag filters by it",
-    text: "Filter", onclick: () => chooseMode("filter"),
-  });
-  const addBtn = h("button", {
-    type: "button", class: "ltw-btn", "aria-pressed": "false", "aria-label": "A click on a tag adds it",
-    text: "Add", onclick: () => chooseMode("add"),
-  });
-  const refreshBtn = h("button", {
-    type: "button", class: "ltw-btn ltw-at-refresh", "aria-label": "Count the tags again", title: "Count the tags again",
-    text: "↻", onclick: () => refresh(),
-  });
-  const hint = h("p", { class: "ltw-muted ltw-at-hint" });
-  const headAll = h("span", { class: "ltw-at-n", text: "All" });
-  const headFiltered = h("span", { class: "ltw-at-n" });
-  const headSelected = h("span", { class: "ltw-at-n" });
-  const head = h("div", { class: "ltw-at-row ltw-at-head", "aria-hidden": "true" },
-    h("span", { class: "ltw-at-name", text: "Tag" }), headAll, headFiltered, headSelected);
-  const list = h("ul", { class: "ltw-at-list", "aria-label": "Tags" });
-  const more = h("p", { class: "ltw-muted ltw-at-more", hidden: true });
-  const empty = h("p", { class: "ltw-empty ltw-at-empty", hidden: true });
-  const body = h("div", { class: "ltw-at-body", id: bodyId, hidden: true },
-    h("div", { class: "ltw-at-tools" },
-      search, sort,
-      h("div", { class: "ltw-at-mode", role: "group", "aria-label": "What a click on a tag does" },
-        h("span", { class: "ltw-at-mode-label", "aria-hidden": "true", text: "Click:" }), filterBtn, addBtn),
-      refreshBtn),
-    hint, head, list, more, empty);
-  const el = h("section", { class: "ltw-panel ltw-at", "aria-label": "All tags" }, toggle, body);
+  const ui = allTagsElements();
+  const s = allTagsState();
 
-  let open = readOpen();
-  let rows = [];
-  let sorted = [];
-  let failed = false;
-  let sortKey = "count";
-  let query = "";
-  let mode = "filter";
-  let showFiltered = false;
-  let showSelected = false;
-  let totals = { filtered: null, selected: null };
-  let paletteInUse = null;
-  let seen = null; // [items_version, filter, _shown_selection] last seen
-  let filterText = "";
-  let disposed = false;
+  function activate(tag, shift) {
+    if (s.mode === "add") addTag(tag);
+    else setFilter(shift ? addToQuery(s.filterText, tag) : queryFor(tag));
+  }
 
+  const look = createAllTagsLook(ui, s, { loaded: () => loader.loaded(), busy: () => loader.busy(), activate });
   const loader = createPanelData({
     delayMs: REFRESH_DELAY_MS,
     fetch: () => {
-      render();
+      look.render();
       return request("tag_counts", {});
     },
     onResult: (res) => {
-      const reply = (res && res.reply) || {};
-      rows = normalizeRows(reply.rows);
-      sorted = sortRows(rows, sortKey);
-      totals = {
-        filtered: Number.isFinite(reply.filtered) ? reply.filtered : null,
-        selected: Number.isFinite(reply.selected) ? reply.selected : null,
-      };
-      failed = false;
-      render();
+      const { rows, totals } = readCounts(res);
+      s.rows = rows;
+      s.sorted = sortRows(rows, s.sortKey);
+      s.totals = totals;
+      s.failed = false;
+      look.render();
     },
     onError: (err) => {
       if (err && err.disposed) return;
-      failed = true;
-      render();
+      s.failed = true;
+      look.render();
       status.show(errorText(err), "error");
     },
   });
 
-  function toggleText() {
-    const n = loader.loaded() ? rows.length : paletteInUse;
-    return n === null ? "All tags" : `All tags (${formatCount(n)})`;
-  }
-
-  function row(r) {
-    const cells = [h("span", { class: "ltw-at-name", text: r.tag }), cell(r.all)];
-    if (showFiltered) cells.push(cell(r.filtered));
-    if (showSelected) cells.push(cell(r.selected));
-    const btn = h("button", {
-      type: "button", class: "ltw-at-row ltw-at-tag", "data-fkey": `at:${r.tag}`,
-      "aria-label": countsLabel(r, { filtered: showFiltered, selected: showSelected }),
-      onclick: (e) => activate(r.tag, e.shiftKey),
-    }, cells);
-    return h("li", { class: "ltw-at-item" }, btn);
-  }
-
-  function cell(n) {
-    return h("span", { class: "ltw-at-n" + (n ? "" : " is-zero"), text: formatCount(n) });
-  }
-
-  function render() {
-    if (disposed) return;
-    setText(toggle, toggleText());
-    showOpen(toggle, body, open);
-    for (const [btn, m] of [[filterBtn, "filter"], [addBtn, "add"]]) attr(btn, "aria-pressed", mode === m ? "true" : "false");
-    setText(hint, mode === "filter"
-      ? "A click shows only the images with that tag; Shift+click adds it to the filter."
-      : "A click adds the tag to the selected images, or to the current image.");
-    if (!open) return;
-    const cols = 1 + (showFiltered ? 1 : 0) + (showSelected ? 1 : 0);
-    for (const node of [head, list]) {
-      node.classList.remove("ltw-at-c1", "ltw-at-c2", "ltw-at-c3");
-      node.classList.add(`ltw-at-c${cols}`);
-    }
-    headFiltered.hidden = !showFiltered;
-    headSelected.hidden = !showSelected;
-    setText(headFiltered, totals.filtered === null ? "Filtered" : `Filtered (${formatCount(totals.filtered)})`);
-    setText(headSelected, totals.selected === null ? "Selected" : `Selected (${formatCount(totals.selected)})`);
-    attr(list, "aria-busy", loader.busy() ? "true" : null);
-    const matches = searchRows(sorted, query);
-    const shown = matches.slice(0, ROW_LIMIT);
-    keepFocus(el, () => list.replaceChildren(...shown.map(row)));
-    head.hidden = shown.length === 0;
-    more.hidden = matches.length <= shown.length;
-    setText(more, `${formatCount(matches.length - shown.length)} more — search to narrow`);
-    let none = "";
-    if (!loader.loaded()) none = failed ? "Could not count the tags." : "Counting tags…";
-    else if (!rows.length) none = "No tags yet";
-    else if (!matches.length) none = "No tag matches";
-    empty.hidden = !none;
-    setText(empty, none);
-  }
-
-  function activate(tag, shift) {
-    if (mode === "add") addTag(tag);
-    else setFilter(shift ? addToQuery(filterText, tag) : queryFor(tag));
-  }
-
   function chooseMode(m) {
-    if (m === mode) return;
-    mode = m;
-    render();
+    if (m === s.mode) return;
+    s.mode = m;
+    look.render();
     setTagClick(m);
   }
 
   function setOpen(next) {
-    if (next === open) return;
-    open = next;
-    writeOpen(open);
-    if (open) {
-      render();
+    if (next === s.open) return;
+    s.open = next;
+    writeOpen(s.open);
+    if (s.open) {
+      look.render();
       loader.show();
     } else {
       loader.hide();
-      render();
+      look.render();
     }
   }
 
   function refresh() {
-    if (disposed) return;
-    loader.refresh(open);
+    if (s.disposed) return;
+    loader.refresh(s.open);
   }
 
-  toggle.addEventListener("click", () => setOpen(!open));
-  search.addEventListener("input", () => {
-    query = search.value;
-    render();
-  });
-  search.addEventListener("keydown", (e) => {
-    if (e.isComposing) return;
-    if (e.key === "Escape" && search.value) {
-      e.preventDefault();
-      e.stopPropagation();
-      search.value = "";
-      query = "";
-      render();
-    } else if (e.key === "Enter") {
-      e.preventDefault();
-      const first = searchRows(sorted, query)[0];
-      if (first) activate(first.tag, e.shiftKey);
-    }
-  });
-  sort.addEventListener("change", () => {
-    sortKey = SORT_KEYS.includes(sort.value) ? sort.value : "count";
-    sorted = sortRows(rows, sortKey);
-    render();
-  });
-  list.addEventListener("keydown", (e) => {
-    const btn = e.target && e.target.closest ? e.target.closest(".ltw-at-tag") : null;
-    if (!btn || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key === "Enter") {
-      // Handled here so Shift+Enter is a Shift+click in every browser.
-      e.preventDefault();
-      e.stopPropagation();
-      const tag = (btn.getAttribute("data-fkey") || "").slice(3);
-      if (tag) activate(tag, e.shiftKey);
-      return;
-    }
-    const buttons = [...list.querySelectorAll(".ltw-at-tag")];
-    const at = buttons.indexOf(btn);
-    let to = null;
-    if (e.key === "ArrowDown") to = Math.min(buttons.length - 1, at + 1);
-    else if (e.key === "ArrowUp") to = Math.max(0, at - 1);
-    else if (e.key === "Home") to = 0;
-    else if (e.key === "End") to = buttons.length - 1;
-    if (to === null || e.shiftKey) return;
-    e.preventDefault();
-    e.stopPropagation();
-    buttons[to].focus();
-  });
+  ui.toggle.addEventListener("click", () => setOpen(!s.open));
+  ui.filterBtn.addEventListener("click", () => chooseMode("filter"));
+  ui.addBtn.addEventListener("click", () => chooseMode("add"));
+  ui.refreshBtn.addEventListener("click", () => refresh());
+  wireSearch(ui, s, { render: look.render, activate });
+  wireListKeys(ui.list, activate);
 
   function update(state) {
-    if (disposed || !state) return;
-    mode = modeOf(state.tag_click);
-    filterText = typeof state.filter === "string" ? state.filter : "";
-    const selection = Array.isArray(state._shown_selection) ? state._shown_selection : [];
-    const progress = state.progress && typeof state.progress === "object" ? state.progress : {};
-    paletteInUse = Number.isInteger(state.paletteInUse) ? state.paletteInUse : null;
-    showFiltered = !!progress.filtered;
-    showSelected = selection.length > 0;
-    const now = [state.items_version ?? null, filterText, selection];
-    const changed = seen !== null && (seen[0] !== now[0] || seen[1] !== now[1] || !sameList(seen[2], now[2]));
-    seen = now;
-    if (changed) loader.changed(open);
-    if (open && !loader.loaded() && !loader.busy() && !failed) loader.now();
-    render();
+    if (s.disposed || !state) return;
+    const traits = readTraits(state);
+    s.mode = traits.mode;
+    s.filterText = traits.filterText;
+    s.paletteInUse = traits.paletteInUse;
+    s.columns = traits.columns;
+    const changed = countsChanged(s.seen, traits.seen);
+    s.seen = traits.seen;
+    if (changed) loader.changed(s.open);
+    if (s.open && !loader.loaded() && !loader.busy() && !s.failed) loader.now();
+    look.render();
   }
 
   function dispose() {
-    disposed = true;
+    s.disposed = true;
     loader.dispose();
   }
 
-  render();
-  return { el, update, refresh, dispose };
+  look.render();
+  return { el: ui.el, update, refresh, dispose };
 }

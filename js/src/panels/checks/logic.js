@@ -14,6 +14,8 @@ export const THUMB_SIZE = 160; // CSS px of a duplicate's thumbnail
 export const DUPLICATE_CODES = new Set(["exact_duplicate", "near_duplicate"]);
 
 export const GROUP_TITLES = { blocking: "Blocking", warning: "Warnings", info: "Info" };
+// Which severity groups show their findings when the panel is made (the person opens and closes them).
+export const GROUPS_OPEN = { blocking: true, warning: true, info: false };
 // The values Python's CheckSettings uses when a field is not sent (tests/test_checks_panel.py
 // compares them): the settings show them, so the value in use is always in view.
 export const SETTING_DEFAULTS = { maxAspect: 2.5, distance: 6, blur: 50 };
@@ -223,4 +225,49 @@ export function thumbEntries(reply, buffers) {
     }
   }
   return out;
+}
+
+/** A severity group's heading: "Warnings (12)". */
+export function groupHeading(severity, total) {
+  return `${GROUP_TITLES[severity]} (${fmt(total)})`;
+}
+
+/** "12 more not listed" (`what`: "not listed", "not shown"); "" for none. */
+export function moreText(more, what) {
+  return more > 0 ? `${fmt(more)} more ${what}` : "";
+}
+
+/** Did the last run find anything blocking? */
+export function hasBlocking(checks) {
+  const c = obj(checks);
+  return c.phase === "done" && !!c.counts && c.counts.blocking > 0;
+}
+
+/** The error the panel shows: a failed request's, else a failed run's; null for none. */
+export function shownError(requestError, checks) {
+  if (requestError) return requestError;
+  const c = obj(checks);
+  return c.phase === "failed" ? c.error || "The checks failed." : null;
+}
+
+/** What the results say in place of findings ("" when the findings show): `findings` null until
+ *  fetched, `fetching` while asked for, `phase` the run's. */
+export function emptyText(findings, fetching, phase) {
+  if (findings) return findings.length ? "" : "No problems found.";
+  if (fetching) return "Loading the findings…";
+  if (phase === "idle") return "The checks have not run yet. Choose the settings and press Run checks.";
+  if (phase === "running") return "The findings show here when the checks are done.";
+  return "";
+}
+
+/**
+ * The runs seen so far after seeing `checks` (normalized): `generation` grows with each finished
+ * run, a run that is done again with other counts, summary or progress counting as a new one.
+ * @param {{ phase: string | null, key: string | null, generation: number }} seen
+ */
+export function seeRun(seen, checks) {
+  const done = checks.phase === "done";
+  const key = done ? JSON.stringify([checks.counts, checks.summary, checks.total, checks.done]) : null;
+  const fresh = done && (seen.phase !== "done" || key !== seen.key);
+  return { phase: checks.phase, key, generation: seen.generation + (fresh ? 1 : 0) };
 }

@@ -5,15 +5,256 @@
 // draws the findings and asks for the run.
 
 import "./checks.css";
-import { h, attr, keepFocus, setText, uniqueId } from "../../lib/dom.js";
+import { attr, keepFocus, setText } from "../../lib/dom.js";
 import { createLatest } from "../../lib/latest.js";
-import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
+import { openPanel, panelKeys, showOpen, showProgress } from "../panel.js";
 import { createDuplicateThumbs, findingRow } from "./findings.js";
+import { checksElements, kindElements } from "./elements.js";
 import {
-  SEVERITIES, RESOLUTIONS, GROUP_LIMIT, GROUP_TITLES, SETTING_DEFAULTS, normalizeChecks, normalizeFindings, groupFindings,
-  groupByKind, kindHeading, progressText, toggleText, settingsFields, groupTotal,
+  SEVERITIES, GROUP_LIMIT, GROUPS_OPEN, normalizeChecks, normalizeFindings, groupFindings, groupByKind, kindHeading,
+  progressText, toggleText, settingsFields, groupTotal, groupHeading, moreText, hasBlocking, shownError, emptyText, seeRun,
 } from "./logic.js";
-import { fmt, errorText } from "../../lib/format.js";
+import { errorText } from "../../lib/format.js";
+
+/** @typedef {ReturnType<typeof checksElements>} Ui */
+
+/** What the panel knows now, shared by its parts. */
+function checksState() {
+  return {
+    open: false,
+    checks: normalizeChecks(null),
+    seen: { phase: /** @type {string | null} */ (null), key: /** @type {string | null} */ (null), generation: 0 }, // seeRun
+    fetchedGeneration: -1, // the run whose findings were fetched last
+    fetching: false,
+    findings: /** @type {any[] | null} */ (null), // normalized findings of the last fetch, or null
+    requestError: /** @type {string | null} */ (null), // a failed run_checks / checks request
+    sending: false,
+    groupsOpen: { ...GROUPS_OPEN },
+    hiddenKinds: new Set(), // finding codes the person hid; kept across runs while the view lives
+    disposed: false,
+  };
+}
+
+/**
+ * A kind's heading and rows; the rows are drawn the first time the kind is shown (a hidden kind
+ * asks for no thumbnails).
+ * @param {any} kind a groupByKind kind with its kindElements and `built`
+ * @param {boolean} hidden
+ * @param {{ openImage: (id: string) => void, watch: Function }} rowParts
+ */
+function drawKind(kind, hidden, rowParts) {
+  setText(kind.btn, kindHeading(kind, hidden));
+  attr(kind.btn, "aria-expanded", hidden ? "false" : "true");
+  kind.body.hidden = hidden;
+  if (hidden || kind.built) return;
+  kind.built = true;
+  const shown = kind.findings.slice(0, GROUP_LIMIT);
+  kind.list.replaceChildren(...shown.map((f, i) => findingRow(f, `${kind.key}:${i}`, rowParts)));
+  const more = kind.findings.length - shown.length;
+  setText(kind.more, moreText(more, "not shown"));
+  kind.more.hidden = more <= 0;
+}
+
+/**
+ * The panel's look: render (cheap, on every change) and renderRows (the finding rows, only when
+ * the findings changed; it lets the old thumbnails go).
+ * @param {Ui} ui
+ * @param {ReturnType<typeof checksState>} s
+ * @param {{ openImage: (id: string) => void, thumbs: ReturnType<typeof createDuplicateThumbs> }} parts
+ */
+function createChecksLook(ui, s, { openImage, thumbs }) {
+  /** The toggle, the run button, the error, the progress and the summary. */
+  function showRun() {
+    const { toggle, body, runBtn, alert, progress, progressLabel, summary } = ui;
+    setText(toggle, toggleText(s.checks));
+    showOpen(toggle, body, s.open);
+    toggle.classList.toggle("has-blocking", hasBlocking(s.checks));
+    const running = s.checks.phase === "running";
+    setText(runBtn, running ? "Restart checks" : "Run checks");
+    attr(runBtn, "aria-disabled", s.sending ? "true" : null); // not `disabled`: the focus stays on it
+    attr(body, "aria-busy", running || s.fetching ? "true" : null);
+    const error = shownError(s.requestError, s.checks);
+    setText(alert, error || "");
+    alert.hidden = !error;
+    progress.hidden = !running;
+    progressLabel.hidden = !running;
+    if (running) {
+      const text = progressText(s.checks);
+      setText(progressLabel, text);
+      showProgress(progress, ui.bar, { done: s.checks.done, total: s.checks.total, text });
+    }
+    setText(summary, s.checks.phase === "done" ? s.checks.summary : "");
+    summary.hidden = !summary.textContent;
+  }
+
+  /** The results: stale or not, the line in place of findings, the severity groups' headings. */
+  function showResults() {
+    const { findings } = s;
+    ui.results.classList.toggle("is-stale", !!findings && (s.checks.phase === "running" || s.fetching));
+    const none = emptyText(findings, s.fetching, s.checks.phase);
+    setText(ui.empty, none);
+    ui.empty.hidden = !none;
+    const showGroups = !!findings && findings.length > 0;
+    const grouped = showGroups ? groupFindings(findings) : null;
+    for (const sev of SEVERITIES) {
+      const g = ui.groups[sev];
+      g.section.hidden = !showGroups;
+      if (!showGroups) continue;
+      setText(g.btn, groupHeading(sev, groupTotal(grouped[sev], s.checks.counts, sev)));
+      attr(g.btn, "aria-expanded", s.groupsOpen[sev] ? "true" : "false");
+      g.wrap.hidden = !s.groupsOpen[sev];
+    }
+  }
+
+  function render() {
+    if (s.disposed) return;
+    showRun();
+    showResults();
+  }
+
+  const rowParts = { openImage, watch: thumbs.watch };
+  const draw = (kind) => drawKind(kind, s.hiddenKinds.has(kind.code), rowParts);
+
+  /** One kind of finding of a severity group, its heading showing or hiding it. */
+  function kindSection(sev, kind) {
+    const drawn = {
+      ...kind,
+      ...kindElements(sev, kind, () => {
+        if (s.hiddenKinds.has(kind.code)) s.hiddenKinds.delete(kind.code);
+        else s.hiddenKinds.add(kind.code);
+        draw(drawn);
+      }),
+      built: false,
+    };
+    return drawn;
+  }
+
+  /** A severity group's kinds, and how many of its findings the reply left out. */
+  function fillGroup(sev, findings) {
+    const g = ui.groups[sev];
+    const kinds = groupByKind(findings).map((kind) => kindSection(sev, kind));
+    g.list.replaceChildren(...kinds.map((kind) => kind.el));
+    kinds.forEach(draw);
+    const total = groupTotal(findings, s.checks.counts, sev);
+    const more = total - findings.length;
+    setText(g.more, moreText(more, "not listed"));
+    g.more.hidden = more <= 0;
+    g.none.hidden = total > 0;
+  }
+
+  function renderRows() {
+    thumbs.reset();
+    const grouped = groupFindings(s.findings || []);
+    keepFocus(ui.el, () => {
+      for (const sev of SEVERITIES) fillGroup(sev, grouped[sev]);
+    });
+    render();
+  }
+
+  return { render, renderRows };
+}
+
+/** The `run_checks` fields (or the error) from the settings form as typed. */
+function typedSettings({ resolution, inputs }) {
+  const bad = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, !!(input.validity && input.validity.badInput)]));
+  return settingsFields({
+    resolution: resolution.value, maxAspect: inputs.maxAspect.value, distance: inputs.distance.value, blur: inputs.blur.value,
+  }, bad);
+}
+
+/**
+ * The two requests: the findings of the last run (only the latest answer counts) and a run.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof checksState>} s
+ * @param {{ request: Function, status: { show: Function } | null, look: ReturnType<typeof createChecksLook> }} parts
+ */
+function createChecksRequests(ui, s, { request, status, look }) {
+  const findingsAsked = createLatest();
+
+  function fail(err) {
+    const message = errorText(err);
+    s.requestError = message;
+    if (!s.open && status) status.show(message, "error");
+  }
+
+  async function fetchFindings() {
+    if (s.disposed) return;
+    s.fetchedGeneration = s.seen.generation;
+    const ticket = findingsAsked.next();
+    s.fetching = true;
+    look.render();
+    try {
+      const { reply } = await request("checks", {});
+      if (s.disposed || !findingsAsked.isLatest(ticket)) return;
+      s.findings = normalizeFindings(reply);
+      s.requestError = null;
+      look.renderRows();
+    } catch (err) {
+      if (s.disposed || (err && err.disposed) || !findingsAsked.isLatest(ticket)) return;
+      s.fetchedGeneration = -1; // ask again on the next open
+      fail(err);
+    } finally {
+      if (!s.disposed && findingsAsked.isLatest(ticket)) {
+        s.fetching = false;
+        look.render();
+      }
+    }
+  }
+
+  async function run() {
+    if (s.sending || s.disposed) return;
+    const built = typedSettings(ui);
+    if (built.error) {
+      s.requestError = built.error;
+      look.render();
+      return;
+    }
+    s.requestError = null;
+    s.sending = true;
+    look.render();
+    try {
+      await request("run_checks", built.fields);
+    } catch (err) {
+      if (s.disposed || (err && err.disposed)) return;
+      fail(err);
+    } finally {
+      if (!s.disposed) {
+        s.sending = false;
+        look.render();
+      }
+    }
+  }
+
+  return { fetchFindings, run, dispose: () => findingsAsked.drop() };
+}
+
+/**
+ * The clicks, the form and the keys.
+ * @param {Ui} ui
+ * @param {ReturnType<typeof checksState>} s
+ * @param {{ setOpen: (open: boolean) => void, run: () => void, render: () => void }} parts
+ */
+function wireChecksEvents(ui, s, { setOpen, run, render }) {
+  const { el, toggle, body, form, groups } = ui;
+  for (const sev of SEVERITIES) {
+    groups[sev].btn.addEventListener("click", () => {
+      s.groupsOpen[sev] = !s.groupsOpen[sev];
+      render();
+    });
+  }
+  toggle.addEventListener("click", () => setOpen(!s.open));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    run();
+  });
+  form.addEventListener("input", () => {
+    if (s.requestError) {
+      s.requestError = null;
+      render();
+    }
+  });
+  panelKeys(el, { body, isOpen: () => s.open, close: () => setOpen(false), refocus: toggle });
+}
 
 /**
  * createChecks({ request, status, openImage, thumbGroup }) -> { el, open(), close(), isOpen(), update(state), dispose() }
@@ -26,300 +267,41 @@ import { fmt, errorText } from "../../lib/format.js";
  * state: _checks.
  */
 export function createChecks({ request, status = null, openImage, thumbGroup = null }) {
-  const ids = Object.fromEntries(["body", "resolution", "maxAspect", "distance", "blur", "hint", "distanceHint", "blurHint"]
-    .map((key) => [key, uniqueId(`ltw-ck-${key}`)]));
-
-  const toggle = panelToggle("ltw-ck-toggle", ids.body, "Checks");
-
-  const resolution = h("select", { class: "ltw-input", id: ids.resolution },
-    RESOLUTIONS.map((r) => h("option", { value: String(r), text: `${r} px`, selected: r === 1024 })));
-  resolution.value = "1024";
-  // Each field holds the value a run uses; cleared, it shows the default it falls back to.
-  const number = (id, key, props) => h("input", {
-    class: "ltw-input ltw-ck-number", type: "number", id, inputmode: "decimal", value: String(SETTING_DEFAULTS[key]),
-    placeholder: String(SETTING_DEFAULTS[key]), autocomplete: "off", ...props,
-  });
-  const inputs = {
-    maxAspect: number(ids.maxAspect, "maxAspect", { min: "1", step: "0.1", "aria-describedby": ids.hint }),
-    distance: number(ids.distance, "distance", { min: "0", max: "64", step: "1", inputmode: "numeric",
-      "aria-describedby": `${ids.distanceHint} ${ids.hint}` }),
-    blur: number(ids.blur, "blur", { min: "0", step: "any", "aria-describedby": `${ids.blurHint} ${ids.hint}` }),
-  };
-  const field = (id, label, control, ...extra) => h("div", { class: "ltw-ck-field" },
-    h("label", { for: id, text: label }), control, ...extra);
-  const runBtn = h("button", { type: "submit", class: "ltw-btn ltw-primary ltw-ck-run", text: "Run checks" });
-  const form = h("form", { class: "ltw-ck-form", novalidate: true },
-    h("div", { class: "ltw-ck-fields" },
-      field(ids.resolution, "Training resolution", resolution),
-      field(ids.maxAspect, "Max aspect ratio", inputs.maxAspect),
-      field(ids.distance, "Near-duplicate distance", inputs.distance,
-        h("span", { class: "ltw-muted ltw-ck-hint", id: ids.distanceHint, text: "0–64; 0: only identical-looking images" })),
-      field(ids.blur, "Blur threshold", inputs.blur,
-        h("span", { class: "ltw-muted ltw-ck-hint", id: ids.blurHint, text: "Sharpness of an image's sharpest part under which it is blurry" }))),
-    h("p", { class: "ltw-muted ltw-ck-hint", id: ids.hint,
-      text: `A cleared field uses its default: max aspect ${SETTING_DEFAULTS.maxAspect}, distance ${SETTING_DEFAULTS.distance}, blur ${SETTING_DEFAULTS.blur}.` }),
-    h("div", { class: "ltw-ck-actions" }, runBtn));
-
-  const alert = h("p", { class: "ltw-ck-error", role: "alert", hidden: true });
-  const bar = h("div", { class: "ltw-ck-bar" });
-  const progress = h("div", {
-    class: "ltw-ck-progress", role: "progressbar", "aria-label": "Checks progress", "aria-valuemin": "0", hidden: true,
-  }, bar);
-  const progressLabel = h("p", { class: "ltw-ck-progress-text", hidden: true });
-  const summary = h("p", { class: "ltw-ck-summary", role: "status", "aria-live": "polite" });
-
-  const groups = {};
-  for (const sev of SEVERITIES) {
-    const listId = uniqueId(`ltw-ck-${sev}`);
-    const btn = h("button", {
-      type: "button", class: "ltw-ck-group-toggle", "aria-expanded": sev === "info" ? "false" : "true",
-      "aria-controls": listId, "data-fkey": `ck-group:${sev}`,
-    });
-    const list = h("ul", { class: "ltw-ck-list", id: listId, hidden: sev === "info" });
-    const more = h("p", { class: "ltw-muted ltw-ck-more", hidden: true });
-    const none = h("p", { class: "ltw-muted ltw-ck-none", text: "None.", hidden: true });
-    const wrap = h("div", { class: "ltw-ck-group-body" }, list, more, none);
-    wrap.hidden = sev === "info";
-    const section = h("section", { class: `ltw-ck-group is-${sev}`, "data-severity": sev },
-      h("h4", { class: "ltw-ck-group-h" }, btn), wrap);
-    groups[sev] = { section, btn, list, more, none, wrap, open: sev !== "info" };
-    btn.addEventListener("click", () => setGroupOpen(sev, !groups[sev].open));
-  }
-  const empty = h("p", { class: "ltw-empty ltw-ck-empty" });
-  const results = h("div", { class: "ltw-ck-results" }, empty, SEVERITIES.map((s) => groups[s].section));
-
-  const body = h("div", { class: "ltw-ck-body", id: ids.body, hidden: true },
-    form, alert, progress, progressLabel, summary, results);
-  const el = h("section", { class: "ltw-panel ltw-ck", "aria-label": "Checks" }, toggle, body);
-
-  let open = false;
-  let checks = normalizeChecks(null);
-  let seenPhase = null;
-  let seenKey = null;
-  let generation = 0; // grows with each finished run we see
-  let fetchedGeneration = -1;
-  const findingsAsked = createLatest();
-  let fetching = false;
-  let findings = null; // normalized findings of the last fetch, or null
-  let requestError = null; // a failed run_checks / checks request
-  let sending = false;
+  const ui = checksElements();
+  const s = checksState();
   const thumbs = createDuplicateThumbs({ request, thumbGroup });
-  let disposed = false;
-  const hiddenKinds = new Set(); // finding codes the person hid; kept across runs while the view lives
+  const look = createChecksLook(ui, s, { openImage, thumbs });
+  const requests = createChecksRequests(ui, s, { request, status, look });
+  const wantsFindings = () => s.open && s.checks.phase === "done" && s.fetchedGeneration !== s.seen.generation;
 
-  // ---- drawing ----------------------------------------------------------------------------------
-  function render() {
-    if (disposed) return;
-    setText(toggle, toggleText(checks));
-    showOpen(toggle, body, open);
-    toggle.classList.toggle("has-blocking", checks.phase === "done" && !!checks.counts && checks.counts.blocking > 0);
-    const running = checks.phase === "running";
-    setText(runBtn, running ? "Restart checks" : "Run checks");
-    attr(runBtn, "aria-disabled", sending ? "true" : null); // not `disabled`: the focus stays on it
-    attr(body, "aria-busy", running || fetching ? "true" : null);
-
-    const error = requestError || (checks.phase === "failed" ? checks.error || "The checks failed." : null);
-    setText(alert, error || "");
-    alert.hidden = !error;
-
-    progress.hidden = !running;
-    progressLabel.hidden = !running;
-    if (running) {
-      const text = progressText(checks);
-      setText(progressLabel, text);
-      showProgress(progress, bar, { done: checks.done, total: checks.total, text });
-    }
-    setText(summary, checks.phase === "done" ? checks.summary : "");
-    summary.hidden = !summary.textContent;
-
-    results.classList.toggle("is-stale", !!findings && (running || fetching));
-    let none = "";
-    if (!findings) {
-      if (fetching) none = "Loading the findings…";
-      else if (checks.phase === "idle") none = "The checks have not run yet. Choose the settings and press Run checks.";
-      else if (checks.phase === "running") none = "The findings show here when the checks are done.";
-    } else if (!findings.length) none = "No problems found.";
-    setText(empty, none);
-    empty.hidden = !none;
-    const showGroups = !!findings && findings.length > 0;
-    const grouped = showGroups ? groupFindings(findings) : null;
-    for (const sev of SEVERITIES) {
-      const g = groups[sev];
-      g.section.hidden = !showGroups;
-      if (!showGroups) continue;
-      const total = groupTotal(grouped[sev], checks.counts, sev);
-      setText(g.btn, `${GROUP_TITLES[sev]} (${fmt(total)})`);
-      attr(g.btn, "aria-expanded", g.open ? "true" : "false");
-      g.wrap.hidden = !g.open;
-    }
-  }
-
-  /** A kind's heading and rows; the rows are drawn the first time the kind is shown (a hidden
-   *  kind asks for no thumbnails). */
-  function drawKind(kind) {
-    const hidden = hiddenKinds.has(kind.code);
-    setText(kind.btn, kindHeading(kind, hidden));
-    attr(kind.btn, "aria-expanded", hidden ? "false" : "true");
-    kind.body.hidden = hidden;
-    if (hidden || kind.built) return;
-    kind.built = true;
-    const shown = kind.findings.slice(0, GROUP_LIMIT);
-    kind.list.replaceChildren(...shown.map((f, i) => findingRow(f, `${kind.key}:${i}`, { openImage, watch: thumbs.watch })));
-    const more = kind.findings.length - shown.length;
-    setText(kind.more, more > 0 ? `${fmt(more)} more not shown` : "");
-    kind.more.hidden = more <= 0;
-  }
-
-  /** One kind of finding of a severity group: a heading that shows or hides it, and its rows. */
-  function kindSection(sev, kind) {
-    const key = `${sev}:${kind.code}`;
-    const bodyId = uniqueId("ltw-ck-kind");
-    const btn = h("button", {
-      type: "button", class: "ltw-ck-kind-toggle", "aria-controls": bodyId, "data-fkey": `ck-kind:${key}`,
-      title: "Show or hide the findings of this kind",
-    });
-    const list = h("ul", { class: "ltw-ck-kind-list" });
-    const more = h("p", { class: "ltw-muted ltw-ck-more", hidden: true });
-    const body = h("div", { id: bodyId }, list, more);
-    const drawn = { ...kind, key, btn, list, more, body, built: false };
-    btn.addEventListener("click", () => {
-      if (hiddenKinds.has(kind.code)) hiddenKinds.delete(kind.code);
-      else hiddenKinds.add(kind.code);
-      drawKind(drawn);
-    });
-    drawn.el = h("li", { class: "ltw-ck-kind", "data-code": kind.code }, h("h5", { class: "ltw-ck-kind-h" }, btn), body);
-    return drawn;
-  }
-
-  /** Re-draw the finding rows (only when the findings changed): revokes the old thumbnails. */
-  function renderRows() {
-    thumbs.reset();
-    const grouped = groupFindings(findings || []);
-    keepFocus(el, () => {
-      for (const sev of SEVERITIES) {
-        const g = groups[sev];
-        const sections = groupByKind(grouped[sev]).map((kind) => kindSection(sev, kind));
-        g.list.replaceChildren(...sections.map((kind) => kind.el));
-        sections.forEach(drawKind);
-        const total = groupTotal(grouped[sev], checks.counts, sev);
-        const more = total - grouped[sev].length;
-        setText(g.more, more > 0 ? `${fmt(more)} more not listed` : "");
-        g.more.hidden = more <= 0;
-        g.none.hidden = total > 0;
-      }
-    });
-    render();
-  }
-
-  // ---- requests ---------------------------------------------------------------------------------
-  function fail(err) {
-    const message = errorText(err);
-    requestError = message;
-    if (!open && status) status.show(message, "error");
-  }
-
-  async function fetchFindings() {
-    if (disposed) return;
-    fetchedGeneration = generation;
-    const ticket = findingsAsked.next();
-    fetching = true;
-    render();
-    try {
-      const { reply } = await request("checks", {});
-      if (disposed || !findingsAsked.isLatest(ticket)) return;
-      findings = normalizeFindings(reply);
-      requestError = null;
-      renderRows();
-    } catch (err) {
-      if (disposed || (err && err.disposed) || !findingsAsked.isLatest(ticket)) return;
-      fetchedGeneration = -1; // ask again on the next open
-      fail(err);
-    } finally {
-      if (!disposed && findingsAsked.isLatest(ticket)) {
-        fetching = false;
-        render();
-      }
-    }
-  }
-
-  async function run() {
-    if (sending || disposed) return;
-    const bad = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, !!(input.validity && input.validity.badInput)]));
-    const built = settingsFields({
-      resolution: resolution.value, maxAspect: inputs.maxAspect.value, distance: inputs.distance.value, blur: inputs.blur.value,
-    }, bad);
-    if (built.error) {
-      requestError = built.error;
-      render();
-      return;
-    }
-    requestError = null;
-    sending = true;
-    render();
-    try {
-      await request("run_checks", built.fields);
-    } catch (err) {
-      if (disposed || (err && err.disposed)) return;
-      fail(err);
-    } finally {
-      if (!disposed) {
-        sending = false;
-        render();
-      }
-    }
-  }
-
-  // ---- open / close -----------------------------------------------------------------------------
   function setOpen(next) {
-    if (disposed || next === open) return;
-    open = next;
-    render();
-    if (open && checks.phase === "done" && fetchedGeneration !== generation) fetchFindings();
+    if (s.disposed || next === s.open) return;
+    s.open = next;
+    look.render();
+    if (wantsFindings()) requests.fetchFindings();
   }
+  wireChecksEvents(ui, s, { setOpen, run: requests.run, render: look.render });
 
-  function setGroupOpen(sev, next) {
-    groups[sev].open = next;
-    render();
-  }
-
-  toggle.addEventListener("click", () => setOpen(!open));
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    run();
-  });
-  form.addEventListener("input", () => {
-    if (requestError) {
-      requestError = null;
-      render();
-    }
-  });
-  panelKeys(el, { body, isOpen: () => open, close: () => setOpen(false), refocus: toggle });
-
-  // ---- API --------------------------------------------------------------------------------------
   function update(state) {
-    if (disposed || !state) return;
-    checks = normalizeChecks(state._checks);
-    const key = checks.phase === "done"
-      ? JSON.stringify([checks.counts, checks.summary, checks.total, checks.done]) : null;
-    if (checks.phase === "done" && (seenPhase !== "done" || key !== seenKey)) generation += 1;
-    seenPhase = checks.phase;
-    seenKey = key;
-    if (open && checks.phase === "done" && fetchedGeneration !== generation) fetchFindings();
-    render();
+    if (s.disposed || !state) return;
+    s.checks = normalizeChecks(state._checks);
+    s.seen = seeRun(s.seen, s.checks);
+    if (wantsFindings()) requests.fetchFindings();
+    look.render();
   }
 
   function dispose() {
-    disposed = true;
-    findingsAsked.drop();
+    s.disposed = true;
+    requests.dispose();
     thumbs.dispose();
   }
 
-  render();
+  look.render();
   return {
-    el,
-    open: () => openPanel(setOpen, toggle, { scroll: true }),
+    el: ui.el,
+    open: () => openPanel(setOpen, ui.toggle, { scroll: true }),
     close: () => setOpen(false),
-    isOpen: () => open,
+    isOpen: () => s.open,
     update,
     dispose,
   };
