@@ -12,7 +12,8 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
  * ctx.textSelected: the page has a text selection (Ctrl+C then copies it, not the tags).
  * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view, focus-filter,
  *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
- *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip.
+ *          toggle-slot {slot 1..9}, move-chip {delta}, remove-chip,
+ *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions.
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -35,6 +36,9 @@ export function resolveKey(ev, ctx = {}) {
       return { action: "move-chip", delta: code === "ArrowLeft" ? -1 : 1, prevent: true };
     }
     return null;
+  }
+  if (code === "KeyA" && !ctx.dialogOpen && !ctx.grid) {
+    return { action: ev.shiftKey ? "reject-suggestions" : "accept-suggestions", prevent: true };
   }
   if (ev.shiftKey) return null;
   if (ctx.dialogOpen) return null;
