@@ -54,7 +54,7 @@ function autotagElements() {
     field("General threshold", general), field("Character threshold", character), field("Max tags", maxTags),
     field("Blacklist", blacklist, "ltw-at-wide"), field("Prepend", prepend), field("Append", append));
   const options = h("fieldset", { class: "ltw-at-options" }, h("legend", { text: "Options" }), tagOptions,
-    h("div", { class: "ltw-at-row" }, field("Existing tags", existing),
+    h("div", { class: "ltw-at-row" }, field("Existing tags", existing, "ltw-at-auto"),
       h("div", { class: "ltw-at-check" }, rerun, h("label", { for: rerun.id, text: "Look again at images done before" }))));
 
   const scopeGroup = createScopeGroup({ scopes: SCOPES, label: "Images to auto-tag", title: "Images", className: "ltw-at-scope" });
@@ -79,7 +79,7 @@ function autotagElements() {
   const details = h("div", { class: "ltw-at-details" });
   const acceptBox = h("fieldset", { class: "ltw-at-accept" },
     h("legend", { text: "Accept suggestions in the images chosen" }),
-    h("div", { class: "ltw-at-row" }, field("Accept tags scoring at least", minScore), previewBtn, applyBtn, rejectBtn),
+    h("div", { class: "ltw-at-row" }, field("Accept tags scoring at least", minScore, "ltw-at-auto"), previewBtn, applyBtn, rejectBtn),
     headline, details);
 
   const body = h("div", { class: "ltw-panel-box ltw-at-body", id: bodyId, hidden: true }, form, progress, summary, acceptBox);
