@@ -73,3 +73,15 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     wait_until(lambda: py(lab, "w.dataset.suggestions.open_ids()") == ["c.png"],
                what="the rejection")
     assert py(lab, "w.dataset[1].tags") == []
+
+    # Accept all scoring at least 0.9 in every image: the batch preview first, then the edit.
+    panel.get_by_label("Accept tags scoring at least").fill("0.9")
+    panel.get_by_role("button", name="Preview").click()
+    wait_until(lambda: "+green theme (1)" in panel.inner_text(), what="the batch preview")
+    assert py(lab, "w.dataset[2].tags") == []
+    lab.screenshot(panel, tmp_path, "autotag-preview")
+    panel.get_by_role("button", name="Accept", exact=True).click()
+    wait_until(lambda: py(lab, "w.dataset[2].tags") == ["green theme", "hatsune miku"],
+               what="the accept")
+    wait_until(lambda: "Ctrl+Z undoes it" in panel.inner_text(), what="the done line")
+    assert py(lab, "w.dataset.suggestions.open_ids()") == []

@@ -9,7 +9,7 @@ import { h, setText, uniqueId } from "../../lib/dom.js";
 import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import { createScopeGroup, pickScope } from "../scope.js";
 import { drawPreview } from "../batch/elements.js";
-import { doneText } from "../batch/logic.js";
+import { doneText, scopeBasis } from "../batch/logic.js";
 import {
   SCOPES, EXISTING, DEFAULTS, taggerChoices, autotagScopes, buildAutotagRequest, runView, buildAcceptRequest,
 } from "./logic.js";
@@ -193,9 +193,10 @@ export function createAutotag({ request, status }) {
     if (!s.disposed) showRun();
   }
 
-  /** The accept box: a preview first; Accept applies what the preview showed, for that score and scope. */
+  /** The accept box: a preview first; Accept applies it for that score and those images (planned
+   *  again by Python, so it matches the captions as they are then, as a batch edit's Apply does). */
   function acceptKey() {
-    return JSON.stringify([ui.minScore.value.trim(), s.scope, s.state.items_version]);
+    return JSON.stringify([ui.minScore.value.trim(), scopeBasis(s.state, s.scope)]);
   }
   function forgetPreview() {
     s.previewed = null;
@@ -270,9 +271,8 @@ export function createAutotag({ request, status }) {
 
   function update(next) {
     if (s.disposed) return;
-    const before = s.state.items_version;
     s.state = obj(next);
-    if (s.previewed !== null && before !== s.state.items_version) forgetPreview();
+    if (s.previewed !== null && s.previewed !== acceptKey()) forgetPreview();
     refresh();
   }
 
