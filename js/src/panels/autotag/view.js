@@ -168,7 +168,7 @@ export function createAutotag({ request, status }) {
     showRun();
   }
 
-  async function send(type, fields) {
+  async function act(type, fields) {
     try {
       const { reply } = await request(type, fields);
       return reply;
@@ -188,7 +188,7 @@ export function createAutotag({ request, status }) {
     }
     s.sending = true;
     showRun();
-    await send("autotag", built.fields);
+    await act("autotag", built.fields);
     s.sending = false;
     if (!s.disposed) showRun();
   }
@@ -211,7 +211,7 @@ export function createAutotag({ request, status }) {
       return;
     }
     if (!preview && s.previewed !== acceptKey()) return;
-    const reply = await send("accept_suggestions", built.fields);
+    const reply = await act("accept_suggestions", built.fields);
     if (!reply || s.disposed) return;
     if (preview) {
       drawPreview(ui.headline, ui.details, reply);
@@ -225,7 +225,7 @@ export function createAutotag({ request, status }) {
   }
   async function rejectAll() {
     forgetPreview();
-    const reply = await send("reject_suggestions", { scope: s.scope });
+    const reply = await act("reject_suggestions", { scope: s.scope });
     if (reply && !s.disposed) setText(ui.headline, `Rejected the suggestions of ${plural(count(reply.rejected), "image", "images")}.`);
   }
 
@@ -236,7 +236,7 @@ export function createAutotag({ request, status }) {
   ui.form.addEventListener("input", () => showError(""));
   ui.tagger.addEventListener("change", () => showTaggers());
   ui.reply.addEventListener("change", () => showTaggers());
-  ui.cancelBtn.addEventListener("click", () => send("autotag_cancel", {}));
+  ui.cancelBtn.addEventListener("click", () => act("autotag_cancel", {}));
   for (const radio of Object.values(ui.scopeGroup.radios)) {
     radio.addEventListener("change", () => {
       if (radio.checked) s.scope = radio.value;
