@@ -34,6 +34,7 @@ from .core.dataset import (
 )
 from .core.export import ExportReport
 from .core.query import QueryError
+from .core.taggers import WdTagger
 from .core.watch import watch_dataset, watch_mode
 
 STATIC = Path(__file__).parent / "static"
@@ -360,14 +361,20 @@ class TaggerWidget(anywidget.AnyWidget):
         self._tagger_table[name.strip()] = tagger
         self._taggers = list(self._tagger_table)
 
-    def start_autotag(self, tagger: Callable[..., Any] | str, scope: Any = None, *,
+    def start_autotag(self, tagger: Callable[..., Any] | str | os.PathLike[str],
+                      scope: Any = None, *,
                       caption: bool = False, rerun: bool = False,
                       batch_size: int = DEFAULT_BATCH, **options: Any) -> None:
-        """Auto-tag `scope` (None: every image) in the background with `tagger`, a tagger or
-        the name of one added with `add_tagger` (`Dataset.autotag` with these options; with
-        `caption=True`, `Dataset.autocaption`, which takes `existing` only). The view shows
-        the progress and the suggestions as they come; `autotag_report` holds the outcome.
-        `ValueError` for bad options, `KeyError` for an unknown name, before anything runs."""
+        """Auto-tag `scope` (None: every image) in the background with `tagger`: a tagger, the
+        name of one added with `add_tagger`, or the folder (a `Path`) of a WD model, loaded on
+        the run's thread (`Dataset.autotag` with these options; with `caption=True`,
+        `Dataset.autocaption`, which takes `existing` only). The view shows the progress and
+        the suggestions as they come; `autotag_report` holds the outcome. `ValueError` for bad
+        options, `KeyError` for an unknown name, `NotADirectoryError` for a missing folder,
+        before anything runs."""
+        folder = Path(tagger).expanduser() if isinstance(tagger, os.PathLike) else None
+        if folder is not None and not folder.is_dir():
+            raise NotADirectoryError(f"No WD model folder at {folder}.")
         if isinstance(tagger, str):
             if tagger not in self._tagger_table:
                 raise KeyError(f"No tagger named {tagger!r}; add one with "
@@ -384,8 +391,8 @@ class TaggerWidget(anywidget.AnyWidget):
         self._autotag_started = time.monotonic()
         self._autotag = {"phase": "running", "done": 0, "total": 0}
         self._autotag_job.start(lambda progress, cancel: run(
-            tagger, scope, rerun=rerun, batch_size=batch_size, progress=progress, cancel=cancel,
-            **options))
+            tagger if folder is None else WdTagger(folder), scope, rerun=rerun,
+            batch_size=batch_size, progress=progress, cancel=cancel, **options))
 
     def cancel_autotag(self) -> None:
         """Stop the auto-tagging run after the batch in progress; what it suggested stays."""

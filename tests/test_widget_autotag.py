@@ -135,7 +135,7 @@ def test_a_run_can_be_cancelled_and_keeps_what_it_suggested(widget: TaggerWidget
       "options": {"existing": "merge"}}, "existing"),
     ({"tagger": {"kind": "wd", "path": ""}, "scope": "all", "options": {}}, "folder of a WD"),
     ({"tagger": {"kind": "wd", "path": "/nowhere/at/all"}, "scope": "all", "options": {}},
-     "nowhere"),
+     "No WD model folder at /nowhere"),
     ({"tagger": {"kind": "chat", "url": "ftp://x", "model": "m", "reply": "caption"},
       "scope": "all", "options": {}}, "http"),
 ])
@@ -150,6 +150,16 @@ def test_bad_review_requests_are_refused(widget: TaggerWidget) -> None:
     assert not ask(widget, type="accept_suggestions", scope="all", min_score=1.5)["ok"]
     assert not ask(widget, type="suggested_tag", id="zz.png", tag="x", accept=True)["ok"]
     assert not ask(widget, type="suggested_tag", id="a.png", tag="x", accept="yes")["ok"]
+
+
+def test_a_broken_wd_folder_fails_the_run_with_the_reason(widget: TaggerWidget,
+                                                          tmp_path: Path) -> None:
+    folder = write_model(tmp_path / "wd")
+    (folder / "selected_tags.csv").unlink()
+    assert ask(widget, type="autotag", tagger={"kind": "wd", "path": str(folder)},
+               scope="all", options={})["ok"]
+    wait_until(lambda: widget._autotag.get("phase") == "failed", what="the failure")
+    assert "selected_tags.csv" in widget._autotag["error"]
 
 
 def test_a_failing_tagger_is_reported(widget: TaggerWidget) -> None:

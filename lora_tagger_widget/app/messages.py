@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.autotag import EXISTING_MODES
@@ -20,7 +21,6 @@ from ..core.endpoint import DEFAULT_PROMPT, ChatCaptioner
 from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
-from ..core.taggers import WdTagger
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
@@ -344,7 +344,7 @@ def _autotag(host: Host, message: Mapping[str, Any]) -> Reply:
         path = _text(spec, "path").strip()
         if not path:
             raise BadRequest("Give the folder of a WD model (model.onnx and selected_tags.csv).")
-        tagger = WdTagger(path)
+        tagger = Path(path)  # loaded on the run's thread: the kernel stays free meanwhile
     else:
         caption = _choice(spec, "reply", ("caption", "tags")) == "caption"
         prompt = _text(spec, "prompt").strip() if "prompt" in spec else ""
