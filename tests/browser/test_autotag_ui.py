@@ -11,7 +11,7 @@ import pytest
 
 from imagefiles import write_image
 from labharness import wait_shown, wait_until
-from test_grid import py
+from test_grid import py, write_images
 from wdmodel import write_model
 
 pytestmark = pytest.mark.browser
@@ -85,3 +85,52 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
                what="the accept")
     wait_until(lambda: "Ctrl+Z undoes it" in panel.inner_text(), what="the done line")
     assert py(lab, "w.dataset.suggestions.open_ids()") == []
+
+
+SLOW_TAGGER = """
+import threading
+gate = threading.Event()
+calls = []
+
+def slow(images):
+    calls.append(len(images))
+    if len(calls) > 1:
+        gate.wait(60)
+    return [[("square", 0.8)] for _ in images]
+
+w.add_tagger("slow", slow)
+"""
+
+
+def test_a_run_shows_progress_rate_and_time_left_leaves_the_kernel_free_and_cancels(
+        lab, tmp_path: Path) -> None:
+    write_images(lab.workdir / "imgs", n=24)
+    lab.open_and_run("autotag-cancel", CELLS)
+    widget = lab.output(".ltw-root").first
+    wait_shown(lab, "img00000.jpg")
+    lab.run_cell(SLOW_TAGGER)
+    panel = widget.get_by_role("region", name="Auto-tag")
+    panel.get_by_role("button", name="Auto-tag").click()
+    panel.get_by_label("Tagger").select_option(label="slow")
+    panel.get_by_label("Existing tags").select_option("append")
+    panel.get_by_role("radio", name=re.compile("All images")).check()
+    panel.get_by_role("button", name="Run", exact=True).click()
+
+    bar = panel.get_by_role("progressbar", name="Auto-tag progress")
+    wait_until(lambda: bar.is_visible() and "8 of 24 images" in bar.inner_text(),
+               what="the first batch's progress", timeout=60)
+    assert re.search(r"images/s · \d+ s left", bar.inner_text())
+    assert bar.get_attribute("aria-valuenow") == "8"
+    # The kernel answers while the run waits in its tagger on the second batch.
+    wait_until(lambda: py(lab, "len(calls)") == 2, what="the second batch to start")
+    assert py(lab, "w.dataset.suggestions.open_ids()[:1]") == ["img00000.jpg"]
+    lab.screenshot(panel, tmp_path, "autotag-running")
+
+    panel.get_by_role("button", name="Cancel the auto-tagging run").click()
+    wait_until(lambda: "Cancelled" in panel.inner_text(), what="the cancel")
+    lab.run_cell("gate.set()")
+    wait_until(lambda: py(lab, "len(w.dataset.suggestions.open_ids())") == 16,
+               what="the batch in progress to finish")
+    assert py(lab, "len(calls)") == 2  # no batch after the cancel
+    assert not bar.is_visible()
+    assert panel.get_by_role("button", name="Run", exact=True).is_enabled()
