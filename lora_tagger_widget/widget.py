@@ -406,8 +406,12 @@ class TaggerWidget(anywidget.AnyWidget):
             seconds = time.monotonic() - self._autotag_started
             rate = done / seconds if seconds > 0 else None
             eta = (total - done) / rate if rate else None
-            self._on_loop(lambda: self.set_trait("_autotag", {
-                "phase": "running", "done": done, "total": total, "rate": rate, "eta": eta}))
+            self._on_loop(lambda: show({"phase": "running", "done": done, "total": total,
+                                        "rate": rate, "eta": eta}))
+
+        def show(state: dict[str, Any]) -> None:
+            if self._autotag.get("phase") == "running":  # not after a cancel, on the loop first
+                self._autotag = state
 
         def done(report: AutotagReport) -> None:
             self.autotag_report = report

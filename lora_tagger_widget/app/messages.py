@@ -331,7 +331,6 @@ def _export(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
-
 def _autotag(host: Host, message: Mapping[str, Any]) -> Reply:
     spec = _field(message, "tagger", dict)
     kind = _choice(spec, "kind", ("registered", "wd", "chat"))
