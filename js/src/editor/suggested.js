@@ -44,7 +44,7 @@ export function createSuggested({ act, status, getCurrent }) {
 
   let shownId = null;
   let shownKey = "";
-  const taken = new Set(); // tags clicked, hidden until Python's answer redraws the suggestion
+  const taken = new Set(); // tags clicked, hidden until Python answers
 
   function chip(id, { tag, score }) {
     const badge = scoreText(score);
@@ -71,8 +71,8 @@ export function createSuggested({ act, status, getCurrent }) {
       if (hadFocus && next) next.querySelector("button")?.focus({ preventScroll: true });
     }
     act("suggested_tag", { id, tag, accept }).then((reply) => {
+      taken.delete(tag); // answered: `_current` (sent before the reply) says what is left
       if (!reply) {
-        taken.delete(tag);
         shownKey = "";
         update(getCurrent());
       }
