@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_endpoint import Chat, chat  # noqa: F401 (the local chat endpoint fixture)
 from test_widget_checks import wait_until
 
 from lora_tagger_widget import Dataset, TaggerWidget
@@ -64,6 +65,21 @@ def test_the_wd_model_runs_from_a_folder_path(widget: TaggerWidget, tmp_path: Pa
                scope="current", options={})["ok"]
     _finished(widget)
     assert [row[0] for row in widget._current["suggested"]] == ["blue theme"]
+
+
+def test_a_chat_endpoint_s_captions_show_on_the_image_and_accept_as_text(
+        widget: TaggerWidget, chat: tuple[Chat, str]) -> None:  # noqa: F811
+    state, url = chat
+    assert ask(widget, type="autotag", scope="all", options={"existing": "append"},
+               tagger={"kind": "chat", "url": url, "model": "joycaption",
+                       "prompt": "Describe {name}", "reply": "caption"})["ok"]
+    _finished(widget)
+    assert state.requests[0]["body"]["model"] == "joycaption"
+    assert widget._current["suggested_caption"] == "Describe a.png | 64x48 blue"
+    assert widget._current["suggested"] == []
+    widget.goto(2)
+    assert ask(widget, type="accept_suggestions", scope="current")["changes"] == 1
+    assert widget.dataset[2].caption == "grass, Describe c.png | 64x48 blue"
 
 
 def test_suggestions_made_from_python_show_in_the_view_at_once(widget: TaggerWidget) -> None:
