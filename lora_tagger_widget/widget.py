@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from .app.messages import Reply, handle_request
 from .app.scheduling import call_on_loop, kernel_loop
 from .app.view import FilteredView
 from .app.viewmodel import current_view, resume_position
+from .core.autotag import AutotagOptions
+from .core.autotagging import DEFAULT_BATCH, AutotagReport
 from .core.checks import CheckReport, CheckSettings
 from .core.dataset import (
     CaptionConflictError,
@@ -31,6 +34,7 @@ from .core.dataset import (
 )
 from .core.export import ExportReport
 from .core.query import QueryError
+from .core.taggers import WdTagger
 from .core.watch import watch_dataset, watch_mode
 
 STATIC = Path(__file__).parent / "static"
@@ -117,6 +121,11 @@ class TaggerWidget(anywidget.AnyWidget):
     "error"}`; the findings are in `check_report`."""
     _export = traitlets.Dict({"phase": "idle"}).tag(sync=True)
     """The background export: `{"phase", "done", "total", "summary", "error", "config"}`."""
+    _autotag = traitlets.Dict({"phase": "idle"}).tag(sync=True)
+    """The background auto-tagging run: `{"phase", "done", "total", "rate", "eta", "summary",
+    "error"}` (`rate` images a second, `eta` seconds left, once known)."""
+    _taggers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The names of the taggers added with `add_tagger`, as the Auto-tag panel offers them."""
 
     def __init__(
         self,
@@ -164,6 +173,9 @@ class TaggerWidget(anywidget.AnyWidget):
         self._unwatch: Callable[[], None] = lambda: None
         self.check_report: CheckReport | None = None
         self.export_report: ExportReport | None = None
+        self.autotag_report: AutotagReport | None = None
+        self._tagger_table: dict[str, Callable[..., Any]] = {}
+        self._autotag_job = self._autotag_runner()
         self._checks_job = self._job("checks", "_checks", self._checks_done)
         self._export_job = self._job("export", "_export", self._export_done)
         super().__init__(prefetch=prefetch)
@@ -301,6 +313,7 @@ class TaggerWidget(anywidget.AnyWidget):
     def _detach(self) -> None:
         self._checks_job.cancel()
         self._export_job.cancel()
+        self._autotag_job.cancel()
         self._autosaver.cancel()
         self._unsubscribe()
         self._unwatch()
@@ -347,6 +360,84 @@ class TaggerWidget(anywidget.AnyWidget):
         self.export_report = report
         self._export = {"phase": "done", "done": report.exported, "total": report.exported,
                         "summary": report.summary(), "error": None, "config": report.config}
+
+    # Auto-tagging
+
+    def add_tagger(self, name: str, tagger: Callable[..., Any]) -> None:
+        """Offer `tagger` (images to `(tag, score)` lists, see `Dataset.autotag`) in the
+        Auto-tag panel under `name`; a tagger added before under that name is replaced."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("A tagger needs a name to be shown under.")
+        if not callable(tagger):
+            raise TypeError(f"A tagger must be callable, not {type(tagger).__name__}.")
+        self._tagger_table[name.strip()] = tagger
+        self._taggers = list(self._tagger_table)
+
+    def start_autotag(self, tagger: Callable[..., Any] | str | os.PathLike[str],
+                      scope: Any = None, *,
+                      caption: bool = False, rerun: bool = False,
+                      batch_size: int = DEFAULT_BATCH, **options: Any) -> None:
+        """Auto-tag `scope` (None: every image) in the background with `tagger`: a tagger, the
+        name of one added with `add_tagger`, or the folder (a `Path`) of a WD model, loaded on
+        the run's thread (`Dataset.autotag` with these options; with `caption=True`,
+        `Dataset.autocaption`, which takes `existing` only). The view shows the progress and
+        the suggestions as they come; `autotag_report` holds the outcome. `ValueError` for bad
+        options, `KeyError` for an unknown name, `NotADirectoryError` for a missing folder,
+        before anything runs."""
+        folder = Path(tagger).expanduser() if isinstance(tagger, os.PathLike) else None
+        if folder is not None and not folder.is_dir():
+            raise NotADirectoryError(f"No WD model folder at {folder}.")
+        if isinstance(tagger, str):
+            if tagger not in self._tagger_table:
+                raise KeyError(f"No tagger named {tagger!r}; add one with "
+                               "add_tagger(name, tagger).")
+            tagger = self._tagger_table[tagger]
+        if caption:
+            if set(options) - {"existing"}:
+                raise ValueError("A captioner takes the option 'existing' only.")
+            AutotagOptions(**options)
+        else:
+            AutotagOptions.from_dict(options)
+        dataset = self.dataset
+        run = dataset.autocaption if caption else dataset.autotag
+        self._autotag_started = time.monotonic()
+        self._autotag = {"phase": "running", "done": 0, "total": 0}
+        self._autotag_job.start(lambda progress, cancel: run(
+            tagger if folder is None else WdTagger(folder), scope, rerun=rerun,
+            batch_size=batch_size, progress=progress, cancel=cancel, **options))
+
+    def cancel_autotag(self) -> None:
+        """Stop the auto-tagging run after the batch in progress; what it suggested stays."""
+        if self._autotag_job.running:
+            self._autotag_job.cancel()
+            self._autotag = {**self._autotag, "phase": "cancelled",
+                             "summary": "Cancelled; the suggestions made so far are kept."}
+
+    def _autotag_runner(self) -> BackgroundJob:
+        def progress(done: int, total: int) -> None:
+            seconds = time.monotonic() - self._autotag_started
+            rate = done / seconds if seconds > 0 else None
+            eta = (total - done) / rate if rate else None
+            self._on_loop(lambda: show({"phase": "running", "done": done, "total": total,
+                                        "rate": rate, "eta": eta}))
+
+        def show(state: dict[str, Any]) -> None:
+            if self._autotag.get("phase") == "running":  # not after a cancel, on the loop first
+                self._autotag = state
+
+        def done(report: AutotagReport) -> None:
+            self.autotag_report = report
+            finished = len(report.suggested) + len(report.failed)
+            self._autotag = {"phase": "done", "done": finished, "total": finished,
+                             "summary": report.summary(), "error": None}
+
+        def failed(error: BaseException) -> None:
+            self._on_loop(lambda: self.set_trait("_autotag", {
+                "phase": "failed", "error": f"{error}" or type(error).__name__}))
+
+        self._autotag_started = time.monotonic()
+        return BackgroundJob("autotag", progress,
+                             lambda report: self._on_loop(lambda: done(report)), failed)
 
     # Loading
 

@@ -149,6 +149,7 @@ def test_malformed_requests_get_an_error_reply_and_change_nothing(
 
 
 USER_API = {
+    "add_tagger", "autotag_report", "cancel_autotag", "start_autotag",
     "autosave", "caption_mode", "check_report", "close_after_saving", "closed", "count", "current",
     "dataset", "export_report", "filter", "filter_error", "goto", "goto_place", "index",
     "items_version", "loading", "next", "next_untagged", "palette", "prefetch", "prev",

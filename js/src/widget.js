@@ -25,6 +25,8 @@ import { createBatch } from "./panels/batch/view.js";
 import { createExport } from "./panels/export/view.js";
 import { createChecks } from "./panels/checks/view.js";
 import { createPlots } from "./panels/plots/view.js";
+import { createAutotag } from "./panels/autotag/view.js";
+import { createSuggested } from "./editor/suggested.js";
 import { errorText } from "./lib/format.js";
 
 /**
@@ -180,6 +182,7 @@ function buildParts(shell) {
     }),
     banners: createBanners({ act }),
     tags: createTags({ act, request, getCurrent }),
+    suggested: createSuggested({ act, status, getCurrent }),
     tokens: createTokenCounts(),
     grid: createGrid({
       request, status,
@@ -200,13 +203,14 @@ function buildParts(shell) {
     checks: createChecks({ request, status, openImage: (id) => cmd.openImage({ id }) }),
     plots: createPlots({ request, status }),
     exporter: createExport({ request, status }),
+    autotag: createAutotag({ request, status }),
   };
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
-    h("div", { class: "ltw-side-panel" }, parts.tags.el, captionText.el, parts.tokens.el));
+    h("div", { class: "ltw-side-panel" }, parts.suggested.el, parts.tags.el, captionText.el, parts.tokens.el));
   const body = h("div", { class: "ltw-body" }, parts.header.el, parts.filterBar.el, editBar.el, parts.batch.el,
     parts.loading.el, parts.banners.el, main, parts.grid.el, parts.multi.el, parts.allTags.el,
-    parts.checks.el, parts.exporter.el, parts.plots.el, parts.footer.el);
+    parts.checks.el, parts.autotag.el, parts.exporter.el, parts.plots.el, parts.footer.el);
   const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
   const dialog = createDialog({ host: dialogHost, background: [body], root });
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
@@ -239,7 +243,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, grid, palette }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -262,6 +266,8 @@ function wireKeyboard(shell, { cmd, actions, tags, dialog, filterBar, batch, gri
     "pin-slot": (r, chip) => palette.pinSlot(r.slot, chip),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
+    "accept-suggestions": () => cmd.afterMoves(suggested.acceptAll),
+    "reject-suggestions": () => cmd.afterMoves(suggested.rejectAll),
   };
   const onKey = (e) => handleWidgetKey(e, {
     root, gridShown: shell.state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
@@ -303,7 +309,7 @@ function updateParts({ state, paletteStore }, parts, wasGrid) {
   const isGrid = state.view === "grid";
   const scanning = parts.loading.update(state.loading);
   for (const part of [parts.header, parts.filterBar, parts.editBar, parts.batch, parts.allTags, parts.exporter,
-    parts.checks, parts.plots]) part.update(state);
+    parts.checks, parts.plots, parts.autotag]) part.update(state);
   banners.update(isGrid ? null : state._current);
   banners.el.hidden = isGrid || banners.el.childElementCount === 0;
   parts.main.hidden = isGrid || (scanning && !state._current.id);
@@ -313,6 +319,7 @@ function updateParts({ state, paletteStore }, parts, wasGrid) {
   tags.el.hidden = textMode;
   captionText.el.hidden = !textMode;
   tags.update(state._current);
+  parts.suggested.update(state._current);
   captionText.update(state);
   parts.tokens.update(state._current);
   parts.palette.update(paletteStore, state._current, state._slots);
@@ -428,7 +435,8 @@ function disposeAll(shell, parts) {
   parts.dialog.dispose();
   parts.captionText.dispose();
   shell.rpc.dispose();
-  for (const part of [parts.preview, parts.filterBar, parts.allTags, parts.exporter, parts.checks, parts.plots,
+  for (const part of [parts.preview, parts.filterBar, parts.allTags, parts.exporter, parts.checks, parts.plots, parts.autotag,
+    parts.suggested,
     parts.grid, parts.multi, parts.batch, parts.tags, parts.palette]) part.dispose();
 }
 

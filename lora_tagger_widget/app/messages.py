@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..core.autotag import EXISTING_MODES
 from ..core.buckets import RESOLUTIONS
 from ..core.checks import SEVERITIES
 from ..core.dataset import CaptionConflictError, CaptionLockedError, CaptionWriteError
 from ..core.edits import UndoConflictError
+from ..core.endpoint import DEFAULT_PROMPT, ChatCaptioner
 from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
@@ -31,6 +34,7 @@ MAX_ITEMS = 2_000
 MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 MAX_FINDINGS = 5_000
 MAX_PLOT_POINTS = 5_000
+AUTOTAG_SCOPES = ("all", "filtered", "selected", "current")
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
@@ -56,6 +60,9 @@ class UserApi(Protocol):
     def redo(self) -> str | None: ...
     def run_checks(self, **options: Any) -> None: ...
     def start_export(self, target: str, dest: str, **options: Any) -> None: ...
+    def start_autotag(self, tagger: Any, scope: list[int] | None = None, *,
+                      caption: bool = False, **options: Any) -> None: ...
+    def cancel_autotag(self) -> None: ...
     def close_after_saving(self) -> None: ...
 
 
@@ -324,6 +331,82 @@ def _export(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
+def _autotag(host: Host, message: Mapping[str, Any]) -> Reply:
+    spec = _field(message, "tagger", dict)
+    kind = _choice(spec, "kind", ("registered", "wd", "chat"))
+    scope = host.scope(_choice(message, "scope", AUTOTAG_SCOPES))
+    options = _autotag_options(_field(message, "options", dict))
+    caption = False
+    if kind == "registered":
+        tagger: Any = _text(spec, "name")
+    elif kind == "wd":
+        path = _text(spec, "path").strip()
+        if not path:
+            raise BadRequest("Give the folder of a WD model (model.onnx and selected_tags.csv).")
+        tagger = Path(path)  # loaded on the run's thread: the kernel stays free meanwhile
+    else:
+        caption = _choice(spec, "reply", ("caption", "tags")) == "caption"
+        prompt = _text(spec, "prompt").strip() if "prompt" in spec else ""
+        tagger = ChatCaptioner(_text(spec, "url").strip(), _text(spec, "model").strip(),
+                               prompt or DEFAULT_PROMPT, as_tags=not caption)
+        if caption:
+            options = {k: v for k, v in options.items() if k in ("existing", "rerun")}
+    host.widget.start_autotag(tagger, scope, caption=caption, **options)
+    return Reply({})
+
+
+def _autotag_options(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's options from the panel's form, checked field by field."""
+    options: dict[str, Any] = {}
+    for name in ("general_threshold", "character_threshold"):
+        if name in given:
+            options[name] = _field(given, name, (int, float))
+    if given.get("max_tags") is not None:
+        options["max_tags"] = _int(given, "max_tags", 1, 10_000)
+    if "existing" in given:
+        options["existing"] = _choice(given, "existing", EXISTING_MODES)
+    for name in ("blacklist", "prepend", "append"):
+        if name in given:
+            options[name] = _text(given, name)
+    if "rerun" in given:
+        options["rerun"] = _field(given, "rerun", bool)
+    return options
+
+
+def _autotag_cancel(host: Host, message: Mapping[str, Any]) -> Reply:
+    host.widget.cancel_autotag()
+    return Reply({})
+
+
+def _suggested_tag(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
+    tag = _text(message, "tag")
+    dataset = host.dataset
+    if _field(message, "accept", bool):
+        dataset.accept_suggested_tag(index, tag)
+    else:
+        dataset.reject_suggested_tag(index, tag)
+    return Reply({"tags": dataset[index].tags})
+
+
+def _accept_suggestions(host: Host, message: Mapping[str, Any]) -> Reply:
+    scope = host.scope(_choice(message, "scope", AUTOTAG_SCOPES))
+    min_score = None
+    if message.get("min_score") is not None:
+        min_score = _field(message, "min_score", (int, float))
+        if not 0 <= min_score <= 1:
+            raise BadRequest("Field 'min_score' must be between 0 and 1.")
+    dataset = host.dataset
+    if "preview" in message and _field(message, "preview", bool):
+        return Reply(_report(dataset.preview_accept_suggestions(scope, min_score=min_score)))
+    return Reply(_report(dataset.accept_suggestions(scope, min_score=min_score)))
+
+
+def _reject_suggestions(host: Host, message: Mapping[str, Any]) -> Reply:
+    scope = host.scope(_choice(message, "scope", AUTOTAG_SCOPES))
+    return Reply({"rejected": host.dataset.reject_suggestions(scope)})
+
+
 def _plots(host: Host, message: Mapping[str, Any]) -> Reply:
     dataset = host.dataset
     top = _int(message, "top", 1, 200) if "top" in message else 30
@@ -430,6 +513,11 @@ HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "checks": _checks,
     "export": _export,
     "plots": _plots,
+    "autotag": _autotag,
+    "autotag_cancel": _autotag_cancel,
+    "suggested_tag": _suggested_tag,
+    "accept_suggestions": _accept_suggestions,
+    "reject_suggestions": _reject_suggestions,
     "undo": _history_step("undo"),
     "redo": _history_step("redo"),
     "palette": _palette,

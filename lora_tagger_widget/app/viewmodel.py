@@ -30,6 +30,7 @@ def current_view(dataset: Dataset, view: FilteredView, index: int,
                  view.before(before) if before is not None else None]
     flags = [{"code": f.code, "message": f.message} for f in item.flags]
     tags, caption = item.tags, item.caption
+    suggestion = dataset.suggestions.get(item.id)
     if len(tags) > MAX_VIEW_TAGS or len(caption) > MAX_VIEW_CAPTION:
         flags.append({"code": "long_caption", "message": (
             f"Very long caption ({len(caption):,} characters, {len(tags):,} tags); "
@@ -39,6 +40,10 @@ def current_view(dataset: Dataset, view: FilteredView, index: int,
         "name": item.name,
         "index": index,
         "tags": tags[:MAX_VIEW_TAGS],
+        "suggested": [] if suggestion is None else [
+            [t.tag, t.score, t.category] for t in suggestion.tags[:MAX_VIEW_TAGS]],
+        "suggested_caption": None if suggestion is None or suggestion.caption is None
+        else suggestion.caption[:MAX_VIEW_CAPTION],
         "caption": caption[:MAX_VIEW_CAPTION],
         "flags": flags,
         "width": info.width if info else None,

@@ -33,13 +33,14 @@ from .autotag import AutotagOptions, accepted, choose, gives_suggestion
 from .batch import BatchPreview, Caption, Edit, plan_each
 from .captions import edit_caption, split_tags
 from .changes import Change
+from .gc import gc_paused
 from .images import ImageError, load_upright
 from .rayengine import RayOptions, run_on_ray
-from .suggestions import ACCEPTED, REJECTED, AutoSuggestion, SuggestionStore
+from .suggestions import ACCEPTED, OPEN, REJECTED, AutoSuggestion, SuggestionStore
 from .taggers import ImageContext, Tagger, TaggerError
 
 if TYPE_CHECKING:
-    from .dataset import Item
+    from .dataset import Item, ItemRef
     from .edits import BatchReport, Scope
 
 DEFAULT_SIDE = 1024  # the side images are decoded at for a tagger that does not say its own
@@ -140,7 +141,10 @@ class AutoTagging:
         _items: list[Item]
         _suggestion_store: SuggestionStore | None
 
+        def __getitem__(self, ref: ItemRef) -> Item: ...
+        def add_tag(self, ref: ItemRef, tag: str) -> list[str]: ...
         def _emit(self, change: Change) -> None: ...
+        def _plan(self, scope: Scope, planner: Any, headline: str, op: Any) -> BatchReport: ...
         def _positions(self, scope: Scope) -> Iterable[int]: ...
         def _apply(self, scope: Scope, planner: Any, headline: str, op: Any) -> BatchReport: ...
 
@@ -248,6 +252,57 @@ class AutoTagging:
         """Accept the open suggestions of `scope` (None: all), only the tags scoring at least
         `min_score` when given (the others are dropped with the suggestion): the captions change
         as one batch edit (one undo step). Locked captions keep their suggestion open."""
+        report = self._apply(scope, self._accept_planner(min_score), "Accept suggested tags",
+                             None)
+        left = set(report.skipped_locked) | set(report.skipped_large)
+        self._close(self.suggestions, [i for i in self._scope_ids(scope) if i not in left],
+                    ACCEPTED)
+        return report
+
+    def preview_accept_suggestions(self, scope: Scope = None, *,
+                                   min_score: float | None = None) -> BatchReport:
+        """What `accept_suggestions(scope, min_score=...)` would do now, changing nothing."""
+        with self._lock, gc_paused():
+            return self._plan(scope, self._accept_planner(min_score), "Accept suggested tags",
+                              None)
+
+    def accept_suggested_tag(self, ref: ItemRef, tag: str) -> list[str]:
+        """Accept one suggested `tag` of the image `ref`: it is added to the caption (`add_tag`,
+        one undo step) and leaves the open suggestion, which closes as accepted once it has no
+        tags left. Returns the caption's tags; `KeyError` when the image has no open suggestion
+        of `tag` (then nothing changes)."""
+        found = self._suggested(ref, tag)
+        tags = self.add_tag(found.id, tag)
+        self._take_tag(found, tag, ACCEPTED)
+        return tags
+
+    def reject_suggested_tag(self, ref: ItemRef, tag: str) -> list[str]:
+        """Reject one suggested `tag` of the image `ref`: it leaves the open suggestion, which
+        closes as rejected once it has no tags left. Returns the tags still suggested;
+        `KeyError` as `accept_suggested_tag`."""
+        found = self._suggested(ref, tag)
+        return self._take_tag(found, tag, REJECTED)
+
+    def _suggested(self, ref: ItemRef, tag: str) -> AutoSuggestion:
+        """The open suggestion of `ref`, when it suggests `tag`."""
+        image_id = self[ref].id
+        found = self.suggestions.get(image_id)
+        if found is None or all(t.tag != tag for t in found.tags):
+            raise KeyError(f"{tag!r} is not suggested for {image_id}.")
+        return found
+
+    def _take_tag(self, found: AutoSuggestion, tag: str, state: str) -> list[str]:
+        """Store `found` without `tag`, closed as `state` when nothing is left of it; the tags
+        still suggested."""
+        rest = found.without([tag])
+        if not rest.tags and rest.caption is None:
+            rest = replace(rest, state=state)
+        self.suggestions.put([rest])
+        self._emit(Change("suggestions", (found.id,)))
+        return [t.tag for t in rest.tags] if rest.state == OPEN else []
+
+    def _accept_planner(self, min_score: float | None) -> Callable[[list[Caption]], BatchPreview]:
+        """The batch planner that accepts the open suggestions (see `accept_suggestions`)."""
         store = self.suggestions
 
         def edit_for(image_id: str) -> Edit:
@@ -266,13 +321,7 @@ class AutoTagging:
 
             return edit
 
-        def planner(captions: list[Caption]) -> BatchPreview:
-            return plan_each(edit_for, captions)
-
-        report = self._apply(scope, planner, "Accept suggested tags", None)
-        left = set(report.skipped_locked) | set(report.skipped_large)
-        self._close(store, [i for i in self._scope_ids(scope) if i not in left], ACCEPTED)
-        return report
+        return lambda captions: plan_each(edit_for, captions)
 
     def reject_suggestions(self, scope: Scope = None) -> int:
         """Reject the open suggestions of `scope` (None: all); how many were open."""

@@ -59,13 +59,16 @@
  * @property {object} _checks
  * @property {object} _export
  * @property {{ [key: string]: string }} _slots  the tags pinned to digit keys, by key "1".."9"
+ * @property {object} _autotag  the background auto-tagging run (widget.py)
+ * @property {string[]} _taggers  the taggers added with `add_tagger`
  * @property {number | null} [paletteInUse]
  */
 
 /** The traits whose changes redraw the view. */
 export const TRAITS = ["_place", "_shown_count", "_current", "progress", "status", "autosave",
   "closed", "view", "_shown_selection", "items_version", "loading", "filter", "filter_error",
-  "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export", "_slots"];
+  "trigger", "caption_mode", "tag_click", "_history", "_checks", "_export", "_slots", "_autotag",
+  "_taggers"];
 
 /** Dict traits: an object, or {} for anything else. */
 const DICTS = ["_current", "progress", "status", "loading", "filter_error", "_slots"];

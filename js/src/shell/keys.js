@@ -13,7 +13,8 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
  * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view, focus-filter,
  *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
  *          toggle-slot {slot 1..9}, pin-slot {slot 1..9} (Alt+digit: pin the focused chip's tag,
- *          or the tag the key holds, to the key), move-chip {delta}, remove-chip.
+ *          or the tag the key holds, to the key), move-chip {delta}, remove-chip,
+ *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions.
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -38,6 +39,9 @@ export function resolveKey(ev, ctx = {}) {
       return { action: "move-chip", delta: code === "ArrowLeft" ? -1 : 1, prevent: true };
     }
     return null;
+  }
+  if (code === "KeyA" && !ctx.dialogOpen && !ctx.grid) {
+    return { action: ev.shiftKey ? "reject-suggestions" : "accept-suggestions", prevent: true };
   }
   if (ev.shiftKey) return null;
   if (ctx.dialogOpen) return null;
