@@ -5,6 +5,7 @@ import { createRpc } from "./lib/rpc.js";
 import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
 import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
+import { fitToNotebook } from "./shell/fit.js";
 import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
 import { createPalette, slotTag } from "./editor/palette.js";
@@ -142,8 +143,10 @@ function render({ model, el }) {
   const batch = createBatch({ request: rpc.request, status, onApplied: () => allTags.refresh() });
   editBar.setPasteEnabled(false);
   const multi = createMultiSelect({ request: rpc.request, status });
-  const body = h("div", { class: "ltw-body" }, header.el, filterBar.el, editBar.el, batch.el, loading.el, banners.el, main,
-    grid.el, multi.el, footer.el);
+  // The image (or the grid) fills the stage; the panels open over it from the dock below.
+  const stage = h("div", { class: "ltw-stage" }, main, grid.el, multi.el, batch.el);
+  const dock = h("div", { class: "ltw-dock" }, filterBar.el);
+  const body = h("div", { class: "ltw-body" }, header.el, editBar.el, loading.el, banners.el, stage, dock, footer.el);
   const dialog = createDialog({ host: dialogHost, background: [body], root });
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: pickTag });
   const allTags = createAllTags({
@@ -154,18 +157,21 @@ function render({ model, el }) {
     addTag: (tag) => addTagHere(tag),
   });
   main.lastChild.append(palette.el);
-  body.insertBefore(allTags.el, footer.el);
+  dock.append(allTags.el);
   const checks = createChecks({
     request: rpc.request,
     status,
     openImage: async (id) => {
       const reply = await act("goto", { id });
-      if (reply && !disposed) setView("single");
+      if (!reply || disposed) return;
+      setView("single");
+      stage.scrollIntoView({ block: "nearest" });
     },
   });
   const plots = createPlots({ request: rpc.request, status });
   const exporter = createExport({ request: rpc.request, status });
-  for (const panel of [checks, exporter, plots]) body.insertBefore(panel.el, footer.el);
+  dock.append(checks.el, exporter.el, plots.el);
+  cleanups.push(fitToNotebook(root, stage));
   root.append(body, status.el, dialogHost);
   // The person's next action takes a result off the status line (its answer may put a new one).
   const actedOn = (e) => {

@@ -165,10 +165,21 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
   let resizeTimer = null;
   let ahead = 0; // moves shown before Python confirmed them, whose answers are still due
   let deferred = null; // the latest item Python sent meanwhile, shown when they are all in
+  let settled = typeof ResizeObserver !== "function"; // the pane's size has stood still once
 
   function box() {
     const r = el.getBoundingClientRect();
     return previewBox(r.width, r.height, globalThis.devicePixelRatio || 1);
+  }
+
+  /** Size the image to fill the pane at its aspect ratio (its box is the picture, no bars). */
+  function fit() {
+    if (img.hidden || !(img.naturalWidth > 0)) return;
+    const r = el.getBoundingClientRect();
+    const scale = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    if (!(scale > 0)) return;
+    img.style.width = `${Math.floor(img.naturalWidth * scale)}px`;
+    img.style.height = `${Math.floor(img.naturalHeight * scale)}px`;
   }
 
   function showMessage(text) {
@@ -189,6 +200,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     showMessage("");
     img.alt = current.name ?? current.id;
     shown = entry;
+    el.classList.toggle("has-alpha", entry.mime === "image/png"); // only PNG previews keep an alpha channel
     if (img.getAttribute("src") !== entry.url) {
       img.src = entry.url;
       store.setShown(entry.url);
@@ -196,6 +208,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
       afterShown();
     }
     img.hidden = false;
+    fit();
   }
 
   function showBroken(reason) {
@@ -290,7 +303,9 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
       hideImage();
       broken.hidden = true;
     }
-    if (!b) return; // not laid out yet: the resize observer asks when it is
+    // Not laid out yet, or not settled (the widget's height follows the notebook's, which may
+    // still change): the resize observer asks when it is.
+    if (!b || !settled) return;
     if (!hit || !hit.good) fetchPreview(current.id, b, true);
   }
 
@@ -358,15 +373,20 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     }
   }
 
-  img.addEventListener("load", () => afterShown());
+  img.addEventListener("load", () => {
+    fit();
+    afterShown();
+  });
   img.addEventListener("error", () => {
     if (!current || img.hidden || !img.getAttribute("src")) return;
     showBroken("The browser could not decode the preview.");
   });
 
   const ro = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+    fit();
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
+      settled = true;
       if (disposed || !current) return;
       const b = box();
       if (!b) return;
