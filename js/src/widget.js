@@ -233,11 +233,17 @@ function render({ model, el }) {
       const tag = slotTag(paletteStore.rows, r.slot);
       if (tag !== null) pickTag(tag);
     },
+    "zoom": () => preview.zoom.toggle(),
+    "zoom-by": (r) => preview.zoom.zoomBy(r.factor),
+    "pan": (r) => preview.zoom.pan(r.dx, r.dy),
+    "fullscreen": () => preview.zoom.toggleFullscreen(),
+    "leave-fullscreen": () => preview.zoom.leaveFullscreen(),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
   };
   listen(root, "keydown", (e) => handleWidgetKey(e, {
     root, gridShown: state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
+    zoomed: preview.zoom.isZoomed(), fullscreen: preview.zoom.isFullscreen(),
   }));
 
   // ---- model -> view ------------------------------------------------------------------------

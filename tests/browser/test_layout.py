@@ -194,3 +194,105 @@ def test_panels_open_beside_the_image_and_only_alpha_gets_a_checkerboard(lab, tm
     box = editor.bounding_box()
     assert box["y"] >= 0 and box["y"] + 40 <= 768 and box["x"] + box["width"] <= 1366
     lab.screenshot(None, tmp_path, "grid-multiselect")
+
+
+ZOOM_JS = """(root) => {
+  const pane = root.querySelector('.ltw-preview');
+  const img = root.querySelector('img.ltw-img');
+  const region = root.querySelector('img.ltw-zoom-region');
+  const rect = (el) => { const b = el.getBoundingClientRect();
+    return { left: b.left, top: b.top, right: b.right, bottom: b.bottom,
+             width: b.width, height: b.height }; };
+  const shown = !!region && !region.hidden && region.complete && region.naturalWidth > 0;
+  return { zoomed: pane.classList.contains('is-zoomed'), pane: rect(pane), img: rect(img),
+           region: shown ? { ...rect(region), naturalWidth: region.naturalWidth,
+                             naturalHeight: region.naturalHeight } : null,
+           dpr: devicePixelRatio, full: document.fullscreenElement === root
+             || root.classList.contains('is-fullscreen') };
+}"""
+
+
+def region_x(seen: dict, original_width: int) -> float:
+    """Where the shown region starts in the original's pixels."""
+    return (seen["region"]["left"] - seen["img"]["left"]) * original_width / seen["img"]["width"]
+
+
+def test_zoom_shows_device_pixels_of_the_visible_region_and_pans(lab, tmp_path) -> None:
+    write_photos(lab.workdir / "imgs")
+    original_width = Image.open(lab.workdir / "imgs" / "Garden.jpg").width
+    page = lab.page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    lab.open_and_run("zoom", CELLS)
+    set_file_browser(lab, True)
+    widget = lab.output(".ltw-root").first
+    wait_shown(lab, "Garden.jpg")
+    fitted = settle(lab, widget)
+    widget.focus()
+    page.keyboard.press("z")
+    wait_until(lambda: widget.evaluate(ZOOM_JS)["region"] is not None, what="the zoomed region")
+    seen = widget.evaluate(ZOOM_JS)
+    assert seen["zoomed"]
+    # 100 %: the image is drawn at one original pixel per device pixel ...
+    assert seen["img"]["width"] * seen["dpr"] == pytest.approx(original_width, rel=0.01)
+    # ... and the region over it is at device-pixel resolution and covers the pane.
+    region, pane = seen["region"], seen["pane"]
+    assert region["naturalWidth"] / region["width"] == pytest.approx(seen["dpr"], rel=0.02)
+    assert region["naturalHeight"] / region["height"] == pytest.approx(seen["dpr"], rel=0.02)
+    inside(pane, {k: region[k] for k in ("left", "top", "right", "bottom")}, "the pane",
+           "the region covers it")
+    lab.screenshot(None, tmp_path, "zoom-100")
+
+    # Arrows pan; a new region comes for the new place.
+    before = region_x(seen, original_width)
+    page.keyboard.press("ArrowRight")
+    wait_until(lambda: (s := widget.evaluate(ZOOM_JS))["region"] is not None
+               and region_x(s, original_width) > before + 0.15 * pane["width"],
+               what="a region further right after ArrowRight")
+    moved = widget.evaluate(ZOOM_JS)
+    assert moved["img"]["left"] < seen["img"]["left"] - 0.15 * pane["width"]
+    assert widget.locator(".ltw-name").text_content() == "Garden.jpg"  # not "Next"
+    # Dragging pans too.
+    cx, cy = pane["left"] + pane["width"] / 2, pane["top"] + pane["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 120, cy + 60, steps=5)
+    page.mouse.up()
+    dragged = widget.evaluate(ZOOM_JS)
+    assert dragged["img"]["left"] == pytest.approx(moved["img"]["left"] + 120, abs=2)
+    assert dragged["img"]["top"] == pytest.approx(moved["img"]["top"] + 60, abs=2)
+    lab.screenshot(None, tmp_path, "zoom-panned")
+    # The wheel and +/- zoom.
+    page.mouse.wheel(0, -200)
+    wait_until(lambda: widget.evaluate(ZOOM_JS)["img"]["width"] > dragged["img"]["width"] * 1.2,
+               what="the wheel zooms in")
+    page.keyboard.press("Minus")
+    page.keyboard.press("Minus")
+    assert widget.evaluate(ZOOM_JS)["img"]["width"] < dragged["img"]["width"]
+    # Escape zooms out to the fitted image; the next Escape would leave the widget.
+    page.keyboard.press("Escape")
+    out = widget.evaluate(ZOOM_JS)
+    assert not out["zoomed"] and out["region"] is None
+    assert out["img"]["width"] == pytest.approx(fitted["img"]["width"], abs=2)
+    # A double click zooms in at the point clicked (the photo's left edge stays in view).
+    img = fitted["img"]
+    page.mouse.dblclick(img["left"] + 20, img["top"] + img["height"] / 2)
+    wait_until(lambda: widget.evaluate(ZOOM_JS)["region"] is not None, what="double-click zoom")
+    near_edge = widget.evaluate(ZOOM_JS)
+    assert region_x(near_edge, original_width) < 50
+    page.keyboard.press("Escape")
+    assert not widget.evaluate(ZOOM_JS)["zoomed"]
+
+    # Full screen with the same keys; Escape leaves it.
+    widget.focus()
+    page.keyboard.press("f")
+    wait_until(lambda: widget.evaluate(ZOOM_JS)["full"], what="full screen")
+    geo = settle(lab, widget)
+    assert geo["root"]["width"] >= 1366 - 2 and geo["root"]["height"] >= 768 - 2
+    assert geo["img"]["height"] > fitted["img"]["height"] * 1.2
+    lab.screenshot(None, tmp_path, "fullscreen")
+    page.keyboard.press("z")
+    wait_until(lambda: widget.evaluate(ZOOM_JS)["region"] is not None, what="zoom in full screen")
+    lab.screenshot(None, tmp_path, "fullscreen-zoom")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    wait_until(lambda: not widget.evaluate(ZOOM_JS)["full"], what="full screen left")

@@ -29,10 +29,11 @@ export function releaseFocus(root) {
 /**
  * Handle a keydown inside the widget's `root`.
  *   gridShown: the grid is the view; grid.handleKey(e, { onTile }) -> handled?
- *   dialog: { isOpen() }; listOpen: a suggestion list is open;
+ *   dialog: { isOpen() }; listOpen: a suggestion list is open; zoomed, fullscreen: the image
+ *   is zoomed in, the widget fills the screen;
  *   actions: { [action]: (resolved, chip) => void } for the actions of resolveKey.
  */
-export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, actions }) {
+export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, zoomed = false, fullscreen = false, actions }) {
   const target = e.target;
   const inText = isTextEntry(target);
   if (gridShown && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
@@ -47,6 +48,7 @@ export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, ac
   const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
   const r = e.isComposing ? null : resolveKey(e, {
     inText, onChip: !!chip, listOpen, dialogOpen: dialog.isOpen(), grid: gridShown, textSelected: selected.length > 0,
+    zoomed, fullscreen,
   });
   if (keepFromNotebook(e, r, inText)) e.stopPropagation();
   if (!r) return;

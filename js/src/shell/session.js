@@ -33,7 +33,7 @@ export function conflictText(status) {
 }
 
 export const HINTS = {
-  single: "← → move · 1–9 toggle palette tags · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
+  single: "← → move · 1–9 toggle palette tags · Z zoom (drag, arrows, +/− while zoomed) · F full screen · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
   grid: "Arrows move · Shift+arrows extend · Space select · Enter open · Ctrl+A all · Esc clear · G single view",
 };
 
