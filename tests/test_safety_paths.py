@@ -141,6 +141,7 @@ def id_requests(item_id: object) -> list[dict[str, Any]]:
     """Every request that names an item, for `item_id`."""
     return [
         {"type": "preview", "id": item_id, "width": 256, "height": 256},
+        {"type": "region", "id": item_id, "x": 0, "y": 0, "w": 8, "h": 8, "scale": 1},
         {"type": "add_tag", "id": item_id, "tag": "new"},
         {"type": "remove_tag", "id": item_id, "tag": "red hair"},
         {"type": "toggle_tag", "id": item_id, "tag": "red hair"},

@@ -5,6 +5,7 @@ import { createRpc } from "./lib/rpc.js";
 import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
 import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
+import { fitToNotebook } from "./shell/fit.js";
 import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
 import { createPalette } from "./editor/palette.js";
@@ -129,8 +130,9 @@ function createCommands(shell, { preview, captionText }) {
   /** Make the image `where` names ({ index: place } or { id }) the current one, then show it alone. */
   async function openImage(where) {
     const reply = await act("goto", where);
-    if (!reply || shell.disposed) return;
+    if (!reply || shell.disposed) return false;
     setView("single");
+    return true;
   }
 
   /** Set a trait the front end may set, and send it. */
@@ -200,7 +202,12 @@ function buildParts(shell) {
       setTagClick: (mode) => setTrait("tag_click", mode),
       addTag: (tag) => actions.addTagHere(tag),
     }),
-    checks: createChecks({ request, status, openImage: (id) => cmd.openImage({ id }) }),
+    checks: createChecks({
+      request, status,
+      openImage: async (id) => {
+        if (await cmd.openImage({ id })) stage.scrollIntoView({ block: "nearest" });
+      },
+    }),
     plots: createPlots({ request, status }),
     exporter: createExport({ request, status }),
     autotag: createAutotag({ request, status }),
@@ -208,13 +215,17 @@ function buildParts(shell) {
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
     h("div", { class: "ltw-side-panel" }, parts.suggested.el, parts.tags.el, captionText.el, parts.tokens.el));
-  const body = h("div", { class: "ltw-body" }, parts.header.el, parts.filterBar.el, editBar.el, parts.batch.el,
-    parts.loading.el, parts.banners.el, main, parts.grid.el, parts.multi.el, parts.allTags.el,
-    parts.checks.el, parts.autotag.el, parts.exporter.el, parts.plots.el, parts.footer.el);
+  // The image (or the grid) fills the stage; the panels open beside it from the dock.
+  const stage = h("div", { class: "ltw-stage" }, main, parts.grid.el, parts.multi.el, parts.batch.el);
+  const dock = h("div", { class: "ltw-dock" }, parts.filterBar.el, parts.allTags.el, parts.checks.el,
+    parts.autotag.el, parts.exporter.el, parts.plots.el);
+  const body = h("div", { class: "ltw-body" }, parts.header.el, editBar.el, parts.loading.el,
+    parts.banners.el, stage, dock, parts.footer.el);
   const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
   const dialog = createDialog({ host: dialogHost, background: [body], root });
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
   main.lastChild.append(palette.el);
+  shell.cleanups.push(fitToNotebook(root, stage));
   root.append(body, status.el, dialogHost);
   return { ...parts, main, dialog, palette };
 }
@@ -243,7 +254,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -264,6 +275,11 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
       if (tag !== null) cmd.pickTag(tag);
     },
     "pin-slot": (r, chip) => palette.pinSlot(r.slot, chip),
+    "zoom": () => preview.zoom.toggle(),
+    "zoom-by": (r) => preview.zoom.zoomBy(r.factor),
+    "pan": (r) => preview.zoom.pan(r.dx, r.dy),
+    "fullscreen": () => preview.zoom.toggleFullscreen(),
+    "leave-fullscreen": () => preview.zoom.leaveFullscreen(),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
     "accept-suggestions": () => cmd.afterMoves(suggested.acceptAll),
@@ -271,6 +287,7 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
   };
   const onKey = (e) => handleWidgetKey(e, {
     root, gridShown: shell.state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
+    zoomed: preview.zoom.isZoomed(), fullscreen: preview.zoom.isFullscreen(),
   });
   root.addEventListener("keydown", onKey);
   shell.cleanups.push(() => root.removeEventListener("keydown", onKey));

@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 class ImageJobs:
     """Image replies made on a `WorkPool` of `workers` threads and handed to `deliver` when done.
 
-    A new preview to show supersedes every earlier one; a thumbnails request of a higher group
-    supersedes the queued ones of lower groups."""
+    A new preview to show supersedes every earlier one, and a new region (zoom) every earlier
+    one; a thumbnails request of a higher group supersedes the queued ones of lower groups."""
 
     def __init__(self, workers: int, deliver: Callable[[Reply], None]) -> None:
         self._pool = WorkPool(workers)
         self._deliver = deliver
         self._preview_group = 0
+        self._region_group = 0
 
     def run(self, lane: str, group: int, priority: int,
             make: Callable[[], Reply], superseded: Callable[[], Reply]) -> None:
@@ -36,6 +37,12 @@ class ImageJobs:
             self._preview_group += 1
             self._pool.advance("preview", self._preview_group)
         return self._preview_group
+
+    def region_group(self) -> int:
+        """The group of a region request: a new one supersedes all earlier ones."""
+        self._region_group += 1
+        self._pool.advance("region", self._region_group)
+        return self._region_group
 
     def thumbs_group(self, group: int) -> int:
         """The group of a thumbnails request: a higher one supersedes queued lower ones."""

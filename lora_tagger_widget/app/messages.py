@@ -21,6 +21,7 @@ from ..core.endpoint import DEFAULT_PROMPT, ChatCaptioner
 from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
+from ..core.regions import RegionError, dataset_region
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
@@ -35,6 +36,7 @@ MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 MAX_FINDINGS = 5_000
 MAX_PLOT_POINTS = 5_000
 AUTOTAG_SCOPES = ("all", "filtered", "selected", "current")
+MAX_SIDE = 1_000_000  # pixels along an image side a region may name
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
@@ -145,6 +147,30 @@ def _preview(host: Host, message: Mapping[str, Any]) -> None:
     jobs = host.images
     jobs.run("preview", jobs.preview_group(purpose), 0 if purpose == "show" else 1, make,
              lambda: _superseded(rid))
+
+
+def _region(host: Host, message: Mapping[str, Any]) -> None:
+    """A rectangle of the upright original at `scale` (zoom), made on the worker pool; a newer
+    region request supersedes it."""
+    index = _item_index(host, message)
+    box = tuple(_int(message, name, 0 if name in "xy" else 1, MAX_SIDE) for name in "xywh")
+    scale = _field(message, "scale", (int, float))
+    if not 0 < scale <= 1:
+        raise BadRequest("Field 'scale' must be above 0 and at most 1.")
+    rid = message["rid"]
+    item_id = host.dataset[index].id
+
+    def make() -> Reply:
+        try:
+            region = dataset_region(host.dataset, index, box, scale)
+        except (ImageError, RegionError, OSError) as error:
+            return finish(rid, Reply({"ok": False, "id": item_id, "error": _sentence(error)}))
+        content = {"id": item_id, "mime": region.mime, "x": region.x, "y": region.y,
+                   "w": region.w, "h": region.h, "width": region.width, "height": region.height}
+        return finish(rid, Reply(content, [region.data]))
+
+    jobs = host.images
+    jobs.run("region", jobs.region_group(), 0, make, lambda: _superseded(rid))
 
 
 def _thumbs(host: Host, message: Mapping[str, Any]) -> None:
@@ -493,6 +519,7 @@ def _close(host: Host, message: Mapping[str, Any]) -> Reply:
 HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "preview": _preview,
     "thumbs": _thumbs,
+    "region": _region,
     "items": _items,
     "goto": _goto,
     "next": _move(lambda w: w.next()),

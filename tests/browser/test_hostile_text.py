@@ -78,7 +78,8 @@ SAFETY_JS = """
 (root) => {
   const bad = [...root.querySelectorAll(
       'script, svg, math, iframe, frame, object, embed, img, a, link, style, form, base, meta')]
-    .filter(e => !(e.tagName === 'IMG' && e.classList.contains('ltw-img')))
+    .filter(e => !(e.tagName === 'IMG' && (e.classList.contains('ltw-img')
+                                          || e.classList.contains('ltw-zoom-region'))))
     .filter(e => !(e.tagName === 'FORM' && /^ltw-[a-z]+-form$/.test(e.className)))
     .map(e => e.outerHTML.slice(0, 200));
   const handlers = [];
@@ -91,7 +92,8 @@ SAFETY_JS = """
   return {
     pwned: typeof window.__pwned === 'undefined' ? null : String(window.__pwned),
     bad, handlers, imgCount: imgs.length,
-    srcs: imgs.map(i => i.getAttribute('src')).filter(s => s !== null && !s.startsWith('blob:')),
+    srcs: [...imgs, ...root.querySelectorAll('img.ltw-zoom-region')]
+      .map(i => i.getAttribute('src')).filter(s => s !== null && !s.startsWith('blob:')),
   };
 }
 """

@@ -5,6 +5,7 @@ import { h, isolate, setText } from "../lib/dom.js";
 import { LruCache } from "../lib/lru.js";
 import { isSuperseded } from "../lib/rpc.js";
 import { errorText } from "../lib/format.js";
+import { createZoom } from "./zoom.js";
 
 export const MIN_SIDE = 16;
 export const MAX_SIDE = 4096;
@@ -145,7 +146,7 @@ export class PreviewInflight {
  *   request(type, fields, opts) -> Promise<{ reply, buffers }>  (the rpc)
  *   onError(message)            -> status line
  *   prefetchEnabled()           -> whether to ask for the neighbours ahead (the `prefetch` trait)
- * Returns { el, update(current), anticipate(id), settle(), refresh(), dispose() }.
+ * Returns { el, update(current), anticipate(id), settle(), refresh(), dispose(), zoom } (zoom.js).
  */
 export function createPreview({ request, onError, prefetchEnabled = () => true, timeoutMs = 60000 }) {
   const store = new PreviewStore({ max: 8 });
@@ -156,6 +157,8 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     h("span", { class: "ltw-broken-title", "aria-hidden": "true", text: "Image could not be shown" }), brokenText);
   const message = h("div", { class: "ltw-preview-msg", "aria-hidden": "true" });
   const el = h("div", { class: "ltw-preview" }, img, broken, message);
+  const zoom = createZoom({ pane: el, img, request, refit: () => fit(), onError });
+  el.append(zoom.controls);
 
   let current = null; // { id, name, width, height, neighbors }
   let shown = null; // entry on screen
@@ -165,10 +168,21 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
   let resizeTimer = null;
   let ahead = 0; // moves shown before Python confirmed them, whose answers are still due
   let deferred = null; // the latest item Python sent meanwhile, shown when they are all in
+  let settled = typeof ResizeObserver !== "function"; // the pane's size has stood still once
 
   function box() {
     const r = el.getBoundingClientRect();
     return previewBox(r.width, r.height, globalThis.devicePixelRatio || 1);
+  }
+
+  /** Size the image to fill the pane at its aspect ratio (its box is the picture, no bars). */
+  function fit() {
+    if (zoom.layout() || img.hidden || !(img.naturalWidth > 0)) return;
+    const r = el.getBoundingClientRect();
+    const scale = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    if (!(scale > 0)) return;
+    img.style.width = `${Math.floor(img.naturalWidth * scale)}px`;
+    img.style.height = `${Math.floor(img.naturalHeight * scale)}px`;
   }
 
   function showMessage(text) {
@@ -179,6 +193,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
   function hideImage() {
     img.hidden = true;
     img.removeAttribute("src");
+    zoom.setImage(null);
     shown = null;
     store.setShown(null);
   }
@@ -189,6 +204,8 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     showMessage("");
     img.alt = current.name ?? current.id;
     shown = entry;
+    zoom.setImage({ id: entry.id, width: entry.origWidth, height: entry.origHeight });
+    el.classList.toggle("has-alpha", entry.mime === "image/png"); // only PNG previews keep an alpha channel
     if (img.getAttribute("src") !== entry.url) {
       img.src = entry.url;
       store.setShown(entry.url);
@@ -196,6 +213,7 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
       afterShown();
     }
     img.hidden = false;
+    fit();
   }
 
   function showBroken(reason) {
@@ -290,7 +308,9 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
       hideImage();
       broken.hidden = true;
     }
-    if (!b) return; // not laid out yet: the resize observer asks when it is
+    // Not laid out yet, or not settled (the widget's height follows the notebook's, which may
+    // still change): the resize observer asks when it is.
+    if (!b || !settled) return;
     if (!hit || !hit.good) fetchPreview(current.id, b, true);
   }
 
@@ -358,15 +378,20 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     }
   }
 
-  img.addEventListener("load", () => afterShown());
+  img.addEventListener("load", () => {
+    fit();
+    afterShown();
+  });
   img.addEventListener("error", () => {
     if (!current || img.hidden || !img.getAttribute("src")) return;
     showBroken("The browser could not decode the preview.");
   });
 
   const ro = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+    fit();
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
+      settled = true;
       if (disposed || !current) return;
       const b = box();
       if (!b) return;
@@ -390,9 +415,10 @@ export function createPreview({ request, onError, prefetchEnabled = () => true, 
     disposed = true;
     clearTimeout(resizeTimer);
     if (ro) ro.disconnect();
+    zoom.dispose();
     img.removeAttribute("src");
     store.clear();
   }
 
-  return { el, update, anticipate, settle, refresh, dispose, store };
+  return { el, update, anticipate, settle, refresh, dispose, store, zoom };
 }

@@ -29,11 +29,12 @@ export function releaseFocus(root) {
 /**
  * Handle a keydown inside the widget's `root`.
  *   gridShown: the grid is the view; grid.handleKey(e, { onTile }) -> handled?
- *   dialog: { isOpen() }; listOpen: a suggestion list is open;
+ *   dialog: { isOpen() }; listOpen: a suggestion list is open; zoomed, fullscreen: the image
+ *   is zoomed in, the widget fills the screen;
  *   actions: { [action]: (resolved, chip) => void } for the actions of resolveKey (chip: the tag
  *   chip with the focus; for pin-slot a palette entry too).
  */
-export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, actions }) {
+export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, zoomed = false, fullscreen = false, actions }) {
   const target = e.target;
   const inText = isTextEntry(target);
   if (gridShown && !e.isComposing && !dialog.isOpen() && !inControl(target)) {
@@ -49,6 +50,7 @@ export function handleWidgetKey(e, { root, gridShown, grid, dialog, listOpen, ac
   const selected = typeof getSelection === "function" ? String(getSelection() || "") : "";
   const r = e.isComposing ? null : resolveKey(e, {
     inText, onChip: !!chip, listOpen, dialogOpen: dialog.isOpen(), grid: gridShown, textSelected: selected.length > 0,
+    zoomed, fullscreen,
   });
   if (keepFromNotebook(e, r, inText)) e.stopPropagation();
   if (!r) return;

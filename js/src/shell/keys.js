@@ -1,6 +1,14 @@
 // The keyboard map: which key (by event.code) does what, as a pure function.
 
+import { STEP } from "../editor/zoom.js";
+
 const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
+const ZOOM_KEYS = { Equal: STEP, NumpadAdd: STEP, Minus: 1 / STEP, NumpadSubtract: 1 / STEP };
+const PAN = 0.2; // of the view per arrow press
+const PAN_KEYS = {
+  ArrowLeft: { dx: -PAN, dy: 0 }, ArrowRight: { dx: PAN, dy: 0 },
+  ArrowUp: { dx: 0, dy: -PAN }, ArrowDown: { dx: 0, dy: PAN },
+};
 
 /**
  * resolveKey(event, ctx) -> { action, ...args, prevent } | null
@@ -10,11 +18,15 @@ const DIGIT = /^(?:Digit|Numpad)([1-9])$/;
  *   grid: the thumbnail grid is showing (its own keys come from resolveGridKey first; the
  *         single view's arrows, digits and chip keys do nothing there).
  * ctx.textSelected: the page has a text selection (Ctrl+C then copies it, not the tags).
+ * ctx.zoomed: the image is zoomed in (the arrows pan it, Escape zooms out);
+ * ctx.fullscreen: the widget fills the screen (Escape leaves that next).
  * Actions: save, close-list, close-dialog, release-focus, prev, next, toggle-view, focus-filter,
  *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
  *          toggle-slot {slot 1..9}, pin-slot {slot 1..9} (Alt+digit: pin the focused chip's tag,
  *          or the tag the key holds, to the key), move-chip {delta}, remove-chip,
- *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions.
+ *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions,
+ *          zoom (100 % and back), zoom-by {factor}, pan {dx, dy} (fractions of the view),
+ *          fullscreen (on and off), leave-fullscreen.
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -23,6 +35,8 @@ export function resolveKey(ev, ctx = {}) {
   if (code === "Escape" && !mod && !ev.altKey) {
     if (ctx.listOpen) return { action: "close-list", prevent: true };
     if (ctx.dialogOpen) return { action: "close-dialog", prevent: true };
+    if (ctx.zoomed && !ctx.inText) return { action: "zoom", prevent: true };
+    if (ctx.fullscreen) return { action: "leave-fullscreen", prevent: true };
     return { action: "release-focus", prevent: true };
   }
   if (mod && !ev.altKey && !ctx.inText && !ctx.dialogOpen) {
@@ -43,12 +57,17 @@ export function resolveKey(ev, ctx = {}) {
   if (code === "KeyA" && !ctx.dialogOpen && !ctx.grid) {
     return { action: ev.shiftKey ? "reject-suggestions" : "accept-suggestions", prevent: true };
   }
+  // "+" is Shift+Equal on many layouts.
+  if (ZOOM_KEYS[code] && !ctx.grid && !ctx.dialogOpen) return { action: "zoom-by", factor: ZOOM_KEYS[code], prevent: true };
   if (ev.shiftKey) return null;
   if (ctx.dialogOpen) return null;
   if (code === "KeyG") return { action: "toggle-view", prevent: true };
   if (code === "Slash") return { action: "focus-filter", prevent: true };
   if (code === "KeyB") return { action: "batch", prevent: true };
+  if (code === "KeyF") return { action: "fullscreen", prevent: true };
   if (ctx.grid) return null;
+  if (code === "KeyZ") return { action: "zoom", prevent: true };
+  if (ctx.zoomed && PAN_KEYS[code]) return { action: "pan", ...PAN_KEYS[code], prevent: true };
   if (code === "ArrowLeft") return { action: "prev", prevent: true };
   if (code === "ArrowRight") return { action: "next", prevent: true };
   const m = DIGIT.exec(code);
