@@ -36,7 +36,7 @@ export function fitToNotebook(root, stage) {
   const measure = () => {
     if (!root.isConnected) return;
     area = area && area.contains(root) ? area : scroller(root);
-    const framed = globalThis.top !== globalThis;
+    const framed = globalThis.top !== globalThis.self;
     const visible = area ? area.clientHeight : (framed ? 0 : globalThis.innerHeight);
     const height = fitHeight(visible);
     if (height === null) root.style.removeProperty("--ltw-fit-h");
