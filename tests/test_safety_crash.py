@@ -126,13 +126,14 @@ def read_session(root: Path) -> dict | None:
 
 
 def expected_session(before: dict | None, round_no: int, count: int) -> dict:
-    before = before or {"palette": [], "settings": {}, "reviewed": []}
+    before = before or {"palette": [], "settings": {}, "reviewed": [], "slots": {}}
     return {
         "version": 1,
         "position": position_id(round_no, count),
         "reviewed": sorted(set(before["reviewed"]) | set(reviewed_ids(round_no, count))),
         "palette": before["palette"],
         "settings": before["settings"],
+        "slots": before["slots"],
     }
 
 
