@@ -46,7 +46,7 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     assert py(lab, "w.dataset[0].tags") == []  # nothing accepted yet
     badge = chip.locator(".ltw-sugg-score")
     assert re.fullmatch(r"0\.9\d|1\.00", badge.inner_text())
-    lab.screenshot(panel, tmp_path, "autotag-panel")
+    lab.screenshot(None, tmp_path, "autotag-panel")
     lab.screenshot(widget.locator(".ltw-main"), tmp_path, "autotag-suggested")
 
     widget.focus()
@@ -79,7 +79,7 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     panel.get_by_role("button", name="Preview").click()
     wait_until(lambda: "+green theme (1)" in panel.inner_text(), what="the batch preview")
     assert py(lab, "w.dataset[2].tags") == []
-    lab.screenshot(panel, tmp_path, "autotag-preview")
+    lab.screenshot(None, tmp_path, "autotag-preview")
     panel.get_by_role("button", name="Accept", exact=True).click()
     wait_until(lambda: py(lab, "w.dataset[2].tags") == ["green theme", "hatsune miku"],
                what="the accept")
@@ -124,7 +124,7 @@ def test_a_run_shows_progress_rate_and_time_left_leaves_the_kernel_free_and_canc
     # The kernel answers while the run waits in its tagger on the second batch.
     wait_until(lambda: py(lab, "len(calls)") == 2, what="the second batch to start")
     assert py(lab, "w.dataset.suggestions.open_ids()[:1]") == ["img00000.jpg"]
-    lab.screenshot(panel, tmp_path, "autotag-running")
+    lab.screenshot(None, tmp_path, "autotag-running")
 
     panel.get_by_role("button", name="Cancel the auto-tagging run").click()
     wait_until(lambda: "Cancelled" in panel.inner_text(), what="the cancel")
