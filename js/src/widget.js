@@ -174,6 +174,7 @@ function buildParts(shell) {
     onSelection: () => shell.state.view === "grid" && shell.state._shown_selection.length > 0,
     onCopied: (n) => editBar.setPasteEnabled(n > 0),
     isDisposed: () => shell.disposed,
+    near: (action) => (action === "save" ? parts.header.saveButton : editBar.control(action)),
   });
   const parts = {
     cmd, actions, preview, captionText, editBar,
@@ -226,7 +227,7 @@ function buildParts(shell) {
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
   main.lastChild.append(palette.el);
   shell.cleanups.push(fitToNotebook(root, stage));
-  root.append(body, status.el, dialogHost);
+  root.append(body, status.el, status.bubble, dialogHost);
   return { ...parts, main, dialog, palette };
 }
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fakeTimers } from "./helpers.js";
 
-const { createStatusClock, STATUS_INFO_MS } = await import("../src/shell/status.js");
+const { createStatusClock, STATUS_INFO_MS, bubbleAt } = await import("../src/shell/status.js");
 
 function clock() {
   const timers = fakeTimers();
@@ -42,4 +42,11 @@ test("a new message restarts the clock", () => {
   assert.equal(timers.size, 1);
   timers.fire();
   assert.equal(c.current().message, "");
+});
+
+test("a result's bubble sits just under its control, inside the widget", () => {
+  const box = { left: 100, top: 50, width: 600 };
+  assert.deepEqual(bubbleAt({ left: 130, bottom: 90 }, box, 200), { left: 30, top: 44 });
+  assert.deepEqual(bubbleAt({ left: 650, bottom: 90 }, box, 200), { left: 400, top: 44 });
+  assert.deepEqual(bubbleAt({ left: 80, bottom: 60 }, box, 200), { left: 0, top: 14 });
 });

@@ -21,7 +21,7 @@ def caption(root: Path, name: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def test_a_filtered_batch_edit_is_previewed_applied_and_undone(lab) -> None:
+def test_a_filtered_batch_edit_is_previewed_applied_and_undone(lab, tmp_path) -> None:
     root = lab.workdir / "imgs"
     write_images(root, n=12)  # every third image: "red, square"
     lab.open_and_run("batch", CELLS)
@@ -53,8 +53,20 @@ def test_a_filtered_batch_edit_is_previewed_applied_and_undone(lab) -> None:
     lab.page.keyboard.press("Control+z")
     wait_until(lambda: all(caption(root, f"img{i:05d}.jpg") == "red, square"
                            for i in range(0, 12, 3)), what="the undo saved")
+    # The result shows under the Undo button (and on the status line), where the eye is.
+    bubble = widget.locator(".ltw-bubble")
+    wait_until(lambda: bubble.is_visible() and "Undone" in bubble.inner_text(), what="a bubble")
+    undo = widget.get_by_role("button", name="Undo", exact=True).bounding_box()
+    box = bubble.bounding_box()
+    assert 0 <= box["y"] - (undo["y"] + undo["height"]) <= 12
+    assert box["x"] <= undo["x"] + undo["width"] and box["x"] + box["width"] >= undo["x"]
+    assert "Undone" in widget.locator(".ltw-status").inner_text()
+    lab.screenshot(None, tmp_path, "undo-bubble")
     lab.page.keyboard.press("Control+Shift+z")
     wait_until(lambda: caption(root, "img00009.jpg") == "red, round", what="the redo saved")
+    wait_until(lambda: "Redone" in bubble.inner_text(), what="the redo's bubble")
+    widget.get_by_role("button", name="Next image").click()
+    wait_until(lambda: bubble.is_hidden(), what="the next action takes the bubble away")
 
 
 def test_several_selected_images_show_common_tags_and_are_edited_together(lab) -> None:

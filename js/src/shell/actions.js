@@ -5,18 +5,24 @@
 import { tagsClipboard } from "./editbar.js";
 
 /**
- * createActions({ act, status, getCurrent, onSelection, onCopied, isDisposed })
+ * createActions({ act, status, getCurrent, onSelection, onCopied, isDisposed, near })
  *   act(type, fields, opts) -> Promise<reply | null> (null: failed, and the status line says why)
  *   getCurrent() -> the current image (`_current`) or null
  *   onSelection() -> does an edit go to the selected images (the grid shows, with a selection)?
  *   onCopied(n): n tags were copied (the paste buttons follow)
+ *   near(action) -> the control of "undo", "redo", "copy", "paste" or "save" (its result shows
+ *     under it), or null
  * -> { history(kind), copyTags(), addTagHere(tag), pasteTags(mode), save() }
+ * @param {{ act: Function, status: import("./status.js").Status, getCurrent: () => any,
+ *   onSelection: () => boolean, onCopied: (n: number) => void, isDisposed: () => boolean,
+ *   near?: (action: string) => Element | null }} options
  */
-export function createActions({ act, status, getCurrent, onSelection, onCopied, isDisposed }) {
+export function createActions({ act, status, getCurrent, onSelection, onCopied, isDisposed, near = () => null }) {
   async function history(kind) {
     const reply = await act(kind);
     if (!reply || isDisposed()) return;
-    status.show(reply.label ? `${kind === "undo" ? "Undone" : "Redone"}: ${reply.label}` : `Nothing to ${kind}.`);
+    status.show(reply.label ? `${kind === "undo" ? "Undone" : "Redone"}: ${reply.label}` : `Nothing to ${kind}.`,
+      "info", near(kind));
   }
 
   const clipboard = tagsClipboard();
@@ -27,7 +33,7 @@ export function createActions({ act, status, getCurrent, onSelection, onCopied, 
     onCopied(n);
     const text = clipboard.get().join(", ");
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(() => {});
-    status.show(n ? `Copied ${n} tag${n === 1 ? "" : "s"}.` : "This image has no tags to copy.");
+    status.show(n ? `Copied ${n} tag${n === 1 ? "" : "s"}.` : "This image has no tags to copy.", "info", near("copy"));
   }
 
   /** Add `tag` to the selected images in the grid, else to the current image. */
@@ -44,19 +50,22 @@ export function createActions({ act, status, getCurrent, onSelection, onCopied, 
   async function pasteTags(mode) {
     const tagsToPaste = clipboard.get();
     if (!tagsToPaste.length) {
-      status.show("Copy an image's tags first (Ctrl+C).");
+      status.show("Copy an image's tags first (Ctrl+C).", "info", near("paste"));
       return;
     }
     const scope = onSelection() ? "selected" : "current";
     const reply = await act("paste_tags", { tags: tagsToPaste, scope, mode });
-    if (reply && !isDisposed()) status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`);
+    if (reply && !isDisposed()) {
+      status.show(`Pasted onto ${reply.changes} image${reply.changes === 1 ? "" : "s"}. Ctrl+Z undoes it.`, "info", near("paste"));
+    }
   }
 
   async function save() {
     const reply = await act("save", {}, { timeoutMs: 120000 });
     if (!reply) return;
     const n = Number.isFinite(reply.saved) ? reply.saved : 0;
-    status.show(n === 0 ? "Nothing to save: all changes were already on disk." : `Saved ${n} caption file${n === 1 ? "" : "s"}.`);
+    status.show(n === 0 ? "Nothing to save: all changes were already on disk." : `Saved ${n} caption file${n === 1 ? "" : "s"}.`,
+      "info", near("save"));
   }
 
   return { history, copyTags, addTagHere, pasteTags, save };

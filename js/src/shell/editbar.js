@@ -102,5 +102,7 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
     triggerNote.title = note === "not first" ? `This caption does not start with ${isolate(w)}` : "";
   }
 
-  return { el, update, setPasteEnabled: (on) => { paste.disabled = !on; pasteReplace.disabled = !on; } };
+  /** The button of an action ("undo", "redo", "copy", "paste"), under which its result shows. */
+  const control = (action) => ({ undo, redo, copy, paste })[action] ?? null;
+  return { el, update, control, setPasteEnabled: (on) => { paste.disabled = !on; pasteReplace.disabled = !on; } };
 }

@@ -46,7 +46,7 @@ export const HINTS = {
 };
 
 /**
- * createHeader({ onSave, onClose, onView }) -> { el, update(state: ViewState) }
+ * createHeader({ onSave, onClose, onView }) -> { el, update(state: ViewState), saveButton }
  * @param {{ onSave: () => void, onClose: () => void, onView?: (view: string) => void }} options
  */
 export function createHeader({ onSave, onClose, onView = () => {} }) {
@@ -64,6 +64,10 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     type: "button", class: "ltw-btn ltw-view-btn", "aria-label": label, "aria-pressed": "false", text,
     title: `${label} (G)`, "aria-keyshortcuts": "G", "data-view": view, onclick: () => onView(view),
   });
+  const saveBtn = h("button", {
+    type: "button", class: "ltw-btn ltw-primary", "aria-label": "Save", title: "Save captions (Ctrl+S)",
+    "aria-keyshortcuts": "Control+S Meta+S", text: "Save", onclick: onSave,
+  });
   const singleBtn = viewBtn("single", "Single view", "▣ Single");
   const gridBtn = viewBtn("grid", "Grid view", "▦ Grid");
   const el = h("header", { class: "ltw-header" },
@@ -71,10 +75,7 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     h("div", { class: "ltw-meta" }, position, save, conflicts, error),
     h("div", { class: "ltw-actions" },
       h("div", { class: "ltw-view-switch", role: "group", "aria-label": "View" }, singleBtn, gridBtn),
-      h("button", {
-        type: "button", class: "ltw-btn ltw-primary", "aria-label": "Save", title: "Save captions (Ctrl+S)",
-        "aria-keyshortcuts": "Control+S Meta+S", text: "Save", onclick: onSave,
-      }),
+      saveBtn,
       h("button", {
         type: "button", class: "ltw-btn", "aria-label": "Close", title: "Save and close the widget", text: "Close",
         onclick: onClose,
@@ -113,7 +114,7 @@ export function createHeader({ onSave, onClose, onView = () => {} }) {
     bar.style.width = total > 0 ? `${(100 * tagged) / total}%` : "0%";
   }
 
-  return { el, update };
+  return { el, update, saveButton: saveBtn };
 }
 
 /** createFooter({ act, step, status, setAutosave, getCurrent }) -> { el, update(state: ViewState) }
