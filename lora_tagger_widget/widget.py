@@ -175,6 +175,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self.export_report: ExportReport | None = None
         self.autotag_report: AutotagReport | None = None
         self._tagger_table: dict[str, Callable[..., Any]] = {}
+        self._wd_loaded: tuple[tuple[Path, float], WdTagger] | None = None  # the last WD model
         self._autotag_job = self._autotag_runner()
         self._checks_job = self._job("checks", "_checks", self._checks_done)
         self._export_job = self._job("export", "_export", self._export_done)
@@ -403,8 +404,16 @@ class TaggerWidget(anywidget.AnyWidget):
         self._autotag_started = time.monotonic()
         self._autotag = {"phase": "running", "done": 0, "total": 0}
         self._autotag_job.start(lambda progress, cancel: run(
-            tagger if folder is None else WdTagger(folder), scope, rerun=rerun,
+            tagger if folder is None else self._wd_tagger(folder), scope, rerun=rerun,
             batch_size=batch_size, progress=progress, cancel=cancel, **options))
+
+    def _wd_tagger(self, folder: Path) -> WdTagger:
+        """The WD model of `folder`, loaded once while neither the folder nor its files change
+        (a run of the panel after another takes the loaded model)."""
+        key = (folder.resolve(), max((p.stat().st_mtime for p in folder.iterdir()), default=0.0))
+        if self._wd_loaded is None or self._wd_loaded[0] != key:
+            self._wd_loaded = (key, WdTagger(folder))
+        return self._wd_loaded[1]
 
     def cancel_autotag(self) -> None:
         """Stop the auto-tagging run after the batch in progress; what it suggested stays."""

@@ -65,6 +65,10 @@ def test_the_wd_model_runs_from_a_folder_path(widget: TaggerWidget, tmp_path: Pa
                scope="current", options={})["ok"]
     _finished(widget)
     assert [row[0] for row in widget._current["suggested"]] == ["blue theme"]
+    loaded = widget._wd_tagger(folder)
+    assert widget._wd_tagger(folder) is loaded  # a second run takes the loaded model
+    write_model(folder, stem="other", csv_stem="other")  # the folder changed: load again
+    assert widget._wd_tagger(folder) is not loaded
 
 
 def test_a_chat_endpoint_s_captions_show_on_the_image_and_accept_as_text(
