@@ -76,9 +76,12 @@ def test_a_chat_endpoint_s_captions_show_on_the_image_and_accept_as_text(
     state, url = chat
     assert ask(widget, type="autotag", scope="all", options={"existing": "append"},
                tagger={"kind": "chat", "url": url, "model": "joycaption",
-                       "prompt": "Describe {name}", "reply": "caption"})["ok"]
+                       "prompt": "Describe {name}", "reply": "caption", "api_key": "sk-9",
+                       "max_tokens": 55, "temperature": 0})["ok"]
     _finished(widget)
     assert state.requests[0]["body"]["model"] == "joycaption"
+    assert state.requests[0]["auth"] == "Bearer sk-9"
+    assert [state.requests[0]["body"][k] for k in ("max_tokens", "temperature")] == [55, 0.0]
     assert widget._current["suggested_caption"] == "Describe a.png | 64x48 blue"
     assert widget._current["suggested"] == []
     widget.goto(2)
@@ -158,6 +161,8 @@ def test_a_run_can_be_cancelled_and_keeps_what_it_suggested(widget: TaggerWidget
      "No WD model folder at /nowhere"),
     ({"tagger": {"kind": "chat", "url": "ftp://x", "model": "m", "reply": "caption"},
       "scope": "all", "options": {}}, "http"),
+    ({"tagger": {"kind": "chat", "url": "http://x/v1", "model": "m", "reply": "caption",
+                 "temperature": 5}, "scope": "all", "options": {}}, "temperature"),
 ])
 def test_bad_runs_are_refused_before_anything_runs(widget: TaggerWidget, message: dict,
                                                    why: str) -> None:

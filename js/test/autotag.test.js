@@ -43,7 +43,12 @@ test("a chat endpoint asked for captions sends no tag options", () => {
   const built = buildAutotagRequest({ tagger: "chat", url: "http://h/v1", model: "m", prompt: "Describe {name}",
     reply: "caption", general: "x", existing: "overwrite" });
   assert.deepEqual(built.fields.options, { existing: "overwrite", rerun: false });
-  assert.deepEqual(built.fields.tagger, { kind: "chat", url: "http://h/v1", model: "m", prompt: "Describe {name}", reply: "caption" });
+  assert.deepEqual(built.fields.tagger, { kind: "chat", url: "http://h/v1", model: "m", prompt: "Describe {name}", reply: "caption",
+    max_tokens: 300, temperature: 0.2 });
+  const tuned = buildAutotagRequest({ tagger: "chat", url: "http://h/v1", model: "m", apiKey: " sk-1 ", maxTokens: "77", temperature: "0" });
+  assert.deepEqual([tuned.fields.tagger.api_key, tuned.fields.tagger.max_tokens, tuned.fields.tagger.temperature], ["sk-1", 77, 0]);
+  assert.match(buildAutotagRequest({ tagger: "chat", url: "http://h/v1", model: "m", maxTokens: "0" }).error, /Max tokens/);
+  assert.match(buildAutotagRequest({ tagger: "chat", url: "http://h/v1", model: "m", temperature: "3" }).error, /Temperature/);
 });
 
 test("progress says how many, how fast and how long is left", () => {

@@ -117,6 +117,13 @@ def _int(message: Mapping[str, Any], name: str, low: int, high: int) -> int:
     return value
 
 
+def _number(message: Mapping[str, Any], name: str, low: float, high: float) -> float:
+    value = _field(message, name, (int, float))
+    if not low <= value <= high:
+        raise BadRequest(f"Field {name!r} must be between {low:g} and {high:g}.")
+    return float(value)
+
+
 def _item_index(host: Host, message: Mapping[str, Any]) -> int:
     item_id = _text(message, "id")
     try:
@@ -373,8 +380,14 @@ def _autotag(host: Host, message: Mapping[str, Any]) -> Reply:
     else:
         caption = _choice(spec, "reply", ("caption", "tags")) == "caption"
         prompt = _text(spec, "prompt").strip() if "prompt" in spec else ""
+        api_key = _text(spec, "api_key").strip() if "api_key" in spec else None
         tagger = ChatCaptioner(_text(spec, "url").strip(), _text(spec, "model").strip(),
-                               prompt or DEFAULT_PROMPT, as_tags=not caption)
+                               prompt or DEFAULT_PROMPT, as_tags=not caption,
+                               api_key=api_key or None,
+                               max_tokens=_int(spec, "max_tokens", 1, 100_000)
+                               if "max_tokens" in spec else 300,
+                               temperature=_number(spec, "temperature", 0.0, 2.0)
+                               if "temperature" in spec else 0.2)
         if caption:
             options = {k: v for k, v in options.items() if k in ("existing", "rerun")}
     host.widget.start_autotag(tagger, scope, caption=caption, **options)
@@ -419,9 +432,7 @@ def _accept_suggestions(host: Host, message: Mapping[str, Any]) -> Reply:
     scope = host.scope(_choice(message, "scope", AUTOTAG_SCOPES))
     min_score = None
     if message.get("min_score") is not None:
-        min_score = _field(message, "min_score", (int, float))
-        if not 0 <= min_score <= 1:
-            raise BadRequest("Field 'min_score' must be between 0 and 1.")
+        min_score = _number(message, "min_score", 0, 1)
     dataset = host.dataset
     if "preview" in message and _field(message, "preview", bool):
         return Reply(_report(dataset.preview_accept_suggestions(scope, min_score=min_score)))

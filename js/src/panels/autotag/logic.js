@@ -42,8 +42,8 @@ export function unitNumber(text) {
 
 /**
  * The `autotag` request from the form's values: { fields } or { error }.
- * values: { tagger, path, url, model, prompt, reply, general, character, maxTags, existing,
- *   blacklist, prepend, append, rerun, scope }
+ * values: { tagger, path, url, model, prompt, reply, apiKey, maxTokens, temperature, general,
+ *   character, maxTags, existing, blacklist, prepend, append, rerun, scope }
  */
 export function buildAutotagRequest(values) {
   const v = obj(values);
@@ -59,7 +59,14 @@ export function buildAutotagRequest(values) {
     if (!/^https?:\/\//i.test(url)) return { error: "The endpoint's URL starts with http:// or https://, e.g. http://localhost:8000/v1." };
     const model = str(v.model).trim();
     if (!model) return { error: "Give the model's name as the endpoint knows it." };
-    tagger = { kind: "chat", url, model, prompt: str(v.prompt), reply: v.reply === "tags" ? "tags" : "caption" };
+    const tokens = Number(str(v.maxTokens).trim() || "300");
+    if (!Number.isInteger(tokens) || tokens < 1) return { error: "Max tokens must be a whole number of at least 1." };
+    const temperature = Number(str(v.temperature).trim() || "0.2");
+    if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) return { error: "Temperature must be a number from 0 to 2." };
+    tagger = { kind: "chat", url, model, prompt: str(v.prompt), reply: v.reply === "tags" ? "tags" : "caption",
+      max_tokens: tokens, temperature };
+    const key = str(v.apiKey).trim();
+    if (key) tagger.api_key = key;
   } else return { error: "Choose a tagger." };
   const options = { existing: EXISTING.some((e) => e.value === v.existing) ? v.existing : "ignore", rerun: !!v.rerun };
   const captions = tagger.kind === "chat" && tagger.reply === "caption";

@@ -34,11 +34,15 @@ function autotagElements() {
   const model = input({ placeholder: "joycaption" });
   const prompt = h("textarea", { class: "ltw-input ltw-at-prompt", rows: "2", spellcheck: "false",
     placeholder: "Default: a short training caption. {name} and {tags} are filled in." });
+  const apiKey = input({ type: "password", autocomplete: "off", placeholder: "none" });
+  const maxTokens = input({ type: "number", class: "ltw-input ltw-at-num", min: "1", step: "1", value: "300", inputmode: "numeric" });
+  const temperature = input({ type: "number", class: "ltw-input ltw-at-num", min: "0", max: "2", step: "0.1", value: "0.2", inputmode: "decimal" });
   const reply = h("select", { class: "ltw-input" },
     h("option", { value: "caption", text: "A caption" }), h("option", { value: "tags", text: "Tags" }));
   const wdBox = h("div", { class: "ltw-at-row", "data-for": "wd" }, field("Model folder", path, "ltw-at-wide"));
   const chatBox = h("div", { class: "ltw-at-row", "data-for": "chat" },
     field("Endpoint URL", url, "ltw-at-wide"), field("Model", model), field("Reply as", reply),
+    field("API key", apiKey), field("Max tokens", maxTokens), field("Temperature", temperature),
     field("Prompt", prompt, "ltw-at-full"));
 
   const num = (value, step) => input({ type: "number", class: "ltw-input ltw-at-num", min: "0", max: "1", step, value, inputmode: "decimal" });
@@ -85,7 +89,7 @@ function autotagElements() {
   const body = h("div", { class: "ltw-panel-box ltw-at-body", id: bodyId, hidden: true }, form, progress, summary, acceptBox);
   const el = h("section", { class: "ltw-panel ltw-at", "aria-label": "Auto-tag", tabindex: "-1" }, toggle, body);
   return {
-    el, toggle, body, form, tagger, path, url, model, prompt, reply, wdBox, chatBox, options, tagOptions, general, character,
+    el, toggle, body, form, tagger, path, url, model, prompt, reply, apiKey, maxTokens, temperature, wdBox, chatBox, options, tagOptions, general, character,
     maxTags, existing, blacklist, prepend, append, rerun, scopeGroup, runBtn, cancelBtn, formError, progress, progressText,
     bar, summary, minScore, previewBtn, applyBtn, rejectBtn, headline, details,
   };
@@ -114,6 +118,7 @@ export function createAutotag({ request, status }) {
   function values() {
     return {
       tagger: ui.tagger.value, path: ui.path.value, url: ui.url.value, model: ui.model.value, prompt: ui.prompt.value,
+      apiKey: ui.apiKey.value, maxTokens: ui.maxTokens.value, temperature: ui.temperature.value,
       reply: ui.reply.value, general: ui.general.value, character: ui.character.value, maxTags: ui.maxTags.value,
       existing: ui.existing.value, blacklist: ui.blacklist.value, prepend: ui.prepend.value, append: ui.append.value,
       rerun: ui.rerun.checked, scope: s.scope,
