@@ -80,3 +80,27 @@ def test_a_locked_caption_is_left_out_of_the_preview(ds: Dataset) -> None:
     ds.refresh(0)
     preview = ds.preview_accept_suggestions(["a.png", "b.png"])
     assert preview.skipped_locked == ("a.png",) and [c.id for c in preview.changes] == ["b.png"]
+
+
+
+def test_undoing_an_acceptance_opens_the_suggestion_again_and_redo_closes_it(
+        tmp_path: Path) -> None:
+    root = tmp_path / "imgs"
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(root / name)
+    ds = Dataset(root)
+    ds.autotag(lambda images: [[("sky", 0.9), ("sea", 0.6)]] * len(images))
+    ds.accept_suggestions(["a.png", "b.png"])
+    assert ds.suggestions.open_ids() == ["c.png"]
+    ds.undo()
+    assert ds.suggestions.open_ids() == ["a.png", "b.png", "c.png"]
+    assert [t.tag for t in ds.suggestions.get("a.png").tags] == ["sky", "sea"]
+    ds.redo()
+    assert ds.suggestions.open_ids() == ["c.png"] and ds[0].tags == ["sky", "sea"]
+
+    ds.accept_suggested_tag("c.png", "sea")  # one chip accepted: it goes, "sky" stays
+    assert [t.tag for t in ds.suggestions.get("c.png").tags] == ["sky"]
+    ds.undo()
+    assert [t.tag for t in ds.suggestions.get("c.png").tags] == ["sky", "sea"]
+    assert ds[2].tags == []
+    assert Dataset(root).suggestions.open_ids() == ["c.png"]  # kept on disk as it is now

@@ -142,6 +142,7 @@ class AutoTagging:
         root: Path
         _lock: threading.RLock
         _items: list[Item]
+        _by_id: dict[str, int]
         _suggestion_store: SuggestionStore | None
 
         def __getitem__(self, ref: ItemRef) -> Item: ...
@@ -301,6 +302,20 @@ class AutoTagging:
         found = self._suggested(ref, tag)
         return self._take_tag(found, tag, REJECTED)
 
+    def _suggestions_follow(self, image_ids: list[str]) -> None:
+        """After an undo or redo of the captions `image_ids`: each one's suggestion follows its
+        tags (`AutoSuggestion.following`), so undoing an acceptance shows the chips again."""
+        store = self.suggestions
+        changed = []
+        with self._lock:
+            for image_id, found in store.latest(image_ids).items():
+                now = found.following(self._items[self._by_id[image_id]].tags)
+                if now != found:
+                    changed.append(now)
+        if changed:
+            store.put(changed)
+            self._emit(Change("suggestions", tuple(s.id for s in changed)))
+
     def _suggested(self, ref: ItemRef, tag: str) -> AutoSuggestion:
         """The open suggestion of `ref`, when it suggests `tag`."""
         image_id = self[ref].id
@@ -312,7 +327,7 @@ class AutoTagging:
     def _take_tag(self, found: AutoSuggestion, tag: str, state: str) -> list[str]:
         """Store `found` without `tag`, closed as `state` when nothing is left of it; the tags
         still suggested."""
-        rest = found.without([tag])
+        rest = found.taking(tag) if state == ACCEPTED else found.without([tag])
         if not rest.tags and rest.caption is None:
             rest = replace(rest, state=state)
         self.suggestions.put([rest])

@@ -17,7 +17,8 @@ Decisions:
 * Frequency sorting counts tags over the whole data set (`Dataset.vocabulary`).
 * An undo (redo) refuses, with `UndoConflictError` and changing nothing, when any caption of the
   entry is not as the entry left (found) it: edited since, changed on disk (a conflict), locked,
-  or its image is gone.
+  or its image is gone. After one, the auto-tagging suggestions of its images follow their tags
+  (undoing an acceptance opens the suggestion again).
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ class BatchEditing:
             AbstractContextManager[Any]): ...
         def _hold(self, action: Any, item: Item, text: str | None,
                   tags: list[str] | None = None) -> None: ...
+        def _suggestions_follow(self, image_ids: list[str]) -> None: ...
 
     # Batch operations
 
@@ -294,6 +296,7 @@ class BatchEditing:
                 return None
             self._replay(action, entry.inverse(), "undo")
             self.history.undone()
+        self._suggestions_follow([edit.id for edit in entry.edits])
         return entry
 
     def redo(self) -> Entry | None:
@@ -305,6 +308,7 @@ class BatchEditing:
                 return None
             self._replay(action, entry, "redo")
             self.history.redone()
+        self._suggestions_follow([edit.id for edit in entry.edits])
         return entry
 
     def _replay(self, action: Any, entry: Entry, verb: str) -> None:

@@ -43,6 +43,7 @@ class AutoSuggestion:
     prepend: tuple[str, ...] = ()
     append: tuple[str, ...] = ()
     state: str = OPEN
+    accepted: tuple[ScoredTag, ...] = ()  # tags accepted one by one (no longer suggested)
 
     @property
     def options(self) -> AutotagOptions:
@@ -54,24 +55,44 @@ class AutoSuggestion:
         gone = set(tags)
         return replace(self, tags=tuple(t for t in self.tags if t.tag not in gone))
 
+    def taking(self, tag: str) -> AutoSuggestion:
+        """This suggestion with `tag` moved from the suggested tags to the accepted ones."""
+        taken = tuple(t for t in self.tags if t.tag == tag)
+        return replace(self.without([tag]), accepted=self.accepted + taken)
+
+    def following(self, tags: Iterable[str]) -> AutoSuggestion:
+        """This suggestion as an image with `tags` leaves it (after an undo or redo): its tags
+        the image has count as accepted, the others as suggested, and it is open while any
+        is left to suggest. A rejected one, or one of a caption, stays as it is."""
+        if self.state == REJECTED or self.caption is not None:
+            return self
+        have = set(tags)
+        every = sorted(self.tags + self.accepted, key=lambda t: -t.score)
+        open_tags = tuple(t for t in every if t.tag not in have)
+        taken = tuple(t for t in every if t.tag in have)
+        return replace(self, tags=open_tags, accepted=taken,
+                       state=OPEN if open_tags or not taken else ACCEPTED)
+
     def to_record(self) -> dict[str, Any]:
         """The JSON record stored for it."""
         return {"id": self.id, "state": self.state, "source": self.source,
                 "tags": [[t.tag, round(t.score, 4), t.category] for t in self.tags],
                 "caption": self.caption, "existing": self.existing,
-                "prepend": list(self.prepend), "append": list(self.append)}
+                "prepend": list(self.prepend), "append": list(self.append),
+                "accepted": [[t.tag, round(t.score, 4), t.category] for t in self.accepted]}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AutoSuggestion:
         """The suggestion a stored record holds (`ValueError` when it is not one)."""
-        tags = tuple(ScoredTag(str(tag), float(score), str(category))
-                     for tag, score, category in record.get("tags") or ())
+        tags, accepted = (tuple(ScoredTag(str(tag), float(score), str(category))
+                                for tag, score, category in record.get(name) or ())
+                          for name in ("tags", "accepted"))
         caption = record.get("caption")
         return cls(str(record["id"]), tags, caption if isinstance(caption, str) else None,
                    str(record.get("source") or ""), str(record.get("existing") or "ignore"),
                    tuple(map(str, record.get("prepend") or ())),
                    tuple(map(str, record.get("append") or ())),
-                   str(record.get("state") or OPEN))
+                   str(record.get("state") or OPEN), accepted)
 
 
 class SuggestionStore:
@@ -101,6 +122,12 @@ class SuggestionStore:
         with self._lock:
             self._catch_up()
             return [i for i, s in self._latest.items() if s.state == OPEN]
+
+    def latest(self, image_ids: Iterable[str]) -> dict[str, AutoSuggestion]:
+        """The newest suggestion (open or closed) of each of `image_ids` that has one."""
+        with self._lock:
+            self._catch_up()
+            return {i: s for i in image_ids if (s := self._latest.get(i)) is not None}
 
     def open_tags(self) -> dict[str, list[tuple[str, float]]]:
         """The suggested tags and scores of every open suggestion, by image."""
