@@ -1,10 +1,11 @@
 """Auto-tagging throughput: images per second of `Dataset.autotag` with a WD-format ViT (random
 weights, built here: ViT-B/16 at 448 like wd-vit-tagger-v3, or a 2-block ViT with --quick) at
 batch 1 / 8 / 32, in process and on a local Ray, next to its two stages alone, measured in the
-same run: decode + preprocess (reading the JPEGs and preparing the model input, on the same
-threads the pipeline uses) and the model alone (on prepared input). The pipeline overlaps them,
-so the target is the pipeline within 1.25x of its slower stage.
-Run: python benchmarks/bench_autotag.py [--quick] [--no-ray]"""
+same run (the model alone and the pipeline interleaved, medians): decode + preprocess (reading
+the JPEGs and preparing the model input, on the same threads the pipeline uses) and the model
+alone (on prepared input). The pipeline overlaps them, so the target is the pipeline within
+1.25x of its slower stage.
+Run: python benchmarks/bench_autotag.py [--quick] [--no-ray] [--repeat N]"""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from lora_tagger_widget import Dataset, WdTagger
 from lora_tagger_widget.core.images import load_upright
 from lora_tagger_widget.core.rayengine import RayOptions
 
-from _bench import Row, add_common_args, print_table, verdict, write_summary
+from _bench import Row, add_common_args, median, print_table, verdict, write_summary
 from _datasets import make_photo
 from wdvit import VIT_B, VIT_TINY, build
 
@@ -39,6 +40,8 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "ltw-bench")
     parser.add_argument("--images", type=int, default=None)
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray runs")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="interleaved runs of the model alone and the pipeline (median)")
     args = parser.parse_args()
     config = VIT_TINY if args.quick else VIT_B
     count = args.images or (24 if args.quick else 64)
@@ -50,7 +53,7 @@ def main() -> None:
     try:
         for photo in photos:
             (root / photo.name).hardlink_to(photo)
-        rows = run(tagger, root, photos, args.no_ray, config)
+        rows = run(tagger, root, photos, args.no_ray, args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     notes = [f"{count} JPEGs of 1 MP; model {'ViT-B/16' if config is VIT_B else 'ViT 2-block'}"
@@ -61,7 +64,7 @@ def main() -> None:
 
 
 def run(tagger: WdTagger, root: Path, photos: list[Path], no_ray: bool,
-        config: dict[str, int]) -> list[Row]:
+        repeat: int) -> list[Row]:
     side = tagger.side
     rows: list[Row] = []
     start = time.perf_counter()
@@ -71,16 +74,19 @@ def run(tagger: WdTagger, root: Path, photos: list[Path], no_ray: bool,
     decode = time.perf_counter() - start
     rows.append(Row("decode + preprocess alone", rate(len(photos), decode)))
     for batch in (1, 8, 32):
-        start = time.perf_counter()
-        for k in range(0, len(prepared), batch):
-            tagger.scores(np.stack(prepared[k:k + batch]))
-        alone = time.perf_counter() - start
-        slower = max(alone, decode)
         dataset = Dataset(root)
         dataset.suggestions.forget()
-        start = time.perf_counter()
-        dataset.autotag(tagger, batch_size=batch, rerun=True)
-        piped = time.perf_counter() - start
+        alone_runs, piped_runs = [], []
+        for _ in range(repeat):  # interleaved, so a busy moment of the machine hits both
+            start = time.perf_counter()
+            for k in range(0, len(prepared), batch):
+                tagger.scores(np.stack(prepared[k:k + batch]))
+            alone_runs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            dataset.autotag(tagger, batch_size=batch, rerun=True)
+            piped_runs.append(time.perf_counter() - start)
+        alone, piped = median(alone_runs), median(piped_runs)
+        slower = max(alone, decode)
         ratio = piped / slower
         rows.append(Row(f"batch {batch}: model alone", rate(len(photos), alone)))
         rows.append(Row(f"batch {batch}: autotag in process", rate(len(photos), piped),
