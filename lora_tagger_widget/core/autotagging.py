@@ -12,8 +12,7 @@ Decisions:
   `DEFAULT_SIDE`), so the model and the decoding overlap.
 * An image that cannot be read is listed in the report with the reason; the run goes on.
 * A cancel (`cancel.set()`) stops after the batch in progress; what was suggested so far stays.
-  Suggestions are written to the store every `STORE_EVERY_SECONDS` and when the run ends (also
-  by an error), so small batches do not each pay for a write.
+  Each batch's suggestions are stored (and shown) as soon as it is done.
 * A rerun skips images a run already looked at (their suggestion open, accepted or rejected)
   unless `rerun=True`; under `existing="ignore"` images that have tags are not looked at.
 """
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
 DEFAULT_SIDE = 1024  # the side images are decoded at for a tagger that does not say its own
 DEFAULT_BATCH = 8
 ENGINES = ("local", "ray")
-STORE_EVERY_SECONDS = 0.5  # suggestions are written this often (and at the end), not per batch
 Progress = Callable[[int, int], None]
 Captioner = Callable[..., Sequence[str]]
 
@@ -236,30 +234,15 @@ class AutoTagging:
                   if engine == "local" else
                   run_on_ray(tagger, jobs, side=side, batch_size=batch_size, cancel=cancel,
                              options=ray or RayOptions()))
-        pending: list[AutoSuggestion] = []
-        stored_at = time.monotonic()
-
-        def store_pending() -> None:
-            nonlocal stored_at
-            if pending:
-                store.put(pending)
-                self._emit(Change("suggestions", tuple(s.id for s in pending)))
-                pending.clear()
-            stored_at = time.monotonic()
-
-        try:
-            for results, unreadable in stream:
-                made = [make(image_id, result) for image_id, result in results]
-                pending += made
-                if time.monotonic() - stored_at >= STORE_EVERY_SECONDS:
-                    store_pending()
-                suggested += [s.id for s in made]
-                failed += unreadable
-                finished += len(results) + len(unreadable)
-                if progress is not None:
-                    progress(finished, len(jobs))
-        finally:
-            store_pending()
+        for results, unreadable in stream:
+            made = [make(image_id, result) for image_id, result in results]
+            store.put(made)
+            self._emit(Change("suggestions", tuple(s.id for s in made)))
+            suggested += [s.id for s in made]
+            failed += unreadable
+            finished += len(results) + len(unreadable)
+            if progress is not None:
+                progress(finished, len(jobs))
         report = AutotagReport(tuple(suggested), tuple(tagged), tuple(done), tuple(failed),
                                finished < len(jobs), time.monotonic() - started)
         if apply and suggested:

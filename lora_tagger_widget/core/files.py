@@ -291,9 +291,10 @@ class StateFolder:
             _fsync_fd(folder)
 
     def append(self, relative: str, data: bytes, *,
-               only_if: tuple[int, int] | None = None) -> int | None:
+               only_if: tuple[int, int] | None = None, sync: bool = True) -> int | None:
         """Add `data` at the end of the regular file `relative` (made when missing, folders
-        too), fsynced; the file's size after it. A failed append is taken back whole.
+        too), fsynced unless `sync=False`; the file's size after it. A failed append is taken
+        back whole.
         `only_if=(size, inode)`: append only to that very file as it is (none is made); None
         when the file is another or absent."""
         parts = _parts(relative)
@@ -312,7 +313,8 @@ class StateFolder:
                 return None
             try:
                 _write_all(fd, data)
-                os.fsync(fd)
+                if sync:
+                    os.fsync(fd)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, status.st_size)  # no torn record left behind

@@ -3,7 +3,8 @@
 Each image a run looked at gets one record: its suggested tags with scores (and a caption, for a
 captioner), what made them and how accepting them edits the caption. Accepting or rejecting a
 suggestion adds a record that closes it; the image stays "done", so a rerun skips it unless asked.
-Records are appended (a kernel restart in the middle of a long run loses nothing written), the
+Records are appended as a run goes, without an fsync each (a kernel restart in the middle of a
+long run loses nothing written; a crash of the whole machine may lose the last seconds), the
 newest record of an image wins, and the file is compacted when it holds more than twice its live
 records. Other writers of the data set append under the same lock, so their records are kept.
 """
@@ -215,7 +216,8 @@ class SuggestionStore:
             if self._seen is None:
                 self._rewrite()
                 return
-            size = self._state.append(FILE_NAME, data, only_if=(self._seen[1], self._seen[0]))
+            size = self._state.append(FILE_NAME, data, only_if=(self._seen[1], self._seen[0]),
+                                      sync=False)
             if size is None:
                 self._rewrite()
                 return

@@ -63,6 +63,11 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     wait_until(lambda: py(lab, "w.dataset[0].tags") == [], what="the undo")
     wait_until(lambda: widget.get_by_role("list", name="Current tags").is_hidden(),
                what="the tags gone from the view")
+    wait_until(lambda: chip.count() == 1, what="the undo bringing the chip back")
+    widget.focus()
+    lab.page.keyboard.press("Shift+KeyA")  # reject a.png's suggestion: its chip goes for good
+    wait_until(lambda: chip.count() == 0, what="the chips rejected")
+    assert py(lab, "w.dataset[0].tags") == []
 
     widget.focus()
     lab.page.keyboard.press("ArrowRight")
