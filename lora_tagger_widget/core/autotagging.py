@@ -217,11 +217,12 @@ class AutoTagging:
         started = time.monotonic()
         jobs, tagged, done = [], [], []
         with self._lock:
-            for position in self._positions(scope):
-                item = self._items[position]
+            items = [self._items[position] for position in self._positions(scope)]
+            seen = {} if rerun else store.latest(item.id for item in items)
+            for item in items:
                 if not wanted(item):
                     tagged.append(item.id)
-                elif not rerun and store.is_done(item.id):
+                elif item.id in seen:
                     done.append(item.id)
                 else:
                     jobs.append(Job(item.id, item.image_path,
@@ -320,9 +321,10 @@ class AutoTagging:
     def _accept_planner(self, min_score: float | None) -> Callable[[list[Caption]], BatchPreview]:
         """The batch planner that accepts the open suggestions (see `accept_suggestions`)."""
         store = self.suggestions
+        found_by_id: dict[str, AutoSuggestion] = {}
 
         def edit_for(image_id: str) -> Edit:
-            found = store.get(image_id)
+            found = found_by_id.get(image_id)
 
             def edit(text: str, known: list[str] | None) -> tuple[
                     str, list[str] | None, list[str] | None]:
@@ -337,7 +339,12 @@ class AutoTagging:
 
             return edit
 
-        return lambda captions: plan_each(edit_for, captions)
+        def planner(captions: list[Caption]) -> BatchPreview:
+            found_by_id.clear()
+            found_by_id.update(store.open_of(caption[0] for caption in captions))
+            return plan_each(edit_for, captions)
+
+        return planner
 
     def reject_suggestions(self, scope: Scope = None) -> int:
         """Reject the open suggestions of `scope` (None: all); how many were open."""
@@ -345,7 +352,7 @@ class AutoTagging:
 
     def _close(self, store: SuggestionStore, ids: list[str], state: str) -> int:
         """Close the open suggestions among `ids` as `state`; how many were open."""
-        open_ids = [i for i in ids if store.get(i) is not None]
+        open_ids = list(store.open_of(ids))
         store.close(open_ids, state)
         if open_ids:
             self._emit(Change("suggestions", tuple(open_ids)))

@@ -242,25 +242,21 @@ class History:
     def undone(self) -> None:
         """Move the cursor back one entry: call once `peek_undo().inverse()` has been applied.
         Raises `IndexError` when there is nothing to undo."""
-        with self._lock:
-            self._settle()
-            with self._disk_lock():
-                self._catch_up()
-                if self._cursor <= self._base:
-                    raise IndexError("There is nothing to undo.")
-                self._cursor -= 1
-                self._save(journal.cursor_line(self._cursor))
+        self._move_cursor(-1)
 
     def redone(self) -> None:
         """Move the cursor forward one entry: call once `peek_redo()` has been applied.
         Raises `IndexError` when there is nothing to redo."""
+        self._move_cursor(1)
+
+    def _move_cursor(self, step: int) -> None:
         with self._lock:
             self._settle()
             with self._disk_lock():
                 self._catch_up()
-                if self._cursor >= self._base + len(self._slots):
-                    raise IndexError("There is nothing to redo.")
-                self._cursor += 1
+                if not self._base <= self._cursor + step <= self._base + len(self._slots):
+                    raise IndexError(f"There is nothing to {'undo' if step < 0 else 'redo'}.")
+                self._cursor += step
                 self._save(journal.cursor_line(self._cursor))
 
     def clear(self) -> None:

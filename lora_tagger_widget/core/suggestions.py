@@ -130,6 +130,10 @@ class SuggestionStore:
             self._catch_up()
             return {i: s for i in image_ids if (s := self._latest.get(i)) is not None}
 
+    def open_of(self, image_ids: Iterable[str]) -> dict[str, AutoSuggestion]:
+        """The open suggestion of each of `image_ids` that has one."""
+        return {i: s for i, s in self.latest(image_ids).items() if s.state == OPEN}
+
     def open_tags(self) -> dict[str, list[tuple[str, float]]]:
         """The suggested tags and scores of every open suggestion, by image."""
         with self._lock:
