@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import webbrowser
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from .core.dataset import CaptionConflictError, CaptionWriteError
@@ -240,12 +242,22 @@ def save_on_exit(widget: TaggerWidget) -> None:
               file=sys.__stderr__, flush=True)
 
 
-def free_port(host: str) -> int:
-    """A port free on `host` now (the server binds it a moment later; see AUTO_PORT_TRIES)."""
+def listening_port(host: str, port: int | None) -> int:
+    """`port` if it is free on `host`, or a free port when `port` is None (the server binds it a
+    moment later; see AUTO_PORT_TRIES). `CliError` when `host` cannot be listened on, or `port`
+    is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind((host, port or 0))
+            return probe.getsockname()[1]
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if port is None:
+            raise CliError(f"cannot listen on {host}: {reason}") from error
+        raise CliError(f"cannot listen on {host} port {port}: {reason}; choose another --port, "
+                       "or leave it out for a free one") from error
 
 
 def serve(options: Options, workdir: Path) -> None:
@@ -257,6 +269,7 @@ def serve(options: Options, workdir: Path) -> None:
     except ImportError as error:
         raise CliError(f"the page's server, Voila, is not installed ({error}). Install it with: "
                        f"{INSTALL_HINT}") from error
+    port = listening_port(options.host, options.port)
     notebook = write_page(options, workdir)
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         filter(None, [str(workdir), os.environ.get("JUPYTER_PATH")]))
@@ -264,7 +277,7 @@ def serve(options: Options, workdir: Path) -> None:
     app = Voila()
     app.initialize([str(notebook)])
     app.ip = options.host
-    app.port = options.port or free_port(options.host)
+    app.port = port
     app.port_retries = 0 if options.port else AUTO_PORT_TRIES - 1
     app.open_browser = False
     app.token = token
@@ -282,8 +295,14 @@ def serve(options: Options, workdir: Path) -> None:
             open_browser(url, workdir)
 
     IOLoop.current().add_callback(announce)
+    signal.signal(signal.SIGINT, _stopping)
     print(f"{PROG}: starting the page's server...", flush=True)
     app.start()
+
+
+def _stopping(signum: int, frame: FrameType | None) -> None:
+    print(f"\n{PROG}: saving and stopping...", flush=True)
+    raise KeyboardInterrupt
 
 
 def open_browser(url: str, workdir: Path) -> None:

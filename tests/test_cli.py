@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -32,6 +35,7 @@ from lora_tagger_widget.cli import (
 )
 
 from imagefiles import write_image
+from test_watch import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -242,3 +246,61 @@ def test_save_on_exit_says_what_it_could_not_save(make_set: Callable[..., Path],
         assert (folder / "a.txt").read_text() == "changed elsewhere"
     finally:
         widget.close()
+
+
+# Starting and stopping
+
+
+def test_a_port_in_use_or_an_address_not_here_is_refused(
+        make_set: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = make_set({"a.png": None})
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main([str(folder), "--no-browser", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"lora-tagger: error: cannot listen on 127.0.0.1 port {port}: Address already in use; "
+        "choose another --port, or leave it out for a free one\n")
+    assert main([str(folder), "--no-browser", "--host", "192.0.2.1"]) == 2  # TEST-NET-1
+    err = capsys.readouterr().err
+    assert "WARNING: listening on 192.0.2.1: other machines" in err
+    assert err.endswith("lora-tagger: error: cannot listen on 192.0.2.1: "
+                        "Cannot assign requested address\n")
+    assert list(temp.iterdir()) == []
+
+
+def test_the_browser_is_sent_to_the_page_with_its_token_and_sigterm_stops(
+        make_set: Callable[..., Path], tmp_path: Path) -> None:
+    folder = make_set({"a.png": "red"})
+    opened = tmp_path / "opened.html"
+    recorder = tmp_path / "browser.py"
+    recorder.write_text("import shutil, sys\nfrom urllib.parse import unquote, urlparse\n"
+                        f"shutil.copy(unquote(urlparse(sys.argv[1]).path), {str(opened)!r})\n")
+    env = {**os.environ, "BROWSER": f"{sys.executable} {recorder} %s",
+           "TMPDIR": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    out = tmp_path / "out.txt"
+    with out.open("wb") as stdout:
+        proc = subprocess.Popen([sys.executable, "-m", "lora_tagger_widget", str(folder)],
+                                env=env, stdout=stdout, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(lambda: opened.exists() or proc.poll() is not None, "the browser to be opened")
+        url = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", out.read_text())
+        assert url, out.read_text()
+        assert f'content="0;url={url.group()}"' in opened.read_text()
+        workdir = next(tmp_path.glob("lora-tagger-*"))
+        assert workdir.stat().st_mode & 0o077 == 0, "the token's folder is its owner's alone"
+        proc.terminate()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert out.read_text().endswith("lora-tagger: stopped.\n")
+    assert not list(tmp_path.glob("lora-tagger-*"))
+    assert (folder / "a.txt").read_text() == "red"
