@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PROG = "lora-tagger"
 LOOPBACK = "127.0.0.1"
 KERNEL_NAME = "lora-tagger-python"
-NOTEBOOK_NAME = "lora-tagger.ipynb"
+TITLE_BYTES = 150  # of the folder's name in the page's title (a file name has 255 at most)
 # Time a kernel gets to save and exit after the shutdown request, before it is terminated.
 KERNEL_SHUTDOWN_SECONDS = 120.0
 AUTO_PORT_TRIES = 5
@@ -216,7 +216,7 @@ def write_page(options: Options, workdir: Path) -> Path:
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in notebook_cells(options)]
-    path = workdir / NOTEBOOK_NAME
+    path = workdir / f"{page_title(options.folder)}.ipynb"
     nbformat.write(notebook, str(path))
     spec = workdir / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
@@ -224,6 +224,12 @@ def write_page(options: Options, workdir: Path) -> Path:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "lora-tagger", "language": "python"}, indent=1), encoding="utf-8")
     return path
+
+
+def page_title(folder: Path) -> str:
+    """The page's title (Voila's is the notebook's name): the folder's name, then the tool's."""
+    name = folder.resolve().name.encode()[:TITLE_BYTES].decode(errors="ignore")
+    return f"{name} - {PROG}" if name else PROG
 
 
 def save_on_exit(widget: TaggerWidget) -> None:

@@ -28,6 +28,7 @@ from lora_tagger_widget.cli import (
     is_loopback,
     main,
     notebook_cells,
+    page_title,
     page_url,
     parse_options,
     save_on_exit,
@@ -186,6 +187,14 @@ def test_the_notebook_quotes_any_folder_name(tmp_path: Path) -> None:
     assert "trigger" not in notebook_cells(Options(folder=folder))[0]
 
 
+def test_the_pages_title_is_the_folders_name(tmp_path: Path) -> None:
+    assert page_title(tmp_path / "imgs") == "imgs - lora-tagger"
+    assert page_title(tmp_path / "imgs" / "..") == f"{tmp_path.name} - lora-tagger"
+    assert page_title(Path("/")) == "lora-tagger"
+    long = page_title(tmp_path / ("é" * 200))
+    assert long == "é" * 75 + " - lora-tagger"
+
+
 def test_the_page_runs_in_a_real_kernel_that_saves_on_its_way_out(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nbclient import NotebookClient
@@ -195,7 +204,7 @@ def test_the_page_runs_in_a_real_kernel_that_saves_on_its_way_out(
     workdir = tmp_path / "work"
     workdir.mkdir()
     notebook = write_page(Options(folder=folder, trigger="ohwx", autosave_delay=600), workdir)
-    assert notebook.parent == workdir
+    assert notebook == workdir / "a set's \"images\" - lora-tagger.ipynb"
     assert [p.name for p in folder.iterdir()] == ["a.png"], "nothing written beside the images"
     spec = nbformat.read(str(notebook), as_version=4)
     nbformat.validate(spec)

@@ -73,7 +73,7 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
         page.locator("input[type=password], input[name=password]").first.wait_for()
         assert "/login" in page.url
         assert page.locator(".ltw-root").count() == 0
-        for path in ("api/kernels", "api/contents", "voila/render/lora-tagger.ipynb"):
+        for path in ("api/kernels", "api/kernelspecs", "api/contents"):
             status, where = answer_to(base + path)
             assert status == 403 or "/login" in where, (path, status, where)
         page.screenshot(path=str(tmp_path / "no-token.png"))
@@ -81,6 +81,7 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
         page.goto(url)
         root = page.locator(".ltw-root")
         root.wait_for(state="visible", timeout=90_000)
+        assert page.title() == "imgs - lora-tagger"
         wait_shown(SimpleNamespace(page=page), names[0], timeout=60)
         page.wait_for_timeout(500)  # the layout settles on the first preview
         page.screenshot(path=str(tmp_path / "page.png"))
