@@ -26,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from .core.captions import validate_tag
 from .core.dataset import CaptionConflictError, CaptionWriteError
 from .core.images import IMAGE_EXTENSIONS, is_image_name
 
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "with the token")
     parser.add_argument("--no-browser", dest="open_browser", action="store_false",
                         help="do not open a browser; only print the page's address")
-    parser.add_argument("--trigger", metavar="WORD", default=None,
+    parser.add_argument("--trigger", metavar="WORD", type=_trigger, default=None,
                         help="the data set's trigger word (kept in its session; \"\" clears it)")
     parser.add_argument("--autosave-delay", type=_seconds, default=0.5, metavar="SECONDS",
                         help="how long after the last edit its caption is written (default: 0.5)")
@@ -114,6 +115,15 @@ def _port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {port}")
     return port
+
+
+def _trigger(text: str) -> str:
+    if not text:
+        return text  # clears it
+    try:
+        return validate_tag(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a trigger word: {error}") from None
 
 
 def _seconds(text: str) -> float:
@@ -322,8 +332,8 @@ def open_browser(url: str, workdir: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns its exit status (0 after Ctrl+C, 2 for a bad folder or a
-    missing server)."""
+    """Run the command; returns its exit status (0 after Ctrl+C or SIGTERM; 2 for a bad folder,
+    port or address, or a missing server; 130 after a second Ctrl+C)."""
     options = parse_options(argv)
     try:
         warning = check_folder(options.folder)
@@ -339,8 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # a second Ctrl+C while the kernels were saving
-        print(f"{PROG}: stopped before every kernel had saved.", file=sys.stderr)
+    except KeyboardInterrupt:  # a second Ctrl+C while the kernels were saving, or one at the start
+        print(f"{PROG}: stopped at once: an open page's last edits may not be saved.",
+              file=sys.stderr)
         return 130
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -63,12 +63,15 @@ def test_every_option_is_read() -> None:
     assert options == Options(folder=Path.home() / "sets" / "a", host="0.0.0.0", port=8899,
                               open_browser=False, trigger="ohwx", autosave_delay=2.5)
     assert parse_options(["a", "--trigger", ""]).trigger == ""
+    assert parse_options(["a", "--trigger", "  ohwx "]).trigger == "ohwx"
 
 
 @pytest.mark.parametrize(("argv", "says"), [
     (["a", "--port", "0"], "a port is from 1 to 65535, not 0"),
     (["a", "--port", "70000"], "a port is from 1 to 65535, not 70000"),
     (["a", "--port", "http"], "not a port number: 'http'"),
+    (["a", "--trigger", "oh,wx"], "not a trigger word: A tag cannot contain a comma: 'oh,wx'."),
+    (["a", "--trigger", "a\nb"], "not a trigger word: A tag cannot contain a line break"),
     (["a", "--autosave-delay", "-1"], "a delay is 0 seconds or more, not -1"),
     (["a", "--autosave-delay", "nan"], "a delay is 0 seconds or more, not nan"),
     ([], "the following arguments are required: FOLDER"),
