@@ -10,6 +10,7 @@ exits (`save_on_exit`), so nothing typed before the Ctrl+C is lost.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import json
 import os
@@ -285,6 +286,9 @@ def serve(options: Options, workdir: Path) -> None:
     except ImportError as error:
         raise CliError(f"the page's server, Voila, is not installed ({error}). Install it with: "
                        f"{INSTALL_HINT}") from error
+    if importlib.util.find_spec("ipykernel") is None:
+        raise CliError(f"the page's kernel, ipykernel, is not installed. Install it with: "
+                       f"{INSTALL_HINT}")
     port = listening_port(options.host, options.port)
     notebook = write_page(options, workdir)
     os.environ["JUPYTER_PATH"] = os.pathsep.join(

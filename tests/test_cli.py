@@ -142,14 +142,18 @@ def test_main_refuses_a_bad_folder_with_status_2_and_starts_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_missing_server_is_named_with_how_to_install_it(
-        make_set: Callable[..., Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("module", "says"), [
+    ("voila", "the page's server, Voila, is not installed"),
+    ("ipykernel", "the page's kernel, ipykernel, is not installed"),
+])
+def test_a_missing_server_or_kernel_is_named_with_how_to_install_it(
+        module: str, says: str, make_set: Callable[..., Path]) -> None:
     folder = make_set({"a.png": "red"})
-    block_voila = ("import sys; sys.modules['voila'] = None; "
-                   "from lora_tagger_widget.cli import main; sys.exit(main())")
-    done = run_module(str(folder), "--no-browser", code=block_voila)
-    assert done.returncode == 2
-    assert "lora-tagger: error: the page's server, Voila, is not installed" in done.stderr
+    block = (f"import sys; sys.modules[{module!r}] = None; "
+             "from lora_tagger_widget.cli import main; sys.exit(main())")
+    done = run_module(str(folder), "--no-browser", code=block)
+    assert done.returncode == 2, done.stderr
+    assert f"lora-tagger: error: {says}" in done.stderr
     assert INSTALL_HINT in done.stderr
     assert (folder / "a.txt").read_text() == "red"
 
