@@ -41,6 +41,10 @@ TITLE_BYTES = 150  # of the folder's name in the page's title (a file name has 2
 # Time a kernel gets to save and exit after the shutdown request, before it is terminated.
 KERNEL_SHUTDOWN_SECONDS = 120.0
 AUTO_PORT_TRIES = 5
+# The JupyterLab extensions the page loads (Voila loads every installed one otherwise): the
+# widget's, and the widget managers (Voila keeps the one for the installed ipywidgets).
+PAGE_EXTENSIONS = ("anywidget", "@jupyter-widgets/jupyterlab-manager",
+                   "@voila-dashboards/widgets-manager8", "@voila-dashboards/widgets-manager7")
 INSTALL_HINT = 'pip install "lora-tagger-widget[standalone]"'
 
 DESCRIPTION = """\
@@ -303,6 +307,7 @@ def serve(options: Options, workdir: Path) -> None:
     app.token = token
     app.log_level = "ERROR"  # not its notes on the generated notebook
     app.voila_configuration.show_tracebacks = True
+    app.voila_configuration.extension_allowlist = list(PAGE_EXTENSIONS)
     app.config.KernelManager.shutdown_wait_time = KERNEL_SHUTDOWN_SECONDS
     # The login page would otherwise offer to store a password in the user's Jupyter config.
     app.config.PasswordIdentityProvider.allow_password_change = False

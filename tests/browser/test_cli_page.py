@@ -78,6 +78,7 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
             assert status == 403 or "/login" in where, (path, status, where)
         page.screenshot(path=str(tmp_path / "no-token.png"))
 
+        console_start = len(page.console_messages_log)
         page.goto(url)
         root = page.locator(".ltw-root")
         root.wait_for(state="visible", timeout=90_000)
@@ -102,6 +103,11 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
         assert first_caption.read_text(encoding="utf-8") == before, "saved before the Ctrl+C"
         page.screenshot(path=str(tmp_path / "tagged.png"))
 
+        # The page loads the widget's extensions only: no other's errors (requests that are not
+        # to 127.0.0.1, Voila's fonts, are aborted on purpose).
+        errors = [m for m in page.console_messages_log[console_start:]
+                  if m.startswith(("[error]", "[pageerror]")) and "net::ERR_FAILED" not in m]
+        assert not errors, "\n".join(errors)
         # Ctrl+C in a terminal: SIGINT to the command's whole process group.
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=120) == 0, err.read_text()
