@@ -57,10 +57,10 @@ token: the address printed (and opened) carries it. Press Ctrl+C to save and sto
 
 EPILOG = """\
 examples:
-  lora-tagger ./imgs                         open ./imgs in the default browser
+  lora-tagger ./imgs                           open ./imgs in the default browser
   lora-tagger ./imgs --no-browser --port 8899  print the address only, on port 8899
-  lora-tagger ./imgs --trigger ohwx          set the data set's trigger word
-  python -m lora_tagger_widget ./imgs        the same as lora-tagger ./imgs
+  lora-tagger ./imgs --trigger ohwx            set the data set's trigger word
+  python -m lora_tagger_widget ./imgs          the same as lora-tagger ./imgs
 
 The server is an optional part: """ + INSTALL_HINT
 
