@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from lora_tagger_widget import Dataset, make_sample_dataset
@@ -85,16 +86,20 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
         assert page.title() == "imgs - lora-tagger"
         wait_shown(SimpleNamespace(page=page), names[0], timeout=60)
         page.wait_for_timeout(500)  # the layout settles on the first preview
-        page.screenshot(path=str(tmp_path / "page.png"))
-        view = page.viewport_size
-        box = root.bounding_box()
-        print(f"window {view['width']}x{view['height']}, tagger {box['width']:.0f}x"
-              f"{box['height']:.0f} at ({box['x']:.0f}, {box['y']:.0f})")
-        # It fills the window: no notebook chrome around it, nothing below it to scroll to.
-        assert box["width"] >= view["width"] - 40
-        assert box["height"] >= view["height"] - 40
-        assert box["y"] + box["height"] <= view["height"] + 1
+        # It fills the window, at any size: no notebook chrome around it, nothing to scroll to.
+        for width, height in ((1400, 1000), (1024, 640)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(300)  # a resize is laid out on the next frames
+            page.screenshot(path=str(tmp_path / f"page-{width}x{height}.png"))
+            box = root.bounding_box()
+            print(f"window {width}x{height}: tagger {box['width']:.0f}x{box['height']:.0f}"
+                  f" at ({box['x']:.0f}, {box['y']:.0f})")
+            assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, width, height)
+            assert page.evaluate("document.scrollingElement.scrollHeight") <= height
+            assert root.get_by_role("button", name="Next image").is_visible()
         assert page.locator(".jp-InputArea, .jp-InputPrompt:visible").count() == 0
+        kernels = psutil.Process(proc.pid).children(recursive=True)
+        assert kernels, "no kernel runs the page"
 
         add = root.get_by_role("textbox", name="Add tag")
         add.fill("standalone tag")
@@ -115,6 +120,7 @@ def test_the_standalone_page_tags_and_ctrl_c_saves(page, tmp_path: Path) -> None
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
     assert "standalone tag" in first_caption.read_text(encoding="utf-8").split(", ")
     assert Dataset(imgs).trigger == "ohwx"
     assert "stopped." in out.read_text()
