@@ -202,10 +202,27 @@ def test_the_pages_title_is_the_folders_name(tmp_path: Path) -> None:
     assert long == "é" * 75 + " - lora-tagger"
 
 
-def test_the_page_runs_in_a_real_kernel_that_saves_on_its_way_out(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def run_page(notebook: Path, monkeypatch: pytest.MonkeyPatch, *cells: str) -> list[dict]:
+    """Run the page's notebook, then `cells`, in a real kernel of its kernel spec, which is shut
+    down at the end as Voila shuts it down; every output, errors failing the test."""
     from nbclient import NotebookClient
 
+    workdir = notebook.parent
+    for name in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
+        monkeypatch.setenv(name, str(workdir / name.lower()))
+    monkeypatch.setenv("JUPYTER_PATH", str(workdir))
+    spec = nbformat.read(str(notebook), as_version=4)
+    spec.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
+    NotebookClient(spec, timeout=120, kernel_name=KERNEL_NAME,
+                   resources={"metadata": {"path": str(workdir)}}).execute()
+    outputs = [output for cell in spec.cells for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    return outputs
+
+
+def test_the_page_runs_in_a_real_kernel_that_saves_on_its_way_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "a set's \"images\""
     write_image(folder / "a.png")
     workdir = tmp_path / "work"
@@ -219,19 +236,21 @@ def test_the_page_runs_in_a_real_kernel_that_saves_on_its_way_out(
     kernel = (workdir / "kernels" / KERNEL_NAME / "kernel.json").read_text()
     assert sys.executable in kernel
 
-    for name in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    monkeypatch.setenv("JUPYTER_PATH", str(workdir))
-    spec.cells.append(nbformat.v4.new_code_cell(
-        "tagger.dataset.add_tag(0, 'from the page')"))
-    client = NotebookClient(spec, timeout=120, kernel_name=KERNEL_NAME,
-                            resources={"metadata": {"path": str(workdir)}})
-    client.execute()  # the kernel is shut down at the end: the autosave (600 s) never ran
-    outputs = [output for cell in spec.cells for output in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"], outputs
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    # The kernel is shut down at the end: the autosave (600 s) never ran.
+    run_page(notebook, monkeypatch, "tagger.dataset.add_tag(0, 'from the page')")
     assert (folder / "a.txt").read_text() == "from the page"
     assert Dataset(folder).trigger == "ohwx"
+
+
+def test_the_page_of_an_empty_folder_opens(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    notebook = write_page(Options(folder=folder), workdir)
+    outputs = run_page(notebook, monkeypatch, "print(len(tagger.dataset), tagger.index)")
+    assert any(o.get("text") == "0 -1\n" for o in outputs), outputs
 
 
 def test_save_on_exit_writes_what_is_pending(make_set: Callable[..., Path],
