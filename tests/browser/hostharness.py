@@ -40,23 +40,32 @@ class _HostServer(JupyterServer):
 
 
 class MarimoServer(_HostServer):
-    """`marimo run <notebook>` (the read-only app view) on root_dir's copy of the notebook."""
+    """`marimo run` (the app view) or `marimo edit --headless` (the editor, set to run every
+    cell on open) on root_dir's copy of `notebook`."""
 
     ready_path = "/health"
 
-    def __init__(self, base: Path, notebook: str):
+    def __init__(self, base: Path, notebook: str, mode: str = "run"):
         super().__init__(base)
         self.notebook = notebook
+        self.mode = mode
 
     def env(self) -> dict[str, str]:
         return {**super().env(), "MARIMO_SKIP_UPDATE_CHECK": "1"}
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        # The editor opens a notebook without running it unless told to.
+        config = self.home / ".config" / "marimo" / "marimo.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("[runtime]\nauto_instantiate = true\n", encoding="utf-8")
 
     def _command(self) -> list[str]:
         return [
             sys.executable,
             "-m",
             "marimo",
-            "run",
+            self.mode,
             str(self.root_dir / self.notebook),
             "--headless",
             "--host=127.0.0.1",
