@@ -4,7 +4,8 @@
 (custom messages with buffers), Next and a typed tag work, the caption is on disk, and the
 notebook's reactive cell follows the widget. `marimo edit`: the widget lives in a shadow root
 there, and focus still works: suggestions show while typing, keys typed in the widget do not
-reach marimo's cell shortcuts, and Esc hands the keyboard to the cell, where they do."""
+reach marimo's cell shortcuts, full screen is known as such, and Esc hands the keyboard to the
+cell, where they do."""
 
 from __future__ import annotations
 
@@ -90,6 +91,15 @@ def test_keys_and_focus_in_the_marimo_editor(marimo_editor, page, tmp_path: Path
     wait_shown_in(widget, name.inner_text())
     for key in ("x", "q"):
         page.keyboard.press(key)
+    assert _focus_in(widget)
+
+    # Full screen (F) is seen as such in the shadow root: its button says so, and Esc leaves it.
+    full = widget.locator(".ltw-full-btn")
+    page.keyboard.press("f")
+    wait_until(lambda: full.get_attribute("aria-pressed") == "true", timeout=10, what="full screen")
+    page.screenshot(path=str(tmp_path / "marimo-edit-fullscreen.png"))
+    page.keyboard.press("Escape")
+    wait_until(lambda: full.get_attribute("aria-pressed") == "false", timeout=10, what="Esc")
     assert _focus_in(widget)
 
     # Esc gives the keyboard to the widget's cell; there "b" adds a cell, so it was live above.
