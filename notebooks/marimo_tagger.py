@@ -6,16 +6,14 @@ app = marimo.App(width="full", app_title="lora-tagger-widget")
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(
-        """
-        # lora-tagger-widget in marimo
+    mo.md("""
+    # lora-tagger-widget in marimo
 
-        Tag the images of a LoRA training set: each image `name.jpg` gets its caption in
-        `name.txt` beside it. With no folder given, this notebook makes a small sample set in
-        `sample_data/` next to it (once; your tagging is never overwritten). To tag your own
-        folder: `marimo edit notebooks/marimo_tagger.py -- --folder ./imgs`.
-        """
-    )
+    Tag the images of a LoRA training set: each image `name.jpg` gets its caption in
+    `name.txt` beside it. With no folder given, this notebook makes a small sample set in
+    `sample_data/` next to it (once; your tagging is never overwritten). To tag your own
+    folder: `marimo edit notebooks/marimo_tagger.py -- --folder ./imgs`.
+    """)
     return
 
 
@@ -43,14 +41,12 @@ def _(TaggerWidget, folder, mo):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(
-        """
-        `tagger.value` holds the widget's state (`index`, `count`, `progress`, ...), and
-        `tagger.dataset` is the data set, as in Jupyter. Browsing and tagging change that state
-        in Python, which marimo does not watch by itself; a `mo.state` fed by the widget's
-        `observe` makes the cell below follow the widget:
-        """
-    )
+    mo.md("""
+    `tagger.value` holds the widget's state (`index`, `count`, `progress`, ...), and
+    `tagger.dataset` is the data set, as in Jupyter. Browsing and tagging change that state
+    in Python, which marimo does not watch by itself; a `mo.state` fed by the widget's
+    `observe` makes the cell below follow the widget:
+    """)
     return
 
 
