@@ -13,8 +13,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labharness import JupyterServer, wait_until
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -94,7 +98,7 @@ class VoilaServer(_HostServer):
         ]
 
 
-def wait_shown_in(widget, name: str, timeout: float = 30) -> None:
+def wait_shown_in(widget: Locator, name: str, timeout: float = 30) -> None:
     """labharness.wait_shown for one widget root (a Locator), also inside a shadow root, where
     marimo renders widgets and `document.querySelectorAll` does not reach."""
     widget.page.wait_for_function(
@@ -106,10 +110,10 @@ def wait_shown_in(widget, name: str, timeout: float = 30) -> None:
     )
 
 
-def browse_and_tag(page, root_dir: Path, tag: str, folder: Path, host: str) -> tuple[str, str]:
+def browse_and_tag(page: Page, root_dir: Path, tag: str, folder: Path, host: str) -> None:
     """In the tagger on `page` (data set `root_dir`): the preview loads, Next shows the next
-    image, a typed tag reaches that image's caption file. Returns the two images' names;
-    screenshots go to folder/<host>-*.png."""
+    image, a typed tag reaches that image's caption file. Screenshots go to
+    folder/<host>-*.png."""
     widget = page.locator(".ltw-root").first
     widget.wait_for(state="visible", timeout=60_000)
     name = page.locator(".ltw-root .ltw-name").first
@@ -138,4 +142,3 @@ def browse_and_tag(page, root_dir: Path, tag: str, folder: Path, host: str) -> t
         what="the typed tag saved to the caption file",
     )
     widget.screenshot(path=str(folder / f"{host}-tagged.png"))
-    return first, second
