@@ -1,6 +1,6 @@
 // lora-tagger-widget front end: wires the model (traits + custom messages) to the panels.
 import "./widget.css";
-import { h, keepFocus } from "./lib/dom.js";
+import { h, keepFocus, activeElement } from "./lib/dom.js";
 import { createRpc } from "./lib/rpc.js";
 import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
 import { createGrid } from "./grid/grid.js";
@@ -354,7 +354,7 @@ function updateParts({ state, paletteStore }, parts, wasGrid) {
  * @param {boolean} nowGrid
  */
 function keepKeyboardAcrossSwitch(root, grid, nowGrid) {
-  const active = document.activeElement;
+  const active = activeElement();
   const lost = !active || active === document.body || !root.contains(active) || active === root ||
     !active.checkVisibility?.();
   if (nowGrid && lost) grid.focusCurrent();
@@ -381,7 +381,7 @@ function createRedraw(shell, parts, teardown) {
       root.replaceChildren(h("p", { class: "ltw-closed", text: "Closed. Captions saved." }));
       return;
     }
-    const active = document.activeElement;
+    const active = activeElement();
     const focusInWidget = !!active && root.contains(active);
     const wasGrid = !grid.el.hidden;
     keepFocus(root, () => {

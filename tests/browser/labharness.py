@@ -97,6 +97,8 @@ def _http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple
 class JupyterServer:
     """One `jupyter lab` on 127.0.0.1, isolated in `base` (a temp dir). Use start()/stop()."""
 
+    ready_path = "/api/status"  # answers 200 once the server is up
+
     def __init__(self, base: Path):
         self.base = Path(base)
         self.root_dir = self.base / "root"
@@ -220,14 +222,14 @@ class JupyterServer:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
-                    if self.api("GET", "/api/status", timeout=2)[0] == 200:
+                    if self.api("GET", self.ready_path, timeout=2)[0] == 200:
                         return self
                 except OSError:
                     pass
                 time.sleep(0.1)
             last = self.log_tail()
             self._kill()
-        raise RuntimeError(f"jupyter lab did not start; log tail:\n{last}")
+        raise RuntimeError(f"{type(self).__name__} did not start; log tail:\n{last}")
 
     def log_tail(self, n: int = 60) -> str:
         try:

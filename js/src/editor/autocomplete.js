@@ -2,7 +2,7 @@
 // drawn from it. state: { open, items: [[tag, count], ...], active (-1 = none), query }
 // A fresh list highlights the tag typed exactly, else the first suggestion, so Enter takes it.
 
-import { h, attr } from "../lib/dom.js";
+import { h, attr, activeElement } from "../lib/dom.js";
 import { createLatest } from "../lib/latest.js";
 
 /** What Enter and Shift+Enter do in a tag input with suggestions (its tooltip). */
@@ -107,7 +107,7 @@ export function createSuggestions({ request, input, listbox, listId, limit, dela
     Promise.resolve()
       .then(() => request("complete", { query: q, limit }))
       .then(({ reply } = {}) => {
-        if (!latest.isLatest(ticket) || document.activeElement !== input) return;
+        if (!latest.isLatest(ticket) || activeElement() !== input) return;
         set(acWithItems(q, reply && reply.items));
       })
       .catch(() => {

@@ -4,7 +4,7 @@
 // meanwhile is offered as a choice ("Use theirs" / "Keep mine"), never replaced silently.
 
 import "./captiontext.css";
-import { h, isolate, setText, uniqueId } from "../lib/dom.js";
+import { h, isolate, setText, uniqueId, activeElement } from "../lib/dom.js";
 import { errorText } from "../lib/format.js";
 
 export const SEND_DELAY_MS = 600;
@@ -194,7 +194,7 @@ export function createCaptionText({ request, status, getCurrent, delayMs = SEND_
 
   function setValue(text) {
     if (textarea.value === text) return;
-    const focused = document.activeElement === textarea;
+    const focused = activeElement() === textarea;
     const { selectionStart, selectionEnd } = textarea;
     textarea.value = text;
     if (focused) {
@@ -215,7 +215,7 @@ export function createCaptionText({ request, status, getCurrent, delayMs = SEND_
   }
 
   function closeConflict() {
-    const hadFocus = conflictBox.contains(document.activeElement);
+    const hadFocus = conflictBox.contains(activeElement());
     theirs = null;
     conflictBox.hidden = true;
     setText(theirsPre, "");

@@ -3,7 +3,7 @@
 // the tag, its × rejects it; "Accept all" / "Reject all" (keys A / Shift+A) take the whole
 // suggestion. A suggested caption (from a captioner) shows as text with the same two buttons.
 
-import { h, setText } from "../lib/dom.js";
+import { h, setText, activeElement } from "../lib/dom.js";
 import { obj, str } from "../lib/format.js";
 
 /** A score as its badge shows it: "0.95" ("" when there is none). */
@@ -66,7 +66,7 @@ export function createSuggested({ act, status, getCurrent }) {
     const li = [...chips.children].find((c) => c.getAttribute("data-tag") === tag);
     if (li) {
       const next = li.nextElementSibling || li.previousElementSibling;
-      const hadFocus = li.contains(document.activeElement);
+      const hadFocus = li.contains(activeElement());
       li.remove();
       if (hadFocus && next) next.querySelector("button")?.focus({ preventScroll: true });
     }
@@ -102,13 +102,13 @@ export function createSuggested({ act, status, getCurrent }) {
     shownId = id;
     shownKey = key;
     const open = tags.filter((t) => !taken.has(t.tag));
-    const hadFocus = chips.contains(document.activeElement);
+    const hadFocus = chips.contains(activeElement());
     chips.replaceChildren(...open.map((t) => chip(id, t)));
     chips.hidden = open.length === 0;
     setText(caption, text || "");
     caption.hidden = text === null;
     el.hidden = !id || (open.length === 0 && text === null);
-    if (hadFocus && !chips.contains(document.activeElement)) {
+    if (hadFocus && !chips.contains(activeElement())) {
       const first = chips.querySelector("button");
       if (first) first.focus({ preventScroll: true });
     }

@@ -267,7 +267,12 @@ export function createZoom({ pane, img, request, refit, onError }) {
 
   // ---- full screen ----------------------------------------------------------------------------
   const root = () => pane.closest(".ltw-root");
-  const native = () => !!document.fullscreenElement && document.fullscreenElement === root();
+  // Asked of the root's own document or shadow root: in a shadow root (marimo) the document
+  // names only the shadow root's host.
+  const native = () => {
+    const el = root();
+    return !!el && /** @type {Document | ShadowRoot} */ (el.getRootNode()).fullscreenElement === el;
+  };
   function isFullscreen() {
     return overlay || native();
   }

@@ -2,7 +2,7 @@
 // exist in the DOM; item states come in `items` pages, thumbnails in `thumbs` batches for the
 // visible tiles only, each batch tagged with a `group` that grows when the visible range changes.
 
-import { h, setText } from "../lib/dom.js";
+import { h, setText, activeElement } from "../lib/dom.js";
 import {
   TILE_MIN, TILE_MAX, TILE_DEFAULT, clampTile, gridLayout, tilePosition, visibleRange, sameRange,
   revealScrollTop, rowsPerPage, thumbBox,
@@ -78,7 +78,7 @@ function createTileLayer({ canvas }, s, { pages, store }) {
   }
   /** Show the tiles of range `r`, drop the others but the one holding the focus, paint them all. */
   function show(r) {
-    const active = document.activeElement;
+    const active = activeElement();
     for (const [i, t] of tiles) {
       const keep = i < s.count && active && t.contains(active); // never pull the focus out from under it
       if ((i < r.start || i >= r.end) && !keep) {
@@ -201,7 +201,7 @@ function createFocus(ui, s, { tiles, painter, setSelection, onOpen }) {
     const a = resolveGridKey(e, { hasSelection: s.selection.length > 0, onTile });
     if (!a) return false;
     if (s.count === 0) return a.action !== "clear";
-    if (a.action === "move" && tileOf(document.activeElement) === null) {
+    if (a.action === "move" && tileOf(activeElement()) === null) {
       // Into the grid: the first arrow puts the focus on the remembered tile (or the current image's).
       focusTile(homeTile(s.focusIndex, s.currentPlace, s.count));
       return true;

@@ -63,6 +63,18 @@ export function isTextEntry(el) {
   return !!el.isContentEditable;
 }
 
+/**
+ * The focused element, also inside a shadow root: marimo renders widgets in one, and there
+ * `document.activeElement` is only the shadow root's host.
+ */
+export function activeElement() {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
+  return active;
+}
+
 let uid = 0;
 /** A document-unique id with a readable prefix. */
 export function uniqueId(prefix = "ltw") {
@@ -76,7 +88,7 @@ export function uniqueId(prefix = "ltw") {
  * `data-fkey`, else the root itself, so shortcuts keep working.
  */
 export function keepFocus(root, fn) {
-  const active = document.activeElement;
+  const active = activeElement();
   const had = active && active !== root && root.contains(active);
   const key = had ? active.closest("[data-fkey]")?.getAttribute("data-fkey") : null;
   fn();

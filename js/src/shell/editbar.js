@@ -1,7 +1,7 @@
 // The editing toolbar: undo / redo, copy / paste of tags, the caption mode (tags or text), the
 // trigger word, and the batch edit panel's button.
 
-import { h, attr, isolate, setText } from "../lib/dom.js";
+import { h, attr, isolate, setText, activeElement } from "../lib/dom.js";
 
 /** Tags copied from an image, kept in the page (and put on the system clipboard when allowed). */
 export function tagsClipboard() {
@@ -89,7 +89,7 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
     attr(tagsMode, "aria-pressed", textOn ? "false" : "true");
     attr(textMode, "aria-pressed", textOn ? "true" : "false");
     const w = typeof word === "string" ? word : "";
-    if (document.activeElement !== trigger) trigger.value = w;
+    if (activeElement() !== trigger) trigger.value = w;
     const info = cur && cur.trigger && typeof cur.trigger === "object" ? cur.trigger : null;
     let note = "";
     if (w && info && !grid) {

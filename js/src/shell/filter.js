@@ -2,7 +2,7 @@
 // (after a short pause) or at once with Enter; an invalid query says what is wrong and shows the
 // query with the place marked.
 
-import { h, attr, setText } from "../lib/dom.js";
+import { h, attr, setText, activeElement } from "../lib/dom.js";
 
 export const FILTER_DELAY_MS = 300;
 
@@ -68,7 +68,7 @@ export function createFilterBar({ setQuery, delayMs = FILTER_DELAY_MS }) {
 
   function update({ filter, filter_error: problem, progress }) {
     const query = typeof filter === "string" ? filter : "";
-    if (timer === null && document.activeElement !== input) input.value = query;
+    if (timer === null && activeElement() !== input) input.value = query;
     if (timer === null) sent = query;
     const message = problem && typeof problem.message === "string" ? problem.message : "";
     setText(errorText, message ? `${message} — showing every image` : "");

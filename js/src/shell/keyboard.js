@@ -2,7 +2,7 @@
 // shows, then the widget's map (keys.js); what the widget handles, and what is typed in it, is
 // kept from the notebook. Escape gives the focus back to the notebook.
 
-import { isTextEntry } from "../lib/dom.js";
+import { isTextEntry, activeElement } from "../lib/dom.js";
 import { resolveKey, keepFromNotebook } from "./keys.js";
 
 /** Controls that use arrows and Space themselves (the size slider, inputs). */
@@ -17,12 +17,15 @@ function blur(node) {
 
 /** Give the keyboard back to the notebook (its cell or the notebook itself), out of `root`. */
 export function releaseFocus(root) {
-  const target = root.closest(".jp-Notebook") || root.closest(".jp-Cell");
-  const active = document.activeElement;
+  // marimo renders the widget in a shadow root: its cell is found from the shadow root's host.
+  const outer = /** @type {ShadowRoot} */ (root.getRootNode()).host || root;
+  const target = outer.closest(".jp-Notebook") || outer.closest(".jp-Cell") || outer.closest(".marimo-cell");
+  const active = activeElement();
   if (target && typeof target.focus === "function") target.focus({ preventScroll: true });
-  if (document.activeElement && root.contains(document.activeElement)) {
+  const inRoot = () => root.contains(activeElement());
+  if (inRoot()) {
     blur(active);
-    if (document.activeElement && root.contains(document.activeElement)) blur(document.activeElement);
+    if (inRoot()) blur(activeElement());
   }
 }
 

@@ -1,6 +1,6 @@
 // Header (name, size, position and progress, save state, Save/Close) and navigation footer.
 
-import { h, attr, setText } from "../lib/dom.js";
+import { h, attr, setText, activeElement } from "../lib/dom.js";
 import { int, plural } from "../lib/format.js";
 import { viewOf } from "../lib/model.js";
 
@@ -171,7 +171,7 @@ export function createFooter({ act, step, status, setAutosave, getCurrent }) {
     const n = Math.max(0, int(count));
     goto.max = String(Math.max(1, n));
     goto.disabled = n === 0;
-    if (document.activeElement !== goto) goto.value = n > 0 && int(place, -1) >= 0 ? String(int(place) + 1) : "";
+    if (activeElement() !== goto) goto.value = n > 0 && int(place, -1) >= 0 ? String(int(place) + 1) : "";
     setText(of, `of ${n}`);
     const cur = current && current.id ? current : null;
     reviewed.disabled = !cur;

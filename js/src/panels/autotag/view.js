@@ -5,7 +5,7 @@
 // a score in the scope, previewed as a batch edit before it is applied.
 
 import "./autotag.css";
-import { h, setText, uniqueId } from "../../lib/dom.js";
+import { h, setText, uniqueId, activeElement } from "../../lib/dom.js";
 import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
 import { createScopeGroup, pickScope } from "../scope.js";
 import { drawPreview } from "../batch/elements.js";
@@ -269,7 +269,7 @@ export function createAutotag({ request, status }) {
 
   function close() {
     if (!isOpen()) return;
-    const hadFocus = ui.body.contains(document.activeElement);
+    const hadFocus = ui.body.contains(activeElement());
     showOpen(ui.toggle, ui.body, false);
     if (hadFocus) ui.toggle.focus({ preventScroll: true });
   }

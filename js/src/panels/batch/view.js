@@ -4,7 +4,7 @@
 // what is wrong with it; this module only checks for obviously missing input.
 
 import "./batch.css";
-import { h, setText } from "../../lib/dom.js";
+import { h, setText, activeElement } from "../../lib/dom.js";
 import { panelKeys } from "../panel.js";
 import { defaultScope, pickScope } from "../scope.js";
 import { batchElements, drawPreview } from "./elements.js";
@@ -137,7 +137,7 @@ function createBatchLook(ui, s, form) {
 
   /** Disable a button without losing the keyboard focus that was on it. */
   function setDisabled(button, off) {
-    if (off && !button.disabled && document.activeElement === button) {
+    if (off && !button.disabled && activeElement() === button) {
       s.refocus = button;
       el.focus({ preventScroll: true });
     }
@@ -156,13 +156,13 @@ function createBatchLook(ui, s, form) {
     stale.hidden = !s.preview || fresh;
     results.classList.toggle("is-stale", !!s.preview && !fresh);
     el.setAttribute("aria-busy", s.busy ? "true" : "false");
-    if (s.refocus && document.activeElement === el) {
+    if (s.refocus && activeElement() === el) {
       const back = !s.refocus.disabled ? s.refocus : !previewBtn.disabled ? previewBtn : null;
       if (back) {
         back.focus({ preventScroll: true });
         s.refocus = null;
       }
-    } else if (s.refocus && document.activeElement !== el) s.refocus = null;
+    } else if (s.refocus && activeElement() !== el) s.refocus = null;
   }
 
   function refresh() {
@@ -332,7 +332,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   function open(opts = {}) {
     if (s.disposed) return;
     const o = obj(opts);
-    const active = document.activeElement;
+    const active = activeElement();
     if (active && !el.contains(active)) s.opener = active; // else: opened again from inside
     let presetKind = null;
     if (o.operation && typeof o.operation === "object") {
@@ -354,7 +354,7 @@ export function createBatch({ request, status = null, onApplied = null }) {
   /** Hide the panel; focus goes back to what had it before open() when the focus was inside. */
   function close() {
     if (el.hidden) return;
-    const hadFocus = el.contains(document.activeElement);
+    const hadFocus = el.contains(activeElement());
     el.hidden = true;
     s.refocus = null;
     const back = s.opener;

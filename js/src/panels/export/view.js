@@ -4,7 +4,7 @@
 // only what is obviously missing or wrong in the form. Originals are never modified.
 
 import "./export.css";
-import { setText } from "../../lib/dom.js";
+import { setText, activeElement } from "../../lib/dom.js";
 import { panelKeys, showOpen, showProgress } from "../panel.js";
 import { pickScope } from "../scope.js";
 import { exportElements } from "./elements.js";
@@ -157,12 +157,12 @@ function createExportOutcome(ui, s, status) {
 function createExportButton({ el, exportBtn, dest }, s) {
   const running = () => obj(s.state._export).phase === "running";
   function setDisabled(button, off) {
-    if (off && !button.disabled && document.activeElement === button) {
+    if (off && !button.disabled && activeElement() === button) {
       s.refocus = button;
       el.focus({ preventScroll: true });
     }
     button.disabled = off;
-    if (!off && s.refocus === button && document.activeElement === el) {
+    if (!off && s.refocus === button && activeElement() === el) {
       s.refocus = null;
       button.focus({ preventScroll: true });
     }
@@ -290,7 +290,7 @@ export function createExport({ request, status }) {
   /** Collapse the panel; focus goes to the toggle when it was inside. */
   function close() {
     if (body.hidden) return;
-    const hadFocus = body.contains(document.activeElement) || document.activeElement === el;
+    const hadFocus = body.contains(activeElement()) || activeElement() === el;
     showOpen(toggle, body, false);
     s.refocus = null;
     if (hadFocus) toggle.focus({ preventScroll: true });

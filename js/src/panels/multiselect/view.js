@@ -4,7 +4,7 @@
 // is one request (one undo step in Python), after which the counts are asked again.
 
 import "./multiselect.css";
-import { attr, setText } from "../../lib/dom.js";
+import { attr, setText, activeElement } from "../../lib/dom.js";
 import { applySuggestion, createSuggestions } from "../../editor/autocomplete.js";
 import { createRefresher } from "../../lib/latest.js";
 import { multiSelectElements, commonChip, someRow } from "./elements.js";
@@ -45,7 +45,7 @@ function fallbackAfter(li, prefix) {
  * @param {() => void} fn
  */
 function withFocus(el, s, fn) {
-  const active = document.activeElement;
+  const active = activeElement();
   const had = !!active && active !== el && el.contains(active);
   const fkey = had && active.closest ? active.closest("[data-fkey]")?.getAttribute("data-fkey") : null;
   fn();
