@@ -233,6 +233,11 @@ def test_size_limits_refuse_before_a_byte_is_written(root: Path) -> None:
         uploads.begin("big.png", 1001)
     with pytest.raises(UploadError, match="at most 1,500 bytes"):
         uploads.start_batch([("a.png", 1000), ("b.png", 1000)])
+    batch = uploads.start_batch([("a.png", 600), ("b.png", 600)])
+    uploads.begin("a.png", 600, batch=batch)
+    with pytest.raises(UploadError, match="goes past the 1,200 bytes its upload announced"):
+        uploads.begin("c.png", 601, batch=batch)
+    uploads.cancel(batch)
     with pytest.raises(UploadError, match="caption may be at most"):
         uploads.begin("long.txt", 2 * 1024 * 1024)
     with pytest.raises(UploadError, match="empty"):

@@ -131,6 +131,7 @@ class _Batch:
     folder: str  # relative to the root, POSIX, "" for the root
     total: int  # bytes announced
     images: set[tuple[str, str]]  # (folder, stem casefolded) of the images announced
+    begun: int = 0  # bytes of the uploads begun in it
     stems: dict[tuple[str, str], str | None] = field(default_factory=dict)  # -> landed stem
 
 
@@ -264,6 +265,10 @@ class Uploads:
                 owner = self._batches[batch]
             else:
                 raise UploadError("No such upload batch (it was finished or cancelled).")
+            if owner.begun + size > owner.total:
+                raise UploadError(f"{_shown(name)} goes past the {_size(owner.total)} its upload "
+                                  "announced.")
+            owner.begun += size
             upload_id = secrets.token_hex(8)
             self._partials.mkdir(parents=True, exist_ok=True)
             self._check_partials_folder()
