@@ -3,6 +3,7 @@ them in at once (`Dataset.add_images`), and the widget's upload requests."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import stat
@@ -481,6 +482,17 @@ def test_bad_upload_messages_get_an_error_and_change_nothing(root: Path) -> None
         ask(widget, type="upload_cancel", upload="nope"),
     ]
     assert all(not reply["ok"] and reply["error"] for reply in bad), bad
+    assert bad[3]["no_buffer"] is True  # the front end then sends the chunks as base64 text
+    refused_text = ask(widget, type="upload_chunk", upload=upload, offset=0, data="not base64!")
+    assert not refused_text["ok"] and "base64" in refused_text["error"]
+    assert ask(widget, type="upload_chunk", upload=upload, offset=0,
+               data=base64.b64encode(b"01234").decode())["received"] == 5
+    ask(widget, type="upload_cancel", upload=upload)
+    upload = ask(widget, type="upload_begin", batch=batch, name="n.png", size=10)
+    assert not upload["ok"]  # the batch announced 10 bytes, and they were begun
+    upload = ask(widget, type="upload_begin", name="n.png", size=10,
+                 batch=ask(widget, type="upload_batch", folder="",
+                           files=[["n.png", 10]])["batch"])["upload"]
     assert ask(widget, [b"0123456789"], type="upload_chunk", upload=upload,
                offset=0)["received"] == 10
     assert files_of(root) == ["a.png", "a.txt", "b.jpg"] and widget.count == 2

@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   kindOf, orderFiles, planChunks, formatBytes, newProgress, progressText, emptySummary, addResult, summaryLines,
-  runUpload, ACCEPT, MAX_LISTED,
+  runUpload, toBase64, ACCEPT, MAX_LISTED,
 } = await import("../src/panels/upload/logic.js");
 
 const file = (name, size) => new File([new Uint8Array(size).fill(7)], name);
@@ -143,4 +143,23 @@ test("a view closed mid-run ends it with the closing error", async () => {
     files: [file("a.png", 1)], folder: "",
     request: async (type) => { if (type === "upload_begin") throw closed; return { reply: { batch: "B" } }; },
   }), /closed/);
+});
+
+test("where the host drops the front end's buffers, chunks go as base64 text from then on", async () => {
+  const sent = [];
+  const request = async (type, fields = {}, opts = {}) => {
+    sent.push({ type, ...fields, buffers: opts.buffers ? opts.buffers.length : 0 });
+    if (type === "upload_batch") return { reply: { batch: "B" } };
+    if (type === "upload_begin") return { reply: { upload: "U" } };
+    if (type === "upload_chunk" && opts.buffers) {
+      throw Object.assign(new Error("The upload chunk came without its bytes."), { reply: { ok: false, no_buffer: true } });
+    }
+    if (type === "upload_finish") return { reply: { landed: [["a.png", "a.png", "image", false]], refused: [], skipped: 0, first: "a.png" } };
+    return { reply: {} };
+  };
+  const summary = await runUpload({ files: [new File([new Uint8Array([1, 2, 3, 250, 251])], "a.png")], folder: "", request, chunkBytes: 3 });
+  const chunks = sent.filter((r) => r.type === "upload_chunk");
+  assert.deepEqual(chunks.map((r) => [r.offset, r.buffers, r.data]), [[0, 1, undefined], [0, 0, "AQID"], [3, 0, "+vs="]]);
+  assert.equal(summary.images, 1);
+  assert.equal(toBase64(new Uint8Array(70000).fill(65).buffer).length, Math.ceil(70000 / 3) * 4);
 });

@@ -7,6 +7,8 @@ sentence saying why, and changes nothing. See docs/protocol.md.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ MAX_FINDINGS = 5_000
 MAX_PLOT_POINTS = 5_000
 AUTOTAG_SCOPES = ("all", "filtered", "selected", "current")
 MAX_SIDE = 1_000_000  # pixels along an image side a region may name
+MAX_CHUNK_TEXT = MAX_CHUNK // 3 * 4 + 4  # a chunk as base64 text
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
@@ -552,11 +555,23 @@ def _upload_begin(host: Host, message: Mapping[str, Any]) -> Reply:
 
 
 def _upload_chunk(host: Host, message: Mapping[str, Any], buffers: list[bytes]) -> Reply:
-    if len(buffers) != 1:
-        raise BadRequest("An upload chunk comes as exactly one binary buffer.")
-    received = host.uploads.write(_text(message, "upload"), _int(message, "offset", 0, 2**53),
-                                  buffers[0])
-    return Reply({"received": received})
+    """A chunk comes as one binary buffer or, from a host that drops the buffers the front end
+    sends, as base64 text in `data` (the reply to a chunk that lost its buffer says
+    `no_buffer: true`, so the front end sends the rest that way)."""
+    upload, offset = _text(message, "upload"), _int(message, "offset", 0, 2**53)
+    if len(buffers) > 1:
+        raise BadRequest("An upload chunk comes as one binary buffer.")
+    if buffers:
+        data: bytes | memoryview = buffers[0]
+    elif isinstance(message.get("data"), str) and len(message["data"]) <= MAX_CHUNK_TEXT:
+        try:
+            data = base64.b64decode(message["data"], validate=True)
+        except binascii.Error:
+            raise BadRequest("Field 'data' must be base64 text.") from None
+    else:
+        return Reply({"ok": False, "no_buffer": True,
+                      "error": "The upload chunk came without its bytes."})
+    return Reply({"received": host.uploads.write(upload, offset, data)})
 
 
 def _upload_finish(host: Host, message: Mapping[str, Any]) -> Reply:

@@ -106,6 +106,7 @@ export async function runUpload({ files, folder, request, onProgress = () => {},
   const ordered = orderFiles(files);
   const progress = newProgress(ordered);
   const summary = emptySummary(folder);
+  const way = { text: false }; // chunks as base64 text: the host drops the front end's buffers
   onProgress(progress);
   let batch;
   try {
@@ -119,7 +120,7 @@ export async function runUpload({ files, folder, request, onProgress = () => {},
       if (cancelled()) break;
       progress.current = file.name;
       onProgress(progress);
-      await sendFile(file, { batch, request, summary, progress, onProgress, cancelled, chunkBytes });
+      await sendFile(file, { batch, request, summary, progress, onProgress, cancelled, chunkBytes, way });
       progress.doneFiles += 1;
       onProgress(progress);
     }
@@ -130,7 +131,32 @@ export async function runUpload({ files, folder, request, onProgress = () => {},
   return summary;
 }
 
-async function sendFile(file, { batch, request, summary, progress, onProgress, cancelled, chunkBytes }) {
+/**
+ * Send one chunk as a binary buffer or, once Python said a chunk came without it (a host that
+ * drops the buffers the front end sends), as base64 text from then on (`way.text`).
+ */
+async function sendChunk(request, fields, data, way) {
+  const opts = { timeoutMs: CHUNK_TIMEOUT_MS };
+  if (!way.text) {
+    try {
+      return await request("upload_chunk", fields, { ...opts, buffers: [data] });
+    } catch (err) {
+      if (!(err && err.reply && err.reply.no_buffer === true)) throw err;
+      way.text = true;
+    }
+  }
+  return request("upload_chunk", { ...fields, data: toBase64(data) }, opts);
+}
+
+/** The bytes of `buffer` as base64 text. */
+export function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+async function sendFile(file, { batch, request, summary, progress, onProgress, cancelled, chunkBytes, way }) {
   const before = progress.doneBytes;
   let upload = null;
   try {
@@ -141,8 +167,7 @@ async function sendFile(file, { batch, request, summary, progress, onProgress, c
         progress.doneBytes = before;
         return;
       }
-      const data = await file.slice(offset, end).arrayBuffer();
-      await request("upload_chunk", { upload, offset }, { buffers: [data], timeoutMs: CHUNK_TIMEOUT_MS });
+      await sendChunk(request, { upload, offset }, await file.slice(offset, end).arrayBuffer(), way);
       progress.doneBytes = before + end;
       onProgress(progress);
     }
