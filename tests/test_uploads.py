@@ -384,6 +384,14 @@ def test_added_images_join_the_data_set_at_its_end_with_their_captions(root: Pat
     assert dataset.filter("new tag")[0].id == "0first.png"
     assert changes[-1].kind == "added" and changes[-1].ids == ("0first.png", "sub/z.jpg")
     assert dataset.add_images(["0first.png"]) == []
+    assert not dataset["0first.png"].shares_caption
+    write_image(root / "0first.jpg")  # put there by hand: its caption is 0first.txt too
+    dataset.add_images(["0first.jpg"])
+    assert dataset["0first.jpg"].shares_caption and dataset["0first.png"].shares_caption
+    write_image(root / "pair.png")
+    write_image(root / "pair.webp")
+    dataset.add_images(["pair.png", "pair.webp"])
+    assert dataset["pair.png"].shares_caption and dataset["pair.webp"].shares_caption
 
 
 def test_adding_a_file_that_is_no_image_of_the_set_adds_none(root: Path, tmp_path: Path) -> None:

@@ -1182,6 +1182,10 @@ class Dataset(BatchEditing, AutoTagging):
                 added.append(len(self._items))
                 self._items.append(item)
                 self._retally((), item._tags)
+                if one.shares_caption:
+                    for other in self._namesakes(one.relative):
+                        if other in self._by_id:
+                            self._items[self._by_id[other]].shares_caption = True
         self._emit(Change("added", tuple(one.relative for one in found)))
         return added
 
@@ -1205,17 +1209,23 @@ class Dataset(BatchEditing, AutoTagging):
                              f"{getattr(error, 'strerror', None) or error}") from None
         return relative.as_posix()
 
+    def _namesakes(self, relative: str) -> list[str]:
+        """The other images in the folder whose caption is that of the image at `relative`
+        (the same name but for the extension)."""
+        folder, _, name = relative.rpartition("/")
+        stem = name[: name.rfind(".")]
+        prefix = f"{folder}/" if folder else ""
+        return [prefix + other for other in os.listdir(self.root / folder)
+                if other != name and other[: other.rfind(".")] == stem and is_image_name(other)]
+
     def _found(self, relative: str) -> FoundImage:
         """What the scan would have found of the image at `relative` and its caption."""
         image = self.root / relative
-        stem = image.name[: image.name.rfind(".")]
-        caption = image.with_name(stem + CAPTION_EXTENSION)
-        namesakes = sum(1 for other in os.listdir(image.parent)
-                        if other[: other.rfind(".")] == stem and is_image_name(other))
+        caption = image.with_name(image.name[: image.name.rfind(".")] + CAPTION_EXTENSION)
         linked = caption.is_symlink() and is_inside(self.root, caption)
         return FoundImage(relative, os.path.lexists(caption),
                           caption.is_file() and not caption.is_symlink(),
-                          namesakes > 1 or linked)
+                          bool(self._namesakes(relative)) or linked)
 
     def resolve_conflict(self, ref: ItemRef, keep: str) -> None:
         """End a conflict: `keep="theirs"` takes the file on disk, `"mine"` overwrites it on the
