@@ -506,3 +506,12 @@ def test_bad_upload_messages_get_an_error_and_change_nothing(root: Path) -> None
     assert files_of(root) == ["a.png", "a.txt", "b.jpg"] and widget.count == 2
     widget.close()
     assert partials(root) == []
+
+
+def test_the_widget_takes_its_upload_limits(root: Path) -> None:
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0,
+                          upload_limits=UploadLimits(max_file=1000))
+    assert ask(widget, type="upload_folders")["max_file"] == 1000
+    batch = ask(widget, type="upload_batch", folder="", files=[["big.png", 1001]])["batch"]
+    refused = ask(widget, type="upload_begin", batch=batch, name="big.png", size=1001)
+    assert not refused["ok"] and "at most 1,000 bytes" in refused["error"]
