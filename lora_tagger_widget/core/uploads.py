@@ -132,6 +132,7 @@ class _Batch:
     total: int  # bytes announced
     images: set[tuple[str, str]]  # (folder, stem casefolded) of the images announced
     begun: int = 0  # bytes of the uploads begun in it
+    implicit: bool = False  # made by `begin` for one file: forgotten with it
     stems: dict[tuple[str, str], str | None] = field(default_factory=dict)  # -> landed stem
 
 
@@ -261,6 +262,7 @@ class Uploads:
         with self._lock:
             if batch is None:
                 owner = self._batches[self.start_batch([(name, size)], folder)]
+                owner.implicit = True
             elif batch in self._batches:
                 owner = self._batches[batch]
             else:
@@ -268,12 +270,12 @@ class Uploads:
             if owner.begun + size > owner.total:
                 raise UploadError(f"{_shown(name)} goes past the {_size(owner.total)} its upload "
                                   "announced.")
-            owner.begun += size
             upload_id = secrets.token_hex(8)
             self._partials.mkdir(parents=True, exist_ok=True)
             self._check_partials_folder()
             partial = self._partials / f"{upload_id}{PARTIAL_SUFFIX}"
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+            owner.begun += size
             self._uploads[upload_id] = _Upload(upload_id, owner, name, clean, kind, size,
                                                partial, fd)
         return upload_id
@@ -284,17 +286,23 @@ class Uploads:
         refused and changes nothing."""
         with self._lock:
             current = self._get(upload)
-            if len(data) > MAX_CHUNK:
+            view = memoryview(data).cast("B")
+            length = view.nbytes
+            if length > MAX_CHUNK:
                 raise UploadError(f"A chunk may be at most {_size(MAX_CHUNK)}.")
             if offset != current.received:
                 raise UploadError(f"The chunk starts at byte {offset:,}; the upload is at byte "
                                   f"{current.received:,}.")
-            if current.received + len(data) > current.size:
+            if current.received + length > current.size:
                 raise UploadError(f"The chunk goes past the {current.size:,} bytes announced.")
-            view = memoryview(data)
-            while view:
-                view = view[os.write(current.fd, view):]
-            current.received += len(data)
+            try:
+                while view:
+                    view = view[os.write(current.fd, view):]
+            except OSError as error:
+                self._drop(current)
+                raise UploadError(f"Writing the upload failed ({_reason(error)}); it was "
+                                  "cancelled.") from None
+            current.received += length
             current.touched = time.monotonic()
             return current.received
 
@@ -305,12 +313,8 @@ class Uploads:
             current = self._get(upload)
             if current.received != current.size:
                 raise UploadError(f"Only {current.received:,} of {current.size:,} bytes came.")
-            del self._uploads[upload]
             try:
                 os.fsync(current.fd)
-            finally:
-                os.close(current.fd)
-            try:
                 if current.kind == "zip":
                     return self._unzip(current)
                 result = UploadResult()
@@ -318,8 +322,7 @@ class Uploads:
                                current.name, current.given, current.kind, current.batch.images)
                 return result
             finally:
-                with contextlib.suppress(FileNotFoundError):
-                    current.partial.unlink()
+                self._drop(current)
 
     def cancel(self, ref: str) -> None:
         """Drop an upload, or a batch with every upload of it; its partial files go."""
@@ -554,7 +557,10 @@ class Uploads:
         return current
 
     def _drop(self, current: _Upload) -> None:
+        """Forget an upload (and its batch when made for it alone); its partial file goes."""
         self._uploads.pop(current.id, None)
+        if current.batch.implicit:
+            self._batches.pop(current.batch.id, None)
         with contextlib.suppress(OSError):
             os.close(current.fd)
         with contextlib.suppress(FileNotFoundError):
