@@ -257,7 +257,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview, uploader }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -267,6 +267,7 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
     "toggle-view": () => cmd.setView(shell.state.view === "grid" ? "single" : "grid"),
     "focus-filter": () => filterBar.focus(),
     "batch": () => batch.open(),
+    "add-images": () => uploader.pick(),
     "undo": () => actions.history("undo"),
     "redo": () => actions.history("redo"),
     "copy-tags": () => cmd.afterMoves(actions.copyTags),

@@ -114,7 +114,7 @@ def test_files_dropped_on_the_widget_go_to_the_folder_chosen(lab) -> None:
     lab.screenshot(widget, lab.workdir / "shots", "upload-dropped-shown")
 
 
-def test_a_refused_folder_says_why_and_nothing_lands(lab) -> None:
+def test_the_u_key_opens_the_picker_and_a_refused_folder_says_why(lab) -> None:
     root = lab.workdir / "imgs"
     write_images(root, n=1)
     picked = lab.workdir / "picked"
@@ -126,7 +126,13 @@ def test_a_refused_folder_says_why_and_nothing_lands(lab) -> None:
     panel = widget.get_by_role("region", name="Add images")
     panel.get_by_role("button", name="Add images").click()
     panel.get_by_label("Into folder").fill(".lora-tagger")
-    panel.locator("input[type=file]").set_input_files([str(picked / "x.png")])
+    widget.locator(".ltw-name").click()  # the keys go to the widget, not the folder field
+    wait_until(lambda: lab.page.evaluate(
+        "() => document.activeElement?.classList.contains('ltw-root')"), what="the focus")
+    with lab.page.expect_file_chooser(timeout=15000) as chooser:
+        lab.page.keyboard.press("u")
+    assert chooser.value.is_multiple()
+    chooser.value.set_files([str(picked / "x.png")])
     summary = panel.get_by_role("status")
     wait_until(lambda: "hidden" in summary.inner_text(), what="the refusal", timeout=60)
     assert sorted(p.name for p in Path(root).iterdir() if p.is_file()) == [

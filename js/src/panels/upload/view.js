@@ -15,7 +15,8 @@ function carriesFiles(e) {
 }
 
 /**
- * createUpload({ request, status, root, openImage }) -> { el, dropHint, open(), close(), isOpen(), upload(files), dispose() }
+ * createUpload({ request, status, root, openImage }) -> { el, dropHint, open(), pick(), close(), isOpen(), upload(files), dispose() }
+ *   pick(): open the panel and its file picker (the U key).
  *   request: the rpc; status: the status line; root: the widget's root (the drop target);
  *   openImage(id): show that image (the first new one, when asked).
  */
@@ -24,6 +25,7 @@ export function createUpload({ request, status, root, openImage }) {
   const folderId = uniqueId("ltw-up-folder");
   const listId = uniqueId("ltw-up-folders");
   const toggle = panelToggle("ltw-up-toggle", bodyId, "Add images");
+  toggle.title = "Add images, captions or zips: pick them (U) or drop them on the widget";
   const folder = h("input", {
     class: "ltw-input ltw-up-folder", id: folderId, type: "text", list: listId, autocomplete: "off",
     placeholder: "the data set folder", spellcheck: "false",
@@ -180,6 +182,10 @@ export function createUpload({ request, status, root, openImage }) {
     el,
     dropHint,
     open: () => openPanel(setOpen, toggle),
+    pick: () => {
+      setOpen(true);
+      if (!running) input.click();
+    },
     close: () => setOpen(false),
     isOpen: () => open,
     upload,
