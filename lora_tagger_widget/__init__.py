@@ -34,6 +34,7 @@ from .core.rayengine import RayOptions
 from .core.sample import make_sample_dataset
 from .core.suggestions import AutoSuggestion
 from .core.taggers import ScoredTag, TaggerError, WdTagger
+from .core.uploads import UploadError, UploadLimits, UploadResult, Uploads
 from .core.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ __all__ = [
     "TaggerError",
     "TaggerWidget",
     "UndoConflictError",
+    "UploadError",
+    "UploadLimits",
+    "UploadResult",
+    "Uploads",
     "Vocabulary",
     "WdTagger",
     "__version__",

@@ -35,6 +35,7 @@ from .core.dataset import (
 from .core.export import ExportReport
 from .core.query import QueryError
 from .core.taggers import WdTagger
+from .core.uploads import UploadLimits
 from .core.watch import watch_dataset, watch_mode
 
 STATIC = Path(__file__).parent / "static"
@@ -139,6 +140,7 @@ class TaggerWidget(anywidget.AnyWidget):
         trigger: str | None = None,
         tag_list: str | os.PathLike[str] | None = None,
         watch: str | None = None,
+        upload_limits: UploadLimits | None = None,
     ) -> None:
         """Show `source`, a folder or a `Dataset`.
 
@@ -150,7 +152,9 @@ class TaggerWidget(anywidget.AnyWidget):
         / Danbooru format) whose tags autocomplete suggests too. `watch`: how changes that
         other writers make to the captions come into the view, live: "auto" (file system
         events, polling where they cannot be had), "polling" (for network folders), "off"
-        (default: the `LORA_TAGGER_WATCH` environment variable, else "auto")."""
+        (default: the `LORA_TAGGER_WATCH` environment variable, else "auto").
+        `upload_limits`: how much the "Add images" panel takes (`UploadLimits`: 200 MB a file,
+        4 GB an upload by default)."""
         self._watch_mode = watch_mode(watch)
         self._dataset: Dataset | None = None
         self._scan: BackgroundScan | None = None
@@ -162,7 +166,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._message = ""
         self._saving: list[int] | None = None  # [done, total] while a save runs on its thread
         self._loop = kernel_loop()
-        self._host = ViewHost(self, workers, self._deliver)
+        self._host = ViewHost(self, workers, self._deliver, upload_limits)
         self._autosaver = Autosave(
             autosave_delay, lambda: self.dataset, self.save,
             progress=lambda done, total: self._on_loop(lambda: self._show_saving(done, total)),
@@ -319,6 +323,7 @@ class TaggerWidget(anywidget.AnyWidget):
         self._unsubscribe()
         self._unwatch()
         self._host.images.close()
+        self._host.close_uploads()
 
     # Checks and exports
 
@@ -620,10 +625,16 @@ class TaggerWidget(anywidget.AnyWidget):
             self._schedule_autosave()
         if change.kind == "saved" and self._error and not self.dataset.unsaved_count:
             self._error = None
+        if change.kind == "added":
+            self.count = len(self.dataset)
+            if self.index < 0:
+                self.index = 0
         if change.kind != "palette":
             self.items_version += 1
             if self._host.view is not None and self._host.view.filtered:
                 self._host.view.update(map(self.dataset.index_of, change.ids))
+                self._sync_place()
+            elif change.kind == "added" and self._host.view is not None:
                 self._sync_place()
         self._sync_all()
 
@@ -672,7 +683,7 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _on_request(self, _widget: object, content: object, buffers: list[bytes]) -> None:
         with self.hold_sync():  # the traits a request changes go in one message, before its reply
-            reply = handle_request(self._host, content)
+            reply = handle_request(self._host, content, buffers)
         if reply is not None:
             self.send(reply.content, reply.buffers or None)
 

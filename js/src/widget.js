@@ -27,6 +27,7 @@ import { createExport } from "./panels/export/view.js";
 import { createChecks } from "./panels/checks/view.js";
 import { createPlots } from "./panels/plots/view.js";
 import { createAutotag } from "./panels/autotag/view.js";
+import { createUpload } from "./panels/upload/view.js";
 import { createSuggested } from "./editor/suggested.js";
 import { errorText } from "./lib/format.js";
 
@@ -47,7 +48,7 @@ function createShell(model, el) {
   const shell = {
     model,
     root,
-    rpc: createRpc({ send: (content) => model.send(content) }),
+    rpc: createRpc({ send: (content, buffers) => model.send(content, undefined, buffers) }),
     status: createStatus(),
     paletteStore: createPaletteStore(),
     state: readState(model),
@@ -212,6 +213,7 @@ function buildParts(shell) {
     plots: createPlots({ request, status }),
     exporter: createExport({ request, status }),
     autotag: createAutotag({ request, status }),
+    uploader: createUpload({ request, status, root, openImage: (id) => cmd.openImage({ id }) }),
   };
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
@@ -219,7 +221,7 @@ function buildParts(shell) {
   // The image (or the grid) fills the stage; the panels open beside it from the dock.
   const stage = h("div", { class: "ltw-stage" }, main, parts.grid.el, parts.multi.el, parts.batch.el);
   const dock = h("div", { class: "ltw-dock" }, parts.filterBar.el, parts.allTags.el, parts.checks.el,
-    parts.autotag.el, parts.exporter.el, parts.plots.el);
+    parts.autotag.el, parts.exporter.el, parts.plots.el, parts.uploader.el);
   const body = h("div", { class: "ltw-body" }, parts.header.el, editBar.el, parts.loading.el,
     parts.banners.el, stage, dock, parts.footer.el);
   const dialogHost = h("div", { class: "ltw-dialog-host", hidden: true });
@@ -227,7 +229,7 @@ function buildParts(shell) {
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
   main.lastChild.append(palette.el);
   shell.cleanups.push(fitToNotebook(root, stage));
-  root.append(body, status.el, status.bubble, dialogHost);
+  root.append(body, status.el, status.bubble, dialogHost, parts.uploader.dropHint);
   return { ...parts, main, dialog, palette };
 }
 
@@ -255,7 +257,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview, uploader }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -265,6 +267,7 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
     "toggle-view": () => cmd.setView(shell.state.view === "grid" ? "single" : "grid"),
     "focus-filter": () => filterBar.focus(),
     "batch": () => batch.open(),
+    "add-images": () => uploader.pick(),
     "undo": () => actions.history("undo"),
     "redo": () => actions.history("redo"),
     "copy-tags": () => cmd.afterMoves(actions.copyTags),
@@ -454,7 +457,7 @@ function disposeAll(shell, parts) {
   parts.captionText.dispose();
   shell.rpc.dispose();
   for (const part of [parts.preview, parts.filterBar, parts.allTags, parts.exporter, parts.checks, parts.plots, parts.autotag,
-    parts.suggested,
+    parts.suggested, parts.uploader,
     parts.grid, parts.multi, parts.batch, parts.tags, parts.palette]) part.dispose();
 }
 

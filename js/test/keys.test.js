@@ -68,3 +68,11 @@ test("unhandled Ctrl/Cmd shortcuts reach JupyterLab; plain keys do not", () => {
   assert.equal(keepFromNotebook(key("Enter", { shiftKey: true }), null, false), true);
   assert.equal(keepFromNotebook(key("KeyC", { ctrlKey: true }), null, true), true);
 });
+
+test("U opens the file picker of Add images, in the single view and the grid, not while typing", () => {
+  assert.deepEqual(resolveKey(key("KeyU")), { action: "add-images", prevent: true });
+  assert.equal(act(key("KeyU"), { grid: true }), "add-images");
+  assert.equal(act(key("KeyU"), { inText: true }), null);
+  assert.equal(act(key("KeyU"), { dialogOpen: true }), null);
+  assert.equal(act(key("KeyU", { shiftKey: true })), null);
+});

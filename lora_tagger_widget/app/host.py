@@ -1,5 +1,6 @@
 """What the front end's requests act on besides the widget's user API: the images the view shows
-through its filter, the palette's versions, and the jobs that make previews and thumbnails.
+through its filter, the palette's versions, the jobs that make previews and thumbnails, and the
+uploads going.
 
 The widget holds one `ViewHost` and hands it to `messages.handle_request`, so that requests need
 nothing of the widget but its public members (`messages.UserApi`).
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..core.uploads import UploadLimits, Uploads
 from .images import ImageJobs
 from .viewmodel import PaletteDeltas, item_states, resolve_scope
 
@@ -24,11 +26,27 @@ class ViewHost:
     folder is read), `palette_deltas` and `images` (replies made on `workers` threads, handed to
     `deliver`)."""
 
-    def __init__(self, widget: UserApi, workers: int, deliver: Callable[[Reply], None]) -> None:
+    def __init__(self, widget: UserApi, workers: int, deliver: Callable[[Reply], None],
+                 upload_limits: UploadLimits | None = None) -> None:
         self.widget = widget
         self.view: FilteredView | None = None
         self.palette_deltas = PaletteDeltas()
         self.images = ImageJobs(workers, deliver)
+        self.upload_limits = upload_limits or UploadLimits()
+        self._uploads: Uploads | None = None
+
+    @property
+    def uploads(self) -> Uploads:
+        """The uploads into the data set's folder (made at the first use)."""
+        if self._uploads is None:
+            dataset = self.dataset
+            self._uploads = Uploads(dataset.root, dataset.state_dir, self.upload_limits)
+        return self._uploads
+
+    def close_uploads(self) -> None:
+        """Cancel the uploads going (their partial files go)."""
+        if self._uploads is not None:
+            self._uploads.close()
 
     @property
     def dataset(self) -> Dataset:

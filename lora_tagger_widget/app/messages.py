@@ -7,7 +7,10 @@ sentence saying why, and changes nothing. See docs/protocol.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import base64
+import binascii
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,10 +25,12 @@ from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
 from ..core.regions import RegionError, dataset_region
+from ..core.uploads import MAX_BATCH_FILES, MAX_CHUNK, UploadResult
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
     from ..core.dataset import Dataset, SaveReport
+    from ..core.uploads import Uploads
     from .images import ImageJobs
 
 MAX_TEXT = 200_000
@@ -37,6 +42,7 @@ MAX_FINDINGS = 5_000
 MAX_PLOT_POINTS = 5_000
 AUTOTAG_SCOPES = ("all", "filtered", "selected", "current")
 MAX_SIDE = 1_000_000  # pixels along an image side a region may name
+MAX_CHUNK_TEXT = MAX_CHUNK // 3 * 4 + 4  # a chunk as base64 text
 FIX_NAMES = frozenset({"orientation", "flatten", "eight_bit", "rgb", "convert_formats", "one_line"})
 
 
@@ -77,6 +83,8 @@ class Host(Protocol):
 
     @property
     def dataset(self) -> Dataset: ...
+    @property
+    def uploads(self) -> Uploads: ...
     @property
     def shown_count(self) -> int: ...
     def scope(self, name: str) -> list[int] | None: ...
@@ -522,12 +530,82 @@ def _allow_rewrite(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
+def _upload_folders(host: Host, message: Mapping[str, Any]) -> Reply:
+    limits = host.uploads.limits
+    return Reply({"folders": host.uploads.folders(), "max_file": limits.max_file,
+                  "max_batch": limits.max_batch, "max_chunk": MAX_CHUNK})
+
+
+def _upload_batch(host: Host, message: Mapping[str, Any]) -> Reply:
+    files = _field(message, "files", list)
+    if not 1 <= len(files) <= MAX_BATCH_FILES or not all(
+            isinstance(f, list) and len(f) == 2 and isinstance(f[0], str)
+            and isinstance(f[1], int) and not isinstance(f[1], bool) and f[1] >= 0
+            for f in files):
+        raise BadRequest(f"Field 'files' must be 1 to {MAX_BATCH_FILES} [name, size] pairs.")
+    batch = host.uploads.start_batch([(name, size) for name, size in files],
+                                     _text(message, "folder"))
+    return Reply({"batch": batch})
+
+
+def _upload_begin(host: Host, message: Mapping[str, Any]) -> Reply:
+    upload = host.uploads.begin(_text(message, "name"), _int(message, "size", 0, 2**53),
+                                batch=_text(message, "batch"))
+    return Reply({"upload": upload})
+
+
+def _upload_chunk(host: Host, message: Mapping[str, Any], buffers: list[bytes]) -> Reply:
+    """A chunk comes as one binary buffer or, from a host that drops the buffers the front end
+    sends, as base64 text in `data` (the reply to a chunk that lost its buffer says
+    `no_buffer: true`, so the front end sends the rest that way)."""
+    upload, offset = _text(message, "upload"), _int(message, "offset", 0, 2**53)
+    if len(buffers) > 1:
+        raise BadRequest("An upload chunk comes as one binary buffer.")
+    if buffers:
+        data: bytes | memoryview = buffers[0]
+    elif isinstance(message.get("data"), str) and len(message["data"]) <= MAX_CHUNK_TEXT:
+        try:
+            data = base64.b64decode(message["data"], validate=True)
+        except binascii.Error:
+            raise BadRequest("Field 'data' must be base64 text.") from None
+    else:
+        return Reply({"ok": False, "no_buffer": True,
+                      "error": "The upload chunk came without its bytes."})
+    return Reply({"received": host.uploads.write(upload, offset, data)})
+
+
+def _upload_finish(host: Host, message: Mapping[str, Any]) -> Reply:
+    result = host.uploads.finish(_text(message, "upload"))
+    return Reply(_landed(host.dataset, result))
+
+
+def _landed(dataset: Dataset, result: UploadResult) -> dict[str, Any]:
+    """Take what landed into the data set (new images at its end, new captions of the images
+    it has read again) and say what happened."""
+    added = dataset.add_images(result.images)
+    for done in result.landed:
+        if done.kind == "caption" and done.image is not None:
+            with contextlib.suppress(KeyError):
+                dataset.refresh(done.image)
+    return {
+        "landed": [[d.path, d.given, d.kind, d.renamed] for d in result.landed],
+        "refused": [[r.name, r.reason] for r in result.refused],
+        "skipped": result.skipped,
+        "first": dataset[added[0]].id if added else None,
+    }
+
+
+def _upload_cancel(host: Host, message: Mapping[str, Any]) -> Reply:
+    host.uploads.cancel(_text(message, "upload"))
+    return Reply({})
+
+
 def _close(host: Host, message: Mapping[str, Any]) -> Reply:
     host.widget.close_after_saving()
     return Reply({})
 
 
-HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
+HANDLERS: dict[str, Callable[..., Reply | None]] = {
     "preview": _preview,
     "thumbs": _thumbs,
     "region": _region,
@@ -569,7 +647,14 @@ HANDLERS: dict[str, Callable[[Host, Mapping[str, Any]], Reply | None]] = {
     "resolve_conflict": _resolve_conflict,
     "allow_rewrite": _allow_rewrite,
     "close": _close,
+    "upload_folders": _upload_folders,
+    "upload_batch": _upload_batch,
+    "upload_begin": _upload_begin,
+    "upload_chunk": _upload_chunk,
+    "upload_finish": _upload_finish,
+    "upload_cancel": _upload_cancel,
 }
+WITH_BUFFERS = frozenset({"upload_chunk"})  # handlers that take the request's binary buffers
 
 EXPECTED_ERRORS = (
     BadRequest,
@@ -585,9 +670,10 @@ EXPECTED_ERRORS = (
 )
 
 
-def handle_request(host: Host, message: object) -> Reply | None:
-    """The reply to one request from the front end, or None when the reply is made on the
-    worker pool and sent from there (previews, thumbnails); never raises."""
+def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -> Reply | None:
+    """The reply to one request from the front end (with its binary `buffers`), or None when
+    the reply is made on the worker pool and sent from there (previews, thumbnails); never
+    raises."""
     rid = message.get("rid") if isinstance(message, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, int) or not 0 < rid < MAX_RID:
         rid = None
@@ -602,7 +688,10 @@ def handle_request(host: Host, message: object) -> Reply | None:
             raise BadRequest(f"Unknown request type {str(kind)[:40]!r}.")
         if not host.widget.ready:
             raise BadRequest("The folder is still being read; try again in a moment.")
-        reply = handler(host, message)
+        if kind in WITH_BUFFERS:
+            reply = handler(host, message, list(buffers))
+        else:
+            reply = handler(host, message)
         if reply is None:
             return None
     except EXPECTED_ERRORS as error:

@@ -44,13 +44,21 @@ from .files import (
     checked_path,
     decode_caption,
     encode_caption,
+    is_inside,
     read_bytes_or_none,
     read_regular,
     sync_folders,
 )
 from .gc import gc_paused
 from .history import CaptionEdit, History
-from .images import ImageError, ImageInfo, Preview, make_preview, read_image_info
+from .images import (
+    ImageError,
+    ImageInfo,
+    Preview,
+    is_image_name,
+    make_preview,
+    read_image_info,
+)
 from .locks import FolderLock
 from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from .query import Query, parse_query
@@ -1151,6 +1159,73 @@ class Dataset(BatchEditing, AutoTagging):
             self._track(item)
         self._emit(Change(kind, (item.id,)))
         return True
+
+    def add_images(self, paths: Iterable[str | os.PathLike[str]]) -> list[int]:
+        """Take in images put in the folder since it was read (`paths`: absolute, or relative
+        to the root), with their captions, at the end of the data set so that no position
+        moves; returns their positions. Images it has already are left as they are. Raises
+        `ValueError`, adding none, when a path is not an image file of the data set (outside
+        it, hidden, not named like an image, not a regular file)."""
+        found: list[FoundImage] = []
+        for given in paths:
+            path = Path(given) if Path(given).is_absolute() else self.root / given
+            relative = self._relative_image(path)
+            if relative not in self._by_id and relative not in (f.relative for f in found):
+                found.append(self._found(relative))
+        if not found:
+            return []
+        with self._lock:
+            added = []
+            for one in found:
+                item = Item(str(self.root), one)
+                self._by_id[item.id] = len(self._items)
+                added.append(len(self._items))
+                self._items.append(item)
+                self._retally((), item._tags)
+                if one.shares_caption:
+                    for other in self._namesakes(one.relative):
+                        if other in self._by_id:
+                            self._items[self._by_id[other]].shares_caption = True
+        self._emit(Change("added", tuple(one.relative for one in found)))
+        return added
+
+    def _relative_image(self, path: Path) -> str:
+        """`path`'s POSIX path relative to the root, when it is an image file the scan would
+        list; `ValueError` saying why not otherwise."""
+        try:
+            relative = Path(os.path.abspath(path)).relative_to(self.root)
+        except ValueError:
+            raise ValueError(f"{path} is not inside the data set folder {self.root}.") from None
+        if not is_inside(self.root, path):
+            raise ValueError(f"{path} leads outside the data set folder {self.root}.")
+        if any(part.startswith(".") for part in relative.parts):
+            raise ValueError(f"{relative.as_posix()} is hidden; the data set leaves it out.")
+        if not is_image_name(path.name):
+            raise ValueError(f"{relative.as_posix()} is not named like an image.")
+        try:
+            check_regular(os.stat(path), path)
+        except OSError as error:
+            raise ValueError(f"{relative.as_posix()} cannot be added: "
+                             f"{getattr(error, 'strerror', None) or error}") from None
+        return relative.as_posix()
+
+    def _namesakes(self, relative: str) -> list[str]:
+        """The other images in the folder whose caption is that of the image at `relative`
+        (the same name but for the extension)."""
+        folder, _, name = relative.rpartition("/")
+        stem = name[: name.rfind(".")]
+        prefix = f"{folder}/" if folder else ""
+        return [prefix + other for other in os.listdir(self.root / folder)
+                if other != name and other[: other.rfind(".")] == stem and is_image_name(other)]
+
+    def _found(self, relative: str) -> FoundImage:
+        """What the scan would have found of the image at `relative` and its caption."""
+        image = self.root / relative
+        caption = image.with_name(image.name[: image.name.rfind(".")] + CAPTION_EXTENSION)
+        linked = caption.is_symlink() and is_inside(self.root, caption)
+        return FoundImage(relative, os.path.lexists(caption),
+                          caption.is_file() and not caption.is_symlink(),
+                          bool(self._namesakes(relative)) or linked)
 
     def resolve_conflict(self, ref: ItemRef, keep: str) -> None:
         """End a conflict: `keep="theirs"` takes the file on disk, `"mine"` overwrites it on the

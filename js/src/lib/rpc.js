@@ -29,15 +29,16 @@ export class RpcError extends Error {
 }
 
 /**
- * A request to Python: the `rpc.request` every module that asks Python is given.
- * @typedef {(type: string, fields?: object, opts?: { timeoutMs?: number }) =>
+ * A request to Python: the `rpc.request` every module that asks Python is given; `buffers`
+ * go with it as binary buffers.
+ * @typedef {(type: string, fields?: object, opts?: { timeoutMs?: number, buffers?: ArrayBuffer[] }) =>
  *   Promise<{ reply: any, buffers: DataView[] }>} Request
  */
 
 /**
  * createRpc({ send, timeoutMs, timers, makeRid })
- *   send(content)        -> posts a message to Python (model.send)
- *   request(type, fields, { timeoutMs }) -> Promise<{ reply, buffers }>
+ *   send(content, buffers) -> posts a message to Python (model.send)
+ *   request(type, fields, { timeoutMs, buffers }) -> Promise<{ reply, buffers }>
  *       rejects with RpcError: `ok:false` (message = Python's error), timeout, or dispose.
  *   handle(content, buffers) -> true when `content` was a reply (consumed), else false.
  *   dispose()            -> rejects everything pending, clears timers.
@@ -60,7 +61,8 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
       }, ms);
       pending.set(rid, { resolve, reject, timer, type });
       try {
-        send(content);
+        if (opts.buffers) send(content, opts.buffers);
+        else send(content);
       } catch (err) {
         timers.clearTimeout(timer);
         pending.delete(rid);

@@ -26,7 +26,7 @@ const PAN_KEYS = {
  *          or the tag the key holds, to the key), move-chip {delta}, remove-chip,
  *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions,
  *          zoom (100 % and back), zoom-by {factor}, pan {dx, dy} (fractions of the view),
- *          fullscreen (on and off), leave-fullscreen.
+ *          fullscreen (on and off), leave-fullscreen, add-images (U: the file picker of "Add images").
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -65,6 +65,7 @@ export function resolveKey(ev, ctx = {}) {
   if (code === "Slash") return { action: "focus-filter", prevent: true };
   if (code === "KeyB") return { action: "batch", prevent: true };
   if (code === "KeyF") return { action: "fullscreen", prevent: true };
+  if (code === "KeyU") return { action: "add-images", prevent: true };
   if (ctx.grid) return null;
   if (code === "KeyZ") return { action: "zoom", prevent: true };
   if (ctx.zoomed && PAN_KEYS[code]) return { action: "pan", ...PAN_KEYS[code], prevent: true };

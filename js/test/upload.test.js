@@ -1,0 +1,165 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "./helpers.js"; // first: the modules' .css imports load as nothing
+
+const {
+  kindOf, orderFiles, planChunks, formatBytes, newProgress, progressText, emptySummary, addResult, summaryLines,
+  runUpload, toBase64, ACCEPT, MAX_LISTED,
+} = await import("../src/panels/upload/logic.js");
+
+const file = (name, size) => new File([new Uint8Array(size).fill(7)], name);
+
+test("files are told apart by extension, in any case", () => {
+  assert.equal(kindOf("a.PNG"), "image");
+  assert.equal(kindOf("x.jpeg"), "image");
+  assert.equal(kindOf("a.txt"), "caption");
+  assert.equal(kindOf("set.Zip"), "zip");
+  assert.equal(kindOf("run.sh"), null);
+  assert.equal(kindOf(".png"), null);
+  assert.equal(kindOf(undefined), null);
+  assert.match(ACCEPT, /\.png/);
+  assert.match(ACCEPT, /\.txt,\.zip$/);
+});
+
+test("images go first, then zips, then captions, anything else last, each in its order", () => {
+  const names = ["a.txt", "b.zip", "c.png", "d.sh", "e.jpg", "f.txt"].map((n) => ({ name: n }));
+  assert.deepEqual(orderFiles(names).map((f) => f.name), ["c.png", "e.jpg", "b.zip", "a.txt", "f.txt", "d.sh"]);
+});
+
+test("chunks cover a file end to end without overlap", () => {
+  assert.deepEqual(planChunks(0, 4), []);
+  assert.deepEqual(planChunks(4, 4), [{ offset: 0, end: 4 }]);
+  assert.deepEqual(planChunks(10, 4), [{ offset: 0, end: 4 }, { offset: 4, end: 8 }, { offset: 8, end: 10 }]);
+  assert.equal(planChunks(5 * 1024 * 1024).length, 3); // 2 MB chunks by default
+});
+
+test("progress counts files and bytes", () => {
+  const p = newProgress([file("a.png", 3), file("b.png", 5)]);
+  assert.deepEqual([p.files, p.bytes, p.doneFiles, p.doneBytes], [2, 8, 0, 0]);
+  p.current = "a.png";
+  assert.equal(progressText(p), "File 1 of 2: a.png · 0 bytes of 8 bytes");
+  p.doneFiles = 2;
+  assert.match(progressText(p), /^File 2 of 2/);
+  assert.equal(formatBytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
+});
+
+test("the summary says what was added, renamed and refused, a line each", () => {
+  const s = emptySummary("sub");
+  addResult(s, { landed: [["sub/a-2.png", "a.png", "image", true], ["sub/a-2.txt", "a.txt", "caption", true]], refused: [], skipped: 0, first: "sub/a-2.png" });
+  addResult(s, { landed: [], refused: [["bad.png", "The image is damaged or truncated."]], skipped: 2, first: null });
+  assert.equal(s.first, "sub/a-2.png");
+  const lines = summaryLines(s);
+  assert.equal(lines[0], "Added 1 image and 1 caption to sub. 2 files were renamed so that nothing was overwritten. 1 refused. 2 hidden files in zips skipped.");
+  assert.deepEqual(lines.slice(1), ["Renamed: a.png → sub/a-2.png", "Renamed: a.txt → sub/a-2.txt", "Refused: bad.png: The image is damaged or truncated."]);
+  const many = emptySummary();
+  for (let i = 0; i < MAX_LISTED + 3; i++) many.refused.push([`${i}.gif`, "no"]);
+  const listed = summaryLines(many);
+  assert.equal(listed[0], "Nothing was added. 23 refused.");
+  assert.equal(listed.at(-1), "… and 3 more.");
+  assert.equal(listed.length, MAX_LISTED + 2);
+});
+
+/** A fake Python: records every request, answers as core/uploads.py would. */
+function fakePython({ refuse = {}, failChunk = null } = {}) {
+  const sent = [];
+  let n = 0;
+  const uploads = new Map();
+  async function request(type, fields = {}, opts = {}) {
+    sent.push({ type, ...fields, bytes: opts.buffers ? opts.buffers[0].byteLength : undefined });
+    const fail = (message) => Promise.reject(Object.assign(new Error(message), { reply: { ok: false } }));
+    if (type === "upload_batch") return { reply: { batch: "B" } };
+    if (type === "upload_begin") {
+      if (refuse[fields.name]) return fail(refuse[fields.name]);
+      n += 1;
+      uploads.set(`U${n}`, fields.name);
+      return { reply: { upload: `U${n}` } };
+    }
+    if (type === "upload_chunk") {
+      if (failChunk && uploads.get(fields.upload) === failChunk) return fail("The chunk starts at byte 9.");
+      return { reply: { received: fields.offset + opts.buffers[0].byteLength } };
+    }
+    if (type === "upload_finish") {
+      const name = uploads.get(fields.upload);
+      return { reply: { landed: [[name, name, name.endsWith(".txt") ? "caption" : "image", false]], refused: [], skipped: 0, first: name.endsWith(".txt") ? null : name } };
+    }
+    return { reply: {} };
+  }
+  return { request, sent };
+}
+
+test("a run sends every file in order, chunk by chunk, each a request answered before the next", async () => {
+  const py = fakePython();
+  const seen = [];
+  const summary = await runUpload({
+    files: [file("a.txt", 3), file("a.png", 10)], folder: "sub", request: py.request, chunkBytes: 4,
+    onProgress: (p) => seen.push(p.doneBytes),
+  });
+  assert.deepEqual(py.sent.map((r) => r.type), ["upload_batch", "upload_begin", "upload_chunk", "upload_chunk", "upload_chunk", "upload_finish",
+    "upload_begin", "upload_chunk", "upload_finish", "upload_cancel"]);
+  assert.deepEqual(py.sent[0].files, [["a.png", 10], ["a.txt", 3]]);
+  assert.equal(py.sent[0].folder, "sub");
+  assert.deepEqual(py.sent.filter((r) => r.type === "upload_chunk").map((r) => [r.offset, r.bytes]), [[0, 4], [4, 4], [8, 2], [0, 3]]);
+  assert.equal(py.sent.at(-1).upload, "B");
+  assert.deepEqual([summary.images, summary.captions, summary.first], [1, 1, "a.png"]);
+  assert.equal(seen.at(-1), 13);
+});
+
+test("a refused file is listed with Python's reason and the others still go", async () => {
+  const py = fakePython({ refuse: { "x.gif": "x.gif is 300 MB; an image may be at most 200 MB." }, failChunk: "y.png" });
+  const summary = await runUpload({ files: [file("x.gif", 5), file("y.png", 5), file("z.png", 5)], folder: "", request: py.request });
+  assert.deepEqual(summary.refused, [["x.gif", "x.gif is 300 MB; an image may be at most 200 MB."], ["y.png", "The chunk starts at byte 9."]]);
+  assert.equal(summary.images, 1);
+  assert.ok(py.sent.some((r) => r.type === "upload_cancel" && r.upload === "U1")); // y.png's partial dropped
+});
+
+test("Cancel stops at the file in progress, cancels it in Python and sends no more", async () => {
+  const py = fakePython();
+  let chunks = 0;
+  const summary = await runUpload({
+    files: [file("a.png", 10), file("b.png", 10)], folder: "", request: async (type, fields, opts) => {
+      if (type === "upload_chunk") chunks += 1;
+      return py.request(type, fields, opts);
+    }, chunkBytes: 4, cancelled: () => chunks >= 2,
+  });
+  assert.deepEqual(py.sent.map((r) => r.type), ["upload_batch", "upload_begin", "upload_chunk", "upload_chunk", "upload_cancel", "upload_cancel"]);
+  assert.equal(py.sent[4].upload, "U1");
+  assert.equal(summary.cancelled, true);
+  assert.equal(summary.images, 0);
+  assert.match(summaryLines(summary)[0], /Nothing was added\. Cancelled\./);
+});
+
+test("a batch Python refuses (folder, total size) ends the run with its reason", async () => {
+  const summary = await runUpload({
+    files: [file("a.png", 1)], folder: "../x",
+    request: async () => { throw new Error("The folder '../x' leads outside the data set."); },
+  });
+  assert.equal(summary.error, "The folder '../x' leads outside the data set.");
+  assert.equal(summaryLines(summary)[0], "The folder '../x' leads outside the data set.");
+});
+
+test("a view closed mid-run ends it with the closing error", async () => {
+  const closed = Object.assign(new Error("The widget view was closed."), { disposed: true });
+  await assert.rejects(runUpload({
+    files: [file("a.png", 1)], folder: "",
+    request: async (type) => { if (type === "upload_begin") throw closed; return { reply: { batch: "B" } }; },
+  }), /closed/);
+});
+
+test("where the host drops the front end's buffers, chunks go as base64 text from then on", async () => {
+  const sent = [];
+  const request = async (type, fields = {}, opts = {}) => {
+    sent.push({ type, ...fields, buffers: opts.buffers ? opts.buffers.length : 0 });
+    if (type === "upload_batch") return { reply: { batch: "B" } };
+    if (type === "upload_begin") return { reply: { upload: "U" } };
+    if (type === "upload_chunk" && opts.buffers) {
+      throw Object.assign(new Error("The upload chunk came without its bytes."), { reply: { ok: false, no_buffer: true } });
+    }
+    if (type === "upload_finish") return { reply: { landed: [["a.png", "a.png", "image", false]], refused: [], skipped: 0, first: "a.png" } };
+    return { reply: {} };
+  };
+  const summary = await runUpload({ files: [new File([new Uint8Array([1, 2, 3, 250, 251])], "a.png")], folder: "", request, chunkBytes: 3 });
+  const chunks = sent.filter((r) => r.type === "upload_chunk");
+  assert.deepEqual(chunks.map((r) => [r.offset, r.buffers, r.data]), [[0, 1, undefined], [0, 0, "AQID"], [3, 0, "+vs="]]);
+  assert.equal(summary.images, 1);
+  assert.equal(toBase64(new Uint8Array(70000).fill(65).buffer).length, Math.ceil(70000 / 3) * 4);
+});
