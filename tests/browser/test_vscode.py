@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,10 +36,10 @@ def anywidget_nbextension() -> Path:
     """anywidget's nbextension folder in this Python environment (where VS Code looks for it)."""
     from jupyter_core.paths import jupyter_path
 
-    for root in [*jupyter_path("nbextensions"), str(Path(sys.prefix) / "share/jupyter/nbextensions")]:
+    for root in jupyter_path("nbextensions"):
         if (Path(root) / "anywidget" / "index.js").is_file():
             return Path(root)
-    raise AssertionError("anywidget's nbextension (nbextensions/anywidget/index.js) is not installed")
+    raise AssertionError("anywidget's nbextension (nbextensions/anywidget/index.js) is missing")
 
 
 class VSCodeHostServer(JupyterServer):
@@ -139,3 +138,68 @@ def test_vscode_manager_renders_the_tagger(host, tmp_path) -> None:
     names = sorted(IMAGES)
     wait_shown(host, names[0])
     host.page.screenshot(path=str(tmp_path / "vscode-host.png"), full_page=True)
+
+
+def caption(folder: Path, name: str) -> str:
+    path = (folder / name).with_suffix(".txt")
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, tmp_path) -> None:
+    host.open()
+    page, widget, folder = host.page, host.widget, host.folder
+    names = sorted(IMAGES)
+    wait_shown(host, names[0])
+
+    # A tag typed in the add box, letters VS Code's notebook takes (A, B, D D, M, Y), and Enter.
+    add = widget.get_by_role("textbox", name="Add tag")
+    add.click()
+    add.press_sequentially("bad moody day")
+    for key in ("ArrowDown", "ArrowUp", "Enter"):
+        add.press(key)
+    wait_until(lambda: caption(folder, names[0]) == "bad moody day", timeout=10,
+               what="the typed tag saved to disk")
+
+    # The widget's own keys, with the focus on the widget itself.
+    widget.focus()
+    page.keyboard.press("ArrowRight")
+    wait_shown(host, names[1])
+    page.keyboard.press("Digit1")  # the palette's key 1: the one tag there is
+    wait_until(lambda: caption(folder, names[1]) == "bad moody day", timeout=10,
+               what="palette key 1 tagging the second image")
+    for digit in range(2, 10):  # empty keys: nothing to do, and still nothing for the notebook
+        page.keyboard.press(f"Digit{digit}")
+    for key in ("z", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "z", "f", "f"):
+        page.keyboard.press(key)
+    page.keyboard.press("ArrowLeft")
+    wait_shown(host, names[0])
+    # The batch dialog (B) opened and closed by Esc, the grid (G) and back: the focus stays in.
+    page.keyboard.press("b")
+    widget.locator(".ltw-batch-form").wait_for()
+    page.keyboard.press("Escape")
+    widget.locator(".ltw-batch-form").wait_for(state="hidden")
+    assert page.evaluate("() => !!document.activeElement.closest('.ltw-root')"), \
+        "closing the batch panel with Esc left the widget without the focus"
+    page.keyboard.press("g")
+    widget.locator(".ltw-tile").first.wait_for()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("g")
+    # Keys the widget does not use, that VS Code's notebook does.
+    for key in ("a", "m", "y", "d", "d", "Enter", "Delete", "Backspace", "j", "k", "l", "o",
+                "Home", "End", "Space", "Shift+Enter", "c", "x", "v"):
+        page.keyboard.press(key)
+    wait_shown(host, names[0])
+    assert page.evaluate("() => !!document.activeElement.closest('.ltw-root')")
+    assert host.commands() == []
+
+    # Esc gives the keys back: the notebook's commands act again.
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => !document.activeElement.closest('.ltw-root')")
+    for key in ("a", "d", "d", "ArrowDown", "Enter"):
+        page.keyboard.press(key)
+    assert [c["command"] for c in host.commands()] == [
+        "insert-cell-above", "delete-cell", "focus-next-cell", "edit-cell",
+    ]
+    wait_shown(host, names[0])
+    assert caption(folder, names[0]) == "bad moody day"
+    page.screenshot(path=str(tmp_path / "vscode-keys.png"), full_page=True)
