@@ -15,6 +15,7 @@ The page's npm packages come from `npm ci` in tests/browser/vscode (.ci/run does
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -203,3 +204,156 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
     wait_shown(host, names[0])
     assert caption(folder, names[0]) == "bad moody day"
     page.screenshot(path=str(tmp_path / "vscode-keys.png"), full_page=True)
+
+
+# VS Code's default themes (Light+ and Dark+), the variables a webview gets and the widget reads.
+_VSCODE_COMMON = {
+    "--vscode-font-family": '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu",'
+                            ' "Droid Sans", sans-serif',
+    "--vscode-font-size": "13px",
+    "--vscode-editor-font-family": '"Droid Sans Mono", "monospace", monospace',
+    "--vscode-panel-border": "rgba(128, 128, 128, 0.35)",
+}
+VSCODE_THEMES = {
+    "light": ("vscode-light", {
+        **_VSCODE_COMMON,
+        "--vscode-editor-background": "#ffffff",
+        "--vscode-editor-foreground": "#000000",
+        "--vscode-foreground": "#616161",
+        "--vscode-descriptionForeground": "#717171",
+        "--vscode-focusBorder": "#0090f1",
+        "--vscode-input-background": "#ffffff",
+        "--vscode-input-foreground": "#616161",
+        "--vscode-button-background": "#007acc",
+        "--vscode-button-foreground": "#ffffff",
+        "--vscode-dropdown-border": "#cecece",
+        "--vscode-editorWidget-background": "#f3f3f3",
+        "--vscode-errorForeground": "#a1260d",
+        "--vscode-editorWarning-foreground": "#bf8803",
+    }),
+    "dark": ("vscode-dark", {
+        **_VSCODE_COMMON,
+        "--vscode-editor-background": "#1e1e1e",
+        "--vscode-editor-foreground": "#d4d4d4",
+        "--vscode-foreground": "#cccccc",
+        "--vscode-descriptionForeground": "rgba(204, 204, 204, 0.7)",
+        "--vscode-focusBorder": "#007fd4",
+        "--vscode-input-background": "#3c3c3c",
+        "--vscode-input-foreground": "#cccccc",
+        "--vscode-button-background": "#0e639c",
+        "--vscode-button-foreground": "#ffffff",
+        "--vscode-dropdown-border": "#3c3c3c",
+        "--vscode-editorWidget-background": "#252526",
+        "--vscode-errorForeground": "#f48771",
+        "--vscode-editorWarning-foreground": "#cca700",
+    }),
+}
+
+# Text and the background it is drawn on (the nearest ancestor's that is not transparent).
+_JS_COLOURS = """(selectors) => selectors.map((sel) => {
+  const el = [...document.querySelectorAll(sel)].find((e) => e.offsetParent !== null);
+  if (!el) return [sel, null, null];
+  let bg = el;
+  while (bg && /^rgba\\(0, 0, 0, 0\\)$|^transparent$/.test(getComputedStyle(bg).backgroundColor)) {
+    bg = bg.parentElement;
+  }
+  return [sel, getComputedStyle(el).color, bg ? getComputedStyle(bg).backgroundColor : null];
+})"""
+TEXTS = [".ltw-root", ".ltw-name", ".ltw-root .ltw-muted", ".ltw-root .ltw-btn:not(:disabled)",
+         ".ltw-root input[aria-label='Add tag']", ".ltw-root .ltw-hint"]
+
+
+def parse_colour(text: str) -> tuple[float, float, float, float]:
+    """(r, g, b, alpha) in 0..1 from a computed CSS colour (rgb(), rgba() or color(srgb ...))."""
+    nums = [float(n) for n in re.findall(r"[-\d.]+", text)]
+    if text.startswith("color(srgb"):
+        r, g, b = nums[:3]
+    elif text.startswith("rgb"):
+        r, g, b = (n / 255 for n in nums[:3])
+    else:
+        raise AssertionError(f"unexpected computed colour {text!r}")
+    return r, g, b, nums[3] if len(nums) > 3 else 1.0
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of text colour `fg` (blended over `bg`) on the opaque `bg`."""
+    br, bgg, bb, _ = parse_colour(bg)
+    fr, fgg, fb, a = parse_colour(fg)
+    text = (fr * a + br * (1 - a), fgg * a + bgg * (1 - a), fb * a + bb * (1 - a))
+
+    def lum(c: tuple[float, ...]) -> float:
+        lin = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(text), lum((br, bgg, bb))), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def set_theme(page, body_class: str | None, variables: dict[str, str]) -> None:
+    """Put a VS Code theme on the page as VS Code does (variables on <html>, a class on <body>)."""
+    page.evaluate(
+        """([cls, vars]) => {
+          const html = document.documentElement;
+          html.removeAttribute('style');
+          for (const [k, v] of Object.entries(vars)) html.style.setProperty(k, v);
+          document.body.classList.remove('vscode-light', 'vscode-dark');
+          if (cls) document.body.classList.add(cls);
+        }""",
+        [body_class, variables],
+    )
+
+
+# VS Code's manager brings ipywidgets' copy of JupyterLab's light --jp-* variables (a <style>).
+_JS_JP_SHEETS = """(disable) => {
+  const sheets = [...document.querySelectorAll('style')]
+    .filter((s) => /--jp-layout-color0\\s*:/.test(s.textContent));
+  for (const s of sheets) s.disabled = disable;
+  return sheets.length;
+}"""
+
+
+def readable(page) -> dict[str, tuple[str, str, float]]:
+    """Each visible text of TEXTS: (colour, background, contrast); all >= 4.5 or fail."""
+    found = {}
+    for sel, fg, bg in page.evaluate(_JS_COLOURS, TEXTS):
+        assert fg is not None, f"{sel} not shown"
+        found[sel] = (fg, bg, round(contrast(fg, bg), 2))
+    low = {sel: v for sel, v in found.items() if v[2] < 4.5}
+    assert not low, f"text below 4.5:1 contrast: {low}"
+    return found
+
+
+def test_widget_follows_vscode_themes_and_stays_readable_without_one(host, tmp_path) -> None:
+    host.open()
+    page, widget = host.page, host.widget
+    wait_shown(host, sorted(IMAGES)[0])
+    # VS Code sets no --jp-* variables, but its widget manager's CSS does (JupyterLab light's).
+    assert page.evaluate(_JS_JP_SHEETS, False) > 0
+    assert page.evaluate(
+        "() => getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim()"
+    ) == "white"
+    figures = {}
+    for name, (body_class, variables) in VSCODE_THEMES.items():
+        set_theme(page, body_class, variables)
+        root_fg, root_bg, _ = readable(page)[".ltw-root"]
+        assert parse_colour(root_bg)[:3] == parse_colour(
+            _hex_rgb(variables["--vscode-editor-background"]))[:3], (name, root_bg)
+        assert parse_colour(root_fg)[:3] == parse_colour(
+            _hex_rgb(variables["--vscode-foreground"]))[:3], (name, root_fg)
+        figures[name] = readable(page)
+        widget.screenshot(path=str(tmp_path / f"vscode-{name}.png"))
+    # No variables at all: neither VS Code's nor any --jp-* ones.
+    set_theme(page, None, {})
+    page.evaluate(_JS_JP_SHEETS, True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        figures[f"no theme, prefers {scheme}"] = found = readable(page)
+        dark_bg = sum(parse_colour(found[".ltw-root"][1])[:3]) < 1.5
+        assert dark_bg == (scheme == "dark"), (scheme, found[".ltw-root"])
+        widget.screenshot(path=str(tmp_path / f"no-theme-{scheme}.png"))
+    for name, found in figures.items():
+        print(name, {sel: c for sel, (_, _, c) in found.items()})
+
+
+def _hex_rgb(colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
