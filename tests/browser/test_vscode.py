@@ -5,8 +5,9 @@ Code's notebooks load), on a real kernel of a local jupyter server, in a test pa
 - the manager is VS Code's: its `WidgetManager(kernel, el, scriptLoader, logger)` with a kernel
   connection from `@jupyterlab/services`, requirejs, and a script loader that points requirejs at
   anywidget's nbextension from this Python environment (as VS Code's extension does);
-- keys: a bubble-phase document listener performs notebook commands for every key that is not
-  stopped; the widget's keys must never reach it, and after Esc the keys must reach it again;
+- keys: a bubble-phase window listener (where VS Code's webview forwards keydowns to the
+  workbench) performs notebook commands for every key that is not stopped; the widget's keys
+  must never reach it, and after Esc the keys must reach it again;
 - themes: VS Code sets `--vscode-*` variables and no `--jp-*` ones; the widget follows them.
 
 The page's npm packages come from `npm ci` in tests/browser/vscode (.ci/run does it).
@@ -187,7 +188,12 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
     page.keyboard.press("g")
     # Keys the widget does not use, that VS Code's notebook does.
     for key in ("a", "m", "y", "d", "d", "Enter", "Delete", "Backspace", "j", "k", "l", "o",
-                "Home", "End", "Space", "Shift+Enter", "c", "x", "v"):
+                "Home", "End", "Space", "c", "x", "v"):
+        page.keyboard.press(key)
+    wait_shown(host, names[0])
+    # Chords the widget takes (undo, redo, save) and Shift+arrows, Shift+Enter, Alt+Enter.
+    for key in ("Control+z", "Control+Shift+z", "Control+y", "Control+s", "Shift+ArrowUp",
+                "Shift+ArrowDown", "Shift+Enter", "Alt+Enter"):
         page.keyboard.press(key)
     wait_shown(host, names[0])
     assert page.evaluate("() => !!document.activeElement.closest('.ltw-root')")
@@ -196,10 +202,10 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
     # Esc gives the keys back: the notebook's commands act again.
     page.keyboard.press("Escape")
     assert page.evaluate("() => !document.activeElement.closest('.ltw-root')")
-    for key in ("a", "d", "d", "ArrowDown", "Enter"):
+    for key in ("a", "d", "d", "ArrowDown", "Enter", "Control+Enter"):
         page.keyboard.press(key)
     assert [c["command"] for c in host.commands()] == [
-        "insert-cell-above", "delete-cell", "focus-next-cell", "edit-cell",
+        "insert-cell-above", "delete-cell", "focus-next-cell", "edit-cell", "run-cell",
     ]
     wait_shown(host, names[0])
     assert caption(folder, names[0]) == "bad moody day"

@@ -21,8 +21,10 @@ const host = {
 window.vscodeHost = host;
 
 // ---- VS Code's notebook keyboard, as seen from an output -----------------------------------
-// VS Code's notebook acts on keys typed in an output unless the output stops them (vscode-jupyter
-// issues 11731, 15324): a bubble-phase listener on the document does what the notebook would.
+// VS Code's webview forwards every keydown that bubbles up to its window to the workbench
+// ("did-keydown"), where the notebook acts on it (vscode-jupyter issues 11731, 15324); only a key
+// the output stops never gets there. A bubble-phase listener on the window does what the
+// notebook would and records it.
 const COMMANDS = {
   KeyA: "insert-cell-above",
   KeyB: "insert-cell-below",
@@ -48,10 +50,28 @@ const COMMANDS = {
   Space: "scroll-notebook",
   Escape: "leave-cell",
 };
+// With Ctrl/Cmd, Shift or Alt: the notebook's commands on those chords (others do nothing here).
+const CHORDS = {
+  "ctrl+KeyZ": "undo",
+  "ctrl+shift+KeyZ": "redo",
+  "ctrl+KeyY": "redo",
+  "ctrl+KeyS": "save",
+  "ctrl+KeyA": "select-all-cells",
+  "ctrl+Enter": "run-cell",
+  "shift+Enter": "run-cell-and-select-below",
+  "alt+Enter": "run-cell-and-insert-below",
+  "shift+ArrowUp": "extend-selection-up",
+  "shift+ArrowDown": "extend-selection-down",
+};
 let lastKey = "";
-document.addEventListener("keydown", (e) => {
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
+window.addEventListener("keydown", (e) => {
   const code = e.code;
+  const chord = `${e.ctrlKey || e.metaKey ? "ctrl+" : ""}${e.altKey ? "alt+" : ""}${e.shiftKey ? "shift+" : ""}`;
+  if (chord) {
+    if (CHORDS[chord + code]) host.commands.push({ command: CHORDS[chord + code], key: chord + code });
+    lastKey = "";
+    return;
+  }
   if (code === "KeyD") {
     if (lastKey === "KeyD") {
       host.commands.push({ command: "delete-cell", key: "D D" });
@@ -64,7 +84,7 @@ document.addEventListener("keydown", (e) => {
   lastKey = code;
   const digit = /^Digit([1-9])$/.exec(code);
   const command = digit ? `cell-heading-${digit[1]}` : COMMANDS[code];
-  if (command) host.commands.push({ command: e.shiftKey ? `shift+${command}` : command, key: e.key });
+  if (command) host.commands.push({ command, key: code });
 });
 
 // ---- the kernel and VS Code's manager ------------------------------------------------------
