@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent / "vscode"
 NODE_MODULES = HERE / "node_modules"
 MANAGER_DIST = NODE_MODULES / "@vscode" / "jupyter-ipywidgets8" / "dist"
+LOCAL = re.compile(r"^((https?|wss?)://127\.0\.0\.1[:/]|data:|blob:|about:)")
 IMAGES = {"a_red.png": (200, 40, 40), "b_green.png": (40, 180, 60), "c_blue.png": (40, 60, 200)}
 
 
@@ -93,6 +94,8 @@ class Host:
         self.server = server
         self.folder = folder
         self.kernel_id = ""
+        self.outside: list[str] = []  # requests not to 127.0.0.1 (the page aborts them)
+        page.on("request", lambda r: None if LOCAL.match(r.url) else self.outside.append(r.url))
 
     def open(self) -> None:
         st, body = self.server.api("POST", "/api/kernels", {"name": "python3"}, timeout=60)
@@ -140,6 +143,9 @@ def test_vscode_manager_renders_the_tagger(host, tmp_path) -> None:
     names = sorted(IMAGES)
     wait_shown(host, names[0])
     host.page.screenshot(path=str(tmp_path / "vscode-host.png"), full_page=True)
+    # The manager, anywidget and the widget came from this machine: nothing asked a CDN.
+    assert host.outside == []
+    assert host.page.evaluate("() => window.vscodeHost.errors") == []
 
 
 def caption(folder: Path, name: str) -> str:
