@@ -119,8 +119,9 @@ async function renderView(manager, data, outputs) {
   const node = document.createElement("div");
   node.className = "cell-output";
   outputs.appendChild(node);
+  // As VS Code's renderer does: the view is created on the output element and displayed there.
   const model = await manager.get_model(data.model_id);
-  const view = await manager.create_view(model, {});
+  const view = await manager.create_view(model, { el: node });
   await manager.display_view(data, view, { node });
 }
 
