@@ -177,7 +177,8 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
                what="palette key 1 tagging the second image")
     for digit in range(2, 10):  # empty keys: nothing to do, and still nothing for the notebook
         page.keyboard.press(f"Digit{digit}")
-    for key in ("z", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "z", "f", "f"):
+    for key in ("z", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Equal", "Minus", "z",
+                "f", "f", "Shift+a", "Alt+Digit1"):
         page.keyboard.press(key)
     page.keyboard.press("ArrowLeft")
     wait_shown(host, names[0])
