@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .images import ImageJobs
+from .outbox import Outbox
 from .viewmodel import PaletteDeltas, item_states, resolve_scope
 
 if TYPE_CHECKING:
@@ -21,14 +22,15 @@ if TYPE_CHECKING:
 
 class ViewHost:
     """The view behind `widget`: `view` (the images its filter lets through, set once the
-    folder is read), `palette_deltas` and `images` (replies made on `workers` threads, handed to
-    `deliver`)."""
+    folder is read), `palette_deltas`, `images` (replies made on `workers` threads, handed to
+    `deliver`) and `outbox` (what was sent outside an answer, for the `sync` request)."""
 
     def __init__(self, widget: UserApi, workers: int, deliver: Callable[[Reply], None]) -> None:
         self.widget = widget
         self.view: FilteredView | None = None
         self.palette_deltas = PaletteDeltas()
         self.images = ImageJobs(workers, deliver)
+        self.outbox = Outbox()
 
     @property
     def dataset(self) -> Dataset:
