@@ -35,14 +35,16 @@ export class RpcError extends Error {
  */
 
 /**
- * createRpc({ send, timeoutMs, timers, makeRid })
+ * createRpc({ send, timeoutMs, timers, makeRid, now })
  *   send(content)        -> posts a message to Python (model.send)
  *   request(type, fields, { timeoutMs }) -> Promise<{ reply, buffers }>
  *       rejects with RpcError: `ok:false` (message = Python's error), timeout, or dispose.
  *   handle(content, buffers) -> true when `content` was a reply (consumed), else false.
+ *   waiting(type)        -> { rids, oldest }: the requests pending but those of `type`, and when
+ *                           the oldest of them was sent (now() time; null when none).
  *   dispose()            -> rejects everything pending, clears timers.
  */
-export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRid = nextRid }) {
+export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRid = nextRid, now = Date.now }) {
   const pending = new Map();
   let disposed = false;
 
@@ -58,7 +60,7 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
         reject(new RpcError(`No answer from Python to "${type}" after ${secs} s. Is the kernel still running?`,
           { type, rid, timeout: true }));
       }, ms);
-      pending.set(rid, { resolve, reject, timer, type });
+      pending.set(rid, { resolve, reject, timer, type, sentAt: now() });
       try {
         send(content);
       } catch (err) {
@@ -84,6 +86,17 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
     return true;
   }
 
+  function waiting(except) {
+    const rids = [];
+    let oldest = null;
+    for (const [rid, p] of pending) {
+      if (p.type === except) continue;
+      rids.push(rid);
+      if (oldest === null || p.sentAt < oldest) oldest = p.sentAt;
+    }
+    return { rids, oldest };
+  }
+
   function dispose() {
     disposed = true;
     for (const [rid, p] of pending) {
@@ -96,6 +109,7 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
   return {
     request,
     handle,
+    waiting,
     dispose,
     get pendingCount() {
       return pending.size;
