@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,36 +19,13 @@ from typing import Any
 import pytest
 
 from imagefiles import write_image
+from kernelws import KERNEL_CHANNELS, parse, serialize
 from labharness import wait_shown, wait_until
 from test_grid import py
 
 pytestmark = pytest.mark.browser
 
-KERNEL_CHANNELS = re.compile(r"/api/kernels/[^/]+/channels")
 BIG = 60_000  # images of the data set whose scan shows its progress
-
-
-def parse(frame: str | bytes) -> tuple[str, list[bytes]]:
-    """The channel and parts (header, parent, metadata, content, buffers...) of a kernel message
-    in the v1 WebSocket protocol (binary) or the legacy JSON one (text)."""
-    if isinstance(frame, str):
-        msg = json.loads(frame)
-        parts = [json.dumps(msg.get(k, {})).encode() for k in
-                 ("header", "parent_header", "metadata", "content")]
-        return msg["channel"], parts
-    (count,) = struct.unpack_from("<Q", frame, 0)
-    offsets = struct.unpack_from(f"<{count}Q", frame, 8)  # where each piece starts, then the end
-    pieces = [frame[offsets[i]:offsets[i + 1]] for i in range(count - 1)]
-    return pieces[0].decode(), pieces[1:]
-
-
-def serialize(channel: str, parts: list[bytes]) -> bytes:
-    """A v1 protocol frame of `parts` on `channel`."""
-    pieces = [channel.encode(), *parts]
-    offsets = [8 * (1 + len(pieces) + 1)]
-    for piece in pieces:
-        offsets.append(offsets[-1] + len(piece))
-    return struct.pack(f"<Q{len(offsets)}Q", len(offsets), *offsets) + b"".join(pieces)
 
 
 class AnswersOnly:
@@ -63,7 +39,6 @@ class AnswersOnly:
         self.dropped_keys: Counter[str] = Counter()  # the traits of dropped updates
         self.open_buffers = 0
         self.syncs = 0
-        self.text_frames = 0
 
     def route(self, ws: Any) -> None:
         server = ws.connect_to_server()
@@ -80,7 +55,6 @@ class AnswersOnly:
 
     def down(self, frame: str | bytes, ws: Any) -> None:
         channel, parts = parse(frame)
-        self.text_frames += isinstance(frame, str)
         header, parent, content = (json.loads(parts[i]) for i in (0, 1, 3))
         parent_id = parent.get("msg_id")
         kind = header["msg_type"]
