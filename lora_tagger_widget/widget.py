@@ -184,6 +184,8 @@ class TaggerWidget(anywidget.AnyWidget):
         self._checks_job = self._job("checks", "_checks", self._checks_done)
         self._export_job = self._job("export", "_export", self._export_done)
         super().__init__(prefetch=prefetch)
+        self.observe(lambda change: self._host.outbox.touch(change["name"]),
+                     names=list(TaggerWidget.class_own_traits(sync=True)))
         self.on_msg(self._on_request)
         if isinstance(source, Dataset):
             self._attach(source)
@@ -688,8 +690,16 @@ class TaggerWidget(anywidget.AnyWidget):
             self.send(reply.content, reply.buffers or None)
 
     def _send_notice(self, message: str) -> None:
-        self.send({"type": "notice", "level": "error", "message": message})
+        self._send_kept(Reply({"type": "notice", "level": "error", "message": message}))
 
     def _deliver(self, reply: Reply) -> None:
         """Send a reply made off the kernel's thread (previews, thumbnails)."""
-        self._on_loop(lambda: self.send(reply.content, reply.buffers or None))
+        self._on_loop(lambda: self._send_kept(reply))
+
+    def _send_kept(self, message: Reply) -> None:
+        """Send a message that answers no request now, and keep it for the `sync` request (a
+        host may deliver only answers); a notice carries its number, so it shows once."""
+        seq = self._host.outbox.keep(message.content, message.buffers)
+        if message.content.get("type") == "notice":
+            message.content = {**message.content, "seq": seq}
+        self.send(message.content, message.buffers or None)

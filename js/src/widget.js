@@ -12,6 +12,7 @@ import { createPalette } from "./editor/palette.js";
 import { createPaletteStore } from "./editor/palettestore.js";
 import { createHeader, createFooter } from "./shell/session.js";
 import { TRAITS, readState, viewOf } from "./lib/model.js";
+import { createSeen, createStateLayer, createSync, outstanding } from "./lib/sync.js";
 import { createBanners } from "./shell/banners.js";
 import { createDialog } from "./shell/dialog.js";
 import { createStatus } from "./shell/status.js";
@@ -31,9 +32,13 @@ import { createUpload } from "./panels/upload/view.js";
 import { createSuggested } from "./editor/suggested.js";
 import { errorText } from "./lib/format.js";
 
+/** The traits the view reads: those that redraw it, and the palette's changes. */
+const READ = [...TRAITS, "_palette_delta"];
+
 /**
- * What every part of one rendered widget shares: the model, the root element, the request channel,
- * the status line, the palette, the state last read from the model, and the cleanups to run.
+ * What every part of one rendered widget shares: the model and the traits as the view reads them
+ * (`layer`), the root element, the request channel, the status line, the palette, the state last
+ * read, and the cleanups to run.
  * @param {import("./lib/model.js").Model} model
  * @param {HTMLElement} el
  */
@@ -45,19 +50,22 @@ function createShell(model, el) {
   el.append(root);
   /** @type {(() => void)[]} */
   const cleanups = [];
+  const layer = createStateLayer(model, READ);
   const shell = {
     model,
+    layer,
     root,
     rpc: createRpc({ send: (content, buffers) => model.send(content, undefined, buffers) }),
     status: createStatus(),
     paletteStore: createPaletteStore(),
-    state: readState(model),
+    state: readState(layer),
     disposed: false,
     cleanups,
     /** The current image, or null when there is none. */
     getCurrent: () => (shell.state._current.id ? shell.state._current : null),
     /** Set a trait and send it to Python. */
     setModel(name, value) {
+      layer.setLocal(name);
       model.set(name, value);
       model.save_changes();
     },
@@ -376,7 +384,7 @@ function createRedraw(shell, parts, teardown) {
   const showStatusTrait = statusTraitShower(shell.status);
   return function redraw() {
     if (shell.disposed) return;
-    const state = readState(shell.model);
+    const state = readState(shell.layer);
     state.paletteInUse = shell.paletteStore.inUse;
     shell.state = state;
     if (state.closed) {
@@ -398,14 +406,17 @@ function createRedraw(shell, parts, teardown) {
 
 /**
  * Redraw (once per task) when a trait changes; take the palette whole at first, then the rows that
- * change; hand answers to the request channel and show notices.
+ * change; hand answers to the request channel and show notices (each once).
  * @param {ReturnType<typeof createShell>} shell
  * @param {(...args: any[]) => Promise<any>} act
  * @param {() => void} redraw
- * @returns {() => void} the palette's change handler, to run once at the start
+ * @returns {{ paletteChanged: () => void, onMessage: (content: any, buffers: DataView[], seq?: number) => void }}
+ *   the palette's change handler (run it once at the start, and when a trait changed otherwise
+ *   than on the model), and the handler of Python's messages
  */
 function listenToModel(shell, act, redraw) {
-  const { model, paletteStore, status } = shell;
+  const { layer, paletteStore, status } = shell;
+  for (const name of READ) shell.onModel(`change:${name}`, () => layer.modelChanged(name));
   let scheduled = false;
   const schedule = () => {
     if (scheduled) return;
@@ -420,7 +431,7 @@ function listenToModel(shell, act, redraw) {
   let paletteAsked = false;
   function paletteChanged() {
     if (shell.disposed) return;
-    if (paletteStore.apply(model.get("_palette_delta")) === "behind") askPalette();
+    if (paletteStore.apply(layer.get("_palette_delta")) === "behind") askPalette();
     schedule();
   }
   async function askPalette() {
@@ -434,13 +445,29 @@ function listenToModel(shell, act, redraw) {
   }
   shell.onModel("change:_palette_delta", paletteChanged);
 
-  shell.onModel("msg:custom", (content, buffers) => {
+  const firstTime = createSeen();
+  function onMessage(content, buffers, seq = content && content.seq) {
     if (shell.disposed || shell.rpc.handle(content, buffers)) return;
-    if (content && content.type === "notice" && typeof content.message === "string") {
+    if (content && content.type === "notice" && typeof content.message === "string" && firstTime(seq)) {
       status.show(content.message, content.level === "error" ? "error" : "info");
     }
+  }
+  shell.onModel("msg:custom", (content, buffers) => onMessage(content, buffers));
+  return { paletteChanged, onMessage };
+}
+
+/**
+ * Ask Python for what a host that delivers only answers may have dropped (lib/sync.js).
+ * @param {ReturnType<typeof createShell>} shell
+ * @param {ReturnType<typeof listenToModel>} listener
+ */
+function keepInSync(shell, { paletteChanged, onMessage }) {
+  const sync = createSync({
+    rpc: shell.rpc, layer: shell.layer, busy: () => outstanding(shell.state), onMessage,
+    onState: paletteChanged,
   });
-  return paletteChanged;
+  shell.cleanups.push(() => sync.dispose());
+  sync.start();
 }
 
 /**
@@ -477,9 +504,10 @@ function render({ model, el }) {
     disposeAll(shell, parts);
   };
   const redraw = createRedraw(shell, parts, teardown);
-  const paletteChanged = listenToModel(shell, parts.cmd.act, redraw);
+  const listener = listenToModel(shell, parts.cmd.act, redraw);
   redraw();
-  paletteChanged();
+  listener.paletteChanged();
+  keepInSync(shell, listener);
 
   return () => {
     const wasClosed = !!shell.state.closed;

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..core.uploads import UploadLimits, Uploads
 from .images import ImageJobs
+from .outbox import Outbox
 from .viewmodel import PaletteDeltas, item_states, resolve_scope
 
 if TYPE_CHECKING:
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 
 class ViewHost:
     """The view behind `widget`: `view` (the images its filter lets through, set once the
-    folder is read), `palette_deltas` and `images` (replies made on `workers` threads, handed to
-    `deliver`)."""
+    folder is read), `palette_deltas`, `images` (replies made on `workers` threads, handed to
+    `deliver`) and `outbox` (what was sent outside an answer, for the `sync` request)."""
 
     def __init__(self, widget: UserApi, workers: int, deliver: Callable[[Reply], None],
                  upload_limits: UploadLimits | None = None) -> None:
@@ -34,6 +35,7 @@ class ViewHost:
         self.images = ImageJobs(workers, deliver)
         self.upload_limits = upload_limits or UploadLimits()
         self._uploads: Uploads | None = None
+        self.outbox = Outbox()
 
     @property
     def uploads(self) -> Uploads:

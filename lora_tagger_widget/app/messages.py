@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..core.dataset import Dataset, SaveReport
     from ..core.uploads import Uploads
     from .images import ImageJobs
+    from .outbox import Outbox
 
 MAX_TEXT = 200_000
 MAX_RID = 2**53
@@ -39,6 +40,7 @@ MAX_THUMBS = 200
 MAX_ITEMS = 2_000
 MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 MAX_FINDINGS = 5_000
+MAX_SYNC_RIDS = 1_000
 MAX_PLOT_POINTS = 5_000
 AUTOTAG_SCOPES = ("all", "filtered", "selected", "current")
 MAX_SIDE = 1_000_000  # pixels along an image side a region may name
@@ -80,6 +82,7 @@ class Host(Protocol):
 
     widget: UserApi
     images: ImageJobs
+    outbox: Outbox
 
     @property
     def dataset(self) -> Dataset: ...
@@ -600,6 +603,23 @@ def _upload_cancel(host: Host, message: Mapping[str, Any]) -> Reply:
     return Reply({})
 
 
+def _sync(host: Host, message: Mapping[str, Any]) -> Reply:
+    since = _int(message, "since", 0, MAX_RID)
+    rids = _field(message, "rids", list)
+    if len(rids) > MAX_SYNC_RIDS or not all(
+            isinstance(r, int) and not isinstance(r, bool) for r in rids):
+        raise BadRequest(f"Field 'rids' must be a list of at most {MAX_SYNC_RIDS} integers.")
+    found = host.outbox.since(since, rids)
+    messages: list[dict[str, Any]] = []
+    buffers: list[bytes] = []
+    for entry in found.entries:
+        messages.append({"seq": entry.seq, "content": entry.content,
+                         "buffers": len(entry.buffers)})
+        buffers.extend(entry.buffers)
+    state = {name: getattr(host.widget, name) for name in found.traits}
+    return Reply({"seq": found.seq, "state": state, "messages": messages}, buffers)
+
+
 def _close(host: Host, message: Mapping[str, Any]) -> Reply:
     host.widget.close_after_saving()
     return Reply({})
@@ -653,6 +673,7 @@ HANDLERS: dict[str, Callable[..., Reply | None]] = {
     "upload_chunk": _upload_chunk,
     "upload_finish": _upload_finish,
     "upload_cancel": _upload_cancel,
+    "sync": _sync,
 }
 WITH_BUFFERS = frozenset({"upload_chunk"})  # handlers that take the request's binary buffers
 
@@ -686,7 +707,7 @@ def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise BadRequest(f"Unknown request type {str(kind)[:40]!r}.")
-        if not host.widget.ready:
+        if not host.widget.ready and kind != "sync":
             raise BadRequest("The folder is still being read; try again in a moment.")
         if kind in WITH_BUFFERS:
             reply = handler(host, message, list(buffers))

@@ -79,8 +79,9 @@ export function viewOf(view) {
 }
 
 /**
- * The traits of `model` as a ViewState.
- * @param {Model} model
+ * The traits of `model` (or of anything that reads them, as lib/sync.js's state layer) as a
+ * ViewState.
+ * @param {{ get: (name: string) => any }} model
  * @returns {ViewState}
  */
 export function readState(model) {

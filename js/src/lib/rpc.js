@@ -36,14 +36,16 @@ export class RpcError extends Error {
  */
 
 /**
- * createRpc({ send, timeoutMs, timers, makeRid })
+ * createRpc({ send, timeoutMs, timers, makeRid, now })
  *   send(content, buffers) -> posts a message to Python (model.send)
  *   request(type, fields, { timeoutMs, buffers }) -> Promise<{ reply, buffers }>
  *       rejects with RpcError: `ok:false` (message = Python's error), timeout, or dispose.
  *   handle(content, buffers) -> true when `content` was a reply (consumed), else false.
+ *   waiting(type)        -> { rids, oldest }: the requests pending but those of `type`, and when
+ *                           the oldest of them was sent (now() time; null when none).
  *   dispose()            -> rejects everything pending, clears timers.
  */
-export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRid = nextRid }) {
+export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRid = nextRid, now = Date.now }) {
   const pending = new Map();
   let disposed = false;
 
@@ -59,7 +61,7 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
         reject(new RpcError(`No answer from Python to "${type}" after ${secs} s. Is the kernel still running?`,
           { type, rid, timeout: true }));
       }, ms);
-      pending.set(rid, { resolve, reject, timer, type });
+      pending.set(rid, { resolve, reject, timer, type, sentAt: now() });
       try {
         if (opts.buffers) send(content, opts.buffers);
         else send(content);
@@ -86,6 +88,17 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
     return true;
   }
 
+  function waiting(except) {
+    const rids = [];
+    let oldest = null;
+    for (const [rid, p] of pending) {
+      if (p.type === except) continue;
+      rids.push(rid);
+      if (oldest === null || p.sentAt < oldest) oldest = p.sentAt;
+    }
+    return { rids, oldest };
+  }
+
   function dispose() {
     disposed = true;
     for (const [rid, p] of pending) {
@@ -98,6 +111,7 @@ export function createRpc({ send, timeoutMs = 20000, timers = globalThis, makeRi
   return {
     request,
     handle,
+    waiting,
     dispose,
     get pendingCount() {
       return pending.size;
