@@ -11,10 +11,11 @@ import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from lora_tagger_widget import CaptionLockedError, CaptionWriteError, Dataset
+from lora_tagger_widget import CaptionLockedError, CaptionWriteError, Dataset, TaggerWidget
 from lora_tagger_widget.core.files import StateFolder
 from lora_tagger_widget.core.originals import (
     ORIGINAL_MAX_BYTES,
@@ -322,3 +323,47 @@ def test_two_processes_saving_at_once_record_every_original_once(make_set: MakeS
     ds.restore_originals()
     ds.save()
     assert (root / "img010.txt").read_text() == "caption 3"
+
+
+def _ask(widget: TaggerWidget, **message: object) -> dict[str, Any]:
+    sent: list[dict[str, Any]] = []
+    widget.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    widget._on_request(widget, {"rid": 3, **message}, [])
+    [reply] = sent
+    return reply
+
+
+def test_the_widget_shows_a_caption_differs_and_restores_it_on_request(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x, y", "b.jpg": None})
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
+    assert widget._current["original_differs"] is False
+    widget.dataset.add_tag(0, "z")
+    assert widget._current["original_differs"] is True
+
+    reply = _ask(widget, type="restore_original", id="a.jpg")
+    assert reply["ok"] and reply["tags"] == ["x", "y"] and reply["caption"] == "x, y"
+    assert widget._current["original_differs"] is False
+    assert widget._history["undo"][0] == "Restore the original caption of a.jpg"
+    assert _ask(widget, type="restore_original", id="nope.jpg")["ok"] is False
+
+
+def test_restore_is_a_batch_operation_with_the_panels_scope_and_preview(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y", "c.jpg": "z"})
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=0)
+    widget.dataset.apply_batch({"kind": "add", "tags": ["ohwx"]})
+    widget.selection = [1, 2]
+
+    preview = _ask(widget, type="batch_preview", operation={"kind": "restore", "trigger": "t"},
+                   scope="selected")
+    assert (preview["changes"], preview["scope_size"]) == (2, 2)
+    assert preview["tags_removed"] == [["ohwx", 2]]
+    assert preview["examples"][0] == {"id": "b.jpg", "before": "y, ohwx", "after": "y"}
+    done = _ask(widget, type="batch_apply", operation={"kind": "restore"}, scope="all")
+    assert done["changes"] == 3 and [i.caption for i in widget.dataset] == ["x", "y", "z"]
+    assert widget._history["undo"][0] == "Restore the original captions (3 images)"
+
+    bad = _ask(widget, type="batch_preview", operation={"kind": "restore", "tags": ["x"]},
+               scope="all")
+    assert bad["ok"] is False and "takes no 'tags'" in bad["error"]
