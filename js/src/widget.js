@@ -167,6 +167,7 @@ function buildParts(shell) {
     onMode: (mode) => setTrait("caption_mode", mode),
     onTrigger: (word) => setTrait("trigger", word),
     onBatch: () => parts.batch.open(),
+    onRestore: () => restoreOriginal(),
   });
   editBar.setPasteEnabled(false);
   const actions = createActions({
@@ -176,8 +177,12 @@ function buildParts(shell) {
     isDisposed: () => shell.disposed,
     near: (action) => (action === "save" ? parts.header.saveButton : editBar.control(action)),
   });
+  /** This image's original caption back; in the grid, the batch panel's restore for the selection. */
+  const restoreOriginal = () => (shell.state.view === "grid"
+    ? parts.batch.open({ operation: { kind: "restore" }, scope: "selected" })
+    : cmd.afterMoves(actions.restoreOriginal));
   const parts = {
-    cmd, actions, preview, captionText, editBar,
+    cmd, actions, preview, captionText, editBar, restore: restoreOriginal,
     header: createHeader({
       onSave: () => actions.save(),
       onClose: () => act("close", {}, { timeoutMs: 120000 }),
@@ -255,7 +260,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview, restore }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -265,6 +270,7 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
     "toggle-view": () => cmd.setView(shell.state.view === "grid" ? "single" : "grid"),
     "focus-filter": () => filterBar.focus(),
     "batch": () => batch.open(),
+    "restore-original": () => restore(),
     "undo": () => actions.history("undo"),
     "redo": () => actions.history("redo"),
     "copy-tags": () => cmd.afterMoves(actions.copyTags),

@@ -289,7 +289,7 @@ def _batch(apply: bool) -> Callable[[Host, Any], Reply]:
         operation, scope = _operation(host, message)
         dataset = host.dataset
         if operation.get("kind") == RESTORE_KIND:
-            extra = set(operation) - {"kind", "trigger"}  # the panel sends the trigger word
+            extra = set(operation) - {"kind"}
             if extra:
                 raise BadRequest(f"Restoring the originals takes no {sorted(extra)[0]!r}.")
             restore = dataset.restore_originals if apply else dataset.preview_restore_originals
