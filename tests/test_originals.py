@@ -355,7 +355,7 @@ def test_restore_is_a_batch_operation_with_the_panels_scope_and_preview(
     widget.dataset.apply_batch({"kind": "add", "tags": ["ohwx"]})
     widget.selection = [1, 2]
 
-    preview = _ask(widget, type="batch_preview", operation={"kind": "restore", "trigger": "t"},
+    preview = _ask(widget, type="batch_preview", operation={"kind": "restore"},
                    scope="selected")
     assert (preview["changes"], preview["scope_size"]) == (2, 2)
     assert preview["tags_removed"] == [["ohwx", 2]]
