@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const { KINDS, MENU_KINDS, RESTORE, buildOperation, fieldsFromOperation, kindOf, triggerNote, firstField } =
   await import("../src/panels/batch/logic.js");
-const { restoreButton } = await import("../src/shell/editbar.js");
+const { originalLine } = await import("../src/editor/original.js");
 const { resolveKey } = await import("../src/shell/keys.js");
 
 const key = (code, mods = {}) => ({ code, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
@@ -23,23 +23,20 @@ test("restoring takes no field and no trigger word", () => {
   assert.equal(firstField("restore"), null); // focus goes to the menu
 });
 
-test("the restore button is on only for a caption that differs from its original and can be edited", () => {
-  assert.equal(restoreButton({ id: "a.jpg", original_differs: true, editable: true }, false).disabled, false);
-  assert.match(restoreButton({ id: "a.jpg", original_differs: true }, false).title, /differs from its original/);
-  const same = restoreButton({ id: "a.jpg", original_differs: false, editable: true }, false);
-  assert.equal(same.disabled, true);
-  assert.match(same.title, /as it was/);
-  const locked = restoreButton({ id: "a.jpg", original_differs: true, editable: false }, false);
-  assert.equal(locked.disabled, true);
-  assert.match(locked.title, /cannot be edited/);
-  assert.equal(restoreButton(null, false).disabled, true);
-  assert.equal(restoreButton({ id: "" }, false).title, "No image is shown");
+test("the line shows only on one image whose caption differs from its original", () => {
+  assert.deepEqual(originalLine({ id: "a.jpg", original_differs: true, editable: true }, false),
+    { hidden: false, disabled: false, title: "Give this image the caption it had before this tool changed it (Shift+R); Ctrl+Z undoes it" });
+  assert.equal(originalLine({ id: "a.jpg", original_differs: false }, false).hidden, true);
+  assert.equal(originalLine({ id: "a.jpg", original_differs: true }, true).hidden, true); // the grid: the batch panel
+  assert.equal(originalLine({}, false).hidden, true);
+  assert.equal(originalLine(null, false).hidden, true);
 });
 
-test("in the grid the restore button opens the batch panel's restore", () => {
-  const look = restoreButton(null, true);
-  assert.equal(look.disabled, false);
-  assert.equal(look.text, "Restore originals…");
+test("a caption that cannot be edited shows the line with the button off, saying why", () => {
+  const look = originalLine({ id: "a.jpg", original_differs: true, editable: false }, false);
+  assert.equal(look.hidden, false);
+  assert.equal(look.disabled, true);
+  assert.match(look.title, /cannot be edited/);
 });
 
 test("Shift+R restores, in the single view and the grid, but not in a text field or a dialog", () => {

@@ -1,5 +1,5 @@
 // The editing toolbar: undo / redo, copy / paste of tags, the caption mode (tags or text), the
-// trigger word, restoring original captions, and the batch edit panel's button.
+// trigger word, and the batch edit panel's button.
 
 import { h, attr, isolate, setText } from "../lib/dom.js";
 
@@ -24,31 +24,13 @@ export function historyTitle(kind, labels) {
 }
 
 /**
- * The "Restore original" button for the image shown (`current`, `_current`) or the grid:
- * { text, disabled, title }. In the grid it opens the batch panel's restore (with its scope and
- * preview); on one image it restores that caption, when it differs from its original.
- */
-export function restoreButton(current, grid) {
-  if (grid) {
-    return { text: "Restore originals…", disabled: false,
-      title: "Give the selected, filtered or all images their original captions back, with a preview (Shift+R)" };
-  }
-  const cur = current && typeof current === "object" && current.id ? current : null;
-  let title = "This caption is as it was before this tool changed it";
-  if (!cur) title = "No image is shown";
-  else if (cur.editable === false) title = "This caption cannot be edited now";
-  else if (cur.original_differs) title = "This caption differs from its original: restore it (Shift+R)";
-  return { text: "Restore original", disabled: !cur || cur.editable === false || !cur.original_differs, title };
-}
-
-/**
- * createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigger, onBatch, onRestore })
+ * createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigger, onBatch })
  *   onPaste(mode)  "add" | "replace"
  *   onMode(mode)   "tags" | "text"
  *   onTrigger(word) the trigger word typed ("" clears it)
  * Returns { el, update(state) }.
  */
-export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigger, onBatch, onRestore }) {
+export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigger, onBatch }) {
   const btn = (text, label, onclick, keys) => h("button", {
     type: "button", class: "ltw-btn", text, "aria-label": label, onclick,
     "aria-keyshortcuts": keys || null,
@@ -59,8 +41,6 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
   const paste = btn("Paste tags", "Paste tags (add)", () => onPaste("add"), "Control+V Meta+V");
   const pasteReplace = btn("Paste, replacing", "Paste tags, replacing the image's tags", () => onPaste("replace"),
     "Control+Shift+V Meta+Shift+V");
-  const restore = btn("Restore original", "Restore original caption", () => onRestore(), "Shift+R");
-  restore.classList.add("ltw-restore-original");
   const batch = btn("Batch edit…", "Batch edit", () => onBatch(), "B");
   batch.title = "Edit many captions at once, with a preview (B)";
   const modeBtn = (mode, text, label) => h("button", {
@@ -87,7 +67,6 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
     h("div", { class: "ltw-editbar-group", role: "group", "aria-label": "Caption mode" }, tagsMode, textMode),
     h("label", { class: "ltw-editbar-group ltw-trigger" }, h("span", { text: "Trigger" }), trigger),
     triggerNote,
-    restore,
     batch);
 
   /** @param {import("../lib/model.js").ViewState} state */
@@ -118,17 +97,12 @@ export function createEditBar({ onUndo, onRedo, onCopy, onPaste, onMode, onTrigg
       else if (info.placeholder) note = "[trigger] placeholder";
       else note = "not first";
     }
-    const look = restoreButton(cur, grid);
-    setText(restore, look.text);
-    attr(restore, "aria-label", grid ? "Restore original captions" : "Restore original caption");
-    restore.disabled = look.disabled;
-    restore.title = look.title;
     setText(triggerNote, note);
     triggerNote.classList.toggle("is-missing", note === "not first");
     triggerNote.title = note === "not first" ? `This caption does not start with ${isolate(w)}` : "";
   }
 
-  /** The button of an action ("undo", "redo", "copy", "paste", "restore"), under which its result shows. */
-  const control = (action) => ({ undo, redo, copy, paste, restore })[action] ?? null;
+  /** The button of an action ("undo", "redo", "copy", "paste"), under which its result shows. */
+  const control = (action) => ({ undo, redo, copy, paste })[action] ?? null;
   return { el, update, control, setPasteEnabled: (on) => { paste.disabled = !on; pasteReplace.disabled = !on; } };
 }
