@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .batch import CaptionChange, plan_each
 from .edits import BatchReport
 from .files import decode_caption
-from .originals import OriginalNotKeptError, OriginalStore
+from .originals import Original, OriginalNotKeptError, OriginalStore
 
 if TYPE_CHECKING:
     from .dataset import Item, ItemRef
@@ -86,25 +86,23 @@ class Restoring:
         copy cannot be read."""
         item = self[ref]
         with self._lock:
-            return self._original_text(item)
+            return self._original_text(item, self.originals.get(item.id))
 
     def differs_from_original(self, ref: ItemRef) -> bool:
         """Whether the caption `ref` holds now (saved or not) differs from its original; False
         when the original is not known (not kept, or unreadable)."""
         item = self[ref]
         with self._lock:
-            try:
-                return item._caption_or_none() != self._original_text(item)
-            except OriginalNotKeptError:
-                return False
+            return self._differs(item, self.originals.get(item.id))
 
     def count_changed_from_originals(self, scope: Scope = None, *,
                                      query: str | Query | None = None) -> int:
         """How many images of `scope` (and `query`) differ from their originals, locked ones
         included."""
         with self._lock:
-            return sum(1 for position in self._restore_positions(scope, query)
-                       if self.differs_from_original(position))
+            items = [self._items[p] for p in self._restore_positions(scope, query)]
+            recorded = self.originals.recorded(item.id for item in items)
+            return sum(1 for item in items if self._differs(item, recorded.get(item.id)))
 
     def preview_restore_originals(self, scope: Scope = None, *,
                                   query: str | Query | None = None) -> RestoreReport:
@@ -127,7 +125,7 @@ class Restoring:
         item = self[ref]
         with self._lock:
             self._refuse_locked(item)
-            self._original_text(item)  # raises when it cannot be restored
+            self._original_text(item, self.originals.get(item.id))  # raises: not restorable
             self._restore([item.id], None, f"Restore the original caption of {item.id}")
             return item._caption_or_none()
 
@@ -148,13 +146,14 @@ class Restoring:
         """The report, and the original of each image it changes (the lock held)."""
         locked, not_kept, candidates = [], [], []
         originals: dict[str, str | None] = {}
-        for position in self._restore_positions(scope, query):
-            item = self._items[position]
+        items = [self._items[p] for p in self._restore_positions(scope, query)]
+        recorded = self.originals.recorded(item.id for item in items)
+        for item in items:
             if item.locked_reason:
                 locked.append(item.id)
                 continue
             try:
-                original = self._original_text(item)
+                original = self._original_text(item, recorded.get(item.id))
             except OriginalNotKeptError:
                 not_kept.append(item.id)
                 continue
@@ -174,9 +173,16 @@ class Restoring:
             skipped_locked=tuple(locked), label=label, not_kept=tuple(not_kept))
         return report, originals
 
-    def _original_text(self, item: Item) -> str | None:
-        """The original caption of `item` (the lock held; see `original_of`)."""
-        original = self.originals.get(item.id)
+    def _differs(self, item: Item, original: Original | None) -> bool:
+        """`differs_from_original` of `item`, whose recorded original is `original`."""
+        try:
+            return item._caption_or_none() != self._original_text(item, original)
+        except OriginalNotKeptError:
+            return False
+
+    def _original_text(self, item: Item, original: Original | None) -> str | None:
+        """The original caption of `item` (the lock held; see `original_of`), whose recorded
+        original is `original` (None: never changed by the tool, so the file on disk is)."""
         if original is None:
             return item._original
         data = self.originals.data(original)
