@@ -131,39 +131,48 @@ class OriginalStore:
         written at all (`PermissionError`, as for the undo history) nothing is kept and
         `warning` says so, and those images are not recorded later in this process (their
         caption on disk would then be the tool's)."""
-        with self._lock, self._file_lock:
+        with self._lock:
             self._catch_up()
-            new: dict[str, tuple[Original, bytes | None]] = {}
-            for image_id, data in originals:
-                if image_id not in self._index and image_id not in self._lost and (
-                        image_id not in new):
-                    new[image_id] = (_original(image_id, data), data)
-            if not new:
+            wanted = [(i, data) for i, data in originals if i not in self._index
+                      and i not in self._lost]
+            if not wanted:  # all kept already: no need for the other writers' lock
                 return []
-            try:
-                for original, data in new.values():
-                    if original.kept and data is not None:
-                        self._write_blob(original, data)
-                lines = b"".join(_line(original) for original, _ in new.values())
-                self._append(lines)
-            except PermissionError as error:  # the state folder is not ours to write
-                self._lost.update(new)
-                self.warning = (f"The original captions cannot be kept in "
-                                f"{self._state.path / FOLDER} ({error.strerror or error}); "
-                                "captions are saved without them.")
-                log.warning("%s", self.warning)
-                return []
-            except OSError as error:
-                raise OriginalNotKeptError(
-                    error.errno, f"the original caption could not be kept in "
-                    f"{self._state.path / FOLDER} ({error.strerror or error}), so the caption "
-                    "was not written", str(self._state.path / INDEX)) from error
-            for original, _ in new.values():
-                self._index[original.id] = original
-                if not original.kept:
-                    log.warning("The original caption of %s (%s bytes) is too large to keep; "
-                                "it cannot be restored.", original.id, f"{original.size:,}")
-            return [original for original, _ in new.values()]
+            with self._file_lock:
+                return self._record(wanted)
+
+    def _record(self, originals: list[tuple[str, bytes | None]]) -> list[Original]:
+        """`record` with the locks held."""
+        self._catch_up()
+        new: dict[str, tuple[Original, bytes | None]] = {}
+        for image_id, data in originals:
+            if image_id not in self._index and image_id not in new:
+                new[image_id] = (_original(image_id, data), data)
+        if not new:
+            return []
+        try:
+            for original, data in new.values():
+                if original.kept and data is not None:
+                    self._write_blob(original, data)
+            lines = b"".join(_line(original) for original, _ in new.values())
+            self._append(lines)
+        except PermissionError as error:  # the state folder is not ours to write
+            self._lost.update(new)
+            self.warning = (f"The original captions cannot be kept in "
+                            f"{self._state.path / FOLDER} ({error.strerror or error}); "
+                            "captions are saved without them.")
+            log.warning("%s", self.warning)
+            return []
+        except OSError as error:
+            raise OriginalNotKeptError(
+                error.errno, f"the original caption could not be kept in "
+                f"{self._state.path / FOLDER} ({error.strerror or error}), so the caption "
+                "was not written", str(self._state.path / INDEX)) from error
+        for original, _ in new.values():
+            self._index[original.id] = original
+            if not original.kept:
+                log.warning("The original caption of %s (%s bytes) is too large to keep; "
+                            "it cannot be restored.", original.id, f"{original.size:,}")
+        return [original for original, _ in new.values()]
 
     def _catch_up(self) -> None:
         """Read the index again when another writer changed it since it was last read."""
