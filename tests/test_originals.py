@@ -48,7 +48,7 @@ def test_the_first_save_keeps_the_original_bytes_and_later_saves_keep_that_one(
     digest = hashlib.sha256(b"red hair, smiling").hexdigest()
     assert _index(root) == [{"id": "a.jpg", "sha256": digest, "size": 17}]
     [blob] = _blobs(root)
-    assert blob.name == f"{digest}.z" and blob.parent.name == digest[:2]
+    assert blob.name == f"{digest}.z" and blob.parent.name == "blobs"
     assert zlib.decompress(blob.read_bytes()) == b"red hair, smiling"
     assert ds.original_of(0) == "red hair, smiling"
     assert Dataset(root).original_of("a.jpg") == "red hair, smiling"

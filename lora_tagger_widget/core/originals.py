@@ -4,9 +4,10 @@ out of the trainers' way).
 
 Format:
 
-* `originals/blobs/<2 hex>/<sha256 hex>.z`: one file per distinct original content, the bytes
-  exactly as they were on disk, zlib-compressed and named by the SHA-256 of the uncompressed
-  bytes (so 10,000 identical captions cost one blob).
+* `originals/blobs/<sha256 hex>.z`: one file per distinct original content, the bytes exactly
+  as they were on disk, zlib-compressed and named by the SHA-256 of the uncompressed bytes (so
+  10,000 identical captions cost one blob). One folder, so the blobs of a save's chunk are made
+  durable by one fsync of it.
 * `originals/index.jsonl`: one JSON line per image, appended the first time a caption of that
   image is about to change: `{"id": "<image id>", "sha256": "<hex>" | null, "size": <bytes>}`
   (`sha256` null: there was no caption file). An original over `ORIGINAL_MAX_BYTES` is not
@@ -34,6 +35,7 @@ from .locks import FolderLock
 
 FOLDER = "originals"
 INDEX = f"{FOLDER}/index.jsonl"
+BLOBS = f"{FOLDER}/blobs"
 ORIGINAL_MAX_BYTES = 1024 * 1024  # an original caption bigger than this is noted, not kept
 INDEX_MAX_BYTES = 512 * 1024 * 1024
 _CACHED_TEXTS = 4096  # decompressed originals kept in memory
@@ -150,9 +152,12 @@ class OriginalStore:
         if not new:
             return []
         try:
+            written = False
             for original, data in new.values():
                 if original.kept and data is not None:
-                    self._write_blob(original, data)
+                    written = self._write_blob(original, data) or written
+            if written:
+                self._state.sync_folder(BLOBS)
             lines = b"".join(_line(original) for original, _ in new.values())
             self._append(lines)
         except PermissionError as error:  # the state folder is not ours to write
@@ -220,10 +225,14 @@ class OriginalStore:
         status = self._state.stat(INDEX)
         self._seen = None if status is None else (status.st_ino, size)
 
-    def _write_blob(self, original: Original, data: bytes) -> None:
+    def _write_blob(self, original: Original, data: bytes) -> bool:
+        """Write the blob of `original` unless it is there; whether it was written (its folder
+        not yet fsynced)."""
         path = _blob_path(original.sha256)
-        if self._state.stat(path) is None:
-            self._state.write(path, zlib.compress(data, 6))
+        if self._state.stat(path) is not None:
+            return False
+        self._state.write(path, zlib.compress(data, 6), sync_folder=False)
+        return True
 
     def _read_blob(self, original: Original) -> bytes:
         path = _blob_path(original.sha256)
@@ -252,7 +261,7 @@ def _original(image_id: str, data: bytes | None) -> Original:
 
 def _blob_path(digest: str | None) -> str:
     assert digest is not None
-    return f"{FOLDER}/blobs/{digest[:2]}/{digest}.z"
+    return f"{BLOBS}/{digest}.z"
 
 
 def _line(original: Original) -> bytes:
