@@ -123,14 +123,20 @@ class Restoring:
         caption (None: no caption file). `CaptionLockedError` when its edits are refused,
         `OriginalNotKeptError` when its original was not kept or cannot be read."""
         item = self[ref]
-        with self._lock:
+
+        def check() -> None:
             self._refuse_locked(item)
             self._original_text(item, self.originals.get(item.id))  # raises: not restorable
-            self._restore([item.id], None, f"Restore the original caption of {item.id}")
-            return item._caption_or_none()
 
-    def _restore(self, scope: Scope, query: str | Query | None, headline: str) -> RestoreReport:
+        self._restore([item.id], None, f"Restore the original caption of {item.id}", check)
+        return item._caption_or_none()
+
+    def _restore(self, scope: Scope, query: str | Query | None, headline: str,
+                 check: Callable[[], None] | None = None) -> RestoreReport:
+        """Restore as one action (`check()` first, under the lock: it raises to refuse)."""
         with self._editing() as action:
+            if check is not None:
+                check()
             report, originals = self._plan_restore(scope, query, headline)
             action.label = report.label
             for change in report.changes:
