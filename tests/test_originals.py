@@ -367,3 +367,40 @@ def test_restore_is_a_batch_operation_with_the_panels_scope_and_preview(
     bad = _ask(widget, type="batch_preview", operation={"kind": "restore", "tags": ["x"]},
                scope="all")
     assert bad["ok"] is False and "takes no 'tags'" in bad["error"]
+
+
+_SAVE_ALL = """
+import sys
+from lora_tagger_widget import Dataset
+ds = Dataset(sys.argv[1])
+for item in ds:
+    ds.set_caption(item.id, item.caption + ", edited")
+print("saving", flush=True)
+ds.save()
+print("saved", flush=True)
+"""
+
+
+def test_a_save_killed_midway_leaves_every_replaced_caption_with_its_original_kept(
+        make_set: MakeSet) -> None:
+    count = 600
+    root = make_set({f"img{n:03}.jpg": f"caption {n}" for n in range(count)})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen([sys.executable, "-c", _SAVE_ALL, str(root)], env=env,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "saving"
+    while child.poll() is None and all(
+            (root / f"img{n:03}.txt").read_text() == f"caption {n}" for n in (0, 150)):
+        pass  # until the save has replaced a caption (of its first or second chunk)
+    child.kill()
+    child.wait()
+    fresh = Dataset(root)
+    replaced = [n for n in range(count)
+                if (root / f"img{n:03}.txt").read_text() != f"caption {n}"]
+    assert replaced  # the kill came after some captions were replaced
+    for n in replaced:
+        stored = fresh.originals.get(f"img{n:03}.jpg")
+        assert stored is not None and fresh.originals.data(stored) == f"caption {n}".encode()
+    fresh.restore_originals()
+    fresh.save()
+    assert all((root / f"img{n:03}.txt").read_text() == f"caption {n}" for n in range(count))
