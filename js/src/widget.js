@@ -18,6 +18,7 @@ import { createDialog } from "./shell/dialog.js";
 import { createStatus } from "./shell/status.js";
 import { createFilterBar } from "./shell/filter.js";
 import { createEditBar } from "./shell/editbar.js";
+import { createOriginal } from "./editor/original.js";
 import { createActions } from "./shell/actions.js";
 import { createAllTags } from "./panels/alltags/view.js";
 import { createCaptionText } from "./editor/captiontext.js";
@@ -183,10 +184,15 @@ function buildParts(shell) {
     onSelection: () => shell.state.view === "grid" && shell.state._shown_selection.length > 0,
     onCopied: (n) => editBar.setPasteEnabled(n > 0),
     isDisposed: () => shell.disposed,
-    near: (action) => (action === "save" ? parts.header.saveButton : editBar.control(action)),
+    near: (action) => (action === "save" ? parts.header.saveButton
+      : action === "restore" ? parts.original.button : editBar.control(action)),
   });
+  /** This image's original caption back; in the grid, the batch panel's restore for the selection. */
+  const restoreOriginal = () => (shell.state.view === "grid"
+    ? parts.batch.open({ operation: { kind: "restore" }, scope: "selected" })
+    : cmd.afterMoves(actions.restoreOriginal));
   const parts = {
-    cmd, actions, preview, captionText, editBar,
+    cmd, actions, preview, captionText, editBar, restore: restoreOriginal,
     header: createHeader({
       onSave: () => actions.save(),
       onClose: () => act("close", {}, { timeoutMs: 120000 }),
@@ -196,6 +202,7 @@ function buildParts(shell) {
     tags: createTags({ act, request, getCurrent }),
     suggested: createSuggested({ act, status, getCurrent }),
     tokens: createTokenCounts(),
+    original: createOriginal({ onRestore: () => restoreOriginal() }),
     grid: createGrid({
       request, status,
       setSelection: (list) => shell.setModel("_shown_selection", list),
@@ -225,7 +232,8 @@ function buildParts(shell) {
   };
   const main = h("div", { class: "ltw-main" },
     h("div", { class: "ltw-view" }, preview.el),
-    h("div", { class: "ltw-side-panel" }, parts.suggested.el, parts.tags.el, captionText.el, parts.tokens.el));
+    h("div", { class: "ltw-side-panel" }, parts.suggested.el, parts.tags.el, captionText.el, parts.original.el,
+      parts.tokens.el));
   // The image (or the grid) fills the stage; the panels open beside it from the dock.
   const stage = h("div", { class: "ltw-stage" }, main, parts.grid.el, parts.multi.el, parts.batch.el);
   const dock = h("div", { class: "ltw-dock" }, parts.filterBar.el, parts.allTags.el, parts.checks.el,
@@ -265,7 +273,7 @@ function clearStatusOnAction({ root, status, cleanups }) {
  * @param {ReturnType<typeof createShell>} shell
  * @param {Parts} parts
  */
-function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview, uploader }) {
+function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar, batch, grid, palette, preview, uploader, restore }) {
   const { root } = shell;
   const keyActions = {
     "save": () => actions.save(),
@@ -276,6 +284,7 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
     "focus-filter": () => filterBar.focus(),
     "batch": () => batch.open(),
     "add-images": () => uploader.pick(),
+    "restore-original": () => restore(),
     "undo": () => actions.history("undo"),
     "redo": () => actions.history("redo"),
     "copy-tags": () => cmd.afterMoves(actions.copyTags),
@@ -351,6 +360,7 @@ function updateParts({ state, paletteStore }, parts, wasGrid) {
   parts.suggested.update(state._current);
   captionText.update(state);
   parts.tokens.update(state._current);
+  parts.original.update(state._current, isGrid);
   parts.palette.update(paletteStore, state._current, state._slots);
   grid.update(state);
   grid.setOpen(isGrid);

@@ -38,6 +38,7 @@ MAX_TEXT = 200_000
 MAX_RID = 2**53
 MAX_THUMBS = 200
 MAX_ITEMS = 2_000
+RESTORE_KIND = "restore"  # the batch "operation" that restores the original captions
 MAX_EXAMPLE = 2_000  # characters of a caption shown as a batch edit's example
 MAX_FINDINGS = 5_000
 MAX_SYNC_RIDS = 1_000
@@ -298,6 +299,12 @@ def _batch(apply: bool) -> Callable[[Host, Any], Reply]:
     def handle(host: Host, message: Mapping[str, Any]) -> Reply:
         operation, scope = _operation(host, message)
         dataset = host.dataset
+        if operation.get("kind") == RESTORE_KIND:
+            extra = set(operation) - {"kind"}
+            if extra:
+                raise BadRequest(f"Restoring the originals takes no {sorted(extra)[0]!r}.")
+            restore = dataset.restore_originals if apply else dataset.preview_restore_originals
+            return Reply(_report(restore(scope)))
         report = (dataset.apply_batch if apply else dataset.preview_batch)(operation, scope)
         return Reply(_report(report))
 
@@ -330,6 +337,12 @@ def _set_caption(host: Host, message: Mapping[str, Any]) -> Reply:
     index = _item_index(host, message)
     host.dataset.set_caption(index, _text(message, "text"))
     return Reply({"tags": host.dataset[index].tags})
+
+
+def _restore_original(host: Host, message: Mapping[str, Any]) -> Reply:
+    index = _item_index(host, message)
+    caption = host.dataset.restore_original(index)
+    return Reply({"tags": host.dataset[index].tags, "caption": caption})
 
 
 def _run_checks(host: Host, message: Mapping[str, Any]) -> Reply:
@@ -645,6 +658,7 @@ HANDLERS: dict[str, Callable[..., Reply | None]] = {
     "batch_apply": _batch(apply=True),
     "paste_tags": _paste_tags,
     "set_caption": _set_caption,
+    "restore_original": _restore_original,
     "run_checks": _run_checks,
     "checks": _checks,
     "export": _export,

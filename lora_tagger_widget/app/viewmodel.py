@@ -50,6 +50,7 @@ def current_view(dataset: Dataset, view: FilteredView, index: int,
         "height": info.height if info else None,
         "reviewed": dataset.is_reviewed(index),
         "dirty": item.dirty,
+        "original_differs": dataset.differs_from_original(index),
         "editable": item.locked_reason is None,
         "locked_reason": item.locked_reason,
         "conflict": (

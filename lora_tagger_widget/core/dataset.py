@@ -60,8 +60,10 @@ from .images import (
     read_image_info,
 )
 from .locks import FolderLock
+from .originals import OriginalStore
 from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from .query import Query, parse_query
+from .restoring import Restoring
 from .scan import FoundImage, scan_images
 from .session import SLOTS, STATE_DIR_NAME, Session
 from .suggestions import SuggestionStore
@@ -392,13 +394,14 @@ class _Action:
     ids: dict[str, None] = field(default_factory=dict)  # changed ids, in order, each once
 
 
-class Dataset(BatchEditing, AutoTagging):
+class Dataset(BatchEditing, AutoTagging, Restoring):
     """A folder of images with a caption `name.txt` beside each `name.ext`.
 
     Edits change the captions in memory and tell the listeners; `save` writes the changed
     captions atomically and never over a file someone else changed meanwhile. Every edit is
     recorded in the undo history (`undo`, `redo`, kept in `.lora-tagger/history/`). Batch
-    edits, paste and undo are in `BatchEditing`.
+    edits, paste and undo are in `BatchEditing`. What a caption held before its first save is
+    kept in `.lora-tagger/originals/` and can be restored (`Restoring`).
     """
 
     _open_sets: ClassVar[weakref.WeakValueDictionary[Path, Dataset]] = (
@@ -422,6 +425,7 @@ class Dataset(BatchEditing, AutoTagging):
         self._suggestion_store: SuggestionStore | None = None
         self._listeners: list[Callable[[Change], None]] = []
         self.state = StateFolder(root, STATE_DIR_NAME)
+        self.originals = OriginalStore(self.state)
         self.session: Session = Session.load(self.state_dir)
         self._session_dirty = False
         self.history: History = History(root)
@@ -996,9 +1000,11 @@ class Dataset(BatchEditing, AutoTagging):
                 try:
                     try:  # without the data set's lock; with the other writers' one
                         with self._caption_lock:
+                            self.originals.record((write.item.id, write.expected)
+                                                  for write in writes)
                             for write in writes:
                                 outcomes.append((write, self._write_outcome(write)))
-                    except OSError as error:  # the other writers' lock could not be had
+                    except OSError as error:  # no lock, or the originals not kept
                         outcomes.extend((write, error) for write in writes[len(outcomes):])
                     if progress is not None:
                         progress(min(start + SAVE_CHUNK, len(ids)), len(ids))

@@ -269,9 +269,11 @@ class StateFolder:
         finally:
             os.close(fd)
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: bytes, *, sync_folder: bool = True) -> None:
         """Make the file `relative` hold `data`, atomically (a temporary file fsynced, then
-        renamed over it), making the folders on the way when missing."""
+        renamed over it), making the folders on the way when missing. `sync_folder=False`
+        leaves the fsync of its folder (which makes the rename durable) to `sync_folder`,
+        once after many writes."""
         parts = _parts(relative)
         with self._folder(parts[:-1], create=True) as folder:
             temp = f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
@@ -288,6 +290,12 @@ class StateFolder:
                 with contextlib.suppress(OSError):
                     os.unlink(temp, dir_fd=folder)
                 raise
+            if sync_folder:
+                _fsync_fd(folder)
+
+    def sync_folder(self, relative: str) -> None:
+        """fsync the folder `relative`, making the renames of earlier writes in it durable."""
+        with self._folder(_parts(relative)) as folder:
             _fsync_fd(folder)
 
     def append(self, relative: str, data: bytes, *,

@@ -10,9 +10,9 @@ import { tagsClipboard } from "./editbar.js";
  *   getCurrent() -> the current image (`_current`) or null
  *   onSelection() -> does an edit go to the selected images (the grid shows, with a selection)?
  *   onCopied(n): n tags were copied (the paste buttons follow)
- *   near(action) -> the control of "undo", "redo", "copy", "paste" or "save" (its result shows
+ *   near(action) -> the control of "undo", "redo", "copy", "paste", "restore" or "save" (its result shows
  *     under it), or null
- * -> { history(kind), copyTags(), addTagHere(tag), pasteTags(mode), save() }
+ * -> { history(kind), copyTags(), addTagHere(tag), pasteTags(mode), restoreOriginal(), save() }
  * @param {{ act: Function, status: import("./status.js").Status, getCurrent: () => any,
  *   onSelection: () => boolean, onCopied: (n: number) => void, isDisposed: () => boolean,
  *   near?: (action: string) => Element | null }} options
@@ -60,6 +60,14 @@ export function createActions({ act, status, getCurrent, onSelection, onCopied, 
     }
   }
 
+  /** Give the current image its original caption back. */
+  async function restoreOriginal() {
+    const cur = getCurrent();
+    if (!cur) return;
+    const reply = await act("restore_original", { id: cur.id });
+    if (reply && !isDisposed()) status.show("Restored the original caption. Ctrl+Z undoes it.", "info", near("restore"));
+  }
+
   async function save() {
     const reply = await act("save", {}, { timeoutMs: 120000 });
     if (!reply) return;
@@ -68,5 +76,5 @@ export function createActions({ act, status, getCurrent, onSelection, onCopied, 
       "info", near("save"));
   }
 
-  return { history, copyTags, addTagHere, pasteTags, save };
+  return { history, copyTags, addTagHere, pasteTags, restoreOriginal, save };
 }

@@ -26,7 +26,9 @@ const PAN_KEYS = {
  *          or the tag the key holds, to the key), move-chip {delta}, remove-chip,
  *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions,
  *          zoom (100 % and back), zoom-by {factor}, pan {dx, dy} (fractions of the view),
- *          fullscreen (on and off), leave-fullscreen, add-images (U: the file picker of "Add images").
+ *          fullscreen (on and off), leave-fullscreen, add-images (U: the file picker of "Add images"),
+ *          restore-original (Shift+R: this image's original caption; in the grid, the batch panel's
+ *          restore).
  */
 export function resolveKey(ev, ctx = {}) {
   const code = ev.code || "";
@@ -59,7 +61,7 @@ export function resolveKey(ev, ctx = {}) {
   }
   // "+" is Shift+Equal on many layouts.
   if (ZOOM_KEYS[code] && !ctx.grid && !ctx.dialogOpen) return { action: "zoom-by", factor: ZOOM_KEYS[code], prevent: true };
-  if (ev.shiftKey) return null;
+  if (ev.shiftKey) return code === "KeyR" && !ctx.dialogOpen ? { action: "restore-original", prevent: true } : null;
   if (ctx.dialogOpen) return null;
   if (code === "KeyG") return { action: "toggle-view", prevent: true };
   if (code === "Slash") return { action: "focus-filter", prevent: true };

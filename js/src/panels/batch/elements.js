@@ -3,7 +3,7 @@
 import { h, append, attr, setText, uniqueId } from "../../lib/dom.js";
 import { count, fmt, obj, plural } from "../../lib/format.js";
 import { createScopeGroup } from "../scope.js";
-import { KINDS, SCOPES, TAG_LABELS, TAG_LIST_LIMIT, skippedText, tagRows } from "./logic.js";
+import { MENU_KINDS, SCOPES, TAG_LABELS, TAG_LIST_LIMIT, skippedText, tagRows } from "./logic.js";
 
 /** The panel's elements, as the view wires them (buttons without their actions). */
 export function batchElements() {
@@ -13,7 +13,7 @@ export function batchElements() {
 
   const option = (value, text) => h("option", { value, text });
   const kindSelect = h("select", { class: "ltw-input ltw-batch-kind", "aria-label": "Operation" },
-    KINDS.map((k) => option(k.value, k.label)));
+    MENU_KINDS.map((k) => option(k.value, k.label)));
   const kindHint = h("p", { class: "ltw-batch-hint ltw-muted", id: ids.kindHint });
   attr(kindSelect, "aria-describedby", ids.kindHint);
 

@@ -8,7 +8,7 @@ import { splitTags } from "../../lib/captions.js";
 import { imageScopes, selectionOf } from "../scope.js";
 import { fmt, plural, count, obj, has } from "../../lib/format.js";
 
-/** The operations, in the order the menu lists them. */
+/** The operations (Python's batch `KINDS`), in the order the menu lists them. */
 export const KINDS = [
   { value: "add", label: "Add tags" },
   { value: "remove", label: "Remove tags" },
@@ -19,6 +19,12 @@ export const KINDS = [
   { value: "front", label: "Move tags to the front" },
   { value: "trigger", label: "Add trigger word" },
 ];
+
+/** Not an operation on caption text: the captions as they were before the tool changed them
+ *  (`RESTORE_KIND` in app/messages.py). Takes no field. */
+export const RESTORE = "restore";
+/** What the menu lists: the operations, then restoring the originals. */
+export const MENU_KINDS = [...KINDS, { value: RESTORE, label: "Restore original captions" }];
 
 // The parameters each kind takes besides `kind` (`_PARAMETERS` in _batch.py).
 export const PARAMETERS = {
@@ -82,6 +88,7 @@ function quote(text) {
  * order, ignoreCase, trigger } (text as typed; `trigger` is the data set's trigger word, "" none).
  */
 export function buildOperation(kind, fields = {}) {
+  if (kind === RESTORE) return { operation: { kind } };
   const takes = has(PARAMETERS, kind) ? PARAMETERS[kind] : null;
   if (!takes) return { error: "Choose an operation." };
   const f = obj(fields);
@@ -116,7 +123,7 @@ export function buildOperation(kind, fields = {}) {
 /** The form's fields for a preset operation (the inverse of buildOperation, trigger aside). */
 export function fieldsFromOperation(operation) {
   const op = obj(operation);
-  const kind = has(PARAMETERS, op.kind) ? op.kind : "add";
+  const kind = kindOf(op.kind);
   const fields = {};
   if (Array.isArray(op.tags)) fields.tags = op.tags.filter((t) => typeof t === "string").join(", ");
   if (op.where === "start" || op.where === "end") fields.where = op.where;
@@ -230,6 +237,7 @@ export const KIND_HINTS = {
   dedupe: "Removes repeated tags from each caption, keeping the first.",
   front: "Tags a caption lacks are not added.",
   trigger: "Captions that do not start with the trigger word get it first; one that has it further on gets it moved.",
+  restore: "Each caption gets back the text it had before this tool first changed it; an image that had no caption file loses the one it got.",
 };
 // Which fields each kind shows (the keys of `fields` in createBatch).
 export const FIELDS = {
@@ -241,11 +249,12 @@ export const FIELDS = {
   dedupe: ["ignoreCase"],
   front: ["tags", "ignoreCase"],
   trigger: ["ignoreCase"],
+  restore: [],
 };
 
 /** The operation `value` names, "add" for anything else. */
 export function kindOf(value) {
-  return has(PARAMETERS, value) ? value : "add";
+  return has(PARAMETERS, value) || value === RESTORE ? value : "add";
 }
 
 /**
@@ -261,6 +270,7 @@ export function triggerNote(kind, word) {
       hidden: false,
     };
   }
+  if (kind === "restore") return { text: "", missing: false, hidden: true }; // originals keep no trigger rule
   return { text: word ? `Trigger word: ${isolate(word)} — kept first` : "", missing: false, hidden: !word };
 }
 
