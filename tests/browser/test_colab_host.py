@@ -191,6 +191,20 @@ def test_the_widget_works_when_the_host_delivers_only_answers(lab, tmp_path: Pat
     assert py(lab, "len(w.dataset.suggestions.open_ids())") == 6
     lab.screenshot(widget, tmp_path, "colab-autotag")
 
+    # Images added with "Add images": every chunk is an answered request.
+    picked = lab.workdir / "picked"
+    write_image(picked / "added.png", size=(640, 480), color="navy")
+    panel = widget.get_by_role("region", name="Add images")
+    panel.get_by_role("button", name="Add images").click()
+    panel.locator("input[type=file]").set_input_files([str(picked / "added.png")])
+    summary = panel.get_by_role("status")
+    wait_until(lambda: "Added" in summary.inner_text(), what="the upload's summary", timeout=60)
+    assert (root / "added.png").read_bytes() == (picked / "added.png").read_bytes()
+    assert py(lab, "w.count") == 7
+    panel.get_by_role("button", name="Show the first new image").click()
+    wait_shown(lab, "added.png")
+    lab.screenshot(widget, tmp_path, "colab-added")
+
     print(f"passed {filt.passed}, dropped {sum(filt.dropped.values())}: {dict(filt.dropped)};"
           f" traits of dropped updates: {dict(filt.dropped_keys)}; sync requests {filt.syncs}")
     assert filt.open_buffers == 0

@@ -163,7 +163,8 @@ def test_deleting_a_palette_tag_asks_first_then_removes_it_everywhere(lab) -> No
         lambda: all("smiling" not in split_tags(caption(root_dir, n) or "") for n in users),
         what="the tag removed from every caption",
     )
-    assert widget.get_by_role("button", name=re.compile(r"^smiling")).count() == 0
+    palette_entry = widget.get_by_role("button", name=re.compile(r"^smiling"))
+    wait_until(lambda: palette_entry.count() == 0, what="the palette without the tag")
 
 
 def test_neighbours_are_prefetched_only_when_prefetch_is_on(lab) -> None:

@@ -215,7 +215,9 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
         "insert-cell-above", "delete-cell", "focus-next-cell", "edit-cell", "run-cell",
     ]
     wait_shown(host, names[0])
-    assert caption(folder, names[0]) == "bad moody day"
+    # Undo then redo above: the caption is back once the autosave has written both.
+    wait_until(lambda: caption(folder, names[0]) == "bad moody day", timeout=10,
+               what="the caption after undo and redo")
     page.screenshot(path=str(tmp_path / "vscode-keys.png"), full_page=True)
 
 
