@@ -303,9 +303,17 @@ function wireKeyboard(shell, { cmd, actions, tags, suggested, dialog, filterBar,
     "leave-fullscreen": () => preview.zoom.leaveFullscreen(),
     "move-chip": (r, chip) => tags.moveChip(chip, r.delta),
     "remove-chip": (r, chip) => tags.removeChip(chip),
-    "accept-suggestions": () => cmd.afterMoves(suggested.acceptAll),
-    "reject-suggestions": () => cmd.afterMoves(suggested.rejectAll),
+    "accept-suggestions": () => suggestionsKey(true),
+    "reject-suggestions": () => suggestionsKey(false),
   };
+  /** A / Shift+A: the image shown, or in the grid the selected images. */
+  function suggestionsKey(accept) {
+    if (shell.state.view === "grid") {
+      suggested.forSelection(accept, shell.state._shown_selection.length);
+    } else {
+      cmd.afterMoves(accept ? suggested.acceptAll : suggested.rejectAll);
+    }
+  }
   const onKey = (e) => handleWidgetKey(e, {
     root, gridShown: shell.state.view === "grid", grid, dialog, listOpen: tags.isListOpen(), actions: keyActions,
     zoomed: preview.zoom.isZoomed(), fullscreen: preview.zoom.isFullscreen(),

@@ -5,7 +5,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 const {
   taggerChoices, autotagScopes, buildAutotagRequest, runView, buildAcceptRequest, duration, unitNumber,
 } = await import("../src/panels/autotag/logic.js");
-const { scoreText, suggestionOf } = await import("../src/editor/suggested.js");
+const { scoreText, selectionText, suggestionOf } = await import("../src/editor/suggested.js");
 const { resolveKey } = await import("../src/shell/keys.js");
 
 const key = (code, mods = {}) => ({ code, ...mods });
@@ -76,11 +76,19 @@ test("suggested tags come with their scores; bad rows are dropped", () => {
   assert.equal(scoreText(null), "");
 });
 
-test("A accepts and Shift+A rejects the image's suggestions, not in text, the grid or a dialog", () => {
+test("A accepts and Shift+A rejects suggestions (the grid's too), not in text or a dialog", () => {
   assert.deepEqual(resolveKey(key("KeyA")), { action: "accept-suggestions", prevent: true });
   assert.deepEqual(resolveKey(key("KeyA", { shiftKey: true })), { action: "reject-suggestions", prevent: true });
   assert.equal(resolveKey(key("KeyA"), { inText: true }), null);
-  assert.equal(resolveKey(key("KeyA"), { grid: true }), null);
+  assert.deepEqual(resolveKey(key("KeyA"), { grid: true }), { action: "accept-suggestions", prevent: true });
   assert.equal(resolveKey(key("KeyA", { shiftKey: true }), { dialogOpen: true }), null);
   assert.equal(resolveKey(key("KeyA", { ctrlKey: true })), null);
+});
+
+test("what A and Shift+A did to the grid's selection is said in words", () => {
+  assert.equal(selectionText(true, { summary: "2 of 3 images change: +square (2)" }),
+    "Accepted the selection's suggestions: 2 of 3 images change: +square (2).");
+  assert.equal(selectionText(false, { rejected: 1 }), "Rejected the suggestions of 1 image.");
+  assert.equal(selectionText(false, { rejected: 4 }), "Rejected the suggestions of 4 images.");
+  assert.equal(selectionText(false, { rejected: 0 }), "The selected images have no open suggestions.");
 });

@@ -11,7 +11,7 @@ import pytest
 
 from imagefiles import write_image
 from labharness import wait_shown, wait_until
-from test_grid import py, write_images
+from test_grid import TILES, py, write_images
 from wdmodel import write_model
 
 pytestmark = pytest.mark.browser
@@ -90,6 +90,32 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
                what="the accept")
     wait_until(lambda: "Ctrl+Z undoes it" in panel.inner_text(), what="the done line")
     assert py(lab, "w.dataset.suggestions.open_ids()") == []
+
+    # In the grid, A and Shift+A act on the selected images: undo the acceptance (c.png's
+    # suggestions open again), select c.png, A accepts them.
+    widget.focus()
+    lab.page.keyboard.press("Control+z")
+    wait_until(lambda: py(lab, "w.dataset.suggestions.open_ids()") == ["c.png"],
+               what="the acceptance undone")
+    panel.get_by_role("button", name="Auto-tag", exact=True).click()  # closes the panel
+    widget.focus()
+    lab.page.keyboard.press("g")
+    c_tile = widget.locator(f'{TILES}:has(img[alt="c.png"])')
+    c_tile.wait_for()
+    c_tile.focus()
+    assert py(lab, "w.selection") == []
+    c_tile.focus()  # (a Python cell takes the focus) no selection: A says to select first
+    lab.page.keyboard.press("KeyA")
+    widget.get_by_text("Select images first").first.wait_for()
+    c_tile.click(modifiers=["Control"])
+    wait_until(lambda: c_tile.get_attribute("aria-selected") == "true", what="c.png selected")
+    lab.page.keyboard.press("KeyA")
+    wait_until(lambda: py(lab, "w.dataset[2].tags") == ["green theme", "hatsune miku"],
+               what="A in the grid")
+    said = re.compile("Accepted the selection's suggestions: 1 of 1 image")
+    widget.get_by_text(said).first.wait_for()
+    assert py(lab, "w.dataset[0].tags") == [] and py(lab, "w.dataset[1].tags") == []
+    lab.screenshot(widget, tmp_path, "autotag-grid-accepted")
 
 
 SLOW_TAGGER = """

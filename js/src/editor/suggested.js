@@ -23,10 +23,25 @@ export function suggestionOf(current) {
 }
 
 /**
- * createSuggested({ act, status, getCurrent }) -> { el, update(current), acceptAll(), rejectAll(), dispose() }
+ * createSuggested({ act, status, getCurrent }) -> { el, update(current), acceptAll(), rejectAll(),
+ *   forSelection(accept, selected), dispose() }
  *   act(type, fields) -> Promise<reply|null> (errors already shown)
- *   status.show(message, level): "No suggestions" when A or Shift+A finds none.
+ *   status.show(message, level): "No suggestions" when A or Shift+A finds none, and what A or
+ *   Shift+A did to the grid's selection.
  */
+/**
+ * What A or Shift+A did to the grid's selection, from Python's reply (`summary` of an
+ * acceptance, the count `rejected`).
+ * @param {boolean} accept
+ * @param {{ summary?: string, rejected?: number }} reply
+ */
+export function selectionText(accept, reply) {
+  if (accept) return `Accepted the selection's suggestions: ${reply.summary ?? "done"}.`;
+  const n = Number(reply.rejected) || 0;
+  return n === 0 ? "The selected images have no open suggestions."
+    : `Rejected the suggestions of ${n} image${n === 1 ? "" : "s"}.`;
+}
+
 export function createSuggested({ act, status, getCurrent }) {
   const chips = h("ul", { class: "ltw-sugg-chips", "aria-label": "Suggested tags" });
   const caption = h("p", { class: "ltw-sugg-caption", hidden: true });
@@ -92,6 +107,16 @@ export function createSuggested({ act, status, getCurrent }) {
   const acceptAll = () => all(true);
   const rejectAll = () => all(false);
 
+  /** Accept or reject every suggestion of the grid's `selected` images (a count), one undo step. */
+  async function forSelection(accept, selected) {
+    if (selected === 0) {
+      status.show("Select images first (Space); then A accepts their suggestions, Shift+A rejects them.");
+      return;
+    }
+    const reply = await act(accept ? "accept_suggestions" : "reject_suggestions", { scope: "selected" });
+    if (reply) status.show(selectionText(accept, reply));
+  }
+
   function update(current) {
     const cur = obj(current);
     const id = typeof cur.id === "string" ? cur.id : null;
@@ -114,5 +139,5 @@ export function createSuggested({ act, status, getCurrent }) {
     }
   }
 
-  return { el, update, acceptAll, rejectAll, dispose: () => el.remove() };
+  return { el, update, acceptAll, rejectAll, forSelection, dispose: () => el.remove() };
 }

@@ -24,7 +24,8 @@ const PAN_KEYS = {
  *          batch, undo, redo, copy-tags, paste-tags {mode: "add" | "replace"},
  *          toggle-slot {slot 1..9}, pin-slot {slot 1..9} (Alt+digit: pin the focused chip's tag,
  *          or the tag the key holds, to the key), move-chip {delta}, remove-chip,
- *          accept-suggestions (A) / reject-suggestions (Shift+A): the image's auto-tag suggestions,
+ *          accept-suggestions (A) / reject-suggestions (Shift+A): the auto-tag suggestions of the
+ *          image shown (in the grid: of the selected images),
  *          zoom (100 % and back), zoom-by {factor}, pan {dx, dy} (fractions of the view),
  *          fullscreen (on and off), leave-fullscreen, add-images (U: the file picker of "Add images"),
  *          restore-original (Shift+R: this image's original caption; in the grid, the batch panel's
@@ -56,7 +57,7 @@ export function resolveKey(ev, ctx = {}) {
     }
     return null;
   }
-  if (code === "KeyA" && !ctx.dialogOpen && !ctx.grid) {
+  if (code === "KeyA" && !ctx.dialogOpen) {
     return { action: ev.shiftKey ? "reject-suggestions" : "accept-suggestions", prevent: true };
   }
   // "+" is Shift+Equal on many layouts.

@@ -41,7 +41,7 @@ export function conflictText(status) {
 }
 
 export const HINTS = {
-  single: "← → move · 1–9 toggle the keyed palette tags · Alt+1–9 pin a tag to a key · Z zoom (drag, arrows, +/− while zoomed) · F full screen · A / Shift+A accept / reject suggestions · / filter · B batch edit · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
+  single: "← → move · 1–9 toggle the keyed palette tags · Alt+1–9 pin a tag to a key · Z zoom (drag, arrows, +/− while zoomed) · F full screen · A / Shift+A accept / reject suggestions · / filter · B batch edit · U add images · Shift+R restore original · Ctrl+Z undo · G grid · Ctrl+S save · Esc back to notebook",
   grid: "Arrows move · Shift+arrows extend · Space select · Enter open · Ctrl+A all · Esc clear · G single view",
 };
 
