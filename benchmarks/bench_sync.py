@@ -27,7 +27,7 @@ from _datasets import make_captioned_set
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 
-from kernelws import KERNEL_CHANNELS, parse  # noqa: E402
+from kernelws import KERNEL_CHANNELS, Tap, parse  # noqa: E402
 from labharness import JupyterServer, Lab, chromium_available, launch_browser  # noqa: E402
 
 NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|data:|blob:|about:)")
@@ -44,7 +44,7 @@ w.add_tagger("slow", slow)
 """
 
 
-class Wire:
+class Wire(Tap):
     """Counts what crosses the kernel's WebSocket: sync requests, their answers, all bytes."""
 
     def __init__(self) -> None:
@@ -53,11 +53,6 @@ class Wire:
         self.answer_bytes = 0
         self.all_bytes = 0
         self.round_trips: list[float] = []
-
-    def route(self, ws: Any) -> None:
-        server = ws.connect_to_server()
-        ws.on_message(lambda frame: self.up(frame, server))
-        server.on_message(lambda frame: self.down(frame, ws))
 
     def up(self, frame: str | bytes, server: Any) -> None:
         _channel, parts = parse(frame)

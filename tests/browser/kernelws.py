@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+from typing import Any
 
 KERNEL_CHANNELS = re.compile(r"/api/kernels/[^/]+/channels")
 """The URL of a kernel's WebSocket."""
@@ -32,3 +33,20 @@ def serialize(channel: str, parts: list[bytes]) -> bytes:
     for piece in pieces:
         offsets.append(offsets[-1] + len(piece))
     return struct.pack(f"<Q{len(offsets)}Q", len(offsets), *offsets) + b"".join(pieces)
+
+
+class Tap:
+    """Sits on a routed kernel WebSocket (`page.route_web_socket(KERNEL_CHANNELS, tap.route)`):
+    `up(frame, server)` sees each frame the page sends, `down(frame, ws)` each the kernel sends;
+    each passes on (or drops) the frame itself."""
+
+    def route(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda frame: self.up(frame, server))
+        server.on_message(lambda frame: self.down(frame, ws))
+
+    def up(self, frame: str | bytes, server: Any) -> None:
+        server.send(frame)
+
+    def down(self, frame: str | bytes, ws: Any) -> None:
+        ws.send(frame)

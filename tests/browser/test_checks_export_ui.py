@@ -5,6 +5,7 @@ YAML to paste."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,19 @@ pytestmark = pytest.mark.browser
 
 CELLS = ["from lora_tagger_widget import TaggerWidget", "w = TaggerWidget('imgs')\nw"]
 
+
+
+def export_for_ai_toolkit(widget, dest: Path):
+    """Open the Export panel, export to `dest` for ai-toolkit, and wait for its configuration
+    (the textbox returned)."""
+    panel = widget.get_by_role("region", name="Export")
+    panel.get_by_role("button", name=re.compile("^Export$")).first.click()
+    panel.get_by_role("radio", name=re.compile("ai-toolkit")).check()
+    panel.get_by_label("Destination").fill(str(dest))
+    panel.get_by_role("button", name="Export", exact=True).last.click()
+    config = panel.get_by_role("textbox", name="Configuration")
+    wait_until(lambda: config.count() > 0 and config.is_visible(), what="the YAML", timeout=60)
+    return config
 
 def test_checks_show_findings_that_open_their_image(lab) -> None:
     root = lab.workdir / "imgs"
@@ -42,13 +56,7 @@ def test_an_ai_toolkit_export_writes_its_folder_and_shows_the_yaml(lab) -> None:
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
     lab.run_cell("w.trigger = 'ohwx'")
-    panel = widget.get_by_role("region", name="Export")
-    panel.get_by_role("button", name=re.compile("^Export$")).first.click()
-    panel.get_by_role("radio", name=re.compile("ai-toolkit")).check()
-    panel.get_by_label("Destination").fill(str(dest))
-    panel.get_by_role("button", name="Export", exact=True).last.click()
-    config = panel.get_by_role("textbox", name="Configuration")
-    wait_until(lambda: config.count() > 0 and config.is_visible(), what="the YAML", timeout=60)
+    config = export_for_ai_toolkit(widget, dest)
     assert "caption_ext" in config.input_value() and "ohwx" in config.input_value()
     assert sorted(p.name for p in dest.glob("*.txt")) == [
         "img00000.txt", "img00003.txt"]  # untagged images are left out

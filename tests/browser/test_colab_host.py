@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from imagefiles import write_image
-from kernelws import KERNEL_CHANNELS, parse, serialize
+from kernelws import KERNEL_CHANNELS, Tap, parse, serialize
 from labharness import wait_shown, wait_until
+from test_checks_export_ui import export_for_ai_toolkit
 from test_grid import py
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.browser
 BIG = 60_000  # images of the data set whose scan shows its progress
 
 
-class AnswersOnly:
+class AnswersOnly(Tap):
     """The filter between the page and the kernel, and what it saw."""
 
     def __init__(self) -> None:
@@ -39,11 +40,6 @@ class AnswersOnly:
         self.dropped_keys: Counter[str] = Counter()  # the traits of dropped updates
         self.open_buffers = 0
         self.syncs = 0
-
-    def route(self, ws: Any) -> None:
-        server = ws.connect_to_server()
-        ws.on_message(lambda frame: self.up(frame, server))
-        server.on_message(lambda frame: self.down(frame, ws))
 
     def up(self, frame: str | bytes, server: Any) -> None:
         _channel, parts = parse(frame)
@@ -166,16 +162,11 @@ def test_the_widget_works_when_the_host_delivers_only_answers(lab, tmp_path: Pat
     assert py(lab, "w.check_report.checked") == 6
     lab.screenshot(widget, tmp_path, "colab-checks")
     dest = lab.workdir / "exported"
-    panel = widget.get_by_role("region", name="Export")
-    panel.get_by_role("button", name=re.compile("^Export$")).first.click()
-    panel.get_by_role("radio", name=re.compile("ai-toolkit")).check()
-    panel.get_by_label("Destination").fill(str(dest))
-    panel.get_by_role("button", name="Export", exact=True).last.click()
-    config = panel.get_by_role("textbox", name="Configuration")
-    wait_until(lambda: config.count() > 0 and config.is_visible(), what="the YAML", timeout=60)
+    export_for_ai_toolkit(widget, dest)
     assert sorted(p.name for p in dest.glob("*.txt")) == ["img0.txt", "img1.txt"]
     lab.screenshot(widget, tmp_path, "colab-export")
-    panel.get_by_role("button", name=re.compile("^Export$")).first.click()  # closes the panel
+    widget.get_by_role("region", name="Export").get_by_role(
+        "button", name=re.compile("^Export$")).first.click()  # closes the panel
 
     # An auto-tag run with a Python tagger, to the end.
     lab.run_cell(TAGGER)
