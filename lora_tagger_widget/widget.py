@@ -633,10 +633,9 @@ class TaggerWidget(anywidget.AnyWidget):
                 self.index = 0
         if change.kind != "palette":
             self.items_version += 1
-            if self._host.view is not None and self._host.view.filtered:
-                self._host.view.update(map(self.dataset.index_of, change.ids))
-                self._sync_place()
-            elif change.kind == "added" and self._host.view is not None:
+            view = self._host.view
+            if view is not None and (view.filtered or change.kind == "added"):
+                view.update(map(self.dataset.index_of, change.ids))
                 self._sync_place()
         self._sync_all()
 

@@ -167,3 +167,17 @@ def test_sync_answers_while_the_folder_is_read(tmp_path: Path) -> None:
     content, _ = wire.sync(content["seq"], [])
     assert content["state"]["loading"]["phase"] == "ready"
     w.close()
+
+
+def test_replies_are_kept_only_while_a_request_may_still_wait_for_them() -> None:
+    now = [0.0]
+    box = Outbox(reply_seconds=60.0, clock=lambda: now[0])
+    box.keep({"type": "reply", "rid": 1}, [b"x" * 10])
+    notice = box.keep({"type": "notice", "message": "m"})
+    now[0] = 59.0
+    assert [e.content.get("rid") for e in box.since(0, [1]).entries] == [1, None]
+    now[0] = 61.0
+    box.keep({"type": "reply", "rid": 2})  # keeping drops the reply no request waits for
+    found = box.since(0, [1, 2])
+    assert [e.content.get("rid") for e in found.entries] == [None, 2]
+    assert found.entries[0].seq == notice  # a notice stays until the count or size bound

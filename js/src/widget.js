@@ -24,6 +24,7 @@ import { createAllTags } from "./panels/alltags/view.js";
 import { createCaptionText } from "./editor/captiontext.js";
 import { createTokenCounts } from "./editor/tokens.js";
 import { createMultiSelect } from "./panels/multiselect/view.js";
+import { RESTORE } from "./panels/batch/logic.js";
 import { createBatch } from "./panels/batch/view.js";
 import { createExport } from "./panels/export/view.js";
 import { createChecks } from "./panels/checks/view.js";
@@ -189,7 +190,7 @@ function buildParts(shell) {
   });
   /** This image's original caption back; in the grid, the batch panel's restore for the selection. */
   const restoreOriginal = () => (shell.state.view === "grid"
-    ? parts.batch.open({ operation: { kind: "restore" }, scope: "selected" })
+    ? parts.batch.open({ operation: { kind: RESTORE }, scope: "selected" })
     : cmd.afterMoves(actions.restoreOriginal));
   const parts = {
     cmd, actions, preview, captionText, editBar, restore: restoreOriginal,
@@ -502,7 +503,7 @@ function disposeAll(shell, parts) {
   parts.captionText.dispose();
   shell.rpc.dispose();
   for (const part of [parts.preview, parts.filterBar, parts.allTags, parts.exporter, parts.checks, parts.plots, parts.autotag,
-    parts.suggested, parts.uploader,
+    parts.suggested, parts.uploader, parts.original,
     parts.grid, parts.multi, parts.batch, parts.tags, parts.palette]) part.dispose();
 }
 

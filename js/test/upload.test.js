@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
-  kindOf, orderFiles, planChunks, formatBytes, newProgress, progressText, emptySummary, addResult, summaryLines,
+  kindOf, orderFiles, planChunks, newProgress, progressText, emptySummary, addResult, summaryLines,
   runUpload, toBase64, ACCEPT, MAX_LISTED,
 } = await import("../src/panels/upload/logic.js");
+const { formatBytes } = await import("../src/lib/format.js");
 
 const file = (name, size) => new File([new Uint8Array(size).fill(7)], name);
 

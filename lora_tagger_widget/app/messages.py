@@ -599,8 +599,9 @@ def _landed(dataset: Dataset, result: UploadResult) -> dict[str, Any]:
     """Take what landed into the data set (new images at its end, new captions of the images
     it has read again) and say what happened."""
     added = dataset.add_images(result.images)
+    new_images = set(result.images)  # read with their captions just now
     for done in result.landed:
-        if done.kind == "caption" and done.image is not None:
+        if done.kind == "caption" and done.image is not None and done.image not in new_images:
             with contextlib.suppress(KeyError):
                 dataset.refresh(done.image)
     return {

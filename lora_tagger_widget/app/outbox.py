@@ -9,13 +9,17 @@ the front end's `sync` request then gets what came after the last number it saw 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_ENTRIES = 256
 MAX_BYTES = 64 * 1024 * 1024
+# A reply older than this is no longer waited for: the front end's requests answered on a
+# worker (previews, thumbnails, regions) give up after 60 s at most.
+REPLY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Entry:
     seq: int
     content: dict[str, Any]
     buffers: list[bytes] = field(default_factory=list)
+    at: float = 0.0  # when it was kept (the outbox's clock)
+
+    @property
+    def is_reply(self) -> bool:
+        """Whether it answers a request (the others are notices)."""
+        return self.content.get("type") == "reply"
 
     @property
     def size(self) -> int:
@@ -43,14 +53,18 @@ class Since:
 
 
 class Outbox:
-    """The last messages sent outside an answer (at most `max_entries`, `max_bytes` of buffers),
-    and the number of the last change of each trait; thread-safe."""
+    """The last messages sent outside an answer (at most `max_entries`, `max_bytes` of buffers,
+    replies for `reply_seconds`), and the number of the last change of each trait; thread-safe."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES,
+                 reply_seconds: float = REPLY_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1 or max_bytes < 0:
             raise ValueError("An outbox keeps at least one message.")
         self._max_entries = max_entries
         self._max_bytes = max_bytes
+        self._reply_seconds = reply_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._seq = 0
         self._entries: deque[Entry] = deque()
@@ -66,7 +80,12 @@ class Outbox:
         """Keep a message sent outside an answer; returns its number."""
         with self._lock:
             self._seq += 1
-            entry = Entry(self._seq, content, list(buffers))
+            now = self._clock()
+            entry = Entry(self._seq, content, list(buffers), now)
+            if any(e.is_reply and now - e.at > self._reply_seconds for e in self._entries):
+                self._entries = deque(e for e in self._entries
+                                      if not (e.is_reply and now - e.at > self._reply_seconds))
+                self._bytes = sum(e.size for e in self._entries)
             self._entries.append(entry)
             self._bytes += entry.size
             while len(self._entries) > 1 and (len(self._entries) > self._max_entries
@@ -87,8 +106,7 @@ class Outbox:
         requests the front end still waits for; it has the others), and the traits changed."""
         wanted = set(rids)
         with self._lock:
-            entries = [e for e in self._entries if (
-                e.content.get("rid") in wanted if e.content.get("type") == "reply"
-                else e.seq > seq)]
+            entries = [e for e in self._entries
+                       if (e.content.get("rid") in wanted if e.is_reply else e.seq > seq)]
             traits = sorted(name for name, at in self._changed.items() if at > seq)
             return Since(entries, traits, self._seq)

@@ -1173,10 +1173,12 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
         `ValueError`, adding none, when a path is not an image file of the data set (outside
         it, hidden, not named like an image, not a regular file)."""
         found: list[FoundImage] = []
+        seen: set[str] = set()
         for given in paths:
             path = Path(given) if Path(given).is_absolute() else self.root / given
             relative = self._relative_image(path)
-            if relative not in self._by_id and relative not in (f.relative for f in found):
+            if relative not in self._by_id and relative not in seen:
+                seen.add(relative)
                 found.append(self._found(relative))
         if not found:
             return []

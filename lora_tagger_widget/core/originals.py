@@ -153,8 +153,10 @@ class OriginalStore:
             return []
         try:
             written = False
+            known = {one.sha256 for one in self._index.values()}  # their blobs are written
             for original, data in new.values():
-                if original.kept and data is not None:
+                if original.kept and data is not None and original.sha256 not in known:
+                    known.add(original.sha256)
                     written = self._write_blob(original, data) or written
             if written:
                 self._state.sync_folder(BLOBS)

@@ -26,13 +26,13 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
+from .dataset import CAPTION_EXTENSION
 from .files import is_inside, sync_folders
-from .images import IMAGE_EXTENSIONS, ImageError, open_image
+from .images import IMAGE_EXTENSIONS, ImageError, is_image_name, open_image
 
 MB = 1024 * 1024
 UPLOADS_DIR = "uploads"  # the partial files, under the state folder
 PARTIAL_SUFFIX = ".part"
-CAPTION_EXTENSION = ".txt"
 ZIP_EXTENSION = ".zip"
 MAX_CHUNK = 8 * MB
 MAX_CAPTION_BYTES = 1 * MB
@@ -169,9 +169,9 @@ def safe_name(given: str) -> str:
 
 def kind_of(name: str) -> str | None:
     """"image", "caption" or "zip" by the name's extension (any case); None for anything else."""
-    extension = PurePosixPath(name).suffix.lower()
-    if extension in IMAGE_EXTENSIONS:
+    if is_image_name(name):
         return "image"
+    extension = PurePosixPath(name).suffix.lower()
     return {CAPTION_EXTENSION: "caption", ZIP_EXTENSION: "zip"}.get(extension)
 
 

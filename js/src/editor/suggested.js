@@ -4,7 +4,7 @@
 // suggestion. A suggested caption (from a captioner) shows as text with the same two buttons.
 
 import { h, setText, activeElement } from "../lib/dom.js";
-import { obj, str } from "../lib/format.js";
+import { obj, plural, str } from "../lib/format.js";
 
 /** A score as its badge shows it: "0.95" ("" when there is none). */
 export function scoreText(score) {
@@ -23,13 +23,6 @@ export function suggestionOf(current) {
 }
 
 /**
- * createSuggested({ act, status, getCurrent }) -> { el, update(current), acceptAll(), rejectAll(),
- *   forSelection(accept, selected), dispose() }
- *   act(type, fields) -> Promise<reply|null> (errors already shown)
- *   status.show(message, level): "No suggestions" when A or Shift+A finds none, and what A or
- *   Shift+A did to the grid's selection.
- */
-/**
  * What A or Shift+A did to the grid's selection, from Python's reply (`summary` of an
  * acceptance, the count `rejected`).
  * @param {boolean} accept
@@ -39,9 +32,16 @@ export function selectionText(accept, reply) {
   if (accept) return `Accepted the selection's suggestions: ${reply.summary ?? "done"}.`;
   const n = Number(reply.rejected) || 0;
   return n === 0 ? "The selected images have no open suggestions."
-    : `Rejected the suggestions of ${n} image${n === 1 ? "" : "s"}.`;
+    : `Rejected the suggestions of ${plural(n, "image", "images")}.`;
 }
 
+/**
+ * createSuggested({ act, status, getCurrent }) -> { el, update(current), acceptAll(), rejectAll(),
+ *   forSelection(accept, selected), dispose() }
+ *   act(type, fields) -> Promise<reply|null> (errors already shown)
+ *   status.show(message, level): "No suggestions" when A or Shift+A finds none, and what A or
+ *   Shift+A did to the grid's selection.
+ */
 export function createSuggested({ act, status, getCurrent }) {
   const chips = h("ul", { class: "ltw-sugg-chips", "aria-label": "Suggested tags" });
   const caption = h("p", { class: "ltw-sugg-caption", hidden: true });

@@ -1,11 +1,17 @@
 // Numbers and words as the widget writes them, the one place for it: counts in the person's
-// locale, "1 image" / "3 images", and the readers that turn a reply's loose values into counts.
+// locale, "1 image" / "3 images", sizes ("1.5 MB"), and the readers that turn a reply's loose values into counts.
 
 const numbers = new Intl.NumberFormat();
 
 /** A number as the person's locale writes it: 12,345. */
 export function fmt(n) {
   return numbers.format(n);
+}
+
+/** "512 bytes", "1.5 MB". */
+export function formatBytes(n) {
+  if (n < 1024 * 1024) return `${fmt(n)} bytes`;
+  return `${(n / (1024 * 1024)).toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MB`;
 }
 
 /** "1 image", "12,345 images". */

@@ -270,7 +270,7 @@ export function triggerNote(kind, word) {
       hidden: false,
     };
   }
-  if (kind === "restore") return { text: "", missing: false, hidden: true }; // originals keep no trigger rule
+  if (kind === RESTORE) return { text: "", missing: false, hidden: true }; // originals keep no trigger rule
   return { text: word ? `Trigger word: ${isolate(word)} — kept first` : "", missing: false, hidden: !word };
 }
 

@@ -2,7 +2,7 @@
 // each is sent in, the progress, the run itself (every step a request that Python answers, so a
 // host that delivers only answers works) and the summary of what landed and what was refused.
 
-import { errorText, fmt, plural, str } from "../../lib/format.js";
+import { errorText, fmt, formatBytes, plural, str } from "../../lib/format.js";
 
 export const CHUNK_BYTES = 2 * 1024 * 1024;
 export const CHUNK_TIMEOUT_MS = 120000;
@@ -34,12 +34,6 @@ export function planChunks(size, chunk = CHUNK_BYTES) {
   const chunks = [];
   for (let offset = 0; offset < size; offset += chunk) chunks.push({ offset, end: Math.min(size, offset + chunk) });
   return chunks;
-}
-
-/** "512 bytes", "1.5 MB". */
-export function formatBytes(n) {
-  if (n < 1024 * 1024) return `${fmt(n)} bytes`;
-  return `${(n / (1024 * 1024)).toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MB`;
 }
 
 /** The progress of a run over `files`: files and bytes done of all. */

@@ -6,8 +6,8 @@
 import "./upload.css";
 import { h, attr, setText, uniqueId } from "../../lib/dom.js";
 import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
-import { ACCEPT, emptySummary, formatBytes, progressText, runUpload, summaryLines } from "./logic.js";
-import { errorText } from "../../lib/format.js";
+import { ACCEPT, emptySummary, progressText, runUpload, summaryLines } from "./logic.js";
+import { errorText, formatBytes } from "../../lib/format.js";
 
 /** Whether a drag carries files from outside the page. */
 function carriesFiles(e) {
