@@ -71,6 +71,22 @@ def wait_until(check: Callable[[], bool], timeout: float = 15, what: str = "cond
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def press_on(target, key: str, timeout: float = 15) -> None:
+    """Focus `target` (a Locator), wait until the focus has stayed on it for 0.1 s, then press
+    `key`. A notebook cell that has just run can take the focus back a moment after focus()."""
+    held = "(el) => el === el.getRootNode().activeElement"
+
+    def steady() -> bool:
+        target.focus()
+        if not target.evaluate(held):
+            return False
+        time.sleep(0.1)
+        return target.evaluate(held)
+
+    wait_until(steady, timeout, what=f"the focus to stay on {target} before {key}")
+    target.page.keyboard.press(key)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from imagefiles import write_image
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import TILES, py, write_images
 from wdmodel import write_model
 
@@ -49,8 +49,7 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     lab.screenshot(None, tmp_path, "autotag-panel")
     lab.screenshot(widget.locator(".ltw-main"), tmp_path, "autotag-suggested")
 
-    widget.focus()
-    lab.page.keyboard.press("KeyA")
+    press_on(widget, "KeyA")
     tags = widget.get_by_role("list", name="Current tags")
     wait_until(lambda: tags.inner_text().startswith("blue theme") and chip.count() == 0,
                what="the accepted tag among the tags")
@@ -58,8 +57,7 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     assert py(lab, "w.dataset.suggestions.open_ids()") == ["b.png", "c.png"]
     lab.screenshot(widget.locator(".ltw-main"), tmp_path, "autotag-accepted")
 
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: py(lab, "w.dataset[0].tags") == [], what="the undo")
     wait_until(lambda: widget.get_by_role("list", name="Current tags").is_hidden(),
                what="the tags gone from the view")
@@ -69,8 +67,7 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
     wait_until(lambda: chip.count() == 0, what="the chips rejected")
     assert py(lab, "w.dataset[0].tags") == []
 
-    widget.focus()
-    lab.page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(lab, "b.png")
     red = widget.get_by_role("button", name=re.compile(r"^Accept suggested tag red theme"))
     wait_until(lambda: red.count() == 1, what="b.png's chip")
@@ -93,19 +90,16 @@ def test_a_run_from_the_panel_shows_scored_chips_that_a_accepts_and_undo_takes_b
 
     # In the grid, A and Shift+A act on the selected images: undo the acceptance (c.png's
     # suggestions open again), select c.png, A accepts them.
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: py(lab, "w.dataset.suggestions.open_ids()") == ["c.png"],
                what="the acceptance undone")
     panel.get_by_role("button", name="Auto-tag", exact=True).click()  # closes the panel
-    widget.focus()
-    lab.page.keyboard.press("g")
+    press_on(widget, "g")
     c_tile = widget.locator(f'{TILES}:has(img[alt="c.png"])')
     c_tile.wait_for()
     c_tile.focus()
     assert py(lab, "w.selection") == []
-    c_tile.focus()  # (a Python cell takes the focus) no selection: A says to select first
-    lab.page.keyboard.press("KeyA")
+    press_on(c_tile, "KeyA")  # (a Python cell takes the focus) no selection: A says to select first
     widget.get_by_text("Select images first").first.wait_for()
     c_tile.click(modifiers=["Control"])
     wait_until(lambda: c_tile.get_attribute("aria-selected") == "true", what="c.png selected")

@@ -20,7 +20,7 @@ import pytest
 
 from imagefiles import write_image
 from kernelws import KERNEL_CHANNELS, Tap, parse, serialize
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_checks_export_ui import export_for_ai_toolkit
 from test_grid import py
 
@@ -128,8 +128,7 @@ def test_the_widget_works_when_the_host_delivers_only_answers(lab, tmp_path: Pat
     wait_shown(lab, "img0.jpg")
     widget.get_by_role("button", name="Next image").click()
     wait_shown(lab, "img1.jpg")
-    widget.focus()
-    lab.page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(lab, "img2.jpg")
     lab.page.keyboard.press("ArrowLeft")
     wait_shown(lab, "img1.jpg")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import write_images
 
 pytestmark = pytest.mark.browser
@@ -32,8 +32,7 @@ def test_a_filtered_batch_edit_is_previewed_applied_and_undone(lab, tmp_path) ->
     box.press("Enter")
     wait_until(lambda: "4 of 12 images match" in widget.inner_text(), what="the filter")
 
-    widget.focus()
-    lab.page.keyboard.press("KeyB")
+    press_on(widget, "KeyB")
     panel = widget.get_by_role("region", name="Batch edit")
     wait_until(panel.is_visible, what="the batch panel")
     panel.get_by_label("Operation").select_option("rename")
@@ -49,8 +48,7 @@ def test_a_filtered_batch_edit_is_previewed_applied_and_undone(lab, tmp_path) ->
                            for i in range(0, 12, 3)), what="the batch saved")
     assert caption(root, "img00001.jpg") is None  # out of scope: untouched
 
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: all(caption(root, f"img{i:05d}.jpg") == "red, square"
                            for i in range(0, 12, 3)), what="the undo saved")
     # The result shows under the Undo button (and on the status line), where the eye is.
@@ -140,8 +138,7 @@ def test_tags_are_copied_and_pasted_with_keys_right_after_moving(lab) -> None:
     lab.open_and_run("copy", CELLS)
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
-    widget.focus()
-    lab.page.keyboard.press("Control+c")
+    press_on(widget, "Control+c")
     wait_until(lambda: "Copied 2 tags" in widget.inner_text(), what="the copy")
     lab.page.keyboard.press("ArrowRight")
     lab.page.keyboard.press("Control+v")  # pressed before Python answered the move

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import TILES, write_images
 
 pytestmark = pytest.mark.browser
@@ -20,8 +20,7 @@ def test_a_typed_filter_narrows_position_next_and_the_grid(lab) -> None:
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
     box = widget.get_by_role("searchbox", name="Filter images")
-    widget.focus()
-    lab.page.keyboard.press("Slash")
+    press_on(widget, "Slash")
     assert lab.page.evaluate("() => document.activeElement.getAttribute('aria-label')") == \
         "Filter images"
     box.fill("untagged")
@@ -29,15 +28,13 @@ def test_a_typed_filter_narrows_position_next_and_the_grid(lab) -> None:
     wait_until(lambda: "20 of 30 images match" in widget.inner_text(), what="the match count")
     wait_shown(lab, "img00001.jpg")
     assert "1 / 20" in widget.locator(".ltw-position").inner_text()
-    widget.focus()
-    lab.page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(lab, "img00002.jpg")
     lab.page.keyboard.press("ArrowRight")
     wait_shown(lab, "img00004.jpg")  # img00003 is tagged: skipped
     assert lab.run_cell("print(w.index, w.filter)").strip() == "4 untagged"
 
-    widget.focus()
-    lab.page.keyboard.press("KeyG")
+    press_on(widget, "KeyG")
     wait_until(lambda: widget.locator(TILES).count() == 20, what="20 tiles in the grid")
     def labels() -> str:
         return " ".join(widget.locator(TILES).evaluate_all(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -140,8 +140,7 @@ def test_the_grid_holds_only_visible_tiles_and_loads_their_thumbnails(lab, tmp_p
     )
 
     # Scrolling back up by keyboard: Home on a tile goes to the first image.
-    tile(widget, N - 1).focus()
-    page.keyboard.press("Home")
+    press_on(tile(widget, N - 1), "Home")
     tile(widget, 0).wait_for()
     assert page.evaluate("() => document.activeElement.querySelector('img').alt") == name(0)
     assert tile(widget, N - 1).count() == 0
@@ -182,8 +181,7 @@ def test_clicks_and_keys_select_tiles_and_the_selection_is_shared_with_python(la
 
     # Keys: Escape clears, arrows move, Shift+arrows extend, Space toggles, Ctrl+A selects all.
     # (A Python cell takes the focus, so the keys run first and Python is asked after.)
-    tile(widget, 7).focus()
-    page.keyboard.press("Escape")
+    press_on(tile(widget, 7), "Escape")
     wait_until(lambda: selected_tiles(lab) == [], what="Escape cleared the selection")
     assert page.evaluate("() => !!document.activeElement.closest('.ltw-root')")
     page.keyboard.press("ArrowRight")
@@ -196,28 +194,24 @@ def test_clicks_and_keys_select_tiles_and_the_selection_is_shared_with_python(la
     columns = focused_position(lab) - 10
     assert columns >= 2
     python_sees(lab, "w.selection", [8, 9], "the keyboard selection in Python")
-    tile(widget, 10 + columns).focus()
-    page.keyboard.press("Control+a")
+    press_on(tile(widget, 10 + columns), "Control+a")
     widget.get_by_text(f"{N:,} selected").wait_for()
     page.keyboard.press("Escape")
     wait_until(lambda: selected_tiles(lab) == [], what="Escape cleared all")
     page.keyboard.press("Escape")  # nothing selected: the focus goes back to the notebook
     assert page.evaluate("() => !document.activeElement.closest('.ltw-root')")
-    tile(widget, 10).focus()
-    page.keyboard.press("Control+a")
+    press_on(tile(widget, 10), "Control+a")
     python_sees(lab, "len(w.selection)", N, "Ctrl+A selected all, in Python")
     lab.run_cell("w.selection = []")
     wait_until(lambda: selected_tiles(lab) == [], what="Python cleared the selection")
 
     # G toggles the views.
-    widget.focus()
-    page.keyboard.press("g")
+    press_on(widget, "g")
     widget.locator(".ltw-preview").wait_for()
     assert widget.get_by_role("listbox", name="Images").is_hidden()
     assert widget.get_by_role("button", name="Single view").get_attribute("aria-pressed") == "true"
     python_sees(lab, "w.view", "single", "the single view in Python")
-    widget.focus()
-    page.keyboard.press("g")
+    press_on(widget, "g")
     widget.get_by_role("listbox", name="Images").wait_for()
     python_sees(lab, "w.view", "grid", "the grid view in Python")
 
@@ -231,8 +225,7 @@ def test_clicks_and_keys_select_tiles_and_the_selection_is_shared_with_python(la
     assert py(lab, "w.selection") == []
 
     # Back in the grid, the current image's tile is marked, in view and focused.
-    widget.focus()
-    page.keyboard.press("g")
+    press_on(widget, "g")
     tile(widget, 12).wait_for()
     assert tile(widget, 12).get_attribute("aria-current") == "true"
     assert page.evaluate("() => document.activeElement.querySelector('img').alt") == name(12)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import CELLS, TILES, python_sees, write_images
 
 pytestmark = pytest.mark.browser
@@ -70,8 +70,7 @@ def test_tiles_headers_and_scopes_say_what_they_mean(lab, tmp_path) -> None:
     widget.get_by_role("button", name="Single view").click()
     wait_until(lambda: header.inner_text() == NAMES[0], what="the current image named again")
     python_sees(lab, "w.selection", [1, 2], what="the selection kept")
-    widget.focus()
-    lab.page.keyboard.press("KeyB")
+    press_on(widget, "KeyB")
     panel = widget.get_by_role("region", name="Batch edit")
     wait_until(panel.is_visible, what="the batch panel")
     assert panel.get_by_role("radio", name="All images").is_checked()
@@ -79,8 +78,7 @@ def test_tiles_headers_and_scopes_say_what_they_mean(lab, tmp_path) -> None:
     # The person picks Selected: the next opening keeps that choice.
     panel.get_by_role("radio", name="Selected images").check()
     panel.get_by_role("button", name="Close").click()
-    widget.focus()
-    lab.page.keyboard.press("KeyB")
+    press_on(widget, "KeyB")
     wait_until(panel.is_visible, what="the batch panel again")
     assert panel.get_by_role("radio", name="Selected images").is_checked()
     lab.screenshot(panel, tmp_path, "batch-scope-chosen")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -227,8 +227,7 @@ def test_zoom_shows_device_pixels_of_the_visible_region_and_pans(lab, tmp_path) 
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "Garden.jpg")
     fitted = settle(lab, widget)
-    widget.focus()
-    page.keyboard.press("z")
+    press_on(widget, "z")
     wait_until(lambda: widget.evaluate(ZOOM_JS)["region"] is not None, what="the zoomed region")
     seen = widget.evaluate(ZOOM_JS)
     assert seen["zoomed"]
@@ -283,8 +282,7 @@ def test_zoom_shows_device_pixels_of_the_visible_region_and_pans(lab, tmp_path) 
     assert not widget.evaluate(ZOOM_JS)["zoomed"]
 
     # Full screen with the same keys; Escape leaves it.
-    widget.focus()
-    page.keyboard.press("f")
+    press_on(widget, "f")
     wait_until(lambda: widget.evaluate(ZOOM_JS)["full"], what="full screen")
     geo = settle(lab, widget)
     assert geo["root"]["width"] >= 1366 - 2 and geo["root"]["height"] >= 768 - 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from nb7harness import NOTEBOOK_APP_NAME, Notebook7, Notebook7Server
 
 pytestmark = pytest.mark.browser
@@ -75,8 +75,7 @@ def test_the_tagger_works_in_notebook_7(nb7, tmp_path: Path) -> None:
     nb7.screenshot(widget, tmp_path, "notebook7-tagger")
 
     # ArrowRight in the focused widget moves to the second image.
-    widget.focus()
-    page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(nb7, names[1])
 
     # A typed tag is autosaved to the caption file (about 1 s; a margin for a loaded machine).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import write_images
 
 pytestmark = pytest.mark.browser
@@ -49,8 +49,7 @@ def test_an_edited_caption_is_restored_byte_for_byte_and_ctrl_z_undoes_it(lab, t
     assert "Restored the original caption" in widget.locator(".ltw-status").inner_text()
     lab.screenshot(widget, tmp_path, "restored")
 
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: caption_bytes(root, "img00000.jpg") == b"\xef\xbb\xbfred, square, ohwx\r\n",
                what="the undo saved")
     widget.get_by_role("button", name="Remove tag ohwx").wait_for()
@@ -70,8 +69,7 @@ def test_the_batch_panel_restores_every_image_after_a_preview(lab, tmp_path) -> 
     lab.run_cell("w.dataset.apply_batch({'kind': 'add', 'tags': ['ohwx']}, [0, 1, 3])\nw.save()")
     assert caption_bytes(root, "img00001.jpg") == b"ohwx"
 
-    widget.focus()
-    lab.page.keyboard.press("KeyB")
+    press_on(widget, "KeyB")
     panel = widget.get_by_role("region", name="Batch edit")
     wait_until(panel.is_visible, what="the batch panel")
     panel.get_by_label("Operation").select_option("restore")
@@ -87,6 +85,5 @@ def test_the_batch_panel_restores_every_image_after_a_preview(lab, tmp_path) -> 
                and caption_bytes(root, "img00003.jpg") == b"red, square"
                and caption_bytes(root, "img00000.jpg") == b"red, square",
                what="the originals saved (the file the tool made removed)")
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: caption_bytes(root, "img00001.jpg") == b"ohwx", what="the undo saved")

@@ -12,7 +12,7 @@ import pytest
 
 from lora_tagger_widget.core.captions import MAX_EDIT_TAGS
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import name, py, python_sees, write_images
 
 pytestmark = pytest.mark.browser
@@ -96,20 +96,18 @@ def test_digit_keys_keep_their_tag_across_edits_and_pinned_keys_stay(lab, tmp_pa
     wait_until(lambda: palette_text(widget) == ["gradient 3 ·1", "illustration 2 ·2", "water 4 ·3"],
                what="new counts, the same keys")
     lab.screenshot(widget.locator(".ltw-palette"), tmp_path, "slots-while-editing")
-    widget.focus()
-    page.keyboard.press("Digit1")
+    press_on(widget, "Digit1")
     page.keyboard.press("Digit3")  # takes water off again: the key did not move to another tag
     python_sees(lab, "w.current.tags", ["gradient"], what="key 1 added, key 3 removed")
 
     # Alt+5 on a palette entry pins its tag to key 5; key 2 stays empty until the next image.
-    widget.locator(".ltw-pal-list").get_by_role("button", name=re.compile("^illustration")).focus()
-    page.keyboard.press("Alt+Digit5")
+    entry = widget.locator(".ltw-pal-list").get_by_role("button", name=re.compile("^illustration"))
+    press_on(entry, "Alt+Digit5")
     python_sees(lab, "w.slots", {5: "illustration"}, what="the pin in Python")
     wait_until(lambda: palette_text(widget) == ["gradient 4 ·1", "water 3 ·3", "illustration 2 ·5"],
                what="the pinned key shown")
     assert widget.locator(".ltw-key.is-slot-pinned").all_inner_texts() == ["·5"]
-    widget.focus()
-    page.keyboard.press("Digit5")
+    press_on(widget, "Digit5")
     python_sees(lab, "w.current.tags", ["gradient", "illustration"], what="key 5 toggled it")
     widget.focus()  # running a cell took the focus
     page.keyboard.press("Digit2")  # an empty key does nothing
@@ -124,8 +122,7 @@ def test_digit_keys_keep_their_tag_across_edits_and_pinned_keys_stay(lab, tmp_pa
     lab.run_cell("w.save()")
     session = json.loads((root / ".lora-tagger" / "session.json").read_text(encoding="utf-8"))
     assert session["slots"] == {"5": "illustration"}
-    widget.focus()
-    page.keyboard.press("Alt+Digit5")
+    press_on(widget, "Alt+Digit5")
     python_sees(lab, "w.slots", {}, what="the key freed")
     assert py(lab, "w.current.tags") == ["gradient", "water"]
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import py, write_images
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,7 @@ def test_the_all_tags_panel_searches_sorts_filters_and_adds(lab) -> None:
     lab.run_cell("w.filter = ''")
     wait_until(lambda: "Filtered" not in head.inner_text(), what="the filtered column goes")
     first = panel.locator(".ltw-at-tag").first
-    first.focus()
-    lab.page.keyboard.press("ArrowDown")
+    press_on(first, "ArrowDown")
     assert fkey(lab) == "at:red"
     lab.page.keyboard.press("End")
     assert fkey(lab) == "at:green_tree"

@@ -12,7 +12,7 @@ import pytest
 
 from lora_tagger_widget import Dataset, make_sample_dataset, split_tags
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +65,7 @@ def test_quickstart_tags_through_the_ui_and_saves_to_disk(lab, tmp_path: Path) -
     # Keys move and tag; the notebook does not act on them.
     cells_before = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count()
     widget.locator(".ltw-img").click()
-    widget.focus()
-    page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(lab, names[2])
     top_tag = Dataset(root_dir).vocabulary.most_common(1)[0][0]
     page.keyboard.press("Digit1")
@@ -195,8 +194,7 @@ def test_next_shows_a_prefetched_image_while_the_kernel_is_busy(lab) -> None:
                what="the two neighbours prefetched")
     # Python takes 4 s to answer "Next" (a busy kernel).
     lab.run_cell("import time\nw.next = lambda: (time.sleep(4), TaggerWidget.next(w))")
-    lab.output(".ltw-root").first.focus()
-    lab.page.keyboard.press("ArrowRight")
+    press_on(lab.output(".ltw-root").first, "ArrowRight")
     wait_shown(lab, names[1], timeout=3, confirmed=False)
     # Python has not answered yet: its position is still the first image.
     assert lab.output(".ltw-goto").first.input_value() == "1"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import write_images
 
 pytestmark = pytest.mark.browser
@@ -108,8 +108,7 @@ def test_enter_takes_the_highlight_and_feedback_goes_when_it_no_longer_holds(lab
         " const tag = d.previousElementSibling.getBoundingClientRect();"
         " return d.getBoundingClientRect().left - tag.right; }")
     assert gap >= 1, "the delete is set apart from the tag's button"
-    delete.focus()
-    lab.page.keyboard.press("Enter")
+    press_on(delete, "Enter")
     dialog = widget.get_by_role("alertdialog")
     dialog.wait_for()
     assert 'from 3 images?' in (dialog.text_content() or "")
@@ -121,8 +120,7 @@ def test_enter_takes_the_highlight_and_feedback_goes_when_it_no_longer_holds(lab
     assert caption(root, "img00002.jpg") == "blue"
 
     # A batch edit's "Done" line goes when Ctrl+Z undoes the batch.
-    widget.focus()
-    lab.page.keyboard.press("KeyB")
+    press_on(widget, "KeyB")
     panel = widget.get_by_role("region", name="Batch edit")
     wait_until(panel.is_visible, what="the batch panel")
     panel.get_by_label(re.compile("^Tags to add")).fill("green")
@@ -132,8 +130,7 @@ def test_enter_takes_the_highlight_and_feedback_goes_when_it_no_longer_holds(lab
     panel.get_by_role("button", name=re.compile("^Apply")).click()
     wait_until(lambda: "Done:" in panel.inner_text(), what="the Done line")
     lab.screenshot(widget, tmp_path, "batch-done-light")
-    widget.focus()
-    lab.page.keyboard.press("Control+z")
+    press_on(widget, "Control+z")
     wait_until(lambda: caption(root, "img00005.jpg") is None, what="the undo saved")
     wait_until(lambda: "Done:" not in panel.inner_text(), what="the Done line gone after Ctrl+Z")
     lab.screenshot(widget, tmp_path, "batch-undone-light")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from labharness import JupyterServer, wait_shown, wait_until
+from labharness import JupyterServer, press_on, wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -169,8 +169,7 @@ def test_widget_keys_never_reach_vscode_notebook_and_esc_gives_them_back(host, t
                what="the typed tag saved to disk")
 
     # The widget's own keys, with the focus on the widget itself.
-    widget.focus()
-    page.keyboard.press("ArrowRight")
+    press_on(widget, "ArrowRight")
     wait_shown(host, names[1])
     page.keyboard.press("Digit1")  # the palette's key 1: the one tag there is
     wait_until(lambda: caption(folder, names[1]) == "bad moody day", timeout=10,
