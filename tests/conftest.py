@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
 import pytest
+
+from lora_tagger_widget import widget as widget_module
 
 from imagefiles import write_image
 from watchdogs import WATCHDOG_SECONDS, Hung
@@ -86,3 +90,16 @@ def watchdog() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def kernel_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop on its own thread that widgets made now take for the kernel's."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="kernel-loop", daemon=True)
+    thread.start()
+    monkeypatch.setattr(widget_module, "kernel_loop", lambda: loop)
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()

@@ -13,13 +13,12 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from lora_tagger_widget import Change, Dataset, TaggerWidget
-from lora_tagger_widget import widget as widget_module
 from lora_tagger_widget.core.watch import FolderWatcher, watch_dataset, watcher_of
 
 from test_widget import ask
@@ -60,19 +59,6 @@ def aged(root: Path) -> None:
     a_minute_ago = time.time() - 60
     for caption in root.rglob("*.txt"):
         os.utime(caption, (a_minute_ago, a_minute_ago))
-
-
-@pytest.fixture
-def kernel_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop on its own thread that widgets made now take for the kernel's."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="kernel-loop", daemon=True)
-    thread.start()
-    monkeypatch.setattr(widget_module, "kernel_loop", lambda: loop)
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join()
-    loop.close()
 
 
 @pytest.fixture

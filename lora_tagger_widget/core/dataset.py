@@ -44,7 +44,6 @@ from .files import (
     checked_path,
     decode_caption,
     encode_caption,
-    is_inside,
     read_bytes_or_none,
     read_regular,
     sync_folders,
@@ -55,7 +54,6 @@ from .images import (
     ImageError,
     ImageInfo,
     Preview,
-    is_image_name,
     make_preview,
     read_image_info,
 )
@@ -64,7 +62,7 @@ from .originals import OriginalStore
 from .previews import CACHE_DIR_NAME, PreviewCache, preview_key
 from .query import Query, parse_query
 from .restoring import Restoring
-from .scan import FoundImage, scan_images
+from .scan import FoundImage, image_id, images_in_folder, scan_images
 from .session import SLOTS, STATE_DIR_NAME, Session
 from .suggestions import SuggestionStore
 from .taglist import Suggestion, TagList, complete_tags
@@ -1172,14 +1170,33 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
         moves; returns their positions. Images it has already are left as they are. Raises
         `ValueError`, adding none, when a path is not an image file of the data set (outside
         it, hidden, not named like an image, not a regular file)."""
-        found: list[FoundImage] = []
-        seen: set[str] = set()
+        wanted: dict[str, None] = {}
         for given in paths:
             path = Path(given) if Path(given).is_absolute() else self.root / given
-            relative = self._relative_image(path)
-            if relative not in self._by_id and relative not in seen:
-                seen.add(relative)
-                found.append(self._found(relative))
+            relative = image_id(self.root, path)
+            if relative not in self._by_id:
+                wanted[relative] = None
+        found: list[FoundImage] = []
+        sharing: dict[str, list[str]] = {}  # per new image that shares its caption: its namesakes
+        for folder in dict.fromkeys(relative.rpartition("/")[0] for relative in wanted):
+            try:
+                listed = images_in_folder(self.root, folder)
+            except OSError as error:
+                raise ValueError(f"The folder {folder or '.'} cannot be read: "
+                                 f"{error.strerror or error}") from None
+            by_stem: dict[str, list[str]] = {}
+            for one in listed:
+                by_stem.setdefault(one.relative[: one.relative.rfind(".")], []).append(one.relative)
+            for one in listed:
+                if one.relative in wanted:
+                    found.append(one)
+                    if one.shares_caption:
+                        sharing[one.relative] = by_stem[one.relative[: one.relative.rfind(".")]]
+        missing = set(wanted) - {one.relative for one in found}
+        if missing:
+            raise ValueError(f"{min(missing)} is no longer there.")
+        order = {relative: i for i, relative in enumerate(wanted)}
+        found.sort(key=lambda one: order[one.relative])
         if not found:
             return []
         with self._lock:
@@ -1190,50 +1207,11 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
                 added.append(len(self._items))
                 self._items.append(item)
                 self._retally((), item._tags)
-                if one.shares_caption:
-                    for other in self._namesakes(one.relative):
-                        if other in self._by_id:
-                            self._items[self._by_id[other]].shares_caption = True
+                for other in sharing.get(one.relative, ()):
+                    if other != one.relative and other in self._by_id:
+                        self._items[self._by_id[other]].shares_caption = True
         self._emit(Change("added", tuple(one.relative for one in found)))
         return added
-
-    def _relative_image(self, path: Path) -> str:
-        """`path`'s POSIX path relative to the root, when it is an image file the scan would
-        list; `ValueError` saying why not otherwise."""
-        try:
-            relative = Path(os.path.abspath(path)).relative_to(self.root)
-        except ValueError:
-            raise ValueError(f"{path} is not inside the data set folder {self.root}.") from None
-        if not is_inside(self.root, path):
-            raise ValueError(f"{path} leads outside the data set folder {self.root}.")
-        if any(part.startswith(".") for part in relative.parts):
-            raise ValueError(f"{relative.as_posix()} is hidden; the data set leaves it out.")
-        if not is_image_name(path.name):
-            raise ValueError(f"{relative.as_posix()} is not named like an image.")
-        try:
-            check_regular(os.stat(path), path)
-        except OSError as error:
-            raise ValueError(f"{relative.as_posix()} cannot be added: "
-                             f"{getattr(error, 'strerror', None) or error}") from None
-        return relative.as_posix()
-
-    def _namesakes(self, relative: str) -> list[str]:
-        """The other images in the folder whose caption is that of the image at `relative`
-        (the same name but for the extension)."""
-        folder, _, name = relative.rpartition("/")
-        stem = name[: name.rfind(".")]
-        prefix = f"{folder}/" if folder else ""
-        return [prefix + other for other in os.listdir(self.root / folder)
-                if other != name and other[: other.rfind(".")] == stem and is_image_name(other)]
-
-    def _found(self, relative: str) -> FoundImage:
-        """What the scan would have found of the image at `relative` and its caption."""
-        image = self.root / relative
-        caption = image.with_name(image.name[: image.name.rfind(".")] + CAPTION_EXTENSION)
-        linked = caption.is_symlink() and is_inside(self.root, caption)
-        return FoundImage(relative, os.path.lexists(caption),
-                          caption.is_file() and not caption.is_symlink(),
-                          bool(self._namesakes(relative)) or linked)
 
     def resolve_conflict(self, ref: ItemRef, keep: str) -> None:
         """End a conflict: `keep="theirs"` takes the file on disk, `"mine"` overwrites it on the

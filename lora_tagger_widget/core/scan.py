@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .files import TEMP_PREFIX, is_inside, is_stale_temp_file
+from .files import TEMP_PREFIX, check_regular, is_inside, is_stale_temp_file
 from .images import is_image_name
 
 _DIGITS = re.compile(r"(\d+)")
@@ -75,36 +75,90 @@ def scan_images(root: Path) -> ScanResult:
             for entry in listing
             if entry.name.startswith(TEMP_PREFIX) and is_stale_temp_file(Path(entry.path))
         )
-        listing = [entry for entry in listing if not entry.name.startswith(".")]
-        names = {entry.name: entry for entry in listing}
-        images = []
-        for entry in listing:
-            if entry.is_symlink() and not is_inside(root, Path(entry.path)):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:  # a link loop: listed when named like an image, and flagged then
-                is_dir = False
-            if is_dir:
-                stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
-            elif is_image_name(entry.name) and _may_be_image(entry):
-                images.append(entry.name)
-        stemmed = [(name, name[: name.rfind(".")]) for name in images]
-        stems = Counter(stem for _, stem in stemmed)
-        for name, stem in stemmed:
-            caption = names.get(stem + ".txt")
-            if caption is None:
-                found.append(FoundImage(f"{prefix}{name}", False, False, stems[stem] > 1))
-                continue
-            linked = caption.is_symlink() and is_inside(root, Path(caption.path))
-            if linked:
-                linked_to.add(os.path.realpath(caption.path))
-            found.append(FoundImage(f"{prefix}{name}", True, caption.is_file(follow_symlinks=False),
-                                    stems[stem] > 1 or linked))
+        images, folders = _images_and_folders(root, listing)
+        stack.extend((Path(entry.path), f"{prefix}{entry.name}/") for entry in folders)
+        found.extend(_found_images(root, prefix, listing, images, linked_to))
     if linked_to:
         found = [_linked_to(image, root, linked_to) for image in found]
     found.sort(key=lambda image: natural_key(image.relative))
     return ScanResult(found, stale)
+
+
+def images_in_folder(root: Path, folder: str) -> list[FoundImage]:
+    """The images directly in `folder` (POSIX, relative to `root`; "" for the root itself), as
+    `scan_images` finds them, in no particular order. `OSError` when it cannot be listed."""
+    prefix = f"{folder}/" if folder else ""
+    with os.scandir(root / folder) as entries:
+        listing = list(entries)
+    linked_to: set[str] = set()
+    images, _ = _images_and_folders(root, listing)
+    found = _found_images(root, prefix, listing, images, linked_to)
+    return [_linked_to(image, root, linked_to) for image in found] if linked_to else found
+
+
+def _images_and_folders(
+    root: Path, listing: list[os.DirEntry[str]]
+) -> tuple[list[str], list[os.DirEntry[str]]]:
+    """The names of the images in a folder's `listing` and the folders in it to visit: hidden
+    entries and links leading outside `root` left out."""
+    images: list[str] = []
+    folders: list[os.DirEntry[str]] = []
+    for entry in listing:
+        if entry.name.startswith(".") or (
+                entry.is_symlink() and not is_inside(root, Path(entry.path))):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:  # a link loop: listed when named like an image, and flagged then
+            is_dir = False
+        if is_dir:
+            folders.append(entry)
+        elif is_image_name(entry.name) and _may_be_image(entry):
+            images.append(entry.name)
+    return images, folders
+
+
+def _found_images(root: Path, prefix: str, listing: list[os.DirEntry[str]], images: list[str],
+                  linked_to: set[str]) -> list[FoundImage]:
+    """What the scan finds of the `images` of one folder (their ids start with `prefix`) and
+    their captions, from the folder's `listing`; adds to `linked_to` where caption links lead."""
+    names = {entry.name: entry for entry in listing}
+    stemmed = [(name, name[: name.rfind(".")]) for name in images]
+    stems = Counter(stem for _, stem in stemmed)
+    found = []
+    for name, stem in stemmed:
+        caption = names.get(stem + ".txt")
+        if caption is None:
+            found.append(FoundImage(f"{prefix}{name}", False, False, stems[stem] > 1))
+            continue
+        linked = caption.is_symlink() and is_inside(root, Path(caption.path))
+        if linked:
+            linked_to.add(os.path.realpath(caption.path))
+        found.append(FoundImage(f"{prefix}{name}", True, caption.is_file(follow_symlinks=False),
+                                stems[stem] > 1 or linked))
+    return found
+
+
+def image_id(root: Path, path: Path) -> str:
+    """The id (POSIX path relative to `root`, which must be resolved) of the image file at
+    `path`, when the scan would list it; `ValueError` saying why not otherwise (outside the
+    folder, hidden, not named like an image, not a regular file)."""
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(root)
+    except ValueError:
+        raise ValueError(f"{path} is not inside the data set folder {root}.") from None
+    if not is_inside(root, path):
+        raise ValueError(f"{path} leads outside the data set folder {root}.")
+    if any(part.startswith(".") for part in relative.parts):
+        raise ValueError(f"{relative.as_posix()} is hidden; the data set leaves it out.")
+    if not is_image_name(path.name):
+        raise ValueError(f"{relative.as_posix()} is not named like an image.")
+    try:
+        check_regular(os.stat(path), path)
+    except OSError as error:
+        raise ValueError(f"{relative.as_posix()} cannot be added: "
+                         f"{getattr(error, 'strerror', None) or error}") from None
+    return relative.as_posix()
 
 
 def _may_be_image(entry: os.DirEntry[str]) -> bool:

@@ -4,11 +4,18 @@ process, a second kernel, a script, a text editor) do to its captions shows with
 A changed caption `name.txt` is looked at again with `Dataset.refresh` (an untouched caption takes
 the new text, an edited one becomes a conflict); our own saves come back as changes too and cost a
 read that finds nothing new. The data set's own state folder is ignored except for the session
-and the undo journal, which `Dataset.sync_state` merges. Images added or removed are not picked up.
+and the undo journal, which `Dataset.sync_state` merges. An image put in the folder (copied,
+moved, saved by another program, a new folder of them) joins the data set at its end
+(`Dataset.add_images`) once its file has stopped changing for `SETTLE_SECONDS`, so a copy still
+being written is not read half-done; an image removed stays listed (its preview then says the file
+is missing) until the folder is opened again.
 
 Native file system events (inotify, FSEvents, ReadDirectoryChangesW, through `watchfiles`) watch
 each folder that holds images, one watch each and no walk of the files, so starting costs little
-even for 100,000 images (and it happens on the thread: the open does not wait for it). Where
+even for 100,000 images (and it happens on the thread: the open does not wait for it); a folder
+that appears in a watched one is watched from then on. A folder that already existed but held no
+images when the data set was read is not watched natively: images put there later are not seen
+(polling sees them). Where
 native events cannot be had (the inotify limits reached, say) or would miss changes (network
 folders: choose "polling"), the tree is polled instead: a walk of every file each
 `POLL_DELAY_MS`, which costs CPU in proportion to the number of files. Polling compares
@@ -25,11 +32,15 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from watchfiles import watch
 
 from .dataset import CAPTION_EXTENSION
+from .files import is_inside
+from .images import is_image_name
+from .scan import image_id, images_in_folder
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -45,6 +56,7 @@ RETRY_SECONDS = 1.0
 # (by us or another writer) is read again this much later, in case it changed again within the
 # same second.
 RECHECK_SECONDS = 1.1
+SETTLE_SECONDS = 1.0  # a new image is taken in once its size and time stayed the same this long
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +86,7 @@ class FolderWatcher:
         self.error: str | None = None
         """Why the folder cannot be watched, when it cannot."""
         self.users = 0
+        self._new_images = _NewImages()
         weakref.finalize(dataset, self._stop.set)
         self._thread = threading.Thread(target=self._run, name=f"ltw-watch {self.root.name}",
                                         daemon=True)
@@ -143,18 +156,44 @@ class FolderWatcher:
                 self.mode = "polling" if self._polling else "native"
                 self._started.set()
                 now = time.monotonic()
+                self._new_images.note(targets.images_of_new_folders(), now)
                 due = [item_id for item_id, when in recheck.items() if when <= now]
-                if not changes and not due:
-                    continue
-                captions, state, appeared = targets.sort([path for _, path in changes])
-                for item_id in due:
-                    del recheck[item_id]
-                changed = self._bring_in(list(dict.fromkeys([*captions, *due])), state=state)
-                if self._polling:
-                    recheck.update(dict.fromkeys([*captions, *changed], now + RECHECK_SECONDS))
-                elif appeared:
-                    return True
+                if changes or due:
+                    found = targets.sort([path for _, path in changes], folders=not self._polling)
+                    for item_id in due:
+                        del recheck[item_id]
+                    self._new_images.note(found.images, now)
+                    changed = self._bring_in(list(dict.fromkeys([*found.captions, *due])),
+                                             state=found.state)
+                    if self._polling:
+                        recheck.update(
+                            dict.fromkeys([*found.captions, *changed], now + RECHECK_SECONDS))
+                    elif found.appeared:
+                        return True
+                if self._new_images:
+                    self._take_in(targets, self._new_images.settled(now))
         return False
+
+    def _take_in(self, targets: _Targets, paths: list[str]) -> None:
+        """Add the images at `paths` that the data set does not hold yet (each a file the scan
+        would list); ones that went or turned out not to be images are left out."""
+        dataset = self._dataset()
+        if dataset is None or not paths:
+            return
+        ids = []
+        for path in paths:
+            with contextlib.suppress(ValueError):
+                ids.append(image_id(dataset.root, Path(path)))
+        try:
+            try:
+                dataset.add_images(ids)
+            except ValueError:  # one went between the look and the adding: add the others
+                for one in ids:
+                    with contextlib.suppress(ValueError):
+                        dataset.add_images([one])
+        except Exception:  # a bug must not end live changes for the rest of the session
+            log.exception("Taking in new images in %s failed", self.root)
+        targets.took(ids)
 
     def _bring_in(self, captions: list[str], *, state: bool) -> list[str]:
         """Refresh the items of `captions` (and merge the state files when `state`); returns
@@ -177,16 +216,27 @@ class FolderWatcher:
         return changed
 
 
+class _Sorted(NamedTuple):
+    """What a batch of changed paths names."""
+
+    captions: list[str]  # ids of the items whose captions changed
+    state: bool  # the session or the undo journal changed
+    appeared: bool  # a folder to watch appeared (a state folder, or one for images)
+    images: list[str]  # paths of image files the data set does not hold
+
+
 class _Targets:
-    """What to watch in a data set's folder, and which items and state files a changed path
-    names."""
+    """What to watch in a data set's folder, and which items, state files and new images a
+    changed path names."""
 
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = weakref.ref(dataset)
+        self._root_path = dataset.root
         self._root = str(dataset.root) + os.sep
         self._state = {str(dataset.session.path), str(dataset.history.path)}
         self._state_folders = {os.path.dirname(path) for path in self._state}
         self._watched: set[str] = set()
+        self._unlisted: list[str] = []  # folders that appeared, their images not looked for yet
         folders: set[str] = {""}
         suffixes: set[str] = set()
         for item in dataset:
@@ -198,39 +248,115 @@ class _Targets:
         self._suffixes = sorted(suffixes)  # an image's caption is its path without them, + .txt
 
     def folders(self) -> list[str]:
-        """The folders to watch one by one, those that exist: each that holds images, the root,
-        and the state folders."""
+        """The folders to watch one by one, those that exist: each that holds images (or
+        appeared since), the root, and the state folders."""
         found = [f for f in (*self._folders, *sorted(self._state_folders)) if os.path.isdir(f)]
         self._watched = set(found)
         return found
 
-    def sort(self, paths: list[str]) -> tuple[list[str], bool, bool]:
-        """`(ids of the items whose captions changed, whether the session or journal changed,
-        whether a state folder not watched yet appeared)`."""
+    def sort(self, paths: list[str], *, folders: bool) -> _Sorted:
+        """What `paths` name; with `folders`, a folder that appeared in a watched one is watched
+        from now on, it and the folders in it (their images: `images_of_new_folders`)."""
         dataset = self._dataset()
         captions: dict[str, None] = {}
+        images: list[str] = []
         state = appeared = False
         for path in paths:
             if path in self._state:
                 state = True
             elif path in self._state_folders:
                 appeared = appeared or path not in self._watched
-            elif dataset is not None and path.endswith(CAPTION_EXTENSION) and (
-                    path.startswith(self._root)):
+            elif dataset is not None and path.startswith(self._root):
                 relative = path[len(self._root):].replace(os.sep, "/")
-                if "/." not in "/" + relative:  # hidden: temporary files, the state folder
+                if "/." in "/" + relative:  # hidden: temporary files, the state folder
+                    continue
+                if path.endswith(CAPTION_EXTENSION):
                     captions.update(dict.fromkeys(self._items_of(dataset, relative)))
-        return list(captions), state, appeared
+                elif is_image_name(relative) and not _holds(dataset, relative):
+                    images.append(path)
+                elif folders and path not in self._watched and self._add_folder(path):
+                    appeared = True
+        return _Sorted(list(captions), state, appeared, images)
+
+    def images_of_new_folders(self) -> list[str]:
+        """The paths of the images in the folders that appeared since the last call, those the
+        data set does not hold."""
+        dataset = self._dataset()
+        found: list[str] = []
+        for folder in self._unlisted:
+            relative = folder[len(self._root):].replace(os.sep, "/")
+            with contextlib.suppress(OSError):
+                found.extend(os.path.join(self._root, *image.relative.split("/"))
+                             for image in images_in_folder(self._root_path, relative)
+                             if dataset is not None and not _holds(dataset, image.relative))
+        self._unlisted.clear()
+        return found
+
+    def took(self, ids: list[str]) -> None:
+        """Note images taken into the data set: their captions are watched from now on."""
+        suffixes = set(self._suffixes)
+        suffixes.update(item_id[item_id.rfind("."):] for item_id in ids)
+        self._suffixes = sorted(suffixes)
+
+    def _add_folder(self, path: str) -> bool:
+        """Watch the folder at `path` and the folders in it (not hidden, not leading outside
+        the data set), and look for their images; False when `path` is no such folder."""
+        if not os.path.isdir(path) or not is_inside(self._root_path, Path(path)):
+            return False
+        for folder, subfolders, _ in os.walk(path):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")
+                             and is_inside(self._root_path, Path(folder, name))]
+            if folder not in self._folders:
+                self._folders.append(folder)
+                self._unlisted.append(folder)
+        return True
 
     def _items_of(self, dataset: Dataset, caption: str) -> Iterator[str]:
         """The ids of the images whose caption file is `caption` (usually one)."""
         stem = caption[: -len(CAPTION_EXTENSION)]
         for suffix in self._suffixes:
+            if _holds(dataset, stem + suffix):
+                yield stem + suffix
+
+
+class _NewImages:
+    """Image files that appeared, each waiting until its size and modification time have
+    stayed the same for `SETTLE_SECONDS` (a copy still being written keeps changing them)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, int, float]] = {}  # path: size, time, unchanged since
+
+    def __bool__(self) -> bool:
+        return bool(self._seen)
+
+    def note(self, paths: list[str], now: float) -> None:
+        """Wait for the files at `paths` (again, when already waiting: they changed)."""
+        for path in paths:
+            self._seen[path] = (-1, -1, now)
+
+    def settled(self, now: float) -> list[str]:
+        """The paths that have settled; each is given once. A file that went is forgotten."""
+        ready = []
+        for path, (size, mtime, since) in list(self._seen.items()):
             try:
-                dataset.index_of(stem + suffix)
-            except KeyError:
+                status = os.stat(path)
+            except OSError:
+                del self._seen[path]
                 continue
-            yield stem + suffix
+            if (status.st_size, status.st_mtime_ns) != (size, mtime):
+                self._seen[path] = (status.st_size, status.st_mtime_ns, now)
+            elif now - since >= SETTLE_SECONDS:
+                del self._seen[path]
+                ready.append(path)
+        return ready
+
+
+def _holds(dataset: Dataset, item_id: str) -> bool:
+    try:
+        dataset.index_of(item_id)
+    except KeyError:
+        return False
+    return True
 
 
 _watchers: weakref.WeakKeyDictionary[Dataset, FolderWatcher] = weakref.WeakKeyDictionary()

@@ -1,10 +1,12 @@
 """Live changes in a real JupyterLab: another process saves the caption of the image on screen,
 and the page shows the new tags without a click; an edit made in the page and not yet saved
-becomes a conflict that shows both versions, also without a click."""
+becomes a conflict that shows both versions, also without a click; an image copied into the
+folder by hand shows in the grid."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from labharness import wait_shown, wait_until
-from test_grid import write_images
+from labharness import press_on, wait_shown, wait_until
+from test_grid import TILES, write_images
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +77,25 @@ def test_a_caption_saved_by_another_process_shows_in_the_page_without_a_click(
     conflict.get_by_role("button", name="Use the file on disk").click()
     expect(widget.get_by_role("button", name="Remove tag changed elsewhere again")).to_be_visible()
     expect(conflict).to_have_count(0)
+
+
+def test_an_image_copied_into_the_folder_shows_in_the_page(lab, tmp_path: Path) -> None:
+    root = lab.workdir / "imgs"
+    write_images(root, n=6)
+    lab.open_and_run("live-images", CELLS)
+    widget = lab.output(".ltw-root").first
+    wait_shown(lab, "img00000.jpg")
+    assert lab.run_cell("from lora_tagger_widget.core.watch import watcher_of\n"
+                        "print(watcher_of(w.dataset).wait_started(10))").strip() == "True"
+
+    (root / "copied.txt").write_text("copied in, by hand", encoding="utf-8")
+    shutil.copy(root / "img00001.jpg", root / "copied.jpg")
+    wait_until(lambda: lab.run_cell("print(w.count)").strip() == "7", what="the count in Python",
+               timeout=30)
+    press_on(widget, "g")
+    tile = widget.locator(f'{TILES}:has(img[alt="copied.jpg"])')
+    tile.wait_for(timeout=15_000)
+    lab.screenshot(widget, tmp_path, "live-image-in-grid")
+    tile.click()  # opens it in the single view
+    wait_shown(lab, "copied.jpg")
+    expect(widget.get_by_role("button", name="Remove tag by hand")).to_be_visible()
