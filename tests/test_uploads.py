@@ -7,6 +7,7 @@ import base64
 import io
 import os
 import stat
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -451,6 +452,75 @@ def test_uploads_through_the_widget_show_at_once(root: Path) -> None:
     assert widget.dataset["a-2.png"].tags == ["fresh"]  # the caption that came after it
     assert widget.dataset.vocabulary["fresh"] == 1
     assert ask(widget, type="goto", id="a-2.png")["index"] == 2
+
+
+class Replies:
+    """The messages a widget sends, from any thread; `wait(rid)` for a reply made on a worker."""
+
+    def __init__(self, widget: TaggerWidget) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self._came = threading.Condition()
+        widget.send = self._send  # type: ignore[method-assign]
+
+    def _send(self, content: dict[str, Any], buffers: Any = None) -> None:
+        with self._came:
+            self.sent.append(content)
+            self._came.notify_all()
+
+    def wait(self, rid: int) -> dict[str, Any]:
+        with self._came:
+            assert self._came.wait_for(lambda: any(r.get("rid") == rid for r in self.sent), 60)
+            return next(r for r in self.sent if r.get("rid") == rid)
+
+
+def test_a_zip_lands_on_a_worker_while_the_kernel_answers_other_requests(root: Path) -> None:
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=2)
+    members = {f"many/{n:03}.png": png(size=(64, 48)) for n in range(300)}
+    data = zipped(members)
+    batch = ask(widget, type="upload_batch", folder="", files=[["many.zip", len(data)]])["batch"]
+    upload = ask(widget, type="upload_begin", batch=batch, name="many.zip", size=len(data))
+    ask(widget, [data], type="upload_chunk", upload=upload["upload"], offset=0)
+    landing, gate = threading.Event(), threading.Event()
+    landed_on: list[threading.Thread] = []
+
+    def hold(change: Any) -> None:  # the finish is under way until its reply is sent
+        if change.kind == "added":
+            landed_on.append(threading.current_thread())
+            landing.set()
+            gate.wait(60)
+
+    widget.dataset.subscribe(hold)
+    replies = Replies(widget)
+    widget._on_request(widget, {"rid": 10, "type": "upload_finish",
+                                "upload": upload["upload"]}, [])
+    assert landing.wait(60)
+    widget._on_request(widget, {"rid": 11, "type": "goto", "id": "b.jpg"}, [])
+    widget._on_request(widget, {"rid": 12, "type": "sync", "since": 0, "rids": [10]}, [])
+    assert [r["rid"] for r in replies.sent] == [11, 12]  # answered, the finish still going
+    assert replies.sent[0]["index"] == 1 and replies.sent[1]["messages"] == []
+    gate.set()
+    done = replies.wait(10)
+    assert landed_on[0] is not threading.current_thread()
+    assert done["ok"] and len(done["landed"]) == 300 and done["first"] == "many/000.png"
+    assert widget.count == 302
+    kept = ask(widget, type="sync", since=0, rids=[10])["messages"]
+    assert [m["content"]["rid"] for m in kept] == [10]  # a host that drops it: sync brings it
+    widget.close()
+
+
+def test_a_finish_that_fails_on_the_worker_still_gets_its_reply(root: Path) -> None:
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=2)
+    data = b"PK but not really a zip"
+    upload = ask(widget, type="upload_begin", name="fake.zip", size=len(data),
+                 batch=ask(widget, type="upload_batch", folder="",
+                           files=[["fake.zip", len(data)]])["batch"])["upload"]
+    ask(widget, [data], type="upload_chunk", upload=upload, offset=0)
+    replies = Replies(widget)
+    widget._on_request(widget, {"rid": 20, "type": "upload_finish", "upload": upload}, [])
+    failed = replies.wait(20)
+    assert not failed["ok"] and "not a zip file" in failed["error"]
+    assert files_of(root) == ["a.png", "a.txt", "b.jpg"] and partials(root) == []
+    widget.close()
 
 
 def test_a_filtered_view_takes_the_new_images_it_matches(root: Path) -> None:

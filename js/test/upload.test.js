@@ -4,7 +4,7 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   kindOf, orderFiles, planChunks, newProgress, progressText, emptySummary, addResult, summaryLines,
-  runUpload, toBase64, ACCEPT, MAX_LISTED,
+  runUpload, toBase64, ACCEPT, MAX_LISTED, finishTimeoutMs, CHUNK_TIMEOUT_MS,
 } = await import("../src/panels/upload/logic.js");
 const { formatBytes } = await import("../src/lib/format.js");
 
@@ -66,7 +66,7 @@ function fakePython({ refuse = {}, failChunk = null } = {}) {
   let n = 0;
   const uploads = new Map();
   async function request(type, fields = {}, opts = {}) {
-    sent.push({ type, ...fields, bytes: opts.buffers ? opts.buffers[0].byteLength : undefined });
+    sent.push({ type, ...fields, bytes: opts.buffers ? opts.buffers[0].byteLength : undefined, timeoutMs: opts.timeoutMs });
     const fail = (message) => Promise.reject(Object.assign(new Error(message), { reply: { ok: false } }));
     if (type === "upload_batch") return { reply: { batch: "B" } };
     if (type === "upload_begin") {
@@ -163,4 +163,15 @@ test("where the host drops the front end's buffers, chunks go as base64 text fro
   assert.deepEqual(chunks.map((r) => [r.offset, r.buffers, r.data]), [[0, 1, undefined], [0, 0, "AQID"], [3, 0, "+vs="]]);
   assert.equal(summary.images, 1);
   assert.equal(toBase64(new Uint8Array(70000).fill(65).buffer).length, Math.ceil(70000 / 3) * 4);
+});
+
+test("a finish waits longer the larger the file (a big zip takes a while to unpack and check)", async () => {
+  assert.equal(finishTimeoutMs(0), CHUNK_TIMEOUT_MS);
+  assert.equal(finishTimeoutMs(200 * 1024 * 1024), CHUNK_TIMEOUT_MS + 50000);
+  assert.ok(finishTimeoutMs(4096 * 1024 * 1024) > 15 * 60 * 1000);
+  const py = fakePython();
+  await runUpload({ files: [file("small.png", 10), file("big.zip", 3 * 1024 * 1024)], folder: "", request: py.request });
+  const waits = py.sent.filter((r) => r.type === "upload_finish").map((r) => r.timeoutMs);
+  assert.deepEqual(waits, [finishTimeoutMs(10), finishTimeoutMs(3 * 1024 * 1024)]);
+  assert.ok(waits[1] > waits[0]);
 });

@@ -590,9 +590,24 @@ def _upload_chunk(host: Host, message: Mapping[str, Any], buffers: list[bytes]) 
     return Reply({"received": host.uploads.write(upload, offset, data)})
 
 
-def _upload_finish(host: Host, message: Mapping[str, Any]) -> Reply:
-    result = host.uploads.finish(_text(message, "upload"))
-    return Reply(_landed(host.dataset, result))
+def _upload_finish(host: Host, message: Mapping[str, Any]) -> None:
+    """Land the upload on the worker pool (a zip of thousands of images takes a while to unpack
+    and check): the kernel answers other requests meanwhile."""
+    upload, rid = _text(message, "upload"), message["rid"]
+    uploads, dataset = host.uploads, host.dataset
+
+    def land() -> Reply:
+        try:
+            reply = Reply(_landed(dataset, uploads.finish(upload)))
+        except Exception as error:  # the front end waits for this reply whatever happens
+            reply = _error_reply(error)
+        return finish(rid, reply)
+
+    def closed() -> Reply:
+        return finish(rid, Reply({"ok": False, "error": "The widget closed before the upload "
+                                  "was added; it was cancelled."}))
+
+    host.images.run("upload", 0, 1, land, closed)
 
 
 def _landed(dataset: Dataset, result: UploadResult) -> dict[str, Any]:
@@ -708,8 +723,8 @@ EXPECTED_ERRORS = (
 
 def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -> Reply | None:
     """The reply to one request from the front end (with its binary `buffers`), or None when
-    the reply is made on the worker pool and sent from there (previews, thumbnails); never
-    raises."""
+    the reply is made on the worker pool and sent from there (previews, thumbnails, regions,
+    upload_finish); never raises."""
     rid = message.get("rid") if isinstance(message, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, int) or not 0 < rid < MAX_RID:
         rid = None
@@ -730,11 +745,16 @@ def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -
             reply = handler(host, message)
         if reply is None:
             return None
-    except EXPECTED_ERRORS as error:
-        reply = Reply({"ok": False, "error": _sentence(error)})
     except Exception as error:  # the kernel must survive any request
-        reply = Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
+        reply = _error_reply(error)
     return finish(rid, reply)
+
+
+def _error_reply(error: Exception) -> Reply:
+    """The reply to a request that raised `error`."""
+    if isinstance(error, EXPECTED_ERRORS):
+        return Reply({"ok": False, "error": _sentence(error)})
+    return Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
 
 
 def finish(rid: int | None, reply: Reply) -> Reply:

@@ -308,21 +308,24 @@ class Uploads:
 
     def finish(self, upload: str) -> UploadResult:
         """Land the upload, all of whose bytes came: an image or caption (refused ones are in
-        the result's `refused`), or the images and captions of a zip."""
+        the result's `refused`), or the images and captions of a zip. The other uploads' calls
+        do not wait for it (a zip's may take minutes); the uploads of one batch land in the
+        order their `finish` is called."""
         with self._lock:
             current = self._get(upload)
             if current.received != current.size:
                 raise UploadError(f"Only {current.received:,} of {current.size:,} bytes came.")
-            try:
-                os.fsync(current.fd)
-                if current.kind == "zip":
-                    return self._unzip(current)
-                result = UploadResult()
-                self._land_one(result, current.batch.stems, current.partial, current.batch.folder,
-                               current.name, current.given, current.kind, current.batch.images)
-                return result
-            finally:
-                self._drop(current)
+            self._forget(current)
+        try:
+            os.fsync(current.fd)
+            if current.kind == "zip":
+                return self._unzip(current)
+            result = UploadResult()
+            self._land_one(result, current.batch.stems, current.partial, current.batch.folder,
+                           current.name, current.given, current.kind, current.batch.images)
+            return result
+        finally:
+            _release(current)
 
     def cancel(self, ref: str) -> None:
         """Drop an upload, or a batch with every upload of it; its partial files go."""
@@ -557,14 +560,15 @@ class Uploads:
         return current
 
     def _drop(self, current: _Upload) -> None:
-        """Forget an upload (and its batch when made for it alone); its partial file goes."""
+        """Forget an upload; its partial file goes."""
+        self._forget(current)
+        _release(current)
+
+    def _forget(self, current: _Upload) -> None:
+        """Take an upload (and its batch when made for it alone) out of those going."""
         self._uploads.pop(current.id, None)
         if current.batch.implicit:
             self._batches.pop(current.batch.id, None)
-        with contextlib.suppress(OSError):
-            os.close(current.fd)
-        with contextlib.suppress(FileNotFoundError):
-            current.partial.unlink()
 
     def _drop_idle(self) -> None:
         now = time.monotonic()
@@ -583,6 +587,14 @@ class Uploads:
                         and time.time() - entry.stat(follow_symlinks=False).st_mtime
                         > STALE_PARTIAL_SECONDS):
                     os.unlink(entry.path)
+
+
+def _release(current: _Upload) -> None:
+    """Close an upload's partial file and remove it."""
+    with contextlib.suppress(OSError):
+        os.close(current.fd)
+    with contextlib.suppress(FileNotFoundError):
+        current.partial.unlink()
 
 
 def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, partial: Path) -> None:

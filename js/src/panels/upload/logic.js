@@ -6,6 +6,9 @@ import { errorText, fmt, formatBytes, plural, str } from "../../lib/format.js";
 
 export const CHUNK_BYTES = 2 * 1024 * 1024;
 export const CHUNK_TIMEOUT_MS = 120000;
+// Python unpacks and checks a zip at about 50 ms per MB of it (benchmarks/bench_upload_zip.py);
+// a finish waits five times that on top of a chunk's wait, for slow disks and busy cores.
+export const FINISH_MS_PER_MB = 250;
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".avif", ".heic", ".heif"];
 export const ACCEPT = [...IMAGE_EXTENSIONS, ".txt", ".zip"].join(",");
 export const MAX_LISTED = 20; // renamed / refused files listed in the summary
@@ -34,6 +37,11 @@ export function planChunks(size, chunk = CHUNK_BYTES) {
   const chunks = [];
   for (let offset = 0; offset < size; offset += chunk) chunks.push({ offset, end: Math.min(size, offset + chunk) });
   return chunks;
+}
+
+/** How long to wait for the `upload_finish` of a file of `size` bytes (a zip's may take minutes). */
+export function finishTimeoutMs(size) {
+  return CHUNK_TIMEOUT_MS + Math.ceil((Math.max(0, size) / (1024 * 1024)) * FINISH_MS_PER_MB);
 }
 
 /** The progress of a run over `files`: files and bytes done of all. */
@@ -165,7 +173,7 @@ async function sendFile(file, { batch, request, summary, progress, onProgress, c
       progress.doneBytes = before + end;
       onProgress(progress);
     }
-    const { reply } = await request("upload_finish", { upload }, { timeoutMs: CHUNK_TIMEOUT_MS });
+    const { reply } = await request("upload_finish", { upload }, { timeoutMs: finishTimeoutMs(file.size) });
     addResult(summary, reply);
   } catch (err) {
     if (err && (err.disposed || err.timeout)) throw err;
