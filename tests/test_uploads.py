@@ -24,6 +24,7 @@ from lora_tagger_widget.core.uploads import (
     STALE_PARTIAL_SECONDS,
     UPLOADS_DIR,
     safe_name,
+    take_in,
 )
 
 from imagefiles import write_image
@@ -393,6 +394,36 @@ def test_added_images_join_the_data_set_at_its_end_with_their_captions(root: Pat
     write_image(root / "pair.webp")
     dataset.add_images(["pair.png", "pair.webp"])
     assert dataset["pair.png"].shares_caption and dataset["pair.webp"].shares_caption
+
+
+def test_an_upload_taken_in_shows_its_images_and_captions(root: Path) -> None:
+    dataset = Dataset(root)
+    uploads = Uploads(root, root / ".lora-tagger")
+    batch = uploads.start_batch([("n.png", 999), ("n.txt", 9), ("b.txt", 5)])
+    image = send(uploads, "n.png", png(), batch=batch)
+    assert take_in(dataset, image) == "n.png" and dataset["n.png"].tags == []
+    caption = send(uploads, "n.txt", b"late, tags", batch=batch)
+    old_image = send(uploads, "b.txt", b"for b", batch=batch)
+    assert take_in(dataset, caption) is None and take_in(dataset, old_image) is None
+    assert dataset["n.png"].tags == ["late", "tags"] and dataset["b.jpg"].tags == ["for b"]
+    assert [item.id for item in dataset] == ["a.png", "b.jpg", "n.png"]
+
+
+def test_images_a_watcher_took_in_first_are_still_named_and_captioned(root: Path) -> None:
+    """A folder watcher may take a landed image in before the upload does, even before its
+    caption lands: the upload's "first" still names it, and its caption is read."""
+    dataset = Dataset(root)
+    uploads = Uploads(root, root / ".lora-tagger")
+    result = send(uploads, "set.zip", zipped({"x.png": png(), "x.txt": b"zip, tags",
+                                              "y.png": png("green")}))
+    assert result.images == ["x.png", "y.png"]
+    (root / "x.txt").rename(root / "later")  # as the watcher saw the folder: no caption yet
+    assert dataset.add_images(["x.png"]) == [2]
+    (root / "later").rename(root / "x.txt")
+    assert take_in(dataset, result) == "x.png"
+    assert [item.id for item in dataset] == ["a.png", "b.jpg", "x.png", "y.png"]
+    assert dataset["x.png"].tags == ["zip", "tags"] and dataset.vocabulary["zip"] == 1
+    assert take_in(dataset, result) == "x.png" and len(dataset) == 4  # again: nothing twice
 
 
 def test_adding_a_file_that_is_no_image_of_the_set_adds_none(root: Path, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
 from ..core.regions import RegionError, dataset_region
-from ..core.uploads import MAX_BATCH_FILES, MAX_CHUNK, UploadResult
+from ..core.uploads import MAX_BATCH_FILES, MAX_CHUNK, take_in
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
@@ -598,7 +597,13 @@ def _upload_finish(host: Host, message: Mapping[str, Any]) -> None:
 
     def land() -> Reply:
         try:
-            reply = Reply(_landed(dataset, uploads.finish(upload)))
+            result = uploads.finish(upload)
+            reply = Reply({
+                "landed": [[d.path, d.given, d.kind, d.renamed] for d in result.landed],
+                "refused": [[r.name, r.reason] for r in result.refused],
+                "skipped": result.skipped,
+                "first": take_in(dataset, result),
+            })
         except Exception as error:  # the front end waits for this reply whatever happens
             reply = _error_reply(error)
         return finish(rid, reply)
@@ -608,23 +613,6 @@ def _upload_finish(host: Host, message: Mapping[str, Any]) -> None:
                                   "was added; it was cancelled."}))
 
     host.images.run("upload", 0, 1, land, closed)
-
-
-def _landed(dataset: Dataset, result: UploadResult) -> dict[str, Any]:
-    """Take what landed into the data set (new images at its end, new captions of the images
-    it has read again) and say what happened."""
-    added = dataset.add_images(result.images)
-    new_images = set(result.images)  # read with their captions just now
-    for done in result.landed:
-        if done.kind == "caption" and done.image is not None and done.image not in new_images:
-            with contextlib.suppress(KeyError):
-                dataset.refresh(done.image)
-    return {
-        "landed": [[d.path, d.given, d.kind, d.renamed] for d in result.landed],
-        "refused": [[r.name, r.reason] for r in result.refused],
-        "skipped": result.skipped,
-        "first": dataset[added[0]].id if added else None,
-    }
 
 
 def _upload_cancel(host: Host, message: Mapping[str, Any]) -> Reply:

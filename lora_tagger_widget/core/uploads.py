@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
-from .dataset import CAPTION_EXTENSION
+from .dataset import CAPTION_EXTENSION, Dataset
 from .files import is_inside, sync_folders
 from .images import IMAGE_EXTENSIONS, ImageError, is_image_name, open_image
 
@@ -587,6 +587,22 @@ class Uploads:
                         and time.time() - entry.stat(follow_symlinks=False).st_mtime
                         > STALE_PARTIAL_SECONDS):
                     os.unlink(entry.path)
+
+
+def take_in(dataset: Dataset, result: UploadResult) -> str | None:
+    """Take what landed into `dataset`: the new images at its end, with their captions, and the
+    captions that came for images it held already, read again. Returns the id of the first
+    image that landed, now in the data set (another part, a folder watcher, may have taken
+    some in before this did), or None when none is."""
+    added = {dataset[position].id for position in dataset.add_images(result.images)}
+    for done in result.landed:
+        if done.kind == "caption" and done.image is not None and done.image not in added:
+            with contextlib.suppress(KeyError):
+                dataset.refresh(done.image)
+    for image in result.images:
+        with contextlib.suppress(KeyError):
+            return dataset[image].id
+    return None
 
 
 def _release(current: _Upload) -> None:
