@@ -1,5 +1,6 @@
-"""Images, captions and zips added to a data set by upload (core/uploads.py), the data set taking
-them in at once (`Dataset.add_images`), and the widget's upload requests."""
+"""Images, captions and zips added to a data set by upload (core/uploads.py, with its names,
+limits and zips in core/uploadnames.py, uploadlimits.py, uploadzips.py), the data set taking them
+in at once (`Dataset.add_images`, `uploads.take_in`), and the widget's upload requests."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset, TaggerWidget, UploadError, UploadLimits, Uploads
+from lora_tagger_widget.core.uploadlimits import MAX_CHUNK
+from lora_tagger_widget.core.uploadnames import safe_name
 from lora_tagger_widget.core.uploads import (
-    MAX_CHUNK,
     PARTIAL_SUFFIX,
     STALE_PARTIAL_SECONDS,
     UPLOADS_DIR,
-    safe_name,
     take_in,
 )
 

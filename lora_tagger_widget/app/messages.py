@@ -24,7 +24,8 @@ from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
 from ..core.regions import RegionError, dataset_region
-from ..core.uploads import MAX_BATCH_FILES, MAX_CHUNK, take_in
+from ..core.uploadlimits import MAX_BATCH_FILES, MAX_CHUNK
+from ..core.uploads import take_in
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
