@@ -19,8 +19,9 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset, TaggerWidget, UploadError, UploadLimits, Uploads
+from lora_tagger_widget.core.images import IMAGE_EXTENSIONS
 from lora_tagger_widget.core.uploadlimits import MAX_CHUNK
-from lora_tagger_widget.core.uploadnames import safe_name
+from lora_tagger_widget.core.uploadnames import kind_of, safe_name
 from lora_tagger_widget.core.uploads import (
     PARTIAL_SUFFIX,
     STALE_PARTIAL_SECONDS,
@@ -105,6 +106,13 @@ def test_a_path_or_no_name_is_refused(uploads: Uploads, given: str) -> None:
     with pytest.raises(UploadError):
         uploads.begin(given, 10)
     assert partials(uploads.root) == []
+
+
+def test_files_are_told_apart_by_extension_in_any_case() -> None:
+    assert [kind_of(n) for n in ("a.PNG", "x.jpeg", "y.HEIC", "a.txt", "set.Zip", "a.tar.zip")] \
+        == ["image", "image", "image", "caption", "zip", "zip"]
+    assert [kind_of(n) for n in ("run.sh", ".png", "noextension", "a.", "a.png.part")] \
+        == [None] * 5
 
 
 def test_only_images_captions_and_zips_are_taken(uploads: Uploads) -> None:
@@ -476,6 +484,8 @@ def test_uploads_through_the_widget_show_at_once(root: Path) -> None:
     version = widget.items_version
     folders = ask(widget, type="upload_folders")
     assert folders["ok"] and folders["folders"] == [] and folders["max_file"] == 200 * 1024**2
+    assert folders["extensions"] == {"image": sorted(IMAGE_EXTENSIONS), "caption": [".txt"],
+                                     "zip": [".zip"]}  # the front end's picker and order
     first, caption = upload_through(widget, [("a.png", png()), ("a.txt", b"fresh")])
     assert first["first"] == "a-2.png" and first["landed"] == [["a-2.png", "a.png", "image", True]]
     assert caption["landed"] == [["a-2.txt", "a.txt", "caption", True]]

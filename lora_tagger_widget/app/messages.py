@@ -25,6 +25,7 @@ from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
 from ..core.regions import RegionError, dataset_region
 from ..core.uploadlimits import MAX_BATCH_FILES, MAX_CHUNK
+from ..core.uploadnames import UPLOAD_EXTENSIONS
 from ..core.uploads import take_in
 
 if TYPE_CHECKING:
@@ -549,7 +550,8 @@ def _allow_rewrite(host: Host, message: Mapping[str, Any]) -> Reply:
 def _upload_folders(host: Host, message: Mapping[str, Any]) -> Reply:
     limits = host.uploads.limits
     return Reply({"folders": host.uploads.folders(), "max_file": limits.max_file,
-                  "max_batch": limits.max_batch, "max_chunk": MAX_CHUNK})
+                  "max_batch": limits.max_batch, "max_chunk": MAX_CHUNK,
+                  "extensions": {kind: list(found) for kind, found in UPLOAD_EXTENSIONS.items()}})
 
 
 def _upload_batch(host: Host, message: Mapping[str, Any]) -> Reply:

@@ -7,12 +7,20 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .dataset import CAPTION_EXTENSION
-from .images import is_image_name
+from .images import IMAGE_EXTENSIONS
 
 ZIP_EXTENSION = ".zip"
+# The extensions (lowercase) of each kind of file an upload takes; the front end asks for them.
+UPLOAD_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image": tuple(sorted(IMAGE_EXTENSIONS)),
+    "caption": (CAPTION_EXTENSION,),
+    "zip": (ZIP_EXTENSION,),
+}
+_KINDS = {extension: kind for kind, extensions in UPLOAD_EXTENSIONS.items()
+          for extension in extensions}
 MAX_NAME = 120  # characters of a file name's stem
 _UNSAFE = re.compile('[\x00-\x1f\x7f<>:"|?*\u202a-\u202e\u2066-\u2069]')
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
@@ -41,11 +49,10 @@ def safe_name(given: str) -> str:
 
 
 def kind_of(name: str) -> str | None:
-    """"image", "caption" or "zip" by the name's extension (any case); None for anything else."""
-    if is_image_name(name):
-        return "image"
-    extension = PurePosixPath(name).suffix.lower()
-    return {CAPTION_EXTENSION: "caption", ZIP_EXTENSION: "zip"}.get(extension)
+    """"image", "caption" or "zip" by the name's extension (any case, see
+    `UPLOAD_EXTENSIONS`); None for anything else."""
+    dot = name.rfind(".")
+    return _KINDS.get(name[dot:].lower()) if dot > 0 else None
 
 
 def folder_part(part: str) -> str:
