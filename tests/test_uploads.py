@@ -1,5 +1,6 @@
-"""Images, captions and zips added to a data set by upload (core/uploads.py), the data set taking
-them in at once (`Dataset.add_images`), and the widget's upload requests."""
+"""Images, captions and zips added to a data set by upload (core/uploads.py, with its names,
+limits and zips in core/uploadnames.py, uploadlimits.py, uploadzips.py), the data set taking them
+in at once (`Dataset.add_images`, `uploads.take_in`), and the widget's upload requests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import io
 import os
 import stat
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -17,12 +19,14 @@ import pytest
 from PIL import Image
 
 from lora_tagger_widget import Dataset, TaggerWidget, UploadError, UploadLimits, Uploads
+from lora_tagger_widget.core.images import IMAGE_EXTENSIONS
+from lora_tagger_widget.core.uploadlimits import MAX_CHUNK
+from lora_tagger_widget.core.uploadnames import kind_of, safe_name
 from lora_tagger_widget.core.uploads import (
-    MAX_CHUNK,
     PARTIAL_SUFFIX,
     STALE_PARTIAL_SECONDS,
     UPLOADS_DIR,
-    safe_name,
+    take_in,
 )
 
 from imagefiles import write_image
@@ -102,6 +106,13 @@ def test_a_path_or_no_name_is_refused(uploads: Uploads, given: str) -> None:
     with pytest.raises(UploadError):
         uploads.begin(given, 10)
     assert partials(uploads.root) == []
+
+
+def test_files_are_told_apart_by_extension_in_any_case() -> None:
+    assert [kind_of(n) for n in ("a.PNG", "x.jpeg", "y.HEIC", "a.txt", "set.Zip", "a.tar.zip")] \
+        == ["image", "image", "image", "caption", "zip", "zip"]
+    assert [kind_of(n) for n in ("run.sh", ".png", "noextension", "a.", "a.png.part")] \
+        == [None] * 5
 
 
 def test_only_images_captions_and_zips_are_taken(uploads: Uploads) -> None:
@@ -394,6 +405,36 @@ def test_added_images_join_the_data_set_at_its_end_with_their_captions(root: Pat
     assert dataset["pair.png"].shares_caption and dataset["pair.webp"].shares_caption
 
 
+def test_an_upload_taken_in_shows_its_images_and_captions(root: Path) -> None:
+    dataset = Dataset(root)
+    uploads = Uploads(root, root / ".lora-tagger")
+    batch = uploads.start_batch([("n.png", 999), ("n.txt", 9), ("b.txt", 5)])
+    image = send(uploads, "n.png", png(), batch=batch)
+    assert take_in(dataset, image) == "n.png" and dataset["n.png"].tags == []
+    caption = send(uploads, "n.txt", b"late, tags", batch=batch)
+    old_image = send(uploads, "b.txt", b"for b", batch=batch)
+    assert take_in(dataset, caption) is None and take_in(dataset, old_image) is None
+    assert dataset["n.png"].tags == ["late", "tags"] and dataset["b.jpg"].tags == ["for b"]
+    assert [item.id for item in dataset] == ["a.png", "b.jpg", "n.png"]
+
+
+def test_images_a_watcher_took_in_first_are_still_named_and_captioned(root: Path) -> None:
+    """A folder watcher may take a landed image in before the upload does, even before its
+    caption lands: the upload's "first" still names it, and its caption is read."""
+    dataset = Dataset(root)
+    uploads = Uploads(root, root / ".lora-tagger")
+    result = send(uploads, "set.zip", zipped({"x.png": png(), "x.txt": b"zip, tags",
+                                              "y.png": png("green")}))
+    assert result.images == ["x.png", "y.png"]
+    (root / "x.txt").rename(root / "later")  # as the watcher saw the folder: no caption yet
+    assert dataset.add_images(["x.png"]) == [2]
+    (root / "later").rename(root / "x.txt")
+    assert take_in(dataset, result) == "x.png"
+    assert [item.id for item in dataset] == ["a.png", "b.jpg", "x.png", "y.png"]
+    assert dataset["x.png"].tags == ["zip", "tags"] and dataset.vocabulary["zip"] == 1
+    assert take_in(dataset, result) == "x.png" and len(dataset) == 4  # again: nothing twice
+
+
 def test_adding_a_file_that_is_no_image_of_the_set_adds_none(root: Path, tmp_path: Path) -> None:
     dataset = Dataset(root)
     write_image(root / "ok.png")
@@ -443,6 +484,8 @@ def test_uploads_through_the_widget_show_at_once(root: Path) -> None:
     version = widget.items_version
     folders = ask(widget, type="upload_folders")
     assert folders["ok"] and folders["folders"] == [] and folders["max_file"] == 200 * 1024**2
+    assert folders["extensions"] == {"image": sorted(IMAGE_EXTENSIONS), "caption": [".txt"],
+                                     "zip": [".zip"]}  # the front end's picker and order
     first, caption = upload_through(widget, [("a.png", png()), ("a.txt", b"fresh")])
     assert first["first"] == "a-2.png" and first["landed"] == [["a-2.png", "a.png", "image", True]]
     assert caption["landed"] == [["a-2.txt", "a.txt", "caption", True]]
@@ -451,6 +494,75 @@ def test_uploads_through_the_widget_show_at_once(root: Path) -> None:
     assert widget.dataset["a-2.png"].tags == ["fresh"]  # the caption that came after it
     assert widget.dataset.vocabulary["fresh"] == 1
     assert ask(widget, type="goto", id="a-2.png")["index"] == 2
+
+
+class Replies:
+    """The messages a widget sends, from any thread; `wait(rid)` for a reply made on a worker."""
+
+    def __init__(self, widget: TaggerWidget) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self._came = threading.Condition()
+        widget.send = self._send  # type: ignore[method-assign]
+
+    def _send(self, content: dict[str, Any], buffers: Any = None) -> None:
+        with self._came:
+            self.sent.append(content)
+            self._came.notify_all()
+
+    def wait(self, rid: int) -> dict[str, Any]:
+        with self._came:
+            assert self._came.wait_for(lambda: any(r.get("rid") == rid for r in self.sent), 60)
+            return next(r for r in self.sent if r.get("rid") == rid)
+
+
+def test_a_zip_lands_on_a_worker_while_the_kernel_answers_other_requests(root: Path) -> None:
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=2)
+    members = {f"many/{n:03}.png": png(size=(64, 48)) for n in range(300)}
+    data = zipped(members)
+    batch = ask(widget, type="upload_batch", folder="", files=[["many.zip", len(data)]])["batch"]
+    upload = ask(widget, type="upload_begin", batch=batch, name="many.zip", size=len(data))
+    ask(widget, [data], type="upload_chunk", upload=upload["upload"], offset=0)
+    landing, gate = threading.Event(), threading.Event()
+    landed_on: list[threading.Thread] = []
+
+    def hold(change: Any) -> None:  # the finish is under way until its reply is sent
+        if change.kind == "added":
+            landed_on.append(threading.current_thread())
+            landing.set()
+            gate.wait(60)
+
+    widget.dataset.subscribe(hold)
+    replies = Replies(widget)
+    widget._on_request(widget, {"rid": 10, "type": "upload_finish",
+                                "upload": upload["upload"]}, [])
+    assert landing.wait(60)
+    widget._on_request(widget, {"rid": 11, "type": "goto", "id": "b.jpg"}, [])
+    widget._on_request(widget, {"rid": 12, "type": "sync", "since": 0, "rids": [10]}, [])
+    assert [r["rid"] for r in replies.sent] == [11, 12]  # answered, the finish still going
+    assert replies.sent[0]["index"] == 1 and replies.sent[1]["messages"] == []
+    gate.set()
+    done = replies.wait(10)
+    assert landed_on[0] is not threading.current_thread()
+    assert done["ok"] and len(done["landed"]) == 300 and done["first"] == "many/000.png"
+    assert widget.count == 302
+    kept = ask(widget, type="sync", since=0, rids=[10])["messages"]
+    assert [m["content"]["rid"] for m in kept] == [10]  # a host that drops it: sync brings it
+    widget.close()
+
+
+def test_a_finish_that_fails_on_the_worker_still_gets_its_reply(root: Path) -> None:
+    widget = TaggerWidget(Dataset(root), autosave=False, workers=2)
+    data = b"PK but not really a zip"
+    upload = ask(widget, type="upload_begin", name="fake.zip", size=len(data),
+                 batch=ask(widget, type="upload_batch", folder="",
+                           files=[["fake.zip", len(data)]])["batch"])["upload"]
+    ask(widget, [data], type="upload_chunk", upload=upload, offset=0)
+    replies = Replies(widget)
+    widget._on_request(widget, {"rid": 20, "type": "upload_finish", "upload": upload}, [])
+    failed = replies.wait(20)
+    assert not failed["ok"] and "not a zip file" in failed["error"]
+    assert files_of(root) == ["a.png", "a.txt", "b.jpg"] and partials(root) == []
+    widget.close()
 
 
 def test_a_filtered_view_takes_the_new_images_it_matches(root: Path) -> None:

@@ -4,27 +4,55 @@ import "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const {
   kindOf, orderFiles, planChunks, newProgress, progressText, emptySummary, addResult, summaryLines,
-  runUpload, toBase64, ACCEPT, MAX_LISTED,
+  runUpload, toBase64, MAX_LISTED, finishTimeoutMs, CHUNK_TIMEOUT_MS, DEFAULT_EXTENSIONS, acceptOf, extensionsFrom,
 } = await import("../src/panels/upload/logic.js");
 const { formatBytes } = await import("../src/lib/format.js");
 
 const file = (name, size) => new File([new Uint8Array(size).fill(7)], name);
 
-test("files are told apart by extension, in any case", () => {
-  assert.equal(kindOf("a.PNG"), "image");
-  assert.equal(kindOf("x.jpeg"), "image");
-  assert.equal(kindOf("a.txt"), "caption");
-  assert.equal(kindOf("set.Zip"), "zip");
-  assert.equal(kindOf("run.sh"), null);
-  assert.equal(kindOf(".png"), null);
-  assert.equal(kindOf(undefined), null);
-  assert.match(ACCEPT, /\.png/);
-  assert.match(ACCEPT, /\.txt,\.zip$/);
+const PYTHON_EXTENSIONS = { image: [".avif", ".bmp", ".gif", ".heic", ".heif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"], caption: [".txt"], zip: [".zip"] };
+const named = (name, type = "") => ({ name, type });
+
+test("files are told apart by the extensions Python names, in any case", () => {
+  const kind = (name, type) => kindOf(named(name, type), PYTHON_EXTENSIONS);
+  assert.equal(kind("a.PNG"), "image");
+  assert.equal(kind("x.jpeg"), "image");
+  assert.equal(kind("phone.HEIC"), "image"); // browsers give HEIC no MIME type
+  assert.equal(kind("a.txt"), "caption");
+  assert.equal(kind("set.Zip"), "zip");
+  assert.equal(kind("run.sh"), null);
+  assert.equal(kind("vector.svg", "image/svg+xml"), null); // not one Python takes
+  assert.equal(kind(".png"), null);
+  assert.equal(kindOf(undefined, PYTHON_EXTENSIONS), null);
+  assert.equal(acceptOf(PYTHON_EXTENSIONS), `${PYTHON_EXTENSIONS.image.join(",")},.txt,.zip`);
+});
+
+test("until Python names its extensions, images are known by their MIME type", () => {
+  assert.equal(kindOf(named("a.png", "image/png")), "image");
+  assert.equal(kindOf(named("photo", "image/png")), null); // no extension: Python refuses it
+  assert.equal(kindOf(named("phone.heic")), null);
+  assert.equal(kindOf(named("a.TXT", "text/plain")), "caption");
+  assert.equal(kindOf(named("set.zip", "application/zip")), "zip");
+  assert.equal(acceptOf(), "image/*,.txt,.zip");
+  assert.equal(acceptOf(DEFAULT_EXTENSIONS), "image/*,.txt,.zip");
+});
+
+test("the upload_folders reply's extensions are taken only when well formed", () => {
+  assert.deepEqual(extensionsFrom({ extensions: { ...PYTHON_EXTENSIONS, image: [".PNG", ".jpg"] } }),
+    { image: [".png", ".jpg"], caption: [".txt"], zip: [".zip"] });
+  assert.deepEqual(extensionsFrom({ extensions: PYTHON_EXTENSIONS }), PYTHON_EXTENSIONS);
+  for (const bad of [{}, { extensions: null }, { extensions: { image: [".png"], caption: [".txt"] } },
+    { extensions: { ...PYTHON_EXTENSIONS, zip: [] } }, { extensions: { ...PYTHON_EXTENSIONS, image: ["png"] } },
+    { extensions: { ...PYTHON_EXTENSIONS, image: [3] } }, null]) {
+    assert.equal(extensionsFrom(bad), null);
+  }
 });
 
 test("images go first, then zips, then captions, anything else last, each in its order", () => {
-  const names = ["a.txt", "b.zip", "c.png", "d.sh", "e.jpg", "f.txt"].map((n) => ({ name: n }));
-  assert.deepEqual(orderFiles(names).map((f) => f.name), ["c.png", "e.jpg", "b.zip", "a.txt", "f.txt", "d.sh"]);
+  const names = ["a.txt", "b.zip", "c.png", "d.sh", "e.jpg", "f.txt", "g.heic"].map((n) => named(n));
+  assert.deepEqual(orderFiles(names, PYTHON_EXTENSIONS).map((f) => f.name), ["c.png", "e.jpg", "g.heic", "b.zip", "a.txt", "f.txt", "d.sh"]);
+  const typed = [named("a.txt"), named("g.heic"), named("c.png", "image/png")];
+  assert.deepEqual(orderFiles(typed).map((f) => f.name), ["c.png", "a.txt", "g.heic"]); // by MIME type until Python says
 });
 
 test("chunks cover a file end to end without overlap", () => {
@@ -66,7 +94,7 @@ function fakePython({ refuse = {}, failChunk = null } = {}) {
   let n = 0;
   const uploads = new Map();
   async function request(type, fields = {}, opts = {}) {
-    sent.push({ type, ...fields, bytes: opts.buffers ? opts.buffers[0].byteLength : undefined });
+    sent.push({ type, ...fields, bytes: opts.buffers ? opts.buffers[0].byteLength : undefined, timeoutMs: opts.timeoutMs });
     const fail = (message) => Promise.reject(Object.assign(new Error(message), { reply: { ok: false } }));
     if (type === "upload_batch") return { reply: { batch: "B" } };
     if (type === "upload_begin") {
@@ -92,7 +120,7 @@ test("a run sends every file in order, chunk by chunk, each a request answered b
   const py = fakePython();
   const seen = [];
   const summary = await runUpload({
-    files: [file("a.txt", 3), file("a.png", 10)], folder: "sub", request: py.request, chunkBytes: 4,
+    files: [file("a.txt", 3), file("a.png", 10)], folder: "sub", request: py.request, chunkBytes: 4, extensions: PYTHON_EXTENSIONS,
     onProgress: (p) => seen.push(p.doneBytes),
   });
   assert.deepEqual(py.sent.map((r) => r.type), ["upload_batch", "upload_begin", "upload_chunk", "upload_chunk", "upload_chunk", "upload_finish",
@@ -163,4 +191,15 @@ test("where the host drops the front end's buffers, chunks go as base64 text fro
   assert.deepEqual(chunks.map((r) => [r.offset, r.buffers, r.data]), [[0, 1, undefined], [0, 0, "AQID"], [3, 0, "+vs="]]);
   assert.equal(summary.images, 1);
   assert.equal(toBase64(new Uint8Array(70000).fill(65).buffer).length, Math.ceil(70000 / 3) * 4);
+});
+
+test("a finish waits longer the larger the file (a big zip takes a while to unpack and check)", async () => {
+  assert.equal(finishTimeoutMs(0), CHUNK_TIMEOUT_MS);
+  assert.equal(finishTimeoutMs(200 * 1024 * 1024), CHUNK_TIMEOUT_MS + 50000);
+  assert.ok(finishTimeoutMs(4096 * 1024 * 1024) > 15 * 60 * 1000);
+  const py = fakePython();
+  await runUpload({ files: [file("small.png", 10), file("big.zip", 3 * 1024 * 1024)], folder: "", request: py.request, extensions: PYTHON_EXTENSIONS });
+  const waits = py.sent.filter((r) => r.type === "upload_finish").map((r) => r.timeoutMs);
+  assert.deepEqual(waits, [finishTimeoutMs(10), finishTimeoutMs(3 * 1024 * 1024)]);
+  assert.ok(waits[1] > waits[0]);
 });

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,9 @@ from ..core.export import TARGETS, Fixes
 from ..core.images import ImageError
 from ..core.plots import buckets, image_sizes, tag_frequency
 from ..core.regions import RegionError, dataset_region
-from ..core.uploads import MAX_BATCH_FILES, MAX_CHUNK, UploadResult
+from ..core.uploadlimits import MAX_BATCH_FILES, MAX_CHUNK
+from ..core.uploadnames import UPLOAD_EXTENSIONS
+from ..core.uploads import take_in
 
 if TYPE_CHECKING:
     from ..core.checks import CheckReport
@@ -549,7 +550,8 @@ def _allow_rewrite(host: Host, message: Mapping[str, Any]) -> Reply:
 def _upload_folders(host: Host, message: Mapping[str, Any]) -> Reply:
     limits = host.uploads.limits
     return Reply({"folders": host.uploads.folders(), "max_file": limits.max_file,
-                  "max_batch": limits.max_batch, "max_chunk": MAX_CHUNK})
+                  "max_batch": limits.max_batch, "max_chunk": MAX_CHUNK,
+                  "extensions": {kind: list(found) for kind, found in UPLOAD_EXTENSIONS.items()}})
 
 
 def _upload_batch(host: Host, message: Mapping[str, Any]) -> Reply:
@@ -590,26 +592,30 @@ def _upload_chunk(host: Host, message: Mapping[str, Any], buffers: list[bytes]) 
     return Reply({"received": host.uploads.write(upload, offset, data)})
 
 
-def _upload_finish(host: Host, message: Mapping[str, Any]) -> Reply:
-    result = host.uploads.finish(_text(message, "upload"))
-    return Reply(_landed(host.dataset, result))
+def _upload_finish(host: Host, message: Mapping[str, Any]) -> None:
+    """Land the upload on the worker pool (a zip of thousands of images takes a while to unpack
+    and check): the kernel answers other requests meanwhile."""
+    upload, rid = _text(message, "upload"), message["rid"]
+    uploads, dataset = host.uploads, host.dataset
 
+    def land() -> Reply:
+        try:
+            result = uploads.finish(upload)
+            reply = Reply({
+                "landed": [[d.path, d.given, d.kind, d.renamed] for d in result.landed],
+                "refused": [[r.name, r.reason] for r in result.refused],
+                "skipped": result.skipped,
+                "first": take_in(dataset, result),
+            })
+        except Exception as error:  # the front end waits for this reply whatever happens
+            reply = _error_reply(error)
+        return finish(rid, reply)
 
-def _landed(dataset: Dataset, result: UploadResult) -> dict[str, Any]:
-    """Take what landed into the data set (new images at its end, new captions of the images
-    it has read again) and say what happened."""
-    added = dataset.add_images(result.images)
-    new_images = set(result.images)  # read with their captions just now
-    for done in result.landed:
-        if done.kind == "caption" and done.image is not None and done.image not in new_images:
-            with contextlib.suppress(KeyError):
-                dataset.refresh(done.image)
-    return {
-        "landed": [[d.path, d.given, d.kind, d.renamed] for d in result.landed],
-        "refused": [[r.name, r.reason] for r in result.refused],
-        "skipped": result.skipped,
-        "first": dataset[added[0]].id if added else None,
-    }
+    def closed() -> Reply:
+        return finish(rid, Reply({"ok": False, "error": "The widget closed before the upload "
+                                  "was added; it was cancelled."}))
+
+    host.images.run("upload", 0, 1, land, closed)
 
 
 def _upload_cancel(host: Host, message: Mapping[str, Any]) -> Reply:
@@ -708,8 +714,8 @@ EXPECTED_ERRORS = (
 
 def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -> Reply | None:
     """The reply to one request from the front end (with its binary `buffers`), or None when
-    the reply is made on the worker pool and sent from there (previews, thumbnails); never
-    raises."""
+    the reply is made on the worker pool and sent from there (previews, thumbnails, regions,
+    upload_finish); never raises."""
     rid = message.get("rid") if isinstance(message, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, int) or not 0 < rid < MAX_RID:
         rid = None
@@ -730,11 +736,16 @@ def handle_request(host: Host, message: object, buffers: Sequence[bytes] = ()) -
             reply = handler(host, message)
         if reply is None:
             return None
-    except EXPECTED_ERRORS as error:
-        reply = Reply({"ok": False, "error": _sentence(error)})
     except Exception as error:  # the kernel must survive any request
-        reply = Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
+        reply = _error_reply(error)
     return finish(rid, reply)
+
+
+def _error_reply(error: Exception) -> Reply:
+    """The reply to a request that raised `error`."""
+    if isinstance(error, EXPECTED_ERRORS):
+        return Reply({"ok": False, "error": _sentence(error)})
+    return Reply({"ok": False, "error": f"Internal error: {type(error).__name__}: {error}"})
 
 
 def finish(rid: int | None, reply: Reply) -> Reply:

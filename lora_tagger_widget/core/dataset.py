@@ -1201,6 +1201,8 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
             return []
         with self._lock:
             added = []
+            # another thread (a folder watcher) may have taken some in since the check above
+            found = [one for one in found if one.relative not in self._by_id]
             for one in found:
                 item = Item(str(self.root), one)
                 self._by_id[item.id] = len(self._items)
@@ -1210,7 +1212,8 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
                 for other in sharing.get(one.relative, ()):
                     if other != one.relative and other in self._by_id:
                         self._items[self._by_id[other]].shares_caption = True
-        self._emit(Change("added", tuple(one.relative for one in found)))
+        if found:
+            self._emit(Change("added", tuple(one.relative for one in found)))
         return added
 
     def resolve_conflict(self, ref: ItemRef, keep: str) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from lora_tagger_widget.core.images import IMAGE_EXTENSIONS
+
 from labharness import wait_shown, wait_until
 from test_grid import py, write_images
 
@@ -62,6 +64,9 @@ def test_files_picked_land_with_safe_unique_names_and_show_at_once(lab) -> None:
     panel = widget.get_by_role("region", name="Add images")
     panel.get_by_role("button", name="Add images").click()
     assert panel.get_by_role("button", name="Choose files…").is_visible()
+    accept = ",".join([*sorted(IMAGE_EXTENSIONS), ".txt", ".zip"])  # as Python names them
+    picker = panel.locator("input[type=file]")
+    wait_until(lambda: picker.get_attribute("accept") == accept, what="Python's extensions")
     panel.locator("input[type=file]").set_input_files(
         [str(picked / n) for n in ("new.png", "img00000.jpg", "broken.png", "pack.zip")])
     summary = panel.get_by_role("status")
@@ -93,8 +98,9 @@ def test_files_dropped_on_the_widget_go_to_the_folder_chosen(lab) -> None:
     panel = widget.get_by_role("region", name="Add images")
     panel.get_by_role("button", name="Add images").click()
     panel.get_by_label("Into folder").fill("dropped/10_ohwx")
-    files = [["drop.png", base64.b64encode(png("purple")).decode()],
-             ["drop.txt", base64.b64encode(b"ohwx, purple").decode()]]
+    # the caption first, the image with no MIME type: Python's extensions put the image first
+    files = [["drop.txt", base64.b64encode(b"ohwx, purple").decode()],
+             ["drop.png", base64.b64encode(png("purple")).decode()]]
     selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .ltw-root"
     assert lab.page.evaluate(DROP_JS, [selector, files, ".ltw-view"])
     hint = widget.locator(".ltw-up-drop")

@@ -6,26 +6,52 @@ import { errorText, fmt, formatBytes, plural, str } from "../../lib/format.js";
 
 export const CHUNK_BYTES = 2 * 1024 * 1024;
 export const CHUNK_TIMEOUT_MS = 120000;
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".avif", ".heic", ".heif"];
-export const ACCEPT = [...IMAGE_EXTENSIONS, ".txt", ".zip"].join(",");
+// Python unpacks and checks a zip at about 50 ms per MB of it (benchmarks/bench_upload_zip.py);
+// a finish waits five times that on top of a chunk's wait, for slow disks and busy cores.
+export const FINISH_MS_PER_MB = 250;
 export const MAX_LISTED = 20; // renamed / refused files listed in the summary
+const ORDER = { image: 0, zip: 1, caption: 2 }; // the kinds in the order they are sent
 
-/** "image", "caption", "zip" by a file name's extension (any case), or null. */
-export function kindOf(name) {
-  const n = str(name).toLowerCase();
-  const dot = n.lastIndexOf(".");
-  if (dot <= 0) return null;
-  const ext = n.slice(dot);
-  if (IMAGE_EXTENSIONS.includes(ext)) return "image";
-  return ext === ".txt" ? "caption" : ext === ".zip" ? "zip" : null;
+/**
+ * The file kinds an upload takes, each a list of lowercase extensions or MIME patterns
+ * ("image/*") as a file input's `accept` has them. Python names the extensions (the
+ * `upload_folders` reply); until it has, images are known by their MIME type.
+ * @typedef {{ image: string[], caption: string[], zip: string[] }} Extensions
+ */
+/** @type {Extensions} */
+export const DEFAULT_EXTENSIONS = { image: ["image/*"], caption: [".txt"], zip: [".zip"] };
+
+/** The `extensions` of an `upload_folders` reply when they are well formed, else null. */
+export function extensionsFrom(reply) {
+  const given = reply && reply.extensions;
+  if (!given || typeof given !== "object") return null;
+  const kinds = Object.keys(ORDER);
+  const valid = (list) => Array.isArray(list) && list.length > 0 && list.every((e) => typeof e === "string" && e.startsWith("."));
+  if (!kinds.every((kind) => valid(given[kind]))) return null;
+  return /** @type {Extensions} */ (Object.fromEntries(kinds.map((kind) => [kind, given[kind].map((e) => e.toLowerCase())])));
 }
 
-const ORDER = { image: 0, zip: 1, caption: 2 };
+/** A file input's `accept` for these extensions: images, captions, zips. */
+export function acceptOf(extensions = DEFAULT_EXTENSIONS) {
+  return [...extensions.image, ...extensions.caption, ...extensions.zip].join(",");
+}
+
+/** "image", "caption", "zip" by a file's name (any case) and, for a MIME pattern, its type; or
+ *  null (a name with no extension is none of them, as Python says). */
+export function kindOf(file, extensions = DEFAULT_EXTENSIONS) {
+  const name = str(file && file.name).toLowerCase();
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const ext = name.slice(dot);
+  const type = str(file.type).toLowerCase();
+  const matches = (pattern) => (pattern.endsWith("/*") ? type.startsWith(pattern.slice(0, -1)) : pattern === ext);
+  return Object.keys(ORDER).find((kind) => extensions[kind].some(matches)) ?? null;
+}
 
 /** The files in the order they are sent: images, then zips, then captions (which follow their
  *  images' names), anything else last (Python refuses it with its reason); stable within each. */
-export function orderFiles(files) {
-  return [...files].map((file, i) => ({ file, i, rank: ORDER[kindOf(file.name)] ?? 3 }))
+export function orderFiles(files, extensions = DEFAULT_EXTENSIONS) {
+  return [...files].map((file, i) => ({ file, i, rank: ORDER[kindOf(file, extensions)] ?? 3 }))
     .sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.file);
 }
 
@@ -34,6 +60,11 @@ export function planChunks(size, chunk = CHUNK_BYTES) {
   const chunks = [];
   for (let offset = 0; offset < size; offset += chunk) chunks.push({ offset, end: Math.min(size, offset + chunk) });
   return chunks;
+}
+
+/** How long to wait for the `upload_finish` of a file of `size` bytes (a zip's may take minutes). */
+export function finishTimeoutMs(size) {
+  return CHUNK_TIMEOUT_MS + Math.ceil((Math.max(0, size) / (1024 * 1024)) * FINISH_MS_PER_MB);
 }
 
 /** The progress of a run over `files`: files and bytes done of all. */
@@ -92,12 +123,13 @@ export function summaryLines(summary) {
  * answered before the next goes. Returns the summary; stops at the file in progress (cancelling
  * it on Python's side) once `cancelled()` says so; a request that fails for one file refuses that
  * file, one that the widget's closing or silence fails ends the run.
+ * `extensions`: the kinds Python takes, for the order files go in.
  * @param {{ files: File[], folder: string, request: import("../../lib/rpc.js").Request,
  *   onProgress?: (p: ReturnType<typeof newProgress>) => void, cancelled?: () => boolean,
- *   chunkBytes?: number }} options
+ *   chunkBytes?: number, extensions?: Extensions }} options
  */
-export async function runUpload({ files, folder, request, onProgress = () => {}, cancelled = () => false, chunkBytes = CHUNK_BYTES }) {
-  const ordered = orderFiles(files);
+export async function runUpload({ files, folder, request, onProgress = () => {}, cancelled = () => false, chunkBytes = CHUNK_BYTES, extensions = DEFAULT_EXTENSIONS }) {
+  const ordered = orderFiles(files, extensions);
   const progress = newProgress(ordered);
   const summary = emptySummary(folder);
   const way = { text: false }; // chunks as base64 text: the host drops the front end's buffers
@@ -165,7 +197,7 @@ async function sendFile(file, { batch, request, summary, progress, onProgress, c
       progress.doneBytes = before + end;
       onProgress(progress);
     }
-    const { reply } = await request("upload_finish", { upload }, { timeoutMs: CHUNK_TIMEOUT_MS });
+    const { reply } = await request("upload_finish", { upload }, { timeoutMs: finishTimeoutMs(file.size) });
     addResult(summary, reply);
   } catch (err) {
     if (err && (err.disposed || err.timeout)) throw err;

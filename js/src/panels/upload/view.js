@@ -6,7 +6,7 @@
 import "./upload.css";
 import { h, attr, setText, uniqueId } from "../../lib/dom.js";
 import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
-import { ACCEPT, emptySummary, progressText, runUpload, summaryLines } from "./logic.js";
+import { DEFAULT_EXTENSIONS, acceptOf, emptySummary, extensionsFrom, progressText, runUpload, summaryLines } from "./logic.js";
 import { errorText, formatBytes } from "../../lib/format.js";
 
 /** Whether a drag carries files from outside the page. */
@@ -31,7 +31,7 @@ export function createUpload({ request, status, root, openImage }) {
     placeholder: "the data set folder", spellcheck: "false",
   });
   const folders = h("datalist", { id: listId });
-  const input = h("input", { class: "ltw-up-input", type: "file", multiple: true, accept: ACCEPT, hidden: true, "aria-hidden": "true", tabIndex: -1 });
+  const input = h("input", { class: "ltw-up-input", type: "file", multiple: true, accept: acceptOf(), hidden: true, "aria-hidden": "true", tabIndex: -1 });
   const choose = h("button", { type: "button", class: "ltw-btn ltw-up-choose", text: "Choose files…" });
   const hint = h("p", { class: "ltw-muted ltw-up-hint", text: "Or drop images, captions (.txt) or .zip files anywhere on the widget." });
   const progressLabel = h("span", { class: "ltw-up-progress-text" });
@@ -52,13 +52,15 @@ export function createUpload({ request, status, root, openImage }) {
   let stop = false;
   let first = null;
   let disposed = false;
+  let extensions = DEFAULT_EXTENSIONS; // until Python names the ones it takes
+  let loaded = Promise.resolve(); // the last upload_folders request, answered or failed
   let dragDepth = 0;
 
   function setOpen(next) {
     if (disposed || next === open) return;
     open = next;
     showOpen(toggle, body, open);
-    if (open) loadFolders();
+    if (open) loaded = loadFolders();
   }
 
   async function loadFolders() {
@@ -66,6 +68,8 @@ export function createUpload({ request, status, root, openImage }) {
       const { reply } = await request("upload_folders");
       if (disposed) return;
       folders.replaceChildren(...(reply.folders || []).map((f) => h("option", { value: String(f) })));
+      extensions = extensionsFrom(reply) ?? extensions;
+      input.accept = acceptOf(extensions);
       setText(hint, `Or drop images, captions (.txt) or .zip files anywhere on the widget. At most ${formatBytes(reply.max_file)} a file.`);
     } catch (err) {
       if (!disposed && !(err && err.disposed)) status.show(errorText(err), "error");
@@ -104,7 +108,8 @@ export function createUpload({ request, status, root, openImage }) {
     summary.replaceChildren();
     showFirst.hidden = true;
     try {
-      const result = await runUpload({ files, folder: folder.value.trim(), request, onProgress: showRunning, cancelled: () => stop || disposed });
+      await loaded; // files dropped on a closed panel go in the order Python's extensions give
+      const result = await runUpload({ files, folder: folder.value.trim(), request, onProgress: showRunning, cancelled: () => stop || disposed, extensions });
       if (!disposed) showSummary(result);
     } catch (err) {
       if (!disposed && !(err && err.disposed)) showSummary({ ...emptySummary(), error: errorText(err) });
