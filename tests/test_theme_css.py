@@ -1,6 +1,7 @@
 """The widget's CSS reads the host's theme in one place: the --ltw-* variables at the top of
 widget.css, each from VS Code's --vscode-* variable, else JupyterLab's --jp-* one, else a default
-that has a dark counterpart (prefers-color-scheme). Every other rule uses only --ltw-* variables.
+that has a dark counterpart (for a root with data-ltw-scheme="dark", which js/src/shell/theme.js
+sets). Every other rule uses only --ltw-* variables.
 (How it looks in a browser, with real VS Code themes, is tests/browser/test_vscode.py.)"""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def root_block(css: str) -> str:
 
 
 def dark_defaults(css: str) -> dict[str, str]:
-    start = css.index("@media (prefers-color-scheme: dark)")
+    start = css.index('.ltw-root[data-ltw-scheme="dark"] {')
     block = css[start : css.index("\n}", start)]
     return dict(re.findall(r"(--ltw-default-[\w-]+): ([^;]+);", block))
 

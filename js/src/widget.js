@@ -6,6 +6,7 @@ import { handleWidgetKey, releaseFocus } from "./shell/keyboard.js";
 import { createGrid } from "./grid/grid.js";
 import { createLoading } from "./shell/loading.js";
 import { fitToNotebook } from "./shell/fit.js";
+import { followPageScheme } from "./shell/theme.js";
 import { createPreview } from "./editor/preview.js";
 import { createTags } from "./editor/tags.js";
 import { createPalette } from "./editor/palette.js";
@@ -245,7 +246,7 @@ function buildParts(shell) {
   const dialog = createDialog({ host: dialogHost, background: [body], root });
   const palette = createPalette({ act, status, getCurrent, confirm: dialog.confirm, pick: cmd.pickTag });
   main.lastChild.append(palette.el);
-  shell.cleanups.push(fitToNotebook(root, stage));
+  shell.cleanups.push(fitToNotebook(root, stage), followPageScheme(root));
   root.append(body, status.el, status.bubble, dialogHost, parts.uploader.dropHint);
   return { ...parts, main, dialog, palette };
 }

@@ -5,7 +5,8 @@
 notebook's reactive cell follows the widget. `marimo edit`: the widget lives in a shadow root
 there, and focus still works: suggestions show while typing, keys typed in the widget do not
 reach marimo's cell shortcuts, full screen is known as such, and Esc hands the keyboard to the
-cell, where they do."""
+cell, where they do. Looks: marimo sets no theme variables; the widget is light or dark as
+marimo's page is (its dark theme, a switch of theme), whatever the system prefers, and readable."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from colours import is_dark, readable
 
 from hostharness import MarimoServer, browse_and_tag, wait_shown_in
 from labharness import wait_until
@@ -24,8 +26,25 @@ STATE_LINE = re.compile(r"Image (\d+) of (\d+): (\d+) tagged")
 CELLS = "[data-cell-id]"
 
 
-def _serve(tmp_path_factory, mode: str):
-    server = MarimoServer(tmp_path_factory.mktemp(f"marimo-{mode}"), NOTEBOOK, mode)
+class ThemedMarimo(MarimoServer):
+    """A MarimoServer whose user config sets marimo's display theme ("light", "dark", "system")
+    when `theme` is given (else marimo's default, light)."""
+
+    def __init__(self, base: Path, notebook: str, mode: str, theme: str | None = None):
+        super().__init__(base, notebook, mode)
+        self.theme = theme
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        if not self.theme:
+            return
+        config = self.home / ".config" / "marimo" / "marimo.toml"
+        with config.open("a", encoding="utf-8") as f:
+            f.write(f'\n[display]\ntheme = "{self.theme}"\n')
+
+
+def _serve(tmp_path_factory, mode: str, theme: str | None = None):
+    server = ThemedMarimo(tmp_path_factory.mktemp(f"marimo-{mode}"), NOTEBOOK, mode, theme)
     server.copy_notebook(NOTEBOOK)
     server.start()
     return server
@@ -34,6 +53,13 @@ def _serve(tmp_path_factory, mode: str):
 @pytest.fixture(scope="module")
 def marimo_app(tmp_path_factory):
     server = _serve(tmp_path_factory, "run")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def marimo_dark(tmp_path_factory):
+    server = _serve(tmp_path_factory, "run", theme="dark")
     yield server
     server.stop()
 
@@ -111,3 +137,58 @@ def test_keys_and_focus_in_the_marimo_editor(marimo_editor, page, tmp_path: Path
         lambda: page.locator(CELLS).count() == cells + 1, timeout=10, what="b to add a cell"
     )
     page.screenshot(path=str(tmp_path / "marimo-edit.png"))
+
+
+# What marimo's ThemeProvider does on a theme switch: the theme's name and "<name>-theme" as
+# classes of <body>, and the name as its data-theme.
+_JS_MARIMO_THEME = """(theme) => {
+  const body = document.body;
+  body.classList.remove("light", "light-theme", "dark", "dark-theme");
+  body.classList.add(theme, `${theme}-theme`);
+  body.dataset.theme = theme;
+}"""
+
+
+def _looks(page, tmp_path: Path, name: str) -> tuple[bool, bool, dict]:
+    """(is the page dark, is the widget dark, its readable texts); a screenshot of the page."""
+    widget = page.locator(".ltw-root").first
+    texts = readable(widget)
+    page.screenshot(path=str(tmp_path / f"marimo-{name}.png"))
+    page_bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    print(name, {sel: ratio for sel, (_, _, ratio) in texts.items()})
+    return is_dark(page_bg), is_dark(texts[".ltw-root"][1]), texts
+
+
+def _open(page, server) -> None:
+    page.goto(server.url, wait_until="domcontentloaded")
+    widget = page.locator(".ltw-root").first
+    widget.wait_for(state="visible", timeout=60_000)
+    name = widget.locator(".ltw-name")
+    wait_until(lambda: name.inner_text().strip() != "", timeout=60, what="the first image")
+    wait_shown_in(widget, name.inner_text(), timeout=60)
+
+
+def test_the_widget_is_dark_on_marimos_dark_theme_and_follows_a_switch(
+    marimo_dark, page, tmp_path: Path
+) -> None:
+    page.emulate_media(color_scheme="light")
+    _open(page, marimo_dark)
+    assert _looks(page, tmp_path, "dark-theme")[:2] == (True, True)
+
+    page.evaluate(_JS_MARIMO_THEME, "light")
+    widget = page.locator(".ltw-root").first
+    wait_until(lambda: widget.get_attribute("data-ltw-scheme") == "light", timeout=10,
+               what="the widget to follow marimo's switch to light")
+    assert _looks(page, tmp_path, "switched-light")[:2] == (False, False)
+    page.evaluate(_JS_MARIMO_THEME, "dark")
+    wait_until(lambda: widget.get_attribute("data-ltw-scheme") == "dark", timeout=10,
+               what="the widget to follow marimo's switch back to dark")
+    assert _looks(page, tmp_path, "switched-dark")[:2] == (True, True)
+
+
+def test_the_widget_stays_light_on_marimos_light_page_when_the_system_prefers_dark(
+    marimo_app, page, tmp_path: Path
+) -> None:
+    page.emulate_media(color_scheme="dark")
+    _open(page, marimo_app)
+    assert _looks(page, tmp_path, "light-theme-dark-system")[:2] == (False, False)

@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from colours import parse_colour, readable
 from PIL import Image
 
 from labharness import JupyterServer, press_on, wait_shown, wait_until
@@ -263,46 +264,6 @@ VSCODE_THEMES = {
     }),
 }
 
-# Text and the background it is drawn on (the nearest ancestor's that is not transparent).
-_JS_COLOURS = """(selectors) => selectors.map((sel) => {
-  const el = [...document.querySelectorAll(sel)].find((e) => e.offsetParent !== null);
-  if (!el) return [sel, null, null];
-  let bg = el;
-  while (bg && /^rgba\\(0, 0, 0, 0\\)$|^transparent$/.test(getComputedStyle(bg).backgroundColor)) {
-    bg = bg.parentElement;
-  }
-  return [sel, getComputedStyle(el).color, bg ? getComputedStyle(bg).backgroundColor : null];
-})"""
-TEXTS = [".ltw-root", ".ltw-name", ".ltw-root .ltw-muted", ".ltw-root .ltw-btn:not(:disabled)",
-         ".ltw-root input[aria-label='Add tag']", ".ltw-root .ltw-hint"]
-
-
-def parse_colour(text: str) -> tuple[float, float, float, float]:
-    """(r, g, b, alpha) in 0..1 from a computed CSS colour (rgb(), rgba() or color(srgb ...))."""
-    nums = [float(n) for n in re.findall(r"[-\d.]+", text)]
-    if text.startswith("color(srgb"):
-        r, g, b = nums[:3]
-    elif text.startswith("rgb"):
-        r, g, b = (n / 255 for n in nums[:3])
-    else:
-        raise AssertionError(f"unexpected computed colour {text!r}")
-    return r, g, b, nums[3] if len(nums) > 3 else 1.0
-
-
-def contrast(fg: str, bg: str) -> float:
-    """WCAG contrast ratio of text colour `fg` (blended over `bg`) on the opaque `bg`."""
-    br, bgg, bb, _ = parse_colour(bg)
-    fr, fgg, fb, a = parse_colour(fg)
-    text = (fr * a + br * (1 - a), fgg * a + bgg * (1 - a), fb * a + bb * (1 - a))
-
-    def lum(c: tuple[float, ...]) -> float:
-        lin = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
-        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-    hi, lo = sorted((lum(text), lum((br, bgg, bb))), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def set_theme(page, body_class: str | None, variables: dict[str, str]) -> None:
     """Put a VS Code theme on the page as VS Code does (variables on <html>, a class on <body>)."""
     page.evaluate(
@@ -326,17 +287,6 @@ _JS_JP_SHEETS = """(disable) => {
 }"""
 
 
-def readable(page) -> dict[str, tuple[str, str, float]]:
-    """Each visible text of TEXTS: (colour, background, contrast); all >= 4.5 or fail."""
-    found = {}
-    for sel, fg, bg in page.evaluate(_JS_COLOURS, TEXTS):
-        assert fg is not None, f"{sel} not shown"
-        found[sel] = (fg, bg, round(contrast(fg, bg), 2))
-    low = {sel: v for sel, v in found.items() if v[2] < 4.5}
-    assert not low, f"text below 4.5:1 contrast: {low}"
-    return found
-
-
 def test_widget_follows_vscode_themes_and_stays_readable_without_one(host, tmp_path) -> None:
     host.open()
     page, widget = host.page, host.widget
@@ -349,19 +299,19 @@ def test_widget_follows_vscode_themes_and_stays_readable_without_one(host, tmp_p
     figures = {}
     for name, (body_class, variables) in VSCODE_THEMES.items():
         set_theme(page, body_class, variables)
-        root_fg, root_bg, _ = readable(page)[".ltw-root"]
+        root_fg, root_bg, _ = readable(widget)[".ltw-root"]
         assert parse_colour(root_bg)[:3] == parse_colour(
             _hex_rgb(variables["--vscode-editor-background"]))[:3], (name, root_bg)
         assert parse_colour(root_fg)[:3] == parse_colour(
             _hex_rgb(variables["--vscode-foreground"]))[:3], (name, root_fg)
-        figures[name] = readable(page)
+        figures[name] = readable(widget)
         widget.screenshot(path=str(tmp_path / f"vscode-{name}.png"))
     # No variables at all: neither VS Code's nor any --jp-* ones.
     set_theme(page, None, {})
     page.evaluate(_JS_JP_SHEETS, True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        figures[f"no theme, prefers {scheme}"] = found = readable(page)
+        figures[f"no theme, prefers {scheme}"] = found = readable(widget)
         dark_bg = sum(parse_colour(found[".ltw-root"][1])[:3]) < 1.5
         assert dark_bg == (scheme == "dark"), (scheme, found[".ltw-root"])
         widget.screenshot(path=str(tmp_path / f"no-theme-{scheme}.png"))
