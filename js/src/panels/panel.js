@@ -55,26 +55,6 @@ export function panelKeys(el, { body = el, isOpen, close, refocus = null }) {
 }
 
 /**
- * Show a progressbar `progress` (filled by `bar`) at `done` of `total`, `text` its
- * aria-valuetext; with no total it is indeterminate (class "is-indeterminate" on `flag`).
- */
-export function showProgress(progress, bar, { done, total, text, flag = progress }) {
-  attr(progress, "aria-valuetext", text);
-  if (total > 0) {
-    const now = Math.min(done, total);
-    attr(progress, "aria-valuemax", String(total));
-    attr(progress, "aria-valuenow", String(now));
-    bar.style.width = `${((100 * now) / total).toFixed(1)}%`;
-    flag.classList.remove("is-indeterminate");
-  } else {
-    attr(progress, "aria-valuemax", null);
-    attr(progress, "aria-valuenow", null);
-    bar.style.width = "";
-    flag.classList.add("is-indeterminate");
-  }
-}
-
-/**
  * createPanelData({ fetch, onResult, onError, delayMs, timers }): a createRefresher for data a panel
  * shows only while it is open. It is stale until fetched, again after a failure (not a disposed
  * rpc's), and when a change or a refresh comes while the panel is closed.

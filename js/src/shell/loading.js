@@ -1,7 +1,7 @@
 // The first scan of a large folder: an indeterminate progress line while `loading.phase` is
 // "scanning", gone once it is "ready".
 
-import { h, attr, setText } from "../lib/dom.js";
+import { createProgressBar } from "../lib/progress.js";
 
 /** "Scanning… 12,345 images found" */
 export function scanningText(done) {
@@ -16,21 +16,14 @@ export function isScanning(loading) {
 
 /** createLoading() -> { el, update(loading) -> scanning? } */
 export function createLoading() {
-  const text = h("span", { class: "ltw-loading-text" });
-  const el = h("div", {
-    class: "ltw-loading", role: "progressbar", "aria-label": "Scanning the folder", hidden: true,
-  }, text, h("div", { class: "ltw-loading-track", "aria-hidden": "true" }, h("div", { class: "ltw-loading-bar" })));
+  const bar = createProgressBar("Scanning the folder", "ltw-loading");
 
   function update(loading) {
     const scanning = isScanning(loading);
-    el.hidden = !scanning;
-    if (scanning) {
-      const line = scanningText(loading.done);
-      setText(text, line);
-      attr(el, "aria-valuetext", line);
-    }
+    bar.el.hidden = !scanning;
+    if (scanning) bar.show({ text: scanningText(loading.done) });
     return scanning;
   }
 
-  return { el, update };
+  return { el: bar.el, update };
 }

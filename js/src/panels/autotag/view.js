@@ -6,7 +6,8 @@
 
 import "./autotag.css";
 import { h, setText, uniqueId, activeElement } from "../../lib/dom.js";
-import { panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
+import { panelKeys, panelToggle, showOpen } from "../panel.js";
+import { createProgressBar } from "../../lib/progress.js";
 import { createScopeGroup, pickScope } from "../scope.js";
 import { drawPreview } from "../batch/elements.js";
 import { doneText, scopeBasis } from "../batch/logic.js";
@@ -69,10 +70,7 @@ function autotagElements() {
     field("Tagger", tagger), wdBox, chatBox, options, scopeGroup.el,
     h("div", { class: "ltw-at-actions" }, runBtn, cancelBtn), formError);
 
-  const progressText = h("span", { class: "ltw-at-progress-text" });
-  const bar = h("div", { class: "ltw-at-bar" });
-  const progress = h("div", { class: "ltw-at-progress", role: "progressbar", "aria-label": "Auto-tag progress", "aria-valuemin": "0", hidden: true },
-    progressText, h("div", { class: "ltw-at-track", "aria-hidden": "true" }, bar));
+  const progress = createProgressBar("Auto-tag progress");
   const summary = h("p", { class: "ltw-at-summary", role: "status", "aria-live": "polite" });
 
   const minScore = num(DEFAULTS.minScore, "0.05");
@@ -86,12 +84,12 @@ function autotagElements() {
     h("div", { class: "ltw-at-row" }, field("Accept tags scoring at least", minScore, "ltw-at-auto"), previewBtn, applyBtn, rejectBtn),
     headline, details);
 
-  const body = h("div", { class: "ltw-panel-box ltw-at-body", id: bodyId, hidden: true }, form, progress, summary, acceptBox);
+  const body = h("div", { class: "ltw-panel-box ltw-at-body", id: bodyId, hidden: true }, form, progress.el, summary, acceptBox);
   const el = h("section", { class: "ltw-panel ltw-at", "aria-label": "Auto-tag", tabindex: "-1" }, toggle, body);
   return {
     el, toggle, body, form, tagger, path, url, model, prompt, reply, apiKey, maxTokens, temperature, wdBox, chatBox, options, tagOptions, general, character,
-    maxTags, existing, blacklist, prepend, append, rerun, scopeGroup, runBtn, cancelBtn, formError, progress, progressText,
-    bar, summary, minScore, previewBtn, applyBtn, rejectBtn, headline, details,
+    maxTags, existing, blacklist, prepend, append, rerun, scopeGroup, runBtn, cancelBtn, formError, progress,
+    summary, minScore, previewBtn, applyBtn, rejectBtn, headline, details,
   };
 }
 
@@ -149,11 +147,8 @@ export function createAutotag({ request, status }) {
   function showRun() {
     const job = obj(s.state._autotag);
     const view = runView(job);
-    ui.progress.hidden = !view.running;
-    if (view.running) {
-      setText(ui.progressText, view.progress);
-      showProgress(ui.progress, ui.bar, { done: count(job.done), total: count(job.total), text: view.progress, flag: ui.bar });
-    }
+    ui.progress.el.hidden = !view.running;
+    if (view.running) ui.progress.show({ done: count(job.done), total: count(job.total), text: view.progress });
     setText(ui.summary, view.summary);
     if (view.error) showError(view.error);
     ui.runBtn.disabled = s.sending || view.running;

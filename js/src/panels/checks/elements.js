@@ -3,6 +3,7 @@
 
 import { h, uniqueId } from "../../lib/dom.js";
 import { panelToggle } from "../panel.js";
+import { createProgressBar } from "../../lib/progress.js";
 import { SEVERITIES, RESOLUTIONS, SETTING_DEFAULTS, GROUPS_OPEN } from "./logic.js";
 
 /** A number field that holds the value a run uses; cleared, it shows the default it falls back to. */
@@ -70,20 +71,16 @@ export function checksElements() {
   const toggle = panelToggle("ltw-ck-toggle", bodyId, "Checks");
   const { form, resolution, inputs, runBtn } = settingsForm();
   const alert = h("p", { class: "ltw-ck-error", role: "alert", hidden: true });
-  const bar = h("div", { class: "ltw-ck-bar" });
-  const progress = h("div", {
-    class: "ltw-ck-progress", role: "progressbar", "aria-label": "Checks progress", "aria-valuemin": "0", hidden: true,
-  }, bar);
-  const progressLabel = h("p", { class: "ltw-ck-progress-text", hidden: true });
+  const progress = createProgressBar("Checks progress");
   const summary = h("p", { class: "ltw-ck-summary", role: "status", "aria-live": "polite" });
   const groups = Object.fromEntries(SEVERITIES.map((sev) => [sev, severityGroup(sev)]));
   const empty = h("p", { class: "ltw-empty ltw-ck-empty" });
   const results = h("div", { class: "ltw-ck-results" }, empty, SEVERITIES.map((s) => groups[s].section));
   const body = h("div", { class: "ltw-ck-body", id: bodyId, hidden: true },
-    form, alert, progress, progressLabel, summary, results);
+    form, alert, progress.el, summary, results);
   const el = h("section", { class: "ltw-panel ltw-ck", "aria-label": "Checks" }, toggle, body);
   return {
-    el, toggle, body, form, resolution, inputs, runBtn, alert, bar, progress, progressLabel, summary, groups, empty, results,
+    el, toggle, body, form, resolution, inputs, runBtn, alert, progress, summary, groups, empty, results,
   };
 }
 

@@ -7,7 +7,7 @@
 import "./checks.css";
 import { attr, keepFocus, setText } from "../../lib/dom.js";
 import { createLatest } from "../../lib/latest.js";
-import { openPanel, panelKeys, showOpen, showProgress } from "../panel.js";
+import { openPanel, panelKeys, showOpen } from "../panel.js";
 import { createDuplicateThumbs, findingRow } from "./findings.js";
 import { checksElements, kindElements } from "./elements.js";
 import {
@@ -65,7 +65,7 @@ function drawKind(kind, hidden, rowParts) {
 function createChecksLook(ui, s, { openImage, thumbs }) {
   /** The toggle, the run button, the error, the progress and the summary. */
   function showRun() {
-    const { toggle, body, runBtn, alert, progress, progressLabel, summary } = ui;
+    const { toggle, body, runBtn, alert, progress, summary } = ui;
     setText(toggle, toggleText(s.checks));
     showOpen(toggle, body, s.open);
     toggle.classList.toggle("has-blocking", hasBlocking(s.checks));
@@ -76,13 +76,8 @@ function createChecksLook(ui, s, { openImage, thumbs }) {
     const error = shownError(s.requestError, s.checks);
     setText(alert, error || "");
     alert.hidden = !error;
-    progress.hidden = !running;
-    progressLabel.hidden = !running;
-    if (running) {
-      const text = progressText(s.checks);
-      setText(progressLabel, text);
-      showProgress(progress, ui.bar, { done: s.checks.done, total: s.checks.total, text });
-    }
+    progress.el.hidden = !running;
+    if (running) progress.show({ done: s.checks.done, total: s.checks.total, text: progressText(s.checks) });
     setText(summary, s.checks.phase === "done" ? s.checks.summary : "");
     summary.hidden = !summary.textContent;
   }

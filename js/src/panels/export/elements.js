@@ -3,6 +3,7 @@
 
 import { h, uniqueId } from "../../lib/dom.js";
 import { panelToggle } from "../panel.js";
+import { createProgressBar } from "../../lib/progress.js";
 import { createScopeGroup } from "../scope.js";
 import { TARGETS, FIXES, SCOPES, REPEATS_MAX } from "./logic.js";
 
@@ -91,11 +92,7 @@ export function exportElements() {
     formError, formNotice);
 
   // ---- outcome --------------------------------------------------------------------------------
-  const progressLabel = h("span", { class: "ltw-exp-progress-text" });
-  const bar = h("div", { class: "ltw-exp-bar" });
-  const progress = h("div", {
-    class: "ltw-exp-progress", role: "progressbar", "aria-label": "Export progress", "aria-valuemin": "0", hidden: true,
-  }, progressLabel, h("div", { class: "ltw-exp-track", "aria-hidden": "true" }, bar));
+  const progress = createProgressBar("Export progress");
   const summary = h("p", { class: "ltw-exp-summary", role: "status", "aria-live": "polite" });
   const failed = h("p", { class: "ltw-exp-failed", role: "alert", hidden: true });
   const config = h("textarea", {
@@ -109,9 +106,9 @@ export function exportElements() {
     h("div", { class: "ltw-exp-confighead" },
       h("label", { for: ids.config, class: "ltw-exp-title", text: "Configuration" }), copyBtn, copyNote),
     configNote, config);
-  const outcome = h("div", { class: "ltw-exp-outcome" }, progress, summary, failed, configBox);
+  const outcome = h("div", { class: "ltw-exp-outcome" }, progress.el, summary, failed, configBox);
 
   const body = h("div", { class: "ltw-panel-box ltw-exp-body", id: ids.body, hidden: true }, form, outcome);
   const el = h("section", { class: "ltw-panel ltw-exp", "aria-label": "Export", tabindex: "-1" }, toggle, body);
-  return { toggle, targetRadios, dest, destHint, repeats, name, prefix, kohyaHint, renamedHint, kohyaOptions, renamedOptions, scopeGroup, fixBoxes, fixes, triggerNote, replace, exportBtn, formError, formNotice, form, progressLabel, bar, progress, summary, failed, config, copyBtn, copyNote, configNote, configBox, outcome, body, el };
+  return { toggle, targetRadios, dest, destHint, repeats, name, prefix, kohyaHint, renamedHint, kohyaOptions, renamedOptions, scopeGroup, fixBoxes, fixes, triggerNote, replace, exportBtn, formError, formNotice, form, progress, summary, failed, config, copyBtn, copyNote, configNote, configBox, outcome, body, el };
 }

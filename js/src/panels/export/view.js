@@ -5,7 +5,7 @@
 
 import "./export.css";
 import { setText, activeElement } from "../../lib/dom.js";
-import { panelKeys, showOpen, showProgress } from "../panel.js";
+import { panelKeys, showOpen } from "../panel.js";
 import { pickScope } from "../scope.js";
 import { exportElements } from "./elements.js";
 import {
@@ -105,11 +105,8 @@ function createExportOutcome(ui, s, status) {
   function show() {
     const exp = obj(s.state._export);
     const out = outcomeOf(exp);
-    progress.hidden = !out.running;
-    if (out.running) {
-      setText(ui.progressLabel, out.progress);
-      showProgress(progress, ui.bar, { done: count(exp.done), total: count(exp.total), text: out.progress, flag: ui.bar });
-    }
+    progress.el.hidden = !out.running;
+    if (out.running) progress.show({ done: count(exp.done), total: count(exp.total), text: out.progress });
     setText(ui.summary, out.summary); // kept in place (not hidden): a live region that appears may not be read
     setText(ui.failed, out.error);
     ui.failed.hidden = !out.error;

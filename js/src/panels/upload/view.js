@@ -5,7 +5,8 @@
 
 import "./upload.css";
 import { h, attr, setText, uniqueId } from "../../lib/dom.js";
-import { openPanel, panelKeys, panelToggle, showOpen, showProgress } from "../panel.js";
+import { openPanel, panelKeys, panelToggle, showOpen } from "../panel.js";
+import { createProgressBar } from "../../lib/progress.js";
 import { DEFAULT_EXTENSIONS, acceptOf, emptySummary, extensionsFrom, progressText, runUpload, summaryLines } from "./logic.js";
 import { errorText, formatBytes } from "../../lib/format.js";
 
@@ -34,16 +35,13 @@ export function createUpload({ request, status, root, openImage }) {
   const input = h("input", { class: "ltw-up-input", type: "file", multiple: true, accept: acceptOf(), hidden: true, "aria-hidden": "true", tabIndex: -1 });
   const choose = h("button", { type: "button", class: "ltw-btn ltw-up-choose", text: "Choose files…" });
   const hint = h("p", { class: "ltw-muted ltw-up-hint", text: "Or drop images, captions (.txt) or .zip files anywhere on the widget." });
-  const progressLabel = h("span", { class: "ltw-up-progress-text" });
-  const bar = h("div", { class: "ltw-up-bar" });
-  const progress = h("div", { class: "ltw-up-progress", role: "progressbar", "aria-label": "Upload progress", "aria-valuemin": "0", hidden: true },
-    progressLabel, h("div", { class: "ltw-up-track", "aria-hidden": "true" }, bar));
+  const progress = createProgressBar("Upload progress", "ltw-up-progress");
   const cancelBtn = h("button", { type: "button", class: "ltw-btn ltw-up-cancel", text: "Cancel", hidden: true });
   const summary = h("ul", { class: "ltw-up-summary", role: "status", "aria-live": "polite" });
   const showFirst = h("button", { type: "button", class: "ltw-btn ltw-up-first", text: "Show the first new image", hidden: true });
   const body = h("div", { class: "ltw-up-body", id: bodyId, hidden: true },
     h("div", { class: "ltw-up-row" }, h("label", { for: folderId, text: "Into folder" }), folder, folders, choose, input),
-    hint, h("div", { class: "ltw-up-row" }, progress, cancelBtn), summary, showFirst);
+    hint, h("div", { class: "ltw-up-row" }, progress.el, cancelBtn), summary, showFirst);
   const el = h("section", { class: "ltw-panel ltw-up", "aria-label": "Add images" }, toggle, body);
   const dropHint = h("div", { class: "ltw-up-drop", hidden: true, "aria-hidden": "true" });
 
@@ -77,9 +75,7 @@ export function createUpload({ request, status, root, openImage }) {
   }
 
   function showRunning(p) {
-    const text = progressText(p);
-    setText(progressLabel, text);
-    showProgress(progress, bar, { done: p.doneBytes, total: p.bytes, text });
+    progress.show({ done: p.doneBytes, total: p.bytes, text: progressText(p) });
   }
 
   function showSummary(result) {
@@ -102,7 +98,8 @@ export function createUpload({ request, status, root, openImage }) {
     running = true;
     stop = false;
     attr(body, "aria-busy", "true");
-    progress.hidden = false;
+    progress.show({ text: "" }); // until the first chunk's figures
+    progress.el.hidden = false;
     cancelBtn.hidden = false;
     choose.disabled = true;
     summary.replaceChildren();
@@ -117,7 +114,7 @@ export function createUpload({ request, status, root, openImage }) {
       running = false;
       if (!disposed) {
         attr(body, "aria-busy", null);
-        progress.hidden = true;
+        progress.el.hidden = true;
         cancelBtn.hidden = true;
         choose.disabled = false;
       }
@@ -168,7 +165,7 @@ export function createUpload({ request, status, root, openImage }) {
   });
   cancelBtn.addEventListener("click", () => {
     stop = true;
-    setText(progressLabel, "Cancelling…");
+    progress.say("Cancelling…");
   });
   showFirst.addEventListener("click", () => {
     if (first) openImage(first);
