@@ -19,8 +19,8 @@ from _bench import print_header
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_open", "bench_preview", "bench_thumbs", "bench_rename", "bench_memory",
-           "bench_autocomplete", "bench_checks", "bench_browser", "bench_upload", "bench_upload_zip",
-           "bench_originals", "bench_sync", "bench_cli"]
+           "bench_autocomplete", "bench_checks", "bench_browser", "bench_upload",
+           "bench_upload_zip", "bench_originals", "bench_sync", "bench_cli"]
 
 
 def add_open_rows(output: str, summary: Path) -> None:

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from colours import is_dark, readable
 
+from colours import is_dark, readable
 from hostharness import MarimoServer, browse_and_tag, wait_shown_in
 from labharness import wait_until
 

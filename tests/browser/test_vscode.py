@@ -22,9 +22,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from colours import parse_colour, readable
 from PIL import Image
 
+from colours import parse_colour, readable
 from labharness import JupyterServer, press_on, wait_shown, wait_until
 
 pytestmark = pytest.mark.browser
