@@ -1,8 +1,9 @@
 """What keeping the original captions costs: the first save of N edited captions (their originals
-recorded: one fsynced blob per distinct content, one fsynced index append per 100 captions)
-against a second save of the same N captions edited again (originals already kept: the plain
-save's cost), for distinct captions and for N identical ones (one blob); the store's size on
-disk; and restoring all N originals (in memory, then their save). Each save is timed once.
+recorded: per 100 captions, one fsynced append to the pack of their distinct contents and one to
+the index) against a second save of the same N captions edited again (originals already kept:
+the plain save's cost), for distinct captions and for N identical ones (one record); the
+store's size on disk; and restoring all N originals (in memory, then their save). Each save is
+timed once.
 Run: python benchmarks/bench_originals.py [--quick]"""
 
 from __future__ import annotations
