@@ -448,3 +448,91 @@ def test_a_save_killed_midway_leaves_every_replaced_caption_with_its_original_ke
     fresh.restore_originals()
     fresh.save()
     assert all((root / f"img{n:03}.txt").read_text() == f"caption {n}" for n in range(count))
+
+
+def _index_path(root: Path) -> Path:
+    return root / ".lora-tagger" / "originals" / "index.jsonl"
+
+
+def test_lines_another_writer_appends_are_read_and_the_lines_read_before_are_not(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y", "c.jpg": "z"})
+    mine, theirs = Dataset(root), Dataset(root)
+    mine.set_caption(0, "x2")
+    mine.save()
+    assert theirs.original_of(0) == "x"  # read whole: it had read nothing
+    first = _index_path(root).read_bytes()
+    # the line read already changed in place (same size, same file): not read again
+    _index_path(root).write_bytes(first.replace(b'"a.jpg"', b'"A.jpg"'))
+    mine.set_caption(1, "y2")  # mine appends its line after it
+    mine.save()
+    assert theirs.originals.get("b.jpg") is not None  # the appended line is read
+    assert theirs.originals.get("a.jpg") is not None  # and only it
+    assert theirs.originals.get("A.jpg") is None
+    assert Dataset(root).originals.get("A.jpg") is not None  # a fresh reader reads all
+
+
+def test_an_index_that_shrank_or_was_replaced_or_removed_is_read_whole(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y"})
+    ds = Dataset(root)
+    ds.set_caption(0, "x2")
+    ds.set_caption(1, "y2")
+    ds.save()
+    reader = OriginalStore(StateFolder(root))
+    assert sorted(reader.recorded(["a.jpg", "b.jpg"])) == ["a.jpg", "b.jpg"]
+    lines = _index_path(root).read_bytes().splitlines(keepends=True)
+
+    _index_path(root).write_bytes(lines[1])  # shrank, in place
+    assert sorted(reader.recorded(["a.jpg", "b.jpg"])) == ["b.jpg"]
+
+    replacement = root / "new-index"  # another file, longer than the one read
+    replacement.write_bytes(lines[0] + b'{"id": "c.jpg", "sha256": null, "size": 0}\n')
+    os.replace(replacement, _index_path(root))
+    assert sorted(reader.recorded(["a.jpg", "b.jpg", "c.jpg"])) == ["a.jpg", "c.jpg"]
+
+    _index_path(root).unlink()
+    assert reader.recorded(["a.jpg", "b.jpg", "c.jpg"]) == {}
+    assert reader.record([("a.jpg", b"x2")])[0].id == "a.jpg"
+    assert [record["id"] for record in _index(root)] == ["a.jpg"]
+
+
+def test_a_line_another_writer_is_still_writing_is_read_again_once_whole(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x"})
+    writer, reader = (OriginalStore(StateFolder(root)) for _ in range(2))
+    writer.record([("a.jpg", b"x")])
+    line = b'{"id": "b.jpg", "sha256": null, "size": 0}\n'
+    with _index_path(root).open("ab") as handle:
+        handle.write(line[:20])
+    assert reader.get("b.jpg") is None and reader.get("a.jpg") is not None
+    assert reader.warning is not None and "1 damaged line" in reader.warning
+    with _index_path(root).open("ab") as handle:
+        handle.write(line[20:])
+    assert reader.get("b.jpg") is not None and reader.warning is None
+
+
+_RECORD = """
+import sys
+from lora_tagger_widget.core.files import StateFolder
+from lora_tagger_widget.core.originals import OriginalStore
+from pathlib import Path
+store = OriginalStore(StateFolder(Path(sys.argv[1])))
+print(len(store.record([(sys.argv[2], sys.argv[3].encode())])))
+"""
+
+
+def test_a_store_sees_what_another_process_recorded_after_it_read(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x"})
+    store = OriginalStore(StateFolder(root))
+    assert [o.id for o in store.record([("a.jpg", b"x")])] == ["a.jpg"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for image_id, text in (("b.jpg", "y"), ("a.jpg", "not x"), ("c.jpg", "y")):
+        done = subprocess.run([sys.executable, "-c", _RECORD, str(root), image_id, text],
+                              env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == ("0" if image_id == "a.jpg" else "1")
+    found = store.recorded(["a.jpg", "b.jpg", "c.jpg"])
+    assert [store.data(found[i]) for i in ("a.jpg", "b.jpg", "c.jpg")] == [b"x", b"y", b"y"]
+    assert found["b.jpg"].offset == found["c.jpg"].offset  # "y" stored once
+    assert [o.id for o in store.record([("d.jpg", b"y")])] == ["d.jpg"]
+    assert len(_records(root)) == 2

@@ -20,6 +20,8 @@ shared "originals" lock, the pack first, each file fsynced once, before its capt
 replaced. A crash mid-append leaves a torn tail: pack bytes no line names (unused; later
 records go after them), or a torn last line (skipped; the next append starts a new line).
 A record whose bytes do not inflate to the content its line names is refused on restore.
+A store reads the index whole once, then only the lines appended since (whole again when the
+index shrank or is another file).
 Images are known by their id (the path relative to the data set folder): an image renamed
 outside the tool starts afresh under its new name, and its old line stays, unused.
 """
@@ -27,15 +29,17 @@ outside the tool starts afresh under its new name, and its old line stays, unuse
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
+import os
 import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .files import StateFolder
+from .files import FileTooLargeError, StateFolder
 from .locks import FolderLock
 
 FOLDER = "originals"
@@ -103,8 +107,11 @@ class OriginalStore:
         self._lock = threading.RLock()
         self._index: dict[str, Original] = {}
         self._packed: dict[str, Original] = {}  # by sha256: the first line naming its record
-        self._seen: tuple[int, int] | None = None  # (inode, size) of the index as last read
-        self._torn = False  # the index as last read ends in a torn line
+        self._seen: tuple[int, int, int] | None = None  # the index's (device, inode, size) read
+        self._read_to = 0  # where the index's last whole line read ends
+        self._torn = False  # the index read ends in a part of a line
+        self._torn_damaged = False  # and that part is no record (yet)
+        self._damaged = 0  # whole lines read that are no record
         self._texts: dict[str, bytes] = {}
         self._lost: set[str] = set()  # not kept (no permission): never recorded later instead
         self.warning: str | None = None
@@ -170,7 +177,7 @@ class OriginalStore:
         try:
             recorded = self._pack([(original, data) for original, data in new.values()])
             created = self._state.stat(INDEX) is None
-            self._append(b"\n" if self._torn else b"", b"".join(map(_line, recorded)))
+            self._append(b"".join(map(_line, recorded)))
             if created:
                 self._state.sync_folder(FOLDER)
         except PermissionError as error:  # the state folder is not ours to write
@@ -224,56 +231,90 @@ class OriginalStore:
             for original, _ in new]
 
     def _catch_up(self) -> None:
-        """Read the index again when another writer changed it since it was last read."""
+        """Read what another writer changed in the index since it was last read: the lines it
+        appended, or the whole index when it shrank or is another file."""
         try:
             status = self._state.stat(INDEX)
+            if status is None:
+                if self._seen is not None:  # the index is gone: nothing is recorded now
+                    self._read_from(0, b"", None)
+                return
+            now = (status.st_dev, status.st_ino, status.st_size)
+            if now == self._seen:
+                return
+            if status.st_size > INDEX_MAX_BYTES:
+                raise FileTooLargeError(
+                    errno.EFBIG, f"the file is too large to read ({status.st_size:,} bytes; "
+                    f"at most {INDEX_MAX_BYTES:,})", str(self._state.path / INDEX))
+            grown = (self._seen is not None and now[:2] == self._seen[:2]
+                     and now[2] >= self._seen[2])
+            self._read(self._read_to if grown else 0)
         except OSError as error:
             self._unreadable(error)
-            return
-        now = None if status is None else (status.st_ino, status.st_size)
-        if now is not None and now != self._seen:
-            self._read()
 
-    def _read(self) -> None:
-        try:
-            status = self._state.stat(INDEX)
-            data = self._state.read(INDEX, max_bytes=INDEX_MAX_BYTES)
-        except OSError as error:
-            self._unreadable(error)
+    def _read(self, start: int) -> None:
+        """Read the index from `start` (the end of a whole line read, or 0: all of it)."""
+        found = self._state.read_at(INDEX, start, INDEX_MAX_BYTES - start)
+        if found is None:
+            self._read_from(0, b"", None)
             return
-        if data is None or status is None:
+        data, status = found
+        if start and (self._seen is None
+                      or (status.st_dev, status.st_ino) != self._seen[:2]):
+            self._read(0)  # replaced since its status was taken
             return
-        index: dict[str, Original] = {}
-        packed: dict[str, Original] = {}
-        skipped = 0
-        for line in data.splitlines():
-            try:
-                original = Original.from_record(json.loads(line))
-            except ValueError:
-                skipped += 1
-                continue
-            index.setdefault(original.id, original)
-            if original.sha256 is not None and original.kept:
-                packed.setdefault(original.sha256, original)
-        self._index, self._packed = index, packed
-        self._seen = (status.st_ino, len(data))
-        self._torn = not data.endswith(b"\n") and bool(data)
+        self._read_from(start, data, status)
+
+    def _read_from(self, start: int, data: bytes, status: os.stat_result | None) -> None:
+        """Take in `data`, the index from `start` on (0: all of it, forgetting what was read
+        before); `status` is the index's (None: there is none)."""
+        if not start:
+            self._index, self._packed, self._damaged = {}, {}, 0
+        whole = data.rfind(b"\n") + 1
+        for line in data[:whole].splitlines():
+            if not self._take(line):
+                self._damaged += 1
+        self._torn = whole < len(data)
+        self._torn_damaged = self._torn and not self._take(data[whole:])
+        self._read_to = start + whole
+        self._seen = None if status is None else (
+            status.st_dev, status.st_ino, start + len(data))
+        skipped = self._damaged + self._torn_damaged
         self.warning = (f"{skipped} damaged line(s) of {self._state.path / INDEX} were skipped."
                         if skipped else None)
         if skipped:
             log.warning("%s", self.warning)
 
+    def _take(self, line: bytes) -> bool:
+        """Take in one index line; whether it is an original's record."""
+        try:
+            original = Original.from_record(json.loads(line))
+        except ValueError:
+            return False
+        self._index.setdefault(original.id, original)
+        if original.sha256 is not None and original.kept:
+            self._packed.setdefault(original.sha256, original)
+        return True
+
     def _unreadable(self, error: OSError) -> None:
         self.warning = f"The original captions could not be read ({error})."
         log.warning("%s", self.warning)
 
-    def _append(self, prefix: bytes, lines: bytes) -> None:
-        """Append `lines` to the index after `prefix`, fsynced (the lock held, the index
-        caught up)."""
-        size = self._state.append(INDEX, prefix + lines)
+    def _append(self, lines: bytes) -> None:
+        """Append `lines` to the index, fsynced, on a line of their own (the lock held, the
+        index caught up)."""
+        data = b"\n" + lines if self._torn else lines
+        size = self._state.append(INDEX, data)
         status = self._state.stat(INDEX)
-        self._seen = None if status is None else (status.st_ino, size)
-        self._torn = False
+        if status is None or size - len(data) != (0 if self._seen is None else self._seen[2]) \
+                or (self._seen is not None
+                    and self._seen[:2] != (status.st_dev, status.st_ino)):
+            self._seen = None  # not the index as read: read it whole next time
+            return
+        self._damaged += self._torn_damaged  # the torn part is a line of its own now
+        self._torn = self._torn_damaged = False
+        self._read_to = size
+        self._seen = (status.st_dev, status.st_ino, size)
 
     def _read_record(self, original: Original) -> bytes:
         try:
