@@ -536,3 +536,17 @@ def test_a_store_sees_what_another_process_recorded_after_it_read(make_set: Make
     assert found["b.jpg"].offset == found["c.jpg"].offset  # "y" stored once
     assert [o.id for o in store.record([("d.jpg", b"y")])] == ["d.jpg"]
     assert len(_records(root)) == 2
+
+
+def test_a_content_whose_record_the_pack_lost_is_stored_again(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "same", "b.jpg": "same"})
+    ds = Dataset(root)
+    ds.set_caption(0, "a2")
+    ds.save()
+    _pack(root).unlink()
+    ds.set_caption(1, "b2")
+    ds.save()
+    assert _pack(root).read_bytes() == zlib.compress(b"same", 6)  # stored again
+    fresh = Dataset(root)
+    assert fresh.original_of(1) == "same"
+    assert fresh.original_of(0) == "same"  # its record is back where its line says

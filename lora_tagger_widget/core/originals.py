@@ -206,29 +206,32 @@ class OriginalStore:
         `new`'s originals with the place of their record."""
         status = self._state.stat(PACK)
         size = 0 if status is None else status.st_size
-        stored = {digest: (one.offset, one.length) for digest, one in self._packed.items()
-                  if one.offset + one.length <= size}  # a pack cut short is written anew
+        places: dict[str, tuple[int, int]] = {}  # by sha256: (offset, length) in the pack
         records: list[bytes] = []
-        added: dict[str, tuple[int, int]] = {}  # from the start of the records appended
+        added: dict[str, tuple[int, int]] = {}  # the same, from the start of `records`
         at = 0
         for original, data in new:
             digest = original.sha256
-            if data is None or not original.kept or digest in stored or digest in added:
+            if data is None or not original.kept or digest in places or digest in added:
                 continue
             assert digest is not None
+            known = self._packed.get(digest)
+            if known is not None and known.offset + known.length <= size:  # else: cut short
+                places[digest] = (known.offset, known.length)
+                continue
             packed = zlib.compress(data, 6)
             records.append(packed)
             added[digest] = (at, len(packed))
             at += len(packed)
         if records:
             start = self._state.append(PACK, b"".join(records)) - at
-            stored.update((digest, (start + offset, length))
+            places.update((digest, (start + offset, length))
                           for digest, (offset, length) in added.items())
             if status is None:
                 self._state.sync_folder(FOLDER)
-        return [original if original.sha256 not in stored else dataclasses.replace(
-            original, offset=stored[original.sha256][0], length=stored[original.sha256][1])
-            for original, _ in new]
+        return [dataclasses.replace(original, offset=places[original.sha256][0],
+                                    length=places[original.sha256][1])
+                if original.sha256 in places else original for original, _ in new]
 
     def _catch_up(self) -> None:
         """Read what another writer changed in the index since it was last read: the lines it
