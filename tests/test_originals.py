@@ -550,3 +550,13 @@ def test_a_content_whose_record_the_pack_lost_is_stored_again(make_set: MakeSet)
     fresh = Dataset(root)
     assert fresh.original_of(1) == "same"
     assert fresh.original_of(0) == "same"  # its record is back where its line says
+
+
+def test_a_damaged_record_of_an_empty_original_is_refused_too(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": ""})
+    ds = Dataset(root)
+    ds.set_caption(0, "x")
+    ds.save()
+    _pack(root).write_bytes(b"\xff" * _pack(root).stat().st_size)
+    with pytest.raises(OriginalNotKeptError, match="is damaged"):
+        Dataset(root).original_of(0)

@@ -326,21 +326,19 @@ class OriginalStore:
             raise OriginalNotKeptError(
                 f"The original caption of {original.id} cannot be read from "
                 f"{self._state.path / PACK}: {error}.") from None
-        why = None
         if found is None or len(found[0]) < original.length:
             why = "is missing (the pack is shorter)"
         else:
             try:  # a damaged record cannot inflate past the size
-                data = zlib.decompressobj().decompress(found[0], original.size + 1)
+                data: bytes | None = zlib.decompressobj().decompress(found[0], original.size + 1)
             except zlib.error:
                 data = None
-            if data is None or hashlib.sha256(data).hexdigest() != original.sha256:
-                why = "is damaged (its content does not match)"
-        if why is not None:
-            raise OriginalNotKeptError(
-                f"The original caption of {original.id} cannot be restored: its record in "
-                f"{self._state.path / PACK} {why}.")
-        return data
+            if data is not None and hashlib.sha256(data).hexdigest() == original.sha256:
+                return data
+            why = "is damaged (its content does not match)"
+        raise OriginalNotKeptError(
+            f"The original caption of {original.id} cannot be restored: its record in "
+            f"{self._state.path / PACK} {why}.")
 
 
 def _original(image_id: str, data: bytes | None) -> Original:
