@@ -1,8 +1,11 @@
 """What keeping the original captions costs: the first save of N edited captions (their originals
-recorded: one fsynced blob per distinct content, one fsynced index append per 100 captions)
-against a second save of the same N captions edited again (originals already kept: the plain
-save's cost), for distinct captions and for N identical ones (one blob); the store's size on
-disk; and restoring all N originals (in memory, then their save). Each save is timed once.
+recorded: per 100 captions, one fsynced append to the pack of their distinct contents and one to
+the index) against a second save of the same N captions edited again (originals already kept:
+the plain save's cost), for distinct captions and for N identical ones (one record); the
+store's size on disk; restoring all N originals (in memory, then their save); and what a
+second store spends keeping up with another writer's appends to an index of N lines (it reads
+only the lines appended) against reading the whole index after each append. Each save is timed
+once.
 Run: python benchmarks/bench_originals.py [--quick]"""
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import time
 from pathlib import Path
 
 from lora_tagger_widget import Dataset
+from lora_tagger_widget.core.files import StateFolder
+from lora_tagger_widget.core.originals import OriginalStore
 
 from _bench import Row, add_common_args, mb, ms, print_table, write_summary
 from _datasets import make_captioned_set
@@ -49,6 +54,23 @@ def measure(root: Path, label: str) -> list[Row]:
     ]
 
 
+def keeping_up(folder: Path, count: int, appends: int = 100) -> list[Row]:
+    """Another writer appends 100 lines `appends` times to an index of `count` lines; after
+    each, a store that has read the index learns of them, against a store reading it whole."""
+    state = StateFolder(folder)
+    writer, reader = OriginalStore(state), OriginalStore(state)
+    writer.record((f"old{n}.jpg", f"caption {n}".encode()) for n in range(count))
+    reader.get("old0.jpg")
+    tail = whole = 0.0
+    for round_ in range(appends):
+        ids = [f"new{round_}-{n}.jpg" for n in range(100)]
+        writer.record((image_id, image_id.encode()) for image_id in ids)
+        tail += timed(lambda first=ids[0]: reader.get(first))
+        whole += timed(lambda first=ids[0]: OriginalStore(state).get(first))
+    return [Row(f"keeping up with {appends} appends of 100 lines to a {count:,}-line index",
+                ms(tail), ms(whole), f"{tail / whole:.2f}x")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_common_args(parser)
@@ -62,10 +84,13 @@ def main() -> None:
         for path in same.rglob("*.txt"):
             path.write_text("1girl, solo, looking at viewer", encoding="utf-8")
         rows += measure(same, "identical captions")
+        (work / "index").mkdir()
+        rows += keeping_up(work / "index", count)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table("Original captions (baseline: the same save with the originals already kept)",
-                rows, ["first save = the save that also keeps every caption's original"])
+                rows, ["first save = the save that also keeps every caption's original",
+                 "keeping up: baseline = reading the whole index after each append"])
     write_summary(args.summary, "bench_originals", rows)
 
 

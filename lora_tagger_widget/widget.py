@@ -15,7 +15,7 @@ import traitlets
 
 from .app.autosave import Autosave
 from .app.host import ViewHost
-from .app.jobs import BackgroundJob
+from .app.jobs import BackgroundJob, running_progress
 from .app.loading import BackgroundScan
 from .app.messages import Reply, handle_request
 from .app.scheduling import call_on_loop, kernel_loop
@@ -431,11 +431,8 @@ class TaggerWidget(anywidget.AnyWidget):
 
     def _autotag_runner(self) -> BackgroundJob:
         def progress(done: int, total: int) -> None:
-            seconds = time.monotonic() - self._autotag_started
-            rate = done / seconds if seconds > 0 else None
-            eta = (total - done) / rate if rate else None
-            self._on_loop(lambda: show({"phase": "running", "done": done, "total": total,
-                                        "rate": rate, "eta": eta}))
+            state = running_progress(done, total, time.monotonic() - self._autotag_started)
+            self._on_loop(lambda: show(state))
 
         def show(state: dict[str, Any]) -> None:
             if self._autotag.get("phase") == "running":  # not after a cancel, on the loop first

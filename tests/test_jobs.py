@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from lora_tagger_widget.app.jobs import BackgroundJob
+from lora_tagger_widget.app.jobs import BackgroundJob, running_progress
 
 
 class Heard:
@@ -78,3 +78,12 @@ def test_a_job_that_must_finish_runs_on_a_thread_the_interpreter_waits_for() -> 
         assert job.wait(5)
     assert {thread.name: thread.daemon for thread in threads} == {"ltw-save": False,
                                                                   "ltw-test": True}
+
+
+def test_running_progress_gives_the_rate_and_the_time_left_once_known() -> None:
+    assert running_progress(30, 120, 10.0) == {
+        "phase": "running", "done": 30, "total": 120, "rate": 3.0, "eta": 30.0}
+    assert running_progress(0, 120, 0.0)["rate"] is None
+    started = running_progress(0, 120, 5.0)
+    assert (started["rate"], started["eta"]) == (0.0, None)  # no pace yet: no time left
+    assert running_progress(120, 120, 60.0)["eta"] == 0.0

@@ -31,8 +31,19 @@ def _index(root: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines]
 
 
-def _blobs(root: Path) -> list[Path]:
-    return sorted((root / ".lora-tagger" / "originals" / "blobs").rglob("*.z"))
+def _pack(root: Path) -> Path:
+    return root / ".lora-tagger" / "originals" / "pack"
+
+
+def _records(root: Path) -> dict[str, bytes]:
+    """The pack's records the index names, by the content's SHA-256, decompressed; and checks
+    that they are all the pack holds, each once."""
+    pack = _pack(root).read_bytes()
+    places = {(r["sha256"], r["offset"], r["length"]) for r in _index(root) if "offset" in r}
+    assert len({digest for digest, _, _ in places}) == len(places)  # each content once
+    assert sum(length for _, _, length in places) == len(pack)  # nothing else in the pack
+    return {str(digest): zlib.decompress(pack[offset:offset + length])
+            for digest, offset, length in places}
 
 
 def test_the_first_save_keeps_the_original_bytes_and_later_saves_keep_that_one(
@@ -46,21 +57,21 @@ def test_the_first_save_keeps_the_original_bytes_and_later_saves_keep_that_one(
     ds.save()
 
     digest = hashlib.sha256(b"red hair, smiling").hexdigest()
-    assert _index(root) == [{"id": "a.jpg", "sha256": digest, "size": 17}]
-    [blob] = _blobs(root)
-    assert blob.name == f"{digest}.z" and blob.parent.name == "blobs"
-    assert zlib.decompress(blob.read_bytes()) == b"red hair, smiling"
+    length = len(zlib.compress(b"red hair, smiling", 6))
+    assert _index(root) == [
+        {"id": "a.jpg", "sha256": digest, "size": 17, "offset": 0, "length": length}]
+    assert _records(root) == {digest: b"red hair, smiling"}
     assert ds.original_of(0) == "red hair, smiling"
     assert Dataset(root).original_of("a.jpg") == "red hair, smiling"
 
 
-def test_identical_originals_cost_one_blob(make_set: MakeSet) -> None:
+def test_identical_originals_cost_one_record(make_set: MakeSet) -> None:
     root = make_set({f"img{n:03}.jpg": "1girl, solo" for n in range(150)})
     ds = Dataset(root)
     ds.apply_batch({"kind": "add", "tags": ["ohwx"]})
     ds.save()
     assert len(_index(root)) == 150
-    assert len(_blobs(root)) == 1
+    assert list(_records(root).values()) == [b"1girl, solo"]
 
 
 def test_restoring_one_caption_writes_the_original_bytes_and_undo_takes_it_back(
@@ -215,8 +226,7 @@ def test_a_too_large_original_is_noted_and_restoring_it_says_so(make_set: MakeSe
     ds.save()
     record = _index(root)[0]
     assert record["kept"] is False and record["size"] == len(big)
-    assert _blobs(root) == [p for p in _blobs(root) if p.name.startswith(
-        hashlib.sha256(b"x").hexdigest())]
+    assert _records(root) == {hashlib.sha256(b"x").hexdigest(): b"x"}
     with pytest.raises(OriginalNotKeptError, match="larger than 1,048,576 bytes"):
         ds.restore_original(0)
     report = ds.restore_originals()
@@ -225,20 +235,29 @@ def test_a_too_large_original_is_noted_and_restoring_it_says_so(make_set: MakeSe
     assert not ds.differs_from_original(0)
 
 
-def test_a_damaged_blob_is_refused_with_a_sentence_and_nothing_changes(make_set: MakeSet) -> None:
-    root = make_set({"a.jpg": "x"})
+@pytest.mark.parametrize("damage", [
+    lambda record: zlib.compress(b"not x")[:len(record)],  # inflates to other content
+    lambda record: b"\xff" * len(record),  # not zlib at all
+])
+def test_a_damaged_record_is_refused_with_a_sentence_and_nothing_changes(
+        make_set: MakeSet, damage: Callable[[bytes], bytes]) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y"})
     ds = Dataset(root)
-    ds.set_caption(0, "y")
+    ds.set_caption(0, "x2")
+    ds.set_caption(1, "y2")
     ds.save()
-    [blob] = _blobs(root)
-    blob.write_bytes(zlib.compress(b"not x"))
+    pack = _pack(root).read_bytes()
+    first = _index(root)[0]
+    start, end = int(first["offset"]), int(first["offset"]) + int(first["length"])
+    _pack(root).write_bytes(pack[:start] + damage(pack[start:end]) + pack[end:])
     fresh = Dataset(root)
     with pytest.raises(OriginalNotKeptError, match="is damaged"):
         fresh.restore_original(0)
-    blob.unlink()
+    assert fresh.restore_original(1) == "y"  # the other record is whole
+    _pack(root).write_bytes(pack[:start])
     with pytest.raises(OriginalNotKeptError, match="is missing"):
         Dataset(root).original_of(0)
-    assert fresh[0].caption == "y" and not fresh[0].dirty
+    assert fresh[0].caption == "x2" and not fresh[0].dirty
 
 
 def test_a_torn_last_index_line_is_skipped(make_set: MakeSet) -> None:
@@ -253,18 +272,43 @@ def test_a_torn_last_index_line_is_skipped(make_set: MakeSet) -> None:
     assert fresh.originals.warning is not None and "1 damaged line" in fresh.originals.warning
     assert fresh.original_of(1) == "y"  # not recorded: the file on disk is its original
 
+    fresh.set_caption(1, "y2")  # a later append starts a line of its own
+    fresh.save()
+    again = Dataset(root)
+    assert (again.original_of(0), again.original_of(1)) == ("x", "y")
+    assert again.originals.warning is not None and "1 damaged line" in again.originals.warning
+
+
+def test_a_torn_tail_of_the_pack_is_left_unused_and_later_records_follow_it(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y"})
+    ds = Dataset(root)
+    ds.set_caption(0, "x2")
+    ds.save()
+    with _pack(root).open("ab") as handle:  # a crash mid-append: no line names these bytes
+        handle.write(zlib.compress(b"half of a record")[:7])
+    torn = _pack(root).stat().st_size
+    fresh = Dataset(root)
+    fresh.set_caption(1, "y2")
+    fresh.save()
+    line = _index(root)[1]
+    assert line["id"] == "b.jpg" and line["offset"] == torn
+    again = Dataset(root)
+    assert (again.original_of(0), again.original_of(1)) == ("x", "y")
+    assert again.originals.warning is None
+
 
 def test_the_original_is_kept_before_the_caption_is_replaced(make_set: MakeSet) -> None:
     root = make_set({"a.jpg": "x"})
     (root / ".lora-tagger" / "originals").mkdir(parents=True)
-    (root / ".lora-tagger" / "originals" / "blobs").write_text("in the way")
+    (root / ".lora-tagger" / "originals" / "pack").mkdir()  # in the way
     ds = Dataset(root)
     ds.set_caption(0, "y")
     with pytest.raises(CaptionWriteError, match="the original caption could not be kept"):
         ds.save()
     assert (root / "a.txt").read_text() == "x"  # not replaced without its original
     assert ds[0].caption == "y" and ds[0].dirty  # the edit is kept, for the next save
-    (root / ".lora-tagger" / "originals" / "blobs").unlink()
+    (root / ".lora-tagger" / "originals" / "pack").rmdir()
     ds.save()
     assert (root / "a.txt").read_text() == "y" and ds.original_of(0) == "x"
 
@@ -317,7 +361,7 @@ def test_two_processes_saving_at_once_record_every_original_once(make_set: MakeS
     assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
     records = _index(root)
     assert sorted(record["id"] for record in records) == [f"img{n:03}.jpg" for n in range(120)]
-    assert len(_blobs(root)) == 7
+    assert sorted(_records(root).values()) == sorted(f"caption {n}".encode() for n in range(7))
     ds = Dataset(root)
     assert all(ds.original_of(n) == f"caption {n % 7}" for n in range(120))
     ds.restore_originals()
@@ -404,3 +448,115 @@ def test_a_save_killed_midway_leaves_every_replaced_caption_with_its_original_ke
     fresh.restore_originals()
     fresh.save()
     assert all((root / f"img{n:03}.txt").read_text() == f"caption {n}" for n in range(count))
+
+
+def _index_path(root: Path) -> Path:
+    return root / ".lora-tagger" / "originals" / "index.jsonl"
+
+
+def test_lines_another_writer_appends_are_read_and_the_lines_read_before_are_not(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y", "c.jpg": "z"})
+    mine, theirs = Dataset(root), Dataset(root)
+    mine.set_caption(0, "x2")
+    mine.save()
+    assert theirs.original_of(0) == "x"  # read whole: it had read nothing
+    first = _index_path(root).read_bytes()
+    # the line read already changed in place (same size, same file): not read again
+    _index_path(root).write_bytes(first.replace(b'"a.jpg"', b'"A.jpg"'))
+    mine.set_caption(1, "y2")  # mine appends its line after it
+    mine.save()
+    assert theirs.originals.get("b.jpg") is not None  # the appended line is read
+    assert theirs.originals.get("a.jpg") is not None  # and only it
+    assert theirs.originals.get("A.jpg") is None
+    assert Dataset(root).originals.get("A.jpg") is not None  # a fresh reader reads all
+
+
+def test_an_index_that_shrank_or_was_replaced_or_removed_is_read_whole(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x", "b.jpg": "y"})
+    ds = Dataset(root)
+    ds.set_caption(0, "x2")
+    ds.set_caption(1, "y2")
+    ds.save()
+    reader = OriginalStore(StateFolder(root))
+    assert sorted(reader.recorded(["a.jpg", "b.jpg"])) == ["a.jpg", "b.jpg"]
+    lines = _index_path(root).read_bytes().splitlines(keepends=True)
+
+    _index_path(root).write_bytes(lines[1])  # shrank, in place
+    assert sorted(reader.recorded(["a.jpg", "b.jpg"])) == ["b.jpg"]
+
+    replacement = root / "new-index"  # another file, longer than the one read
+    replacement.write_bytes(lines[0] + b'{"id": "c.jpg", "sha256": null, "size": 0}\n')
+    os.replace(replacement, _index_path(root))
+    assert sorted(reader.recorded(["a.jpg", "b.jpg", "c.jpg"])) == ["a.jpg", "c.jpg"]
+
+    _index_path(root).unlink()
+    assert reader.recorded(["a.jpg", "b.jpg", "c.jpg"]) == {}
+    assert reader.record([("a.jpg", b"x2")])[0].id == "a.jpg"
+    assert [record["id"] for record in _index(root)] == ["a.jpg"]
+
+
+def test_a_line_another_writer_is_still_writing_is_read_again_once_whole(
+        make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x"})
+    writer, reader = (OriginalStore(StateFolder(root)) for _ in range(2))
+    writer.record([("a.jpg", b"x")])
+    line = b'{"id": "b.jpg", "sha256": null, "size": 0}\n'
+    with _index_path(root).open("ab") as handle:
+        handle.write(line[:20])
+    assert reader.get("b.jpg") is None and reader.get("a.jpg") is not None
+    assert reader.warning is not None and "1 damaged line" in reader.warning
+    with _index_path(root).open("ab") as handle:
+        handle.write(line[20:])
+    assert reader.get("b.jpg") is not None and reader.warning is None
+
+
+_RECORD = """
+import sys
+from lora_tagger_widget.core.files import StateFolder
+from lora_tagger_widget.core.originals import OriginalStore
+from pathlib import Path
+store = OriginalStore(StateFolder(Path(sys.argv[1])))
+print(len(store.record([(sys.argv[2], sys.argv[3].encode())])))
+"""
+
+
+def test_a_store_sees_what_another_process_recorded_after_it_read(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "x"})
+    store = OriginalStore(StateFolder(root))
+    assert [o.id for o in store.record([("a.jpg", b"x")])] == ["a.jpg"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for image_id, text in (("b.jpg", "y"), ("a.jpg", "not x"), ("c.jpg", "y")):
+        done = subprocess.run([sys.executable, "-c", _RECORD, str(root), image_id, text],
+                              env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == ("0" if image_id == "a.jpg" else "1")
+    found = store.recorded(["a.jpg", "b.jpg", "c.jpg"])
+    assert [store.data(found[i]) for i in ("a.jpg", "b.jpg", "c.jpg")] == [b"x", b"y", b"y"]
+    assert found["b.jpg"].offset == found["c.jpg"].offset  # "y" stored once
+    assert [o.id for o in store.record([("d.jpg", b"y")])] == ["d.jpg"]
+    assert len(_records(root)) == 2
+
+
+def test_a_content_whose_record_the_pack_lost_is_stored_again(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": "same", "b.jpg": "same"})
+    ds = Dataset(root)
+    ds.set_caption(0, "a2")
+    ds.save()
+    _pack(root).unlink()
+    ds.set_caption(1, "b2")
+    ds.save()
+    assert _pack(root).read_bytes() == zlib.compress(b"same", 6)  # stored again
+    fresh = Dataset(root)
+    assert fresh.original_of(1) == "same"
+    assert fresh.original_of(0) == "same"  # its record is back where its line says
+
+
+def test_a_damaged_record_of_an_empty_original_is_refused_too(make_set: MakeSet) -> None:
+    root = make_set({"a.jpg": ""})
+    ds = Dataset(root)
+    ds.set_caption(0, "x")
+    ds.save()
+    _pack(root).write_bytes(b"\xff" * _pack(root).stat().st_size)
+    with pytest.raises(OriginalNotKeptError, match="is damaged"):
+        Dataset(root).original_of(0)

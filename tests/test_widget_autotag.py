@@ -196,3 +196,24 @@ def test_a_failing_tagger_is_reported(widget: TaggerWidget) -> None:
     assert "caught fire" in widget._autotag["error"]
 
 
+
+
+def test_a_running_run_shows_its_rate_and_time_left(widget: TaggerWidget) -> None:
+    gate = threading.Event()
+    calls: list[int] = []
+
+    def second_waits(images: list[Image.Image]) -> list[list[tuple[str, float]]]:
+        calls.append(len(images))
+        if len(calls) > 1:
+            gate.wait(30)
+        return _tagger(images)
+
+    widget.start_autotag(second_waits, None, general_threshold=0.3, batch_size=1)
+    try:
+        wait_until(lambda: widget._autotag.get("done") == 1, what="the first image")
+        state = widget._autotag
+        assert (state["phase"], state["total"]) == ("running", 2)
+        assert state["rate"] > 0 and state["eta"] == pytest.approx(1 / state["rate"])
+    finally:
+        gate.set()
+    _finished(widget)

@@ -1,5 +1,6 @@
 """Long work (data set checks, exports) on a thread of its own: one at a time per kind, with
-progress, cancellation when a newer one starts, and its outcome reported back."""
+progress, cancellation when a newer one starts, and its outcome reported back; and a running
+job's progress as the view shows it."""
 
 from __future__ import annotations
 
@@ -76,3 +77,12 @@ class BackgroundJob:
             return
         if not cancel.is_set():
             self._on_done(result)
+
+
+def running_progress(done: int, total: int, seconds: float) -> dict[str, Any]:
+    """A job's progress while it runs, `{"phase": "running", "done", "total", "rate", "eta"}`,
+    after `seconds` of running: `rate` items a second (None before any time passed) and `eta`
+    seconds left (None until an item is done)."""
+    rate = done / seconds if seconds > 0 else None
+    eta = (total - done) / rate if rate else None
+    return {"phase": "running", "done": done, "total": total, "rate": rate, "eta": eta}

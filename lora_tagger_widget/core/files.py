@@ -269,6 +269,30 @@ class StateFolder:
         finally:
             os.close(fd)
 
+    def read_at(self, relative: str, offset: int,
+                size: int) -> tuple[bytes, os.stat_result] | None:
+        """Up to `size` bytes of the regular file `relative` from byte `offset` (fewer at its
+        end), with the file's status; None when it (or its folder) is absent. Not a regular
+        file: `NotRegularFileError`."""
+        parts = _parts(relative)
+        try:
+            with self._folder(parts[:-1]) as folder:
+                fd = self._open_file(folder, parts, _READ_FLAGS)
+        except FileNotFoundError:
+            return None
+        try:
+            status = os.fstat(fd)
+            check_regular(status, self._shown(parts))
+            chunks: list[bytes] = []
+            wanted = max(0, min(size, status.st_size - offset))
+            while wanted > 0 and (chunk := os.pread(fd, wanted, offset)):
+                chunks.append(chunk)
+                offset += len(chunk)
+                wanted -= len(chunk)
+            return b"".join(chunks), status
+        finally:
+            os.close(fd)
+
     def write(self, relative: str, data: bytes, *, sync_folder: bool = True) -> None:
         """Make the file `relative` hold `data`, atomically (a temporary file fsynced, then
         renamed over it), making the folders on the way when missing. `sync_folder=False`
