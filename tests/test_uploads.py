@@ -435,6 +435,24 @@ def test_images_a_watcher_took_in_first_are_still_named_and_captioned(root: Path
     assert take_in(dataset, result) == "x.png" and len(dataset) == 4  # again: nothing twice
 
 
+def test_an_image_removed_before_it_is_taken_in_leaves_the_others_taken_in(root: Path) -> None:
+    dataset = Dataset(root)
+    uploads = Uploads(root, root / ".lora-tagger")
+    result = send(uploads, "set.zip", zipped({"x.png": png(), "y.png": png("green")}))
+    (root / "x.png").unlink()  # another program removed it
+    assert take_in(dataset, result) == "y.png"
+    assert [item.id for item in dataset] == ["a.png", "b.jpg", "y.png"]
+
+
+def test_skip_invalid_adds_the_images_it_can(root: Path, tmp_path: Path) -> None:
+    dataset = Dataset(root)
+    write_image(root / "ok.png")
+    write_image(tmp_path / "elsewhere.png")
+    assert dataset.add_images([tmp_path / "elsewhere.png", "missing.png", "a.txt", "ok.png"],
+                              skip_invalid=True) == [2]
+    assert dataset.add_images(["missing.png"], skip_invalid=True) == []
+
+
 def test_adding_a_file_that_is_no_image_of_the_set_adds_none(root: Path, tmp_path: Path) -> None:
     dataset = Dataset(root)
     write_image(root / "ok.png")

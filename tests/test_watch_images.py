@@ -154,3 +154,34 @@ def test_the_open_widget_shows_an_image_copied_in(
     w.goto(3)
     assert w._current["id"] == "new.png"
     w.close()
+
+
+def test_a_link_to_a_folder_of_the_set_adds_nothing_twice(root: Path) -> None:
+    dataset = Dataset(root)
+    unwatch = watch_dataset(dataset, "auto")
+    started(dataset)
+    (root / "mirror").symlink_to(root, target_is_directory=True)
+    (root / "sub-again").symlink_to(root / "sub", target_is_directory=True)
+    write_image(root / "marker.png")
+    wait_for(lambda: "marker.png" in ids(dataset), "the marker image")
+    time.sleep(watch_module.SETTLE_SECONDS + 0.5)
+    assert ids(dataset) == ["a.jpg", "b.jpg", "sub/c.png", "marker.png"]
+    unwatch()
+
+
+def test_an_image_put_in_a_watched_folder_while_a_new_folder_appears_is_taken_in_too(
+    root: Path, tmp_path: Path,
+) -> None:
+    dataset = Dataset(root)
+    unwatch = watch_dataset(dataset, "auto")
+    started(dataset)
+    for n in range(5):
+        batch = tmp_path / f"batch{n}"
+        write_image(batch / "in-new.png")
+        batch.rename(root / f"new{n}")
+        write_image(root / "sub" / f"beside{n}.png")
+    wanted = {*(f"new{n}/in-new.png" for n in range(5)),
+              *(f"sub/beside{n}.png" for n in range(5))}
+    wait_for(lambda: wanted <= set(ids(dataset)), "every new image")
+    assert len(dataset) == 3 + len(wanted)
+    unwatch()

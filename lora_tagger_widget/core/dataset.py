@@ -1164,16 +1164,23 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
         self._emit(Change(kind, (item.id,)))
         return True
 
-    def add_images(self, paths: Iterable[str | os.PathLike[str]]) -> list[int]:
+    def add_images(self, paths: Iterable[str | os.PathLike[str]], *,
+                   skip_invalid: bool = False) -> list[int]:
         """Take in images put in the folder since it was read (`paths`: absolute, or relative
         to the root), with their captions, at the end of the data set so that no position
         moves; returns their positions. Images it has already are left as they are. Raises
         `ValueError`, adding none, when a path is not an image file of the data set (outside
-        it, hidden, not named like an image, not a regular file)."""
+        it, hidden, not named like an image, not a regular file, gone); with `skip_invalid`,
+        such paths are left out and the others added."""
         wanted: dict[str, None] = {}
         for given in paths:
             path = Path(given) if Path(given).is_absolute() else self.root / given
-            relative = image_id(self.root, path)
+            try:
+                relative = image_id(self.root, path)
+            except ValueError:
+                if skip_invalid:
+                    continue
+                raise
             if relative not in self._by_id:
                 wanted[relative] = None
         found: list[FoundImage] = []
@@ -1182,6 +1189,8 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
             try:
                 listed = images_in_folder(self.root, folder)
             except OSError as error:
+                if skip_invalid:
+                    continue
                 raise ValueError(f"The folder {folder or '.'} cannot be read: "
                                  f"{error.strerror or error}") from None
             by_stem: dict[str, list[str]] = {}
@@ -1193,7 +1202,7 @@ class Dataset(BatchEditing, AutoTagging, Restoring):
                     if one.shares_caption:
                         sharing[one.relative] = by_stem[one.relative[: one.relative.rfind(".")]]
         missing = set(wanted) - {one.relative for one in found}
-        if missing:
+        if missing and not skip_invalid:
             raise ValueError(f"{min(missing)} is no longer there.")
         order = {relative: i for i, relative in enumerate(wanted)}
         found.sort(key=lambda one: order[one.relative])

@@ -114,7 +114,13 @@ class OriginalStore:
         self._damaged = 0  # whole lines read that are no record
         self._texts: dict[str, bytes] = {}
         self._lost: set[str] = set()  # not kept (no permission): never recorded later instead
-        self.warning: str | None = None
+        self._read_warning: str | None = None  # the index could not be read whole
+        self._write_warning: str | None = None  # originals could not be kept
+
+    @property
+    def warning(self) -> str | None:
+        """What went wrong reading or keeping the originals, if anything."""
+        return " ".join(w for w in (self._write_warning, self._read_warning) if w) or None
 
     def get(self, image_id: str) -> Original | None:
         """The original of `image_id`, or None when its caption was never changed by the tool."""
@@ -182,10 +188,10 @@ class OriginalStore:
                 self._state.sync_folder(FOLDER)
         except PermissionError as error:  # the state folder is not ours to write
             self._lost.update(new)
-            self.warning = (f"The original captions cannot be kept in "
-                            f"{self._state.path / FOLDER} ({error.strerror or error}); "
-                            "captions are saved without them.")
-            log.warning("%s", self.warning)
+            self._write_warning = (f"The original captions cannot be kept in "
+                                   f"{self._state.path / FOLDER} ({error.strerror or error}); "
+                                   "captions are saved without them.")
+            log.warning("%s", self._write_warning)
             return []
         except OSError as error:
             raise OriginalNotKeptError(
@@ -283,10 +289,11 @@ class OriginalStore:
         self._seen = None if status is None else (
             status.st_dev, status.st_ino, start + len(data))
         skipped = self._damaged + self._torn_damaged
-        self.warning = (f"{skipped} damaged line(s) of {self._state.path / INDEX} were skipped."
-                        if skipped else None)
+        self._read_warning = (
+            f"{skipped} damaged line(s) of {self._state.path / INDEX} were skipped."
+            if skipped else None)
         if skipped:
-            log.warning("%s", self.warning)
+            log.warning("%s", self._read_warning)
 
     def _take(self, line: bytes) -> bool:
         """Take in one index line; whether it is an original's record."""
@@ -300,8 +307,8 @@ class OriginalStore:
         return True
 
     def _unreadable(self, error: OSError) -> None:
-        self.warning = f"The original captions could not be read ({error})."
-        log.warning("%s", self.warning)
+        self._read_warning = f"The original captions could not be read ({error})."
+        log.warning("%s", self._read_warning)
 
     def _append(self, lines: bytes) -> None:
         """Append `lines` to the index, fsynced, on a line of their own (the lock held, the

@@ -86,7 +86,8 @@ def scan_images(root: Path) -> ScanResult:
 
 def images_in_folder(root: Path, folder: str) -> list[FoundImage]:
     """The images directly in `folder` (POSIX, relative to `root`; "" for the root itself), as
-    `scan_images` finds them, in no particular order. `OSError` when it cannot be listed."""
+    `scan_images` finds them, in no particular order; but a caption link in another folder does
+    not mark an image here as sharing its caption. `OSError` when it cannot be listed."""
     prefix = f"{folder}/" if folder else ""
     with os.scandir(root / folder) as entries:
         listing = list(entries)

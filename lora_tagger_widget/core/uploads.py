@@ -110,6 +110,7 @@ class _Batch:
     begun: int = 0  # bytes of the uploads begun in it
     implicit: bool = False  # made by `begin` for one file: forgotten with it
     stems: dict[tuple[str, str], str | None] = field(default_factory=dict)  # -> landed stem
+    landing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
 @dataclass
@@ -260,8 +261,8 @@ class Uploads:
     def finish(self, upload: str) -> UploadResult:
         """Land the upload, all of whose bytes came: an image or caption (refused ones are in
         the result's `refused`), or the images and captions of a zip. The other uploads' calls
-        do not wait for it (a zip's may take minutes); the uploads of one batch land in the
-        order their `finish` is called."""
+        do not wait for it (a zip's may take minutes); the uploads of one batch land one at a
+        time, in the order their `finish` calls come (on several threads: as they take turns)."""
         with self._lock:
             current = self._get(upload)
             if current.received != current.size:
@@ -269,12 +270,14 @@ class Uploads:
             self._forget(current)
         try:
             os.fsync(current.fd)
-            if current.kind == "zip":
-                return self._unzip(current)
-            result = UploadResult()
-            self._land_one(result, current.batch.stems, current.partial, current.batch.folder,
-                           current.name, current.given, current.kind, current.batch.images)
-            return result
+            with current.batch.landing:
+                if current.kind == "zip":
+                    return self._unzip(current)
+                result = UploadResult()
+                self._land_one(result, current.batch.stems, current.partial,
+                               current.batch.folder, current.name, current.given, current.kind,
+                               current.batch.images)
+                return result
         finally:
             _release(current)
 
@@ -479,8 +482,10 @@ def take_in(dataset: Dataset, result: UploadResult) -> str | None:
     """Take what landed into `dataset`: the new images at its end, with their captions, and the
     captions that came for images it held already, read again. Returns the id of the first
     image that landed, now in the data set (another part, a folder watcher, may have taken
-    some in before this did), or None when none is."""
-    added = {dataset[position].id for position in dataset.add_images(result.images)}
+    some in before this did), or None when none is. An image gone by then (removed by another
+    program) is left out."""
+    added = {dataset[position].id
+             for position in dataset.add_images(result.images, skip_invalid=True)}
     for done in result.landed:
         if done.kind == "caption" and done.image is not None and done.image not in added:
             with contextlib.suppress(KeyError):

@@ -39,8 +39,8 @@ from watchfiles import watch
 
 from .dataset import CAPTION_EXTENSION
 from .files import is_inside
-from .images import is_image_name
-from .scan import image_id, images_in_folder
+from .images import IMAGE_EXTENSIONS, is_image_name
+from .scan import images_in_folder
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -137,13 +137,19 @@ class FolderWatcher:
                     log.info("Polling %s failed (%s); again soon.", self.root, error)
                     self._stop.wait(RETRY_SECONDS)
                 continue
-            if again:  # a state folder appeared: watch it too, and merge what it holds
+            if again is None:
+                continue
+            # Watching again: what changed meanwhile came as no event. Look for new images in
+            # every watched folder; a state folder that appeared may hold state to merge.
+            targets.relist()
+            if again == "state":
                 self._bring_in([], state=True)
 
-    def _deliver(self, targets: _Targets) -> bool:
-        """Bring in each batch of changes until a stop (False) or until a state folder to
-        watch appeared (True). Polling walks the whole tree once per round (polling the folders
-        one by one would walk each again); native events come from each folder alone."""
+    def _deliver(self, targets: _Targets) -> str | None:
+        """Bring in each batch of changes until a stop (None) or until a folder to watch
+        appeared ("state" when it is a state folder, else "images"). Polling walks the whole
+        tree once per round (polling the folders one by one would walk each again); native
+        events come from each folder alone."""
         batches = watch(
             *([self.root] if self._polling else targets.folders()), watch_filter=None,
             debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=self._stop,
@@ -168,32 +174,22 @@ class FolderWatcher:
                     if self._polling:
                         recheck.update(
                             dict.fromkeys([*found.captions, *changed], now + RECHECK_SECONDS))
-                    elif found.appeared:
-                        return True
+                    elif found.state_appeared or found.folders_appeared:
+                        return "state" if found.state_appeared else "images"
                 if self._new_images:
-                    self._take_in(targets, self._new_images.settled(now))
-        return False
+                    self._take_in(self._new_images.settled(now))
+        return None
 
-    def _take_in(self, targets: _Targets, paths: list[str]) -> None:
-        """Add the images at `paths` that the data set does not hold yet (each a file the scan
-        would list); ones that went or turned out not to be images are left out."""
+    def _take_in(self, paths: list[str]) -> None:
+        """Add the images at `paths` that the data set does not hold yet; those that went or
+        are not images the scan would list are left out."""
         dataset = self._dataset()
         if dataset is None or not paths:
             return
-        ids = []
-        for path in paths:
-            with contextlib.suppress(ValueError):
-                ids.append(image_id(dataset.root, Path(path)))
         try:
-            try:
-                dataset.add_images(ids)
-            except ValueError:  # one went between the look and the adding: add the others
-                for one in ids:
-                    with contextlib.suppress(ValueError):
-                        dataset.add_images([one])
+            dataset.add_images(paths, skip_invalid=True)
         except Exception:  # a bug must not end live changes for the rest of the session
             log.exception("Taking in new images in %s failed", self.root)
-        targets.took(ids)
 
     def _bring_in(self, captions: list[str], *, state: bool) -> list[str]:
         """Refresh the items of `captions` (and merge the state files when `state`); returns
@@ -221,7 +217,8 @@ class _Sorted(NamedTuple):
 
     captions: list[str]  # ids of the items whose captions changed
     state: bool  # the session or the undo journal changed
-    appeared: bool  # a folder to watch appeared (a state folder, or one for images)
+    state_appeared: bool  # a state folder to watch appeared
+    folders_appeared: bool  # a folder (maybe for images) to watch appeared
     images: list[str]  # paths of image files the data set does not hold
 
 
@@ -236,22 +233,26 @@ class _Targets:
         self._state = {str(dataset.session.path), str(dataset.history.path)}
         self._state_folders = {os.path.dirname(path) for path in self._state}
         self._watched: set[str] = set()
-        self._unlisted: list[str] = []  # folders that appeared, their images not looked for yet
+        self._identities: set[tuple[int, int]] = set()  # (device, inode) of the watched folders
+        self._unlisted: list[str] = []  # folders whose images were not looked for since watched
         folders: set[str] = {""}
-        suffixes: set[str] = set()
+        # an image's caption is its path without one of these, + .txt: every image extension
+        # (new images may bring one in) and the spellings the images have
+        suffixes = {*IMAGE_EXTENSIONS, *(suffix.upper() for suffix in IMAGE_EXTENSIONS)}
         for item in dataset:
             slash, dot = item.id.rfind("/"), item.id.rfind(".")
             folders.add(item.id[:slash] if slash > 0 else "")
             suffixes.add(item.id[dot:])
         self._folders = [os.path.join(str(dataset.root), *folder.split("/"))
                          for folder in sorted(folders)]
-        self._suffixes = sorted(suffixes)  # an image's caption is its path without them, + .txt
+        self._suffixes = sorted(suffixes)
 
     def folders(self) -> list[str]:
         """The folders to watch one by one, those that exist: each that holds images (or
         appeared since), the root, and the state folders."""
         found = [f for f in (*self._folders, *sorted(self._state_folders)) if os.path.isdir(f)]
         self._watched = set(found)
+        self._identities = {_identity(folder) for folder in found} - {None}
         return found
 
     def sort(self, paths: list[str], *, folders: bool) -> _Sorted:
@@ -260,12 +261,12 @@ class _Targets:
         dataset = self._dataset()
         captions: dict[str, None] = {}
         images: list[str] = []
-        state = appeared = False
+        state = state_appeared = folders_appeared = False
         for path in paths:
             if path in self._state:
                 state = True
             elif path in self._state_folders:
-                appeared = appeared or path not in self._watched
+                state_appeared = state_appeared or path not in self._watched
             elif dataset is not None and path.startswith(self._root):
                 relative = path[len(self._root):].replace(os.sep, "/")
                 if "/." in "/" + relative:  # hidden: temporary files, the state folder
@@ -275,12 +276,16 @@ class _Targets:
                 elif is_image_name(relative) and not _holds(dataset, relative):
                     images.append(path)
                 elif folders and path not in self._watched and self._add_folder(path):
-                    appeared = True
-        return _Sorted(list(captions), state, appeared, images)
+                    folders_appeared = True
+        return _Sorted(list(captions), state, state_appeared, folders_appeared, images)
+
+    def relist(self) -> None:
+        """Have `images_of_new_folders` look in every watched folder next time."""
+        self._unlisted = list(self._folders)
 
     def images_of_new_folders(self) -> list[str]:
-        """The paths of the images in the folders that appeared since the last call, those the
-        data set does not hold."""
+        """The paths of the images the data set does not hold in the folders that appeared
+        (or all, after `relist`) since the last call."""
         dataset = self._dataset()
         found: list[str] = []
         for folder in self._unlisted:
@@ -292,24 +297,27 @@ class _Targets:
         self._unlisted.clear()
         return found
 
-    def took(self, ids: list[str]) -> None:
-        """Note images taken into the data set: their captions are watched from now on."""
-        suffixes = set(self._suffixes)
-        suffixes.update(item_id[item_id.rfind("."):] for item_id in ids)
-        self._suffixes = sorted(suffixes)
-
     def _add_folder(self, path: str) -> bool:
-        """Watch the folder at `path` and the folders in it (not hidden, not leading outside
-        the data set), and look for their images; False when `path` is no such folder."""
+        """Watch the folder at `path` and the folders in it as the scan visits them (not
+        hidden, links only to places inside the data set, each real folder once: a link to a
+        folder watched already adds nothing), and look for their images; False when it added
+        none."""
         if not os.path.isdir(path) or not is_inside(self._root_path, Path(path)):
             return False
-        for folder, subfolders, _ in os.walk(path):
+        added = False
+        for folder, subfolders, _ in os.walk(path, followlinks=True):
+            identity = _identity(folder)
+            if identity is None or identity in self._identities:
+                subfolders.clear()
+                continue
+            self._identities.add(identity)
             subfolders[:] = [name for name in subfolders if not name.startswith(".")
                              and is_inside(self._root_path, Path(folder, name))]
             if folder not in self._folders:
                 self._folders.append(folder)
                 self._unlisted.append(folder)
-        return True
+                added = True
+        return added
 
     def _items_of(self, dataset: Dataset, caption: str) -> Iterator[str]:
         """The ids of the images whose caption file is `caption` (usually one)."""
@@ -349,6 +357,15 @@ class _NewImages:
                 del self._seen[path]
                 ready.append(path)
         return ready
+
+
+def _identity(folder: str) -> tuple[int, int] | None:
+    """The (device, inode) of the folder at `folder` (a link: of where it leads), if any."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _holds(dataset: Dataset, item_id: str) -> bool:
