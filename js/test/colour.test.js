@@ -39,10 +39,12 @@ test("colour: luminance is WCAG's, and the dark threshold gives black and white 
 });
 
 test("colour: the shown colour lays translucent backgrounds over the first opaque one", () => {
-  assert.deepEqual(shownColour([null, [0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]]), [1, 1, 1, 1]);
+  assert.deepEqual(shownColour([[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]]), [1, 1, 1, 1]);
+  // a colour we cannot read (lab(), display-p3) above the first opaque one: unknown, not guessed
+  assert.equal(shownColour([parseColour("lab(10 0 0)"), [1, 1, 1, 1]]), null, "unreadable above");
   // half black over white, and above that a quarter white
   close(shownColour([[1, 1, 1, 0.25], [0, 0, 0, 0.5], [1, 1, 1, 1]]), [0.625, 0.625, 0.625, 1], "composited");
-  assert.equal(shownColour([[0, 0, 0, 0.5], null, [0, 0, 0, 0]]), null, "nothing opaque");
+  assert.equal(shownColour([[0, 0, 0, 0.5], [0, 0, 0, 0]]), null, "nothing opaque");
   assert.equal(shownColour([]), null);
 });
 

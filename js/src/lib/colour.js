@@ -76,14 +76,16 @@ export function luminance([r, g, b]) {
 
 /**
  * The colour a pile of backgrounds shows, the nearest first: each laid over the ones below it,
- * down to the first opaque one. Null when none is opaque (what shows is the browser's canvas).
+ * down to the first opaque one. Null when none is opaque (what shows is the browser's canvas) or
+ * when one above it is a colour we cannot read (what shows is unknown).
  * @param {(Rgba | null)[]} layers  null for a background that is not a colour we can read
  * @returns {Rgba | null}
  */
 export function shownColour(layers) {
   const above = [];
   for (const layer of layers) {
-    if (!layer || layer[3] === 0) continue;
+    if (!layer) return null;
+    if (layer[3] === 0) continue;
     if (layer[3] < 1) {
       above.push(layer);
       continue;

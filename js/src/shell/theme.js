@@ -6,6 +6,9 @@ import { parseColour, pickScheme, shownColour } from "../lib/colour.js";
 /** One variable of each host theme widget.css reads (VS Code's, JupyterLab's). */
 const HOST_VARIABLES = ["--vscode-editor-background", "--jp-layout-color1"];
 const PREFERS_DARK = "(prefers-color-scheme: dark)";
+/** The attributes of <html> and <body> by which hosts switch theme (marimo: class, data-theme). */
+const THEME_ATTRIBUTES = ["class", "style", "theme", "data-theme", "data-mode", "data-color-mode",
+  "data-jp-theme-light", "data-jp-theme-name"];
 
 /** The element `el` is drawn in: its slot, its parent, or at the top of a shadow root its host. */
 function drawnIn(el) {
@@ -46,7 +49,7 @@ export function followPageScheme(root) {
   };
   const observer = new MutationObserver(update);
   for (const el of [document.documentElement, document.body]) {
-    if (el) observer.observe(el, { attributes: true });
+    if (el) observer.observe(el, { attributes: true, attributeFilter: THEME_ATTRIBUTES });
   }
   if (media) media.addEventListener("change", update);
   // The root gets its first size once it is on the page, where its ancestors can be read.

@@ -16,76 +16,76 @@ import {
 } from "./logic.js";
 import { count, obj, plural, errorText } from "../../lib/format.js";
 
-/** A labelled field: [label, control] in a div of class `ltw-at-field`. */
+/** A labelled field: [label, control] in a div of class `ltw-atg-field`. */
 function field(label, control, extra = "") {
-  const id = control.id || uniqueId("ltw-at-f");
+  const id = control.id || uniqueId("ltw-atg-f");
   control.id = id;
-  return h("div", { class: `ltw-at-field ${extra}`.trim() }, h("label", { for: id, text: label }), control);
+  return h("div", { class: `ltw-atg-field ${extra}`.trim() }, h("label", { for: id, text: label }), control);
 }
 
 const input = (props) => h("input", { class: "ltw-input", type: "text", autocomplete: "off", spellcheck: "false", ...props });
 
 /** The panel's elements (no actions attached). */
 function autotagElements() {
-  const bodyId = uniqueId("ltw-at-body");
-  const toggle = panelToggle("ltw-at-toggle", bodyId, "Auto-tag");
-  const tagger = h("select", { class: "ltw-input ltw-at-tagger" });
-  const path = input({ class: "ltw-input ltw-at-path", placeholder: "~/models/wd-vit-tagger-v3" });
+  const bodyId = uniqueId("ltw-atg-body");
+  const toggle = panelToggle("ltw-atg-toggle", bodyId, "Auto-tag");
+  const tagger = h("select", { class: "ltw-input ltw-atg-tagger" });
+  const path = input({ class: "ltw-input ltw-atg-path", placeholder: "~/models/wd-vit-tagger-v3" });
   const url = input({ placeholder: "http://localhost:8000/v1" });
   const model = input({ placeholder: "joycaption" });
-  const prompt = h("textarea", { class: "ltw-input ltw-at-prompt", rows: "2", spellcheck: "false",
+  const prompt = h("textarea", { class: "ltw-input ltw-atg-prompt", rows: "2", spellcheck: "false",
     placeholder: "Default: a short training caption. {name} and {tags} are filled in." });
   const apiKey = input({ type: "password", autocomplete: "off", placeholder: "none" });
-  const maxTokens = input({ type: "number", class: "ltw-input ltw-at-num", min: "1", step: "1", value: "300", inputmode: "numeric" });
-  const temperature = input({ type: "number", class: "ltw-input ltw-at-num", min: "0", max: "2", step: "0.1", value: "0.2", inputmode: "decimal" });
+  const maxTokens = input({ type: "number", class: "ltw-input ltw-atg-num", min: "1", step: "1", value: "300", inputmode: "numeric" });
+  const temperature = input({ type: "number", class: "ltw-input ltw-atg-num", min: "0", max: "2", step: "0.1", value: "0.2", inputmode: "decimal" });
   const reply = h("select", { class: "ltw-input" },
     h("option", { value: "caption", text: "A caption" }), h("option", { value: "tags", text: "Tags" }));
-  const wdBox = h("div", { class: "ltw-at-row", "data-for": "wd" }, field("Model folder", path, "ltw-at-wide"));
-  const chatBox = h("div", { class: "ltw-at-row", "data-for": "chat" },
-    field("Endpoint URL", url, "ltw-at-wide"), field("Model", model), field("Reply as", reply),
+  const wdBox = h("div", { class: "ltw-atg-row", "data-for": "wd" }, field("Model folder", path, "ltw-atg-wide"));
+  const chatBox = h("div", { class: "ltw-atg-row", "data-for": "chat" },
+    field("Endpoint URL", url, "ltw-atg-wide"), field("Model", model), field("Reply as", reply),
     field("API key", apiKey), field("Max tokens", maxTokens), field("Temperature", temperature),
-    field("Prompt", prompt, "ltw-at-full"));
+    field("Prompt", prompt, "ltw-atg-full"));
 
-  const num = (value, step) => input({ type: "number", class: "ltw-input ltw-at-num", min: "0", max: "1", step, value, inputmode: "decimal" });
+  const num = (value, step) => input({ type: "number", class: "ltw-input ltw-atg-num", min: "0", max: "1", step, value, inputmode: "decimal" });
   const general = num(DEFAULTS.general, "0.01");
   const character = num(DEFAULTS.character, "0.01");
-  const maxTags = input({ type: "number", class: "ltw-input ltw-at-num", min: "1", step: "1", placeholder: "no limit", inputmode: "numeric" });
+  const maxTags = input({ type: "number", class: "ltw-input ltw-atg-num", min: "1", step: "1", placeholder: "no limit", inputmode: "numeric" });
   const existing = h("select", { class: "ltw-input" }, EXISTING.map((e) => h("option", { value: e.value, text: e.label })));
   const blacklist = input({ placeholder: "simple background, watermark" });
   const prepend = input({ placeholder: "ohwx" });
   const append = input({});
-  const rerun = h("input", { type: "checkbox", id: uniqueId("ltw-at-rerun") });
-  const tagOptions = h("div", { class: "ltw-at-row" },
+  const rerun = h("input", { type: "checkbox", id: uniqueId("ltw-atg-rerun") });
+  const tagOptions = h("div", { class: "ltw-atg-row" },
     field("General threshold", general), field("Character threshold", character), field("Max tags", maxTags),
-    field("Blacklist", blacklist, "ltw-at-wide"), field("Prepend", prepend), field("Append", append));
-  const options = h("fieldset", { class: "ltw-at-options" }, h("legend", { text: "Options" }), tagOptions,
-    h("div", { class: "ltw-at-row" }, field("Existing tags", existing, "ltw-at-auto"),
-      h("div", { class: "ltw-at-check" }, rerun, h("label", { for: rerun.id, text: "Look again at images done before" }))));
+    field("Blacklist", blacklist, "ltw-atg-wide"), field("Prepend", prepend), field("Append", append));
+  const options = h("fieldset", { class: "ltw-atg-options" }, h("legend", { text: "Options" }), tagOptions,
+    h("div", { class: "ltw-atg-row" }, field("Existing tags", existing, "ltw-atg-auto"),
+      h("div", { class: "ltw-atg-check" }, rerun, h("label", { for: rerun.id, text: "Look again at images done before" }))));
 
-  const scopeGroup = createScopeGroup({ scopes: SCOPES, label: "Images to auto-tag", title: "Images", className: "ltw-at-scope" });
-  const runBtn = h("button", { type: "submit", class: "ltw-btn ltw-at-run", text: "Run" });
-  const cancelBtn = h("button", { type: "button", class: "ltw-btn ltw-at-cancel", text: "Cancel", "aria-label": "Cancel the auto-tagging run", disabled: true });
-  const formError = h("p", { class: "ltw-at-error", role: "alert", hidden: true });
-  const form = h("form", { class: "ltw-at-form", novalidate: true },
+  const scopeGroup = createScopeGroup({ scopes: SCOPES, label: "Images to auto-tag", title: "Images", className: "ltw-atg-scope" });
+  const runBtn = h("button", { type: "submit", class: "ltw-btn ltw-atg-run", text: "Run" });
+  const cancelBtn = h("button", { type: "button", class: "ltw-btn ltw-atg-cancel", text: "Cancel", "aria-label": "Cancel the auto-tagging run", disabled: true });
+  const formError = h("p", { class: "ltw-atg-error", role: "alert", hidden: true });
+  const form = h("form", { class: "ltw-atg-form", novalidate: true },
     field("Tagger", tagger), wdBox, chatBox, options, scopeGroup.el,
-    h("div", { class: "ltw-at-actions" }, runBtn, cancelBtn), formError);
+    h("div", { class: "ltw-atg-actions" }, runBtn, cancelBtn), formError);
 
   const progress = createProgressBar("Auto-tag progress");
-  const summary = h("p", { class: "ltw-at-summary", role: "status", "aria-live": "polite" });
+  const summary = h("p", { class: "ltw-atg-summary", role: "status", "aria-live": "polite" });
 
   const minScore = num(DEFAULTS.minScore, "0.05");
-  const previewBtn = h("button", { type: "button", class: "ltw-btn ltw-at-preview", text: "Preview" });
-  const applyBtn = h("button", { type: "button", class: "ltw-btn ltw-at-apply", text: "Accept", disabled: true });
-  const rejectBtn = h("button", { type: "button", class: "ltw-btn ltw-at-reject", text: "Reject all", "aria-label": "Reject every suggestion in the images chosen" });
-  const headline = h("p", { class: "ltw-at-headline", role: "status", "aria-live": "polite" });
-  const details = h("div", { class: "ltw-at-details" });
-  const acceptBox = h("fieldset", { class: "ltw-at-accept" },
+  const previewBtn = h("button", { type: "button", class: "ltw-btn ltw-atg-preview", text: "Preview" });
+  const applyBtn = h("button", { type: "button", class: "ltw-btn ltw-atg-apply", text: "Accept", disabled: true });
+  const rejectBtn = h("button", { type: "button", class: "ltw-btn ltw-atg-reject", text: "Reject all", "aria-label": "Reject every suggestion in the images chosen" });
+  const headline = h("p", { class: "ltw-atg-headline", role: "status", "aria-live": "polite" });
+  const details = h("div", { class: "ltw-atg-details" });
+  const acceptBox = h("fieldset", { class: "ltw-atg-accept" },
     h("legend", { text: "Accept suggestions in the images chosen" }),
-    h("div", { class: "ltw-at-row" }, field("Accept tags scoring at least", minScore, "ltw-at-auto"), previewBtn, applyBtn, rejectBtn),
+    h("div", { class: "ltw-atg-row" }, field("Accept tags scoring at least", minScore, "ltw-atg-auto"), previewBtn, applyBtn, rejectBtn),
     headline, details);
 
-  const body = h("div", { class: "ltw-panel-box ltw-at-body", id: bodyId, hidden: true }, form, progress.el, summary, acceptBox);
-  const el = h("section", { class: "ltw-panel ltw-at", "aria-label": "Auto-tag", tabindex: "-1" }, toggle, body);
+  const body = h("div", { class: "ltw-panel-box ltw-atg-body", id: bodyId, hidden: true }, form, progress.el, summary, acceptBox);
+  const el = h("section", { class: "ltw-panel ltw-atg", "aria-label": "Auto-tag", tabindex: "-1" }, toggle, body);
   return {
     el, toggle, body, form, tagger, path, url, model, prompt, reply, apiKey, maxTokens, temperature, wdBox, chatBox, options, tagOptions, general, character,
     maxTags, existing, blacklist, prepend, append, rerun, scopeGroup, runBtn, cancelBtn, formError, progress,

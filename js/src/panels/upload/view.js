@@ -10,6 +10,8 @@ import { createProgressBar } from "../../lib/progress.js";
 import { DEFAULT_EXTENSIONS, acceptOf, emptySummary, extensionsFrom, progressText, runUpload, summaryLines } from "./logic.js";
 import { errorText, formatBytes } from "../../lib/format.js";
 
+const CANCELLING = "Cancelling…";
+
 /** Whether a drag carries files from outside the page. */
 function carriesFiles(e) {
   return !!e.dataTransfer && Array.from(e.dataTransfer.types || []).includes("Files");
@@ -75,7 +77,7 @@ export function createUpload({ request, status, root, openImage }) {
   }
 
   function showRunning(p) {
-    progress.show({ done: p.doneBytes, total: p.bytes, text: progressText(p) });
+    progress.show({ done: p.doneBytes, total: p.bytes, text: stop ? CANCELLING : progressText(p) });
   }
 
   function showSummary(result) {
@@ -165,7 +167,7 @@ export function createUpload({ request, status, root, openImage }) {
   });
   cancelBtn.addEventListener("click", () => {
     stop = true;
-    progress.say("Cancelling…");
+    progress.say(CANCELLING);
   });
   showFirst.addEventListener("click", () => {
     if (first) openImage(first);
