@@ -16,7 +16,7 @@ from PIL import Image
 
 from lora_tagger_widget.core.images import IMAGE_EXTENSIONS
 
-from labharness import wait_shown, wait_until
+from labharness import press_on, wait_shown, wait_until
 from test_grid import py, write_images
 
 pytestmark = pytest.mark.browser
@@ -126,19 +126,20 @@ def test_the_u_key_opens_the_picker_and_a_refused_folder_says_why(lab) -> None:
     picked = lab.workdir / "picked"
     picked.mkdir()
     (picked / "x.png").write_bytes(png("white"))
+    # Playwright asks the browser to catch file pickers without waiting for it to agree: a
+    # listener made now has the browser catching them well before U is pressed.
+    lab.page.on("filechooser", lambda _: None)
     lab.open_and_run("upload-refused", CELLS)
     widget = lab.output(".ltw-root").first
     wait_shown(lab, "img00000.jpg")
     panel = widget.get_by_role("region", name="Add images")
     panel.get_by_role("button", name="Add images").click()
     panel.get_by_label("Into folder").fill(".lora-tagger")
-    widget.focus()  # the keys go to the widget, not the folder field
-    wait_until(lambda: lab.page.evaluate(
-        "() => document.activeElement?.classList.contains('ltw-root')"), what="the focus")
-    with lab.page.expect_file_chooser(timeout=15000) as chooser:
-        lab.page.keyboard.press("u")
-    assert chooser.value.is_multiple()
-    chooser.value.set_files([str(picked / "x.png")])
+    with lab.page.expect_file_chooser(timeout=15000) as picker:
+        press_on(widget, "u")  # the keys go to the widget, not the folder field
+    chooser = picker.value
+    assert chooser.is_multiple()
+    chooser.set_files([str(picked / "x.png")])
     summary = panel.get_by_role("status")
     wait_until(lambda: "hidden" in summary.inner_text(), what="the refusal", timeout=60)
     assert sorted(p.name for p in Path(root).iterdir() if p.is_file()) == [
