@@ -1,7 +1,8 @@
 """Live changes at 1k / 10k / 100k captioned images: what starting the folder watcher costs next
 to opening the data set (its own work, and the longest the kernel's thread waits meanwhile), how
 soon another writer's caption shows (native events and polling), what our own saves cost when
-they come back as events (each a read that finds nothing changed), and polling's idle CPU.
+they come back as events (each a read that finds nothing changed), polling's idle CPU, and how
+soon an image copied into the folder joins the data set.
 Run: python benchmarks/bench_watch.py [--quick] [--sizes 1000 10000 100000]"""
 
 from __future__ import annotations
@@ -115,6 +116,46 @@ def latency_rows(size: int, dataset: Dataset, repeat: int) -> list[Row]:
     return rows
 
 
+def photo() -> Path:
+    """The largest wallpaper photo on the machine, else a generated 16 MP JPEG."""
+    found = sorted(Path("/usr/share/backgrounds").rglob("*.jpg"), key=lambda p: p.stat().st_size)
+    if found:
+        return found[-1]
+    from PIL import Image
+
+    made = Path(tempfile.mkdtemp(prefix="ltw-bench-photo-")) / "photo.jpg"
+    Image.effect_noise((4608, 3456), 64).convert("RGB").save(made, quality=90)
+    return made
+
+
+def new_image_rows(size: int, dataset: Dataset, repeat: int) -> list[Row]:
+    """From an image copied into the folder (the copy done) to the data set holding it; the
+    copy's own time is the baseline. A new image waits until its file has stopped changing for
+    SETTLE_SECONDS, so the figure is about that."""
+    source = photo()
+    rows = []
+    for mode in ("auto", "polling"):
+        stop = watch_dataset(dataset, mode)
+        assert watcher_of(dataset).wait_started(60)
+        copies, times = [], []
+        for n in range(repeat):
+            target = dataset.root / f"zz-new-{mode}-{n}{source.suffix}"
+            copies.append(_timed(lambda target=target: target.write_bytes(source.read_bytes())))
+            start = time.perf_counter()
+            while len(dataset) == size + n + (repeat if mode == "polling" else 0):
+                if time.perf_counter() - start > 15:
+                    break
+                time.sleep(0.001)
+            held = target.name in {item.id for item in dataset}
+            times.append(time.perf_counter() - start if held else float("nan"))
+        stop()
+        rows.append(Row(f"{size:,}: an image copied in ({source.stat().st_size / 1e6:.1f} MB), "
+                        f"in the data set, {mode}", f"p50 {ms(median(times))}, max "
+                        f"{ms(max(times))}", f"copy {ms(median(copies))}", "-",
+                        f"~{watch_module.SETTLE_SECONDS:g} s"))
+    return rows
+
+
 def own_save_rows(size: int, dataset: Dataset) -> list[Row]:
     """Our own save of many captions comes back as events: the watcher's time on them, and the
     changes it told (none expected)."""
@@ -184,6 +225,9 @@ def main() -> None:
         rows += latency_rows(size, dataset, 5 if args.quick else 10)
         rows += own_save_rows(size, dataset)
         rows.append(polling_idle_row(size, dataset, 2 if args.quick else 4))
+        rows += new_image_rows(size, dataset, 3 if args.quick else 5)
+        for copied in root.glob("zz-new-*"):
+            copied.unlink()
         del dataset
     print_table("live changes: the folder watcher", rows, notes=[
         "native watching puts one watch on each folder that holds images (no walk of the files);",
