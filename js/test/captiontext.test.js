@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import "./helpers.js"; // first: the modules' .css imports load as nothing
+import { installFakeDocument } from "./helpers.js"; // first: the modules' .css imports load as nothing
 
 const { insertTag, shouldAcceptEcho, readOnlyReason, withBreaksOf, createCaptionText, MAX_VIEW_CAPTION } =
   await import("../src/editor/captiontext.js");
@@ -97,37 +97,7 @@ test("token titles: CLIP's usable tokens, estimates explained", () => {
 
 // ---- the editor's state, on a tiny fake DOM ---------------------------------------------------
 
-class FakeNode {
-  constructor(tag) {
-    this.tagName = String(tag).toUpperCase();
-    this.nodeType = 1;
-    this.children = [];
-    this.attrs = {};
-    this.listeners = {};
-    this.textContent = "";
-    this.hidden = false;
-    this.classList = { toggle() {}, add() {}, remove() {} };
-    this._value = "";
-    this.selectionStart = 0;
-    this.selectionEnd = 0;
-  }
-  get value() { return this._value; }
-  set value(v) { this._value = String(v).replace(/\r\n?/g, "\n"); this.selectionStart = this.selectionEnd = this._value.length; }
-  setAttribute(k, v) { this.attrs[k] = v; }
-  removeAttribute(k) { delete this.attrs[k]; }
-  addEventListener(type, fn) { (this.listeners[type] ||= []).push(fn); }
-  fire(type, ev = {}) { for (const fn of this.listeners[type] || []) fn({ preventDefault() {}, ...ev }); }
-  append(...c) { this.children.push(...c); }
-  replaceChildren(...c) { this.children = c; }
-  contains(n) { return n === this || this.children.some((c) => c && c.contains && c.contains(n)); }
-  focus() { globalThis.document.activeElement = this; }
-  setSelectionRange(a, b) { this.selectionStart = a; this.selectionEnd = b; }
-}
-globalThis.document = {
-  activeElement: null,
-  createElement: (tag) => new FakeNode(tag),
-  createTextNode: (text) => ({ nodeType: 3, textContent: text }),
-};
+installFakeDocument();
 
 function find(node, pred) {
   if (!node || node.nodeType !== 1) return null;

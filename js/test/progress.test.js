@@ -1,37 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { installFakeDocument } from "./helpers.js";
 
-// The few DOM parts lib/dom.js's h() and the bar use.
-class FakeNode {
-  constructor(tag) {
-    this.tagName = String(tag).toUpperCase();
-    this.nodeType = 1;
-    this.children = [];
-    this.attrs = {};
-    this.textContent = "";
-    this.hidden = false;
-    this.className = "";
-    this.style = { width: "" };
-    const node = this;
-    this.classList = {
-      toggle(name, on) {
-        const names = new Set(node.className.split(" ").filter(Boolean));
-        if (on) names.add(name);
-        else names.delete(name);
-        node.className = [...names].join(" ");
-      },
-      contains: (name) => node.className.split(" ").includes(name),
-    };
-  }
-  setAttribute(k, v) { this.attrs[k] = v; }
-  removeAttribute(k) { delete this.attrs[k]; }
-  getAttribute(k) { return k in this.attrs ? this.attrs[k] : null; }
-  append(...c) { this.children.push(...c); }
-}
-globalThis.document = {
-  createElement: (tag) => new FakeNode(tag),
-  createTextNode: (text) => ({ nodeType: 3, textContent: text }),
-};
+installFakeDocument();
 
 const { progressValues, createProgressBar } = await import("../src/lib/progress.js");
 

@@ -255,10 +255,8 @@ class StateFolder:
         Not a regular file: `NotRegularFileError`; over `max_bytes`: `FileTooLargeError`.
         `touch=True` then sets its times to now, as `touch` does (a failure to is ignored)."""
         parts = _parts(relative)
-        try:
-            with self._folder(parts[:-1]) as folder:
-                fd = self._open_file(folder, parts, _READ_FLAGS)
-        except FileNotFoundError:
+        fd = self._open_to_read(parts)
+        if fd is None:
             return None
         try:
             data = _read_open(fd, self._shown(parts), max_bytes)[0]
@@ -269,16 +267,23 @@ class StateFolder:
         finally:
             os.close(fd)
 
+    def _open_to_read(self, parts: list[str]) -> int | None:
+        """A descriptor of the file at `parts` opened to read, or None when it (or its folder)
+        is absent."""
+        try:
+            with self._folder(parts[:-1]) as folder:
+                return self._open_file(folder, parts, _READ_FLAGS)
+        except FileNotFoundError:
+            return None
+
     def read_at(self, relative: str, offset: int,
                 size: int) -> tuple[bytes, os.stat_result] | None:
         """Up to `size` bytes of the regular file `relative` from byte `offset` (fewer at its
         end), with the file's status; None when it (or its folder) is absent. Not a regular
         file: `NotRegularFileError`."""
         parts = _parts(relative)
-        try:
-            with self._folder(parts[:-1]) as folder:
-                fd = self._open_file(folder, parts, _READ_FLAGS)
-        except FileNotFoundError:
+        fd = self._open_to_read(parts)
+        if fd is None:
             return None
         try:
             status = os.fstat(fd)
